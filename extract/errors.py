@@ -1,0 +1,41 @@
+"""Typed errors: each carries an exit code and a message that tells the user
+what is wrong with which file and how to fix the cause (OCRmyPDF's way)."""
+
+from __future__ import annotations
+
+
+class SelfevalError(Exception):
+    exit_code = 1
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class BadInputFile(SelfevalError):
+    """A file that cannot be read as a form source (corrupt, encrypted, empty, …)."""
+
+    exit_code = 2
+
+    def __init__(self, path: str, cause: str):
+        super().__init__(f"{path}: {cause}")
+        self.path = path
+        self.cause = cause
+
+
+class NoFormFound(BadInputFile):
+    """A readable file that holds no 绩效自评表."""
+
+    exit_code = 3
+
+
+class MissingDependency(SelfevalError):
+    exit_code = 4
+
+
+class StoreError(SelfevalError):
+    exit_code = 5
+
+
+class UsageError(SelfevalError):
+    exit_code = 64

@@ -1,0 +1,107 @@
+"""Layout knowledge as data: the labels a 绩效自评表 prints and their synonyms.
+
+The form parser reads only these tables; a new regional variant of the form
+is a change here, not in the parser.  Labels are compared after
+`label_key()` folding (NFKC, no white space, no `：:` punctuation).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+FORM_TITLE = "财政项目支出绩效自评表"
+YEAR_PATTERN = re.compile(r"[（(]\s*(\d{4})\s*年度?\s*[)）]")
+
+# Row labels of the head of the form -> record key.
+HEAD_LABELS = {
+    "project_name": ("项目名称",),
+    "department": ("主管部门",),
+    "implementing_unit": ("实施单位",),
+}
+FUNDING_BLOCK_LABELS = ("项目资金（万元）", "项目资金(万元)", "项目资金")
+GOAL_BLOCK_LABELS = ("年度总体目标", "总体目标")
+GOAL_COLUMN_LABELS = {
+    "goal_expected": ("预期目标",),
+    "goal_actual": ("实际完成情况", "实际完成"),
+}
+
+# Funding rows (row label) and columns (header label) -> contract keys.
+FUNDING_ROW_LABELS = {
+    "total": ("年度资金总额", "资金总额"),
+    "current_appropriation": ("其中：当年财政拨款", "当年财政拨款", "财政拨款"),
+    "carryover": ("上年结转资金", "上年结转"),
+    "other": ("其他资金",),
+}
+FUNDING_COLUMN_LABELS = {
+    "initial_budget": ("年初预算数",),
+    "annual_budget": ("全年预算数",),
+    "executed": ("全年执行数",),
+    "weight": ("分数", "分值", "权重"),
+    "execution_rate": ("执行率(%)", "执行率（%）", "执行率"),
+    "score": ("得分", "评分"),
+}
+
+# Indicator table header labels -> indicator keys.
+INDICATOR_COLUMN_LABELS = {
+    "level1": ("一级指标",),
+    "level2": ("二级指标",),
+    "name": ("三级指标",),
+    "target": ("年度指标值", "指标值", "目标值"),
+    "actual": ("实际完成值", "实际值", "完成值"),
+    "weight": ("分值", "权重"),
+    "score": ("得分", "评分"),
+    "deviation": ("偏差原因分析及改进措施", "偏差原因及改进措施", "偏差原因分析"),
+}
+TOTAL_LABELS = ("总分", "合计")
+GRADE_LABELS = ("评分等级", "等级")
+GRADES = ("优", "良", "中", "差")
+
+# Marks a funding cell prints for "no value".
+NULL_MARKS = frozenset({"", "-", "—", "–", "－", "/", "／", "——", "--"})
+
+# Operators at the start of a target (FORM_RECORD.md, Values, rule 2).
+MEASURE_OPERATOR_SYMBOLS = {">=": "≥", "≥": "≥", "<=": "≤", "≤": "≤", "=": "=", ">": ">", "<": "<"}
+MEASURE_OPERATOR_WORDS = {
+    "不低于": "≥", "不少于": "≥", "不小于": "≥",
+    "不高于": "≤", "不超过": "≤", "不多于": "≤", "不大于": "≤",
+    "高于": ">", "大于": ">", "超过": ">", "多于": ">",
+    "低于": "<", "小于": "<", "少于": "<",
+    "等于": "=",
+}
+
+# Labels that open the cause / the improvement inside a deviation cell
+# (longest first: `原因：` is also the tail of `偏差原因：`).
+CAUSE_LABELS = ("偏差原因分析：", "偏差原因：", "原因分析：", "原因：")
+IMPROVEMENT_LABELS = ("改进措施：", "整改措施：", "下一步措施：", "措施：")
+# Where no label stands, the measure starts where the text turns to what
+# will be done (FORM_RECORD.md, `improvement`).
+IMPROVEMENT_TURNS = ("下一步将", "下一步", "今后将", "今后", "后续将", "下阶段将", "将进一步", "未来将")
+
+# Names a merged 一级/二级 cell prints; a label cut by a page break is known
+# to continue when its first part is not one of these.
+LEVEL1_NAMES = ("产出指标", "效益指标", "满意度指标", "成本指标")
+LEVEL2_NAMES = (
+    "数量指标", "质量指标", "时效指标", "成本指标", "经济成本指标", "社会成本指标",
+    "经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标", "服务对象满意度指标",
+)
+
+
+def label_key(text: str) -> str:
+    """Fold a printed label for lookup: NFKC, no white space, no colons."""
+    folded = unicodedata.normalize("NFKC", text or "")
+    return re.sub(r"[\s:：]", "", folded)
+
+
+def match_label(text: str, table: dict[str, tuple[str, ...]]) -> str | None:
+    """The key whose synonyms include `text` exactly (after folding)."""
+    key = label_key(text)
+    for name, synonyms in table.items():
+        if any(label_key(s) == key for s in synonyms):
+            return name
+    return None
+
+
+def is_label(text: str, synonyms: tuple[str, ...]) -> bool:
+    key = label_key(text)
+    return any(label_key(s) == key for s in synonyms)

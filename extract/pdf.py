@@ -1,0 +1,85 @@
+"""The text layer of a PDF page, read with pdfplumber into the document model."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from extract.errors import BadInputFile
+from extract.model import BBox, Page
+from extract.table import Glyph, build_table, text_lines
+
+# Ruled tables only: the forms are drawn with lines, and text-aligned
+# guessing would split merged cells.
+TABLE_SETTINGS = {
+    "vertical_strategy": "lines",
+    "horizontal_strategy": "lines",
+    "snap_tolerance": 2,
+    "join_tolerance": 2,
+    "intersection_tolerance": 2,
+}
+# Fewer characters than this on a page means no usable text layer.
+MIN_TEXT_CHARS = 20
+
+
+def open_pdf(path: str) -> Any:
+    """Open a PDF with pdfplumber, turning its failures into BadInputFile."""
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFPasswordIncorrect
+    from pdfplumber.utils.exceptions import PdfminerException
+
+    try:
+        pdf = pdfplumber.open(path)
+        pages = pdf.pages  # parses the page tree: a broken file fails here
+    except PdfminerException as exc:
+        cause = exc.args[0] if exc.args else exc
+        if isinstance(cause, PDFPasswordIncorrect) or "password" in str(cause).lower():
+            raise BadInputFile(path, "the PDF is encrypted; save an unencrypted copy and ingest that") from exc
+        raise BadInputFile(path, f"not a readable PDF ({_describe(cause)}); check the file is complete") from exc
+    except Exception as exc:  # pdfminer raises many kinds for a damaged file
+        raise BadInputFile(path, f"not a readable PDF ({_describe(exc)}); check the file is complete") from exc
+    if not pages:
+        pdf.close()
+        raise BadInputFile(path, "the PDF has no pages")
+    return pdf
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text if len(text) < 120 else text[:117] + "..."
+
+
+@lru_cache(maxsize=4)
+def _cached_pdf(path: str) -> Any:
+    # A worker reads many pages of one file in turn: open it once.
+    return open_pdf(path)
+
+
+def page_count(path: str) -> int:
+    return len(_cached_pdf(path).pages)
+
+
+def has_text_layer(path: str, number: int) -> bool:
+    page = _cached_pdf(path).pages[number - 1]
+    return sum(1 for c in page.chars if not c["text"].isspace()) >= MIN_TEXT_CHARS
+
+
+def read_text_page(path: str, number: int) -> Page:
+    """Read page `number` (1-based): its ruled tables with each cell's text,
+    and the lines of text outside them."""
+    plumber_page = _cached_pdf(path).pages[number - 1]
+    glyphs = [
+        Glyph(text=c["text"], bbox=BBox(c["x0"], c["top"], c["x1"], c["bottom"]), size=c.get("size", 9.0))
+        for c in plumber_page.chars
+    ]
+    page = Page(number=number, width=float(plumber_page.width), height=float(plumber_page.height), kind="text")
+    remaining = glyphs
+    for found in sorted(plumber_page.find_tables(TABLE_SETTINGS), key=lambda t: t.bbox[1]):
+        boxes = [BBox(*cell) for cell in found.cells]
+        if not boxes:
+            continue
+        table, remaining = build_table(boxes, remaining)
+        page.tables.append(table)
+    page.lines = text_lines([g for g in remaining if not g.text.isspace()])
+    plumber_page.flush_cache()
+    return page
