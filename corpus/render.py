@@ -167,8 +167,9 @@ def _fmt(value: Any, style: FormStyle) -> str:
         return "-"
     if isinstance(value, Decimal) or isinstance(value, (int, float)):
         number = Decimal(str(value))
-        text = f"{number:,f}" if style.group_thousands else f"{number:f}"
-        return text
+        if number.as_tuple().exponent > -2:  # forms print two decimals: 10.00
+            number = number.quantize(Decimal("0.01"))
+        return f"{number:,f}" if style.group_thousands else f"{number:f}"
     return str(value)
 
 
@@ -286,16 +287,16 @@ def _size_rows(pdf: Any, layout: _FormLayout) -> None:
 def _draw_form(pdf: Any, layout: _FormLayout, cursor: float) -> float:
     # Place every row first, then draw page by page: fpdf2 loses the font
     # state when it goes back to an earlier page.
-    bottom = PAGE_H - MARGIN_BOTTOM
-    pages = [pdf.page]
     title_top = cursor
-    cursor += 44
-    for row in layout.rows:
-        if cursor + row.height > bottom:
-            pages.append(pages[-1] + 1)
-            cursor = MARGIN_TOP
-        row.page, row.top = pages[-1], cursor
-        cursor += row.height
+    for _ in range(len(layout.merges) + 1):
+        pages, cursor = _place_rows(layout, pdf.page, title_top + 44)
+        # A merged cell cut by a page break may hold less than it needs:
+        # grow its last row and place again.
+        short = [m for m in layout.merges if not _merge_fits(pdf, layout.rows, m)]
+        if not short:
+            break
+        for merge in short:
+            layout.rows[merge.last].height += LINE_H
     parts = [part for merge in layout.merges for part in _merge_parts(pdf, layout.rows, merge)]
     for page in pages:
         if page != pdf.page:
@@ -317,6 +318,18 @@ def _draw_form(pdf: Any, layout: _FormLayout, cursor: float) -> float:
                 if part.lines:
                     _cell_text(pdf, part.cell, part.top, part.height, part.lines, part.first_offset)
     return cursor
+
+
+def _place_rows(layout: _FormLayout, page: int, cursor: float) -> tuple[list[int], float]:
+    bottom = PAGE_H - MARGIN_BOTTOM
+    pages = [page]
+    for row in layout.rows:
+        if cursor + row.height > bottom:
+            pages.append(pages[-1] + 1)
+            cursor = MARGIN_TOP
+        row.page, row.top = pages[-1], cursor
+        cursor += row.height
+    return pages, cursor
 
 
 def _centred_text(pdf: Any, text: str, baseline: float) -> None:
@@ -344,8 +357,9 @@ class _MergePart:
 
 
 def _merge_parts(pdf: Any, rows: list[_Row], merge: _Merge) -> list[_MergePart]:
-    """Cut a merged cell into parts where it crosses a page break; its text
-    lines sit where vertical centring over the whole cell puts them."""
+    """Cut a merged cell into parts where it crosses a page break.  Its text
+    lines go where vertical centring over the whole cell puts them, within
+    what each part can hold: a label cut by the break shows on both pages."""
     cell = _Cell(merge.x0, merge.x1, merge.text)
     parts: list[_MergePart] = []
     for row in rows[merge.first:merge.last + 1]:
@@ -354,16 +368,34 @@ def _merge_parts(pdf: Any, rows: list[_Row], merge: _Merge) -> list[_MergePart]:
         else:
             parts.append(_MergePart(row.page, row.top, row.height, cell))
     lines = wrap_text(pdf, merge.text, merge.x1 - merge.x0)
-    offset = (sum(p.height for p in parts) - len(lines) * LINE_H) / 2
-    index, part_start = 0, 0.0
-    for line in lines:
-        while index < len(parts) - 1 and offset + LINE_H > part_start + parts[index].height:
-            part_start += parts[index].height
-            index += 1
-            offset = max(offset, part_start + PAD)
-        part = parts[index]
-        if part.first_offset is None:
-            part.first_offset = offset - part_start
-        part.lines.append(line)
-        offset += LINE_H
+    if len(parts) == 1:
+        parts[0].lines = lines
+        return parts
+    capacity = [max(0, int((p.height - 2 * PAD) // LINE_H)) for p in parts]
+    starts = [sum(p.height for p in parts[:i]) for i in range(len(parts))]
+    first = (sum(p.height for p in parts) - len(lines) * LINE_H) / 2
+    counts = [0] * len(parts)
+    for i in range(len(lines)):
+        centre = first + (i + 0.5) * LINE_H
+        counts[max(j for j in range(len(parts)) if starts[j] <= centre)] += 1
+    for j in range(len(parts) - 1, 0, -1):          # overflow goes up …
+        excess = max(0, counts[j] - capacity[j])
+        counts[j] -= excess
+        counts[j - 1] += excess
+    for j in range(len(parts) - 1):                  # … or down
+        excess = max(0, counts[j] - capacity[j])
+        counts[j] -= excess
+        counts[j + 1] += excess
+    taken = 0
+    for j, part in enumerate(parts):
+        part.lines = lines[taken:taken + counts[j]]
+        taken += counts[j]
+        # The text block reads on across the break: bottom of the first
+        # part, top of the next ones.
+        part.first_offset = part.height - PAD - len(part.lines) * LINE_H if j == 0 else PAD
     return parts
+
+
+def _merge_fits(pdf: Any, rows: list[_Row], merge: _Merge) -> bool:
+    parts = _merge_parts(pdf, rows, merge)
+    return all(len(p.lines) * LINE_H <= p.height - 2 * PAD + 0.01 for p in parts)

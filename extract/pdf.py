@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from typing import Any
 
@@ -49,9 +50,15 @@ def _describe(exc: BaseException) -> str:
     return text if len(text) < 120 else text[:117] + "..."
 
 
-@lru_cache(maxsize=4)
 def _cached_pdf(path: str) -> Any:
-    # A worker reads many pages of one file in turn: open it once.
+    # A worker reads many pages of one file in turn: open it once.  The key
+    # holds the file's size and mtime so that a rewritten file is reopened.
+    stat = os.stat(path)
+    return _open_cached(path, stat.st_size, stat.st_mtime_ns)
+
+
+@lru_cache(maxsize=4)
+def _open_cached(path: str, size: int, mtime_ns: int) -> Any:
     return open_pdf(path)
 
 

@@ -1,0 +1,104 @@
+"""Build the corpus: rendered gold forms and synthetic forms, each PDF with the
+records it must yield (`*.truth.jsonl`, `source`/`form_id` filled for it).
+
+`selfeval corpus --out corpus/generated` writes the large generated set (out
+of git); `build_sample()` writes the small committed sample that the demo and
+tests use.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from corpus.render import FormStyle, render_forms
+from extract.model import dumps_record, loads_record
+
+CORPUS_DIR = Path(__file__).resolve().parent
+GOLD_PATH = CORPUS_DIR / "gold" / "seed_forms.jsonl"
+SAMPLE_DIR = CORPUS_DIR / "sample"
+GOLD_PDF_NAME = "seed_forms.pdf"
+FORMS_PER_SYNTHETIC_FILE = 10
+
+
+def load_records(path: str | Path) -> list[dict[str, Any]]:
+    with open(path, encoding="utf-8") as handle:
+        return [loads_record(line) for line in handle if line.strip()]
+
+
+def write_records(records: Iterable[dict[str, Any]], path: str | Path) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        for record in records:
+            handle.write(dumps_record(record) + "\n")
+
+
+def load_gold() -> list[dict[str, Any]]:
+    return load_records(GOLD_PATH)
+
+
+def render_with_truth(records: list[dict[str, Any]], path: str | Path,
+                      styles: list[FormStyle] | None = None) -> list[dict[str, Any]]:
+    """Render records into one PDF and return them as ingest must yield them:
+    `form_id` and `source` filled from the file's bytes and the pages each
+    form was drawn on."""
+    result = render_forms(records, path, styles)
+    sha256 = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    truth = []
+    for position, (record, pages) in enumerate(zip(records, result.form_pages), start=1):
+        expected = copy.deepcopy(record)
+        expected["form_id"] = f"{sha256[:12]}-{position}"
+        expected["source"] = {"file": Path(path).name, "sha256": sha256, "pages": pages, "kind": "text"}
+        truth.append(expected)
+    return truth
+
+
+def synthetic_styles(seeds: Iterable[int]) -> list[FormStyle]:
+    return [FormStyle.varied(seed) for seed in seeds]
+
+
+def render_synthetic(split: str, count: int, folder: Path) -> Iterator[tuple[Path, list[dict[str, Any]]]]:
+    """Synthetic forms of a split, FORMS_PER_SYNTHETIC_FILE to a PDF."""
+    from corpus.synth import SPLIT_SEEDS, generate_forms
+
+    records = generate_forms(split, count)
+    folder.mkdir(parents=True, exist_ok=True)
+    for start in range(0, count, FORMS_PER_SYNTHETIC_FILE):
+        chunk = records[start:start + FORMS_PER_SYNTHETIC_FILE]
+        seeds = range(SPLIT_SEEDS[split] + start, SPLIT_SEEDS[split] + start + len(chunk))
+        path = folder / f"synthetic_{split}_{start // FORMS_PER_SYNTHETIC_FILE + 1:04d}.pdf"
+        yield path, render_with_truth(chunk, path, synthetic_styles(seeds))
+
+
+def build_corpus(out: Path, synthetic_per_split: int = 200) -> Iterator[str]:
+    """Render the gold forms and the synthetic splits under `out`."""
+    gold_dir = out / "gold"
+    gold_dir.mkdir(parents=True, exist_ok=True)
+    truth = render_with_truth(load_gold(), gold_dir / GOLD_PDF_NAME)
+    write_records(truth, gold_dir / "seed_forms.truth.jsonl")
+    yield f"corpus: {gold_dir / GOLD_PDF_NAME}: {len(truth)} gold forms"
+    for split in ("train", "eval"):
+        folder = out / "synthetic" / split
+        all_truth: list[dict[str, Any]] = []
+        files = 0
+        for path, file_truth in render_synthetic(split, synthetic_per_split, folder):
+            write_records(file_truth, path.with_suffix(".truth.jsonl"))
+            all_truth.extend(file_truth)
+            files += 1
+        yield f"corpus: {folder}: {len(all_truth)} synthetic {split} forms in {files} PDFs"
+
+
+def build_sample() -> None:
+    """Render the committed sample and refresh the gold's `source`/`form_id`
+    to match it (run by hand after changing the renderer or the gold)."""
+    SAMPLE_DIR.mkdir(exist_ok=True)
+    gold = load_gold()
+    truth = render_with_truth(gold, SAMPLE_DIR / GOLD_PDF_NAME)
+    write_records(truth, GOLD_PATH)
+    for path, file_truth in render_synthetic("dev", 6, SAMPLE_DIR):
+        write_records(file_truth, path.with_suffix(".truth.jsonl"))
+
+
+if __name__ == "__main__":
+    build_sample()

@@ -1,0 +1,185 @@
+"""The ingest pipeline: files → pages (in worker processes) → forms → store.
+
+Work is cut per page (`PageJob`): a page is read, alone, by a worker
+process, so that a cluster engine can later take the same jobs.  The parse,
+which needs the pages of a file in order, and the store run in the parent.
+A bad file fails alone: the batch goes on and the result lists it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from extract.errors import BadInputFile, NoFormFound, SelfevalError
+from extract.form_parser import parse_document
+from extract.model import Document, Page, ParsedForm
+from extract.pdf import page_count, read_text_page
+from extract.store import Store
+from extract.validate import validate
+
+log = logging.getLogger("selfeval.ingest")
+
+PDF_SUFFIXES = frozenset({".pdf"})
+SUPPORTED_SUFFIXES = PDF_SUFFIXES
+
+
+@dataclass(frozen=True)
+class IngestSettings:
+    workers: int = 1
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.workers, int) or self.workers < 1:
+            raise ValueError(f"workers must be a whole number of at least 1, not {self.workers!r}")
+
+
+@dataclass(frozen=True)
+class PageJob:
+    """One page of one file: the unit of work a worker process takes."""
+
+    path: str
+    number: int
+
+
+def run_page_job(job: PageJob) -> Page:
+    return read_text_page(job.path, job.number)
+
+
+@dataclass
+class FileResult:
+    path: str
+    status: str                      # "ok", "failed" or "skipped"
+    message: str = ""
+    pages: int = 0
+    forms: int = 0
+    findings: int = 0
+
+
+@dataclass
+class BatchResult:
+    files: list[FileResult] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for f in self.files if f.status == status)
+
+    @property
+    def forms(self) -> int:
+        return sum(f.forms for f in self.files)
+
+    @property
+    def pages(self) -> int:
+        return sum(f.pages for f in self.files)
+
+    @property
+    def ok(self) -> bool:
+        return self.count("failed") == 0
+
+    def summary(self) -> str:
+        return (f"{len(self.files)} files: {self.count('ok')} ok, {self.count('failed')} failed, "
+                f"{self.count('skipped')} skipped; {self.forms} forms from {self.pages} pages")
+
+
+def discover(paths: Iterable[str | Path]) -> Iterator[Path | FileResult]:
+    """Files to ingest, folders walked recursively in name order.
+
+    A named file is taken whatever its suffix (so a mislabelled file gets a
+    clear error); inside folders only supported suffixes are taken.  A path
+    that does not exist yields a failed result.
+    """
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                if child.is_file() and child.suffix.lower() in SUPPORTED_SUFFIXES:
+                    yield child
+        elif path.is_file():
+            yield path
+        else:
+            yield FileResult(str(path), "failed", "no such file or folder")
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def check_readable_pdf(path: Path) -> None:
+    """Fail early, with the cause, on what is plainly not a PDF."""
+    size = path.stat().st_size
+    if size == 0:
+        raise BadInputFile(str(path), "the file is empty (0 bytes)")
+    with open(path, "rb") as handle:
+        head = handle.read(1024)
+    if b"%PDF-" not in head:
+        raise BadInputFile(str(path), f"not a PDF (it starts with {head[:8]!r}); only PDF files are read")
+
+
+def read_document(path: Path, sha256: str, pool: Executor | None) -> Document:
+    check_readable_pdf(path)
+    count = page_count(str(path))
+    jobs = [PageJob(str(path), n) for n in range(1, count + 1)]
+    pages = list(pool.map(run_page_job, jobs)) if pool is not None else [run_page_job(j) for j in jobs]
+    return Document(path=str(path), sha256=sha256, pages=pages)
+
+
+def extract_forms(document: Document) -> list[ParsedForm]:
+    """Parse and validate every form of a read document."""
+    forms = parse_document(document)
+    if not forms:
+        raise NoFormFound(document.path, f"no 财政项目支出绩效自评表 found in its {len(document.pages)} pages")
+    for form in forms:
+        form.findings.extend(validate(form.record))
+    return forms
+
+
+def ingest_file(path: Path, store: Store, pool: Executor | None) -> FileResult:
+    try:
+        sha256 = sha256_of(path)
+    except OSError as exc:
+        return FileResult(str(path), "failed", f"cannot read the file ({exc.strerror})")
+    known = store.source(sha256)
+    if known is not None and known.status == "done":
+        same = "" if known.file == path.name else f" (same content as {known.file})"
+        return FileResult(str(path), "skipped", f"already ingested{same}")
+    try:
+        document = read_document(path, sha256, pool)
+        forms = extract_forms(document)
+    except SelfevalError as exc:
+        store.save_failure(sha256, str(path), exc.message)
+        return FileResult(str(path), "failed", getattr(exc, "cause", exc.message))
+    store.save_source(sha256, str(path), len(document.pages), forms)
+    findings = sum(len(f.findings) for f in forms)
+    return FileResult(str(path), "ok", "", len(document.pages), len(forms), findings)
+
+
+def ingest(
+    paths: Iterable[str | Path],
+    store: Store,
+    settings: IngestSettings = IngestSettings(),
+    on_file: Callable[[FileResult], None] | None = None,
+) -> BatchResult:
+    """Ingest files and folders into the store; one bad file fails alone."""
+    batch = BatchResult()
+    pool = ProcessPoolExecutor(max_workers=settings.workers) if settings.workers > 1 else None
+    try:
+        for item in discover(paths):
+            result = item if isinstance(item, FileResult) else ingest_file(item, store, pool)
+            batch.files.append(result)
+            if on_file is not None:
+                on_file(result)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    return batch
+
+
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))

@@ -1,0 +1,135 @@
+"""The one command-line entry point: `selfeval`.
+
+Thin by design: it parses arguments, calls the pipeline, writes data to
+stdout and logs to stderr, and turns typed errors into exit codes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from extract.errors import SelfevalError, UsageError
+from extract.store import DB_ENV, Store, default_db_path
+
+log = logging.getLogger("selfeval")
+
+EXIT_SOME_FILES_FAILED = 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="selfeval",
+        description="Turn 财政项目支出绩效自评表 (performance self-evaluation forms) in PDFs into a clean dataset.",
+    )
+    parser.add_argument("--db", default=None,
+                        help=f"the SQLite store (default: ${DB_ENV} or ./selfeval.db)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="log only errors")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    ingest = commands.add_parser("ingest", help="read forms from PDF files and folders into the store",
+                                 description="Read forms from PDF files and folders (recursively) into the store.")
+    ingest.add_argument("paths", nargs="+", metavar="PATH", help="a PDF file or a folder of them")
+    ingest.add_argument("--workers", type=int, default=None,
+                        help="worker processes that read pages (default: the number of cores)")
+    ingest.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    export = commands.add_parser("export", help="write the stored records as JSONL, CSV, XLSX or Parquet",
+                                 description="Write the stored form records as JSONL (the contract), or as "
+                                             "forms/funding/indicators tables in CSV, XLSX or Parquet.")
+    export.add_argument("--format", required=True, choices=("jsonl", "csv", "xlsx", "parquet"))
+    export.add_argument("--out", default="-",
+                        help="a file for jsonl and xlsx, a folder for csv and parquet; '-' (jsonl only) is stdout")
+
+    corpus = commands.add_parser("corpus", help="build the rendered sample and synthetic corpus",
+                                 description="Render the gold forms and synthetic forms into PDFs under a folder.")
+    corpus.add_argument("--out", default="corpus/generated", help="the folder to write (default: corpus/generated)")
+    corpus.add_argument("--synthetic", type=int, default=200, help="synthetic forms per split (default: 200)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.ERROR if args.quiet else logging.INFO,
+                        format="%(message)s", stream=sys.stderr)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        if args.command == "ingest":
+            return _ingest(args)
+        if args.command == "export":
+            return _export(args)
+        if args.command == "corpus":
+            return _corpus(args)
+    except SelfevalError as exc:
+        log.error("selfeval: %s", exc.message)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        log.error("selfeval: interrupted; what was stored is kept, run the same command again to go on")
+        return 130
+    return 2  # pragma: no cover - argparse rejects unknown commands
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from extract.pipeline import FileResult, IngestSettings, default_workers, ingest
+
+    workers = args.workers if args.workers is not None else default_workers()
+    try:
+        settings = IngestSettings(workers=workers)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    bar = tqdm(unit="file", desc="ingest", disable=True if args.no_progress else None, file=sys.stderr)
+
+    def report(result: FileResult) -> None:
+        bar.update(1)
+        if result.status == "ok":
+            note = f", {result.findings} findings to check" if result.findings else ""
+            bar.write(f"ok      {result.path}: {result.forms} forms, {result.pages} pages{note}", file=sys.stderr)
+        else:
+            bar.write(f"{result.status:<7} {result.path}: {result.message}", file=sys.stderr)
+
+    with Store(args.db or default_db_path()) as store:
+        batch = ingest(args.paths, store, settings, on_file=report)
+    bar.close()
+    log.info("selfeval: %s", batch.summary())
+    for failed in (f for f in batch.files if f.status == "failed"):
+        log.info("  failed: %s: %s", failed.path, failed.message)
+    return 0 if batch.ok else EXIT_SOME_FILES_FAILED
+
+
+def _export(args: argparse.Namespace) -> int:
+    from review.export import export, write_jsonl_stream
+
+    with Store(args.db or default_db_path()) as store:
+        records = list(store.records())
+    if args.out == "-":
+        if args.format != "jsonl":
+            raise UsageError(f"--format {args.format} writes several tables: give --out a folder or file")
+        write_jsonl_stream(records, sys.stdout)
+    else:
+        path = export(records, args.format, Path(args.out))
+        log.info("selfeval: wrote %d forms as %s to %s", len(records), args.format, path)
+    return 0
+
+
+def _corpus(args: argparse.Namespace) -> int:
+    from corpus.build import build_corpus
+
+    for line in build_corpus(Path(args.out), synthetic_per_split=args.synthetic):
+        log.info("%s", line)
+    return 0
+
+
+def entry_point() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry_point()
