@@ -76,7 +76,7 @@ CAUSE_LABELS = ("偏差原因分析：", "偏差原因：", "原因分析：", "
 IMPROVEMENT_LABELS = ("改进措施：", "整改措施：", "下一步措施：", "措施：")
 # Where no label stands, the measure starts where the text turns to what
 # will be done (FORM_RECORD.md, `improvement`).
-IMPROVEMENT_TURNS = ("下一步将", "下一步", "今后将", "今后", "后续将", "下阶段将", "将进一步", "未来将")
+IMPROVEMENT_TURNS = ("下一步将", "下一步", "下一年度将", "下一年度", "今后将", "今后", "后续将", "下阶段将", "将进一步", "未来将")
 
 # Names a merged 一级/二级 cell prints; a label cut by a page break is known
 # to continue when its first part is not one of these.

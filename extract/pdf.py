@@ -63,7 +63,11 @@ def _open_cached(path: str, size: int, mtime_ns: int) -> Any:
 
 
 def page_count(path: str) -> int:
-    return len(_cached_pdf(path).pages)
+    pdf = open_pdf(path)
+    try:
+        return len(pdf.pages)
+    finally:
+        pdf.close()
 
 
 def has_text_layer(path: str, number: int) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import multiprocessing
 import os
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -168,7 +169,7 @@ def ingest(
 ) -> BatchResult:
     """Ingest files and folders into the store; one bad file fails alone."""
     batch = BatchResult()
-    pool = ProcessPoolExecutor(max_workers=settings.workers) if settings.workers > 1 else None
+    pool = _worker_pool(settings.workers)
     try:
         for item in discover(paths):
             result = item if isinstance(item, FileResult) else ingest_file(item, store, pool)
@@ -179,6 +180,14 @@ def ingest(
         if pool is not None:
             pool.shutdown(cancel_futures=True)
     return batch
+
+
+def _worker_pool(workers: int) -> Executor | None:
+    if workers == 1:
+        return None  # no process start-up cost for a small batch
+    # Workers are started clean (forkserver), not forked from this process:
+    # a forked worker would share the parent's open file handles.
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
 
 
 def default_workers() -> int:

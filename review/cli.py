@@ -15,7 +15,21 @@ from typing import Sequence
 from extract.errors import SelfevalError, UsageError
 from extract.store import DB_ENV, Store, default_db_path
 
-log = logging.getLogger("selfeval")
+
+class _Console:
+    """Messages for the user on stderr; stdout is kept for data."""
+
+    quiet = False
+
+    def say(self, message: str) -> None:
+        if not self.quiet:
+            print(message, file=sys.stderr, flush=True)
+
+    def error(self, message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+
+console = _Console()
 
 EXIT_SOME_FILES_FAILED = 1
 
@@ -54,8 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.ERROR if args.quiet else logging.INFO,
-                        format="%(message)s", stream=sys.stderr)
+    console.quiet = args.quiet
+    logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s", stream=sys.stderr)
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
@@ -67,10 +81,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "corpus":
             return _corpus(args)
     except SelfevalError as exc:
-        log.error("selfeval: %s", exc.message)
+        console.error(f"selfeval: {exc.message}")
         return exc.exit_code
     except KeyboardInterrupt:
-        log.error("selfeval: interrupted; what was stored is kept, run the same command again to go on")
+        console.error("selfeval: interrupted; what was stored is kept, run the same command again to go on")
         return 130
     return 2  # pragma: no cover - argparse rejects unknown commands
 
@@ -91,16 +105,18 @@ def _ingest(args: argparse.Namespace) -> int:
         bar.update(1)
         if result.status == "ok":
             note = f", {result.findings} findings to check" if result.findings else ""
-            bar.write(f"ok      {result.path}: {result.forms} forms, {result.pages} pages{note}", file=sys.stderr)
+            line = f"ok      {result.path}: {result.forms} forms, {result.pages} pages{note}"
         else:
-            bar.write(f"{result.status:<7} {result.path}: {result.message}", file=sys.stderr)
+            line = f"{result.status:<7} {result.path}: {result.message}"
+        if result.status == "failed" or not console.quiet:
+            bar.write(line, file=sys.stderr)
 
     with Store(args.db or default_db_path()) as store:
         batch = ingest(args.paths, store, settings, on_file=report)
     bar.close()
-    log.info("selfeval: %s", batch.summary())
+    console.say(f"selfeval: {batch.summary()}")
     for failed in (f for f in batch.files if f.status == "failed"):
-        log.info("  failed: %s: %s", failed.path, failed.message)
+        console.error(f"  failed: {failed.path}: {failed.message}")
     return 0 if batch.ok else EXIT_SOME_FILES_FAILED
 
 
@@ -115,7 +131,7 @@ def _export(args: argparse.Namespace) -> int:
         write_jsonl_stream(records, sys.stdout)
     else:
         path = export(records, args.format, Path(args.out))
-        log.info("selfeval: wrote %d forms as %s to %s", len(records), args.format, path)
+        console.say(f"selfeval: wrote {len(records)} forms as {args.format} to {path}")
     return 0
 
 
@@ -123,7 +139,7 @@ def _corpus(args: argparse.Namespace) -> int:
     from corpus.build import build_corpus
 
     for line in build_corpus(Path(args.out), synthetic_per_split=args.synthetic):
-        log.info("%s", line)
+        console.say(line)
     return 0
 
 

@@ -1,0 +1,18 @@
+import pytest
+
+from extract.deviation import split_deviation
+
+
+@pytest.mark.parametrize("text, cause, improvement", [
+    ("因国家反馈数据时间滞后导致出版物出版时间延后。改进措施：加强与国家数据中心的沟通。",
+     "因国家反馈数据时间滞后导致出版物出版时间延后。", "加强与国家数据中心的沟通。"),
+    ("原因：预算编制偏高；措施：加强预算管理。", "预算编制偏高；", "加强预算管理。"),
+    ("偏差原因：设备老化。改进措施:及时更新设备。", "设备老化。", "及时更新设备。"),
+    ("主要原因是项目延期。下一步将加快进度。", "主要原因是项目延期。", "下一步将加快进度。"),
+    ("由于疫情导致延期，今后将加强管理。", "由于疫情导致延期，", "今后将加强管理。"),
+    ("设备老化。", "设备老化。", None),
+    (None, None, None),
+    ("", None, None),
+])
+def test_split_deviation_by_rule(text, cause, improvement):
+    assert split_deviation(text) == (cause, improvement)
