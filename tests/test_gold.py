@@ -1,10 +1,12 @@
 """The hand-made gold records of the seed: shape, arithmetic, and values read off the seed."""
 
+import hashlib
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from corpus.build import SAMPLE_DIR
 from extract.model import (
     FUNDING_KEYS,
     FUNDING_ROW_KEYS,
@@ -55,11 +57,14 @@ def test_every_contract_key_in_contract_order(gold):
             assert tuple(indicator) == INDICATOR_KEYS
 
 
-def test_source_and_id_are_left_for_the_renderer(gold):
-    for record in gold:
+def test_source_and_id_point_at_the_committed_sample(gold):
+    sha256 = hashlib.sha256((SAMPLE_DIR / "seed_forms.pdf").read_bytes()).hexdigest()
+    for position, record in enumerate(gold, start=1):
         assert record["schema_version"] == "1"
-        assert record["form_id"] == ""
-        assert record["source"] == {"file": "seed_forms.pdf", "sha256": "", "pages": [], "kind": "text"}
+        assert record["form_id"] == f"{sha256[:12]}-{position}"
+        assert {k: record["source"][k] for k in ("file", "sha256", "kind")} == {
+            "file": "seed_forms.pdf", "sha256": sha256, "kind": "text"}
+        assert record["source"]["pages"]
         assert record["year"] == 2023
 
 
