@@ -83,6 +83,7 @@ class Cell:
     row_span: int = 1
     col_span: int = 1
     confidence: float = 1.0
+    words: list[Word] = field(default_factory=list)   # the cell's text lines, top to bottom
 
     @property
     def last_row(self) -> int:

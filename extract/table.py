@@ -11,7 +11,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from extract.model import BBox, Cell, Table, TextLine
+from extract.model import BBox, Cell, Table, TextLine, Word
 
 EDGE_TOLERANCE = 1.5   # points within which two cell edges are the same rule
 
@@ -81,8 +81,10 @@ def build_table(cell_boxes: Sequence[BBox], glyphs: Sequence[Glyph]) -> tuple[Ta
             inside.setdefault(index, []).append(glyph)
     for index, cell_glyphs in inside.items():
         lines = glyph_lines(cell_glyphs)
+        confidence = min(g.confidence for g in cell_glyphs)
         cells[index].text = "\n".join(text for text, _ in lines)
-        cells[index].confidence = min(g.confidence for g in cell_glyphs)
+        cells[index].words = [Word(text, box, confidence) for text, box in lines]
+        cells[index].confidence = confidence
     table = Table(
         bbox=BBox(xs[0], ys[0], xs[-1], ys[-1]),
         cells=cells,

@@ -15,6 +15,7 @@ def test_build_table_finds_spans_and_places_glyphs_by_centre():
     merged = next(c for c in table.cells if c.text == "产出")
     assert (merged.row, merged.col, merged.row_span, merged.col_span) == (0, 0, 2, 1)
     assert sorted(c.text for c in table.cells if c.col == 1) == ["数量", "质量"]
+    assert [w.text for w in merged.words] == ["产出"] and merged.words[0].bbox.x0 == 5
     assert "".join(g.text for g in outside) == "标题"
 
 
