@@ -34,10 +34,17 @@ class Comparison:
     fields_equal: int = 0
     # (form_key, path, gold value, got value); form_key is "file#position" (1-based)
     mismatches: list[tuple[str, str, Any, Any]] = field(default_factory=list)
+    # The same tally over the gold fields that hold a number.
+    numeric_total: int = 0
+    numeric_equal: int = 0
 
     @property
     def accuracy(self) -> float:
         return self.fields_equal / self.fields_total if self.fields_total else 1.0
+
+    @property
+    def numeric_accuracy(self) -> float:
+        return self.numeric_equal / self.numeric_total if self.numeric_total else 1.0
 
 
 def fields_equal(gold_value: Any, got_value: Any) -> bool:
@@ -83,10 +90,13 @@ def compare_records(gold: list[dict[str, Any]], got: list[dict[str, Any]]) -> Co
         got_fields = dict(iter_fields(got_record)) if got_record is not None else {}
         for path, gold_value in iter_fields(gold_record):
             got_value = got_fields.get(path, MISSING)
+            equal = fields_equal(gold_value, got_value)
             result.fields_total += 1
-            if fields_equal(gold_value, got_value):
-                result.fields_equal += 1
-            else:
+            result.fields_equal += equal
+            if _is_number(gold_value):
+                result.numeric_total += 1
+                result.numeric_equal += equal
+            if not equal:
                 result.mismatches.append((key, path, gold_value, got_value))
     return result
 

@@ -17,7 +17,12 @@ def _fold(label: str) -> str:
     return re.escape(label.rstrip("：")) + "[：:]"
 
 
-_IMPROVEMENT_LABEL = re.compile("|".join(_fold(label) for label in IMPROVEMENT_LABELS))
+# A label with its colon anywhere; without one (OCR drops it) only where a
+# sentence ends before it, so that 改进措施 inside a sentence stays text.
+_IMPROVEMENT_LABEL = re.compile(
+    "|".join(_fold(label) for label in IMPROVEMENT_LABELS)
+    + "|(?<=[。；;！!])(?:" + "|".join(re.escape(label.rstrip("：")) for label in IMPROVEMENT_LABELS) + ")"
+)
 _CAUSE_LABEL = re.compile("^(?:" + "|".join(_fold(label) for label in CAUSE_LABELS) + ")")
 _TURN = re.compile(r"(?<=[。；;，,！!])\s*(?=(?:" + "|".join(map(re.escape, IMPROVEMENT_TURNS)) + "))")
 

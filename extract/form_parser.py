@@ -106,8 +106,7 @@ class _FormBuilder:
         self._provenance(path, row, cell)
 
     def _provenance(self, path: str, row: _Row, cell: Cell) -> None:
-        method = "pdf-text" if row.page.kind == "text" else "ocr"
-        self.provenance[path] = Provenance(row.page.number, cell.bbox, method, cell.confidence)
+        self.provenance[path] = Provenance(row.page.number, cell.bbox, row.page.method, cell.confidence)
 
 
 def parse_document(document: Document) -> list[ParsedForm]:
@@ -302,8 +301,7 @@ def _finish(builder: _FormBuilder, document: Document, position: int) -> ParsedF
             if first_cell is not None:
                 for index in group.indicators:
                     builder.provenance[f"indicators[{index}].{level}"] = Provenance(
-                        first_row.page.number, first_cell.bbox,
-                        "pdf-text" if first_row.page.kind == "text" else "ocr", first_cell.confidence)
+                        first_row.page.number, first_cell.bbox, first_row.page.method, first_cell.confidence)
     record["form_id"] = f"{document.sha256[:12]}-{position}"
     record["source"] = {
         "file": document.file_name,

@@ -11,7 +11,8 @@ import re
 import unicodedata
 
 FORM_TITLE = "财政项目支出绩效自评表"
-YEAR_PATTERN = re.compile(r"[（(]\s*(\d{4})\s*年度?\s*[)）]")
+# The year line under the title, （2023年度）; OCR may lose a parenthesis.
+YEAR_PATTERN = re.compile(r"^\s*[（(]?\s*(\d{4})\s*年度\s*[)）]?\s*$")
 
 # Row labels of the head of the form -> record key.
 HEAD_LABELS = {
@@ -57,8 +58,11 @@ TOTAL_LABELS = ("总分", "合计")
 GRADE_LABELS = ("评分等级", "等级")
 GRADES = ("优", "良", "中", "差")
 
-# Marks a funding cell prints for "no value".
-NULL_MARKS = frozenset({"", "-", "—", "–", "－", "/", "／", "——", "--"})
+# Marks a funding cell prints for "no value"; OCR reads a dash as 一 too,
+# which a numeric cell never means.
+NULL_MARKS = frozenset({"", "-", "—", "–", "－", "/", "／", "——", "--", "一"})
+# What OCR confuses in a numeric cell, where only digits, `.`, `,`, `%` belong.
+NUMERIC_CONFUSABLES = str.maketrans({"O": "0", "o": "0", "l": "1", "I": "1", "。": ".", "，": ","})
 
 # Operators at the start of a target (FORM_RECORD.md, Values, rule 2).
 MEASURE_OPERATOR_SYMBOLS = {">=": "≥", "≥": "≥", "<=": "≤", "≤": "≤", "=": "=", ">": ">", "<": "<"}

@@ -114,6 +114,7 @@ class Page:
     width: float
     height: float
     kind: str = "text"               # "text" (text layer) or "scan" (OCR)
+    method: str = "pdf-text"         # how cell text was read: "pdf-text" or "ocr:<engine>"
     tables: list[Table] = field(default_factory=list)
     lines: list[TextLine] = field(default_factory=list)
 
@@ -174,6 +175,7 @@ class ParsedForm:
     record: dict[str, Any]
     provenance: dict[str, Provenance] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+    confidence: dict[str, float] = field(default_factory=dict)   # per field path, in [0, 1]
 
 
 def empty_funding_row() -> dict[str, Any]:

@@ -194,7 +194,7 @@ def _field_row(form_id: str, path: str, value: Any, form: ParsedForm) -> tuple[A
         prov.page if prov else None,
         json.dumps(prov.bbox.as_list()) if prov and prov.bbox else None,
         prov.method if prov else None,
-        prov.confidence if prov else None,
+        form.confidence.get(path, prov.confidence if prov else None),
     )
 
 

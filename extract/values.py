@@ -11,7 +11,7 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
-from extract.layout import MEASURE_OPERATOR_SYMBOLS, MEASURE_OPERATOR_WORDS, NULL_MARKS
+from extract.layout import MEASURE_OPERATOR_SYMBOLS, MEASURE_OPERATOR_WORDS, NULL_MARKS, NUMERIC_CONFUSABLES
 
 _NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _NUMBER_RE = re.compile(rf"^(?:{_NUMBER})$")
@@ -42,6 +42,9 @@ def parse_number(text: str | None) -> Decimal | None:
     if text is None:
         return None
     cleaned = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    if cleaned in NULL_MARKS:
+        return None
+    cleaned = cleaned.translate(NUMERIC_CONFUSABLES)
     if cleaned in NULL_MARKS:
         return None
     if cleaned.endswith("%"):

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Sequence
 
 from extract.errors import SelfevalError, UsageError
+from extract.ocr import ENGINES
+from extract.pipeline import DEFAULT_OCR_ENGINE, OCR_MODES
 from extract.store import DB_ENV, Store, default_db_path
 
 
@@ -44,11 +46,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-q", "--quiet", action="store_true", help="log only errors")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    ingest = commands.add_parser("ingest", help="read forms from PDF files and folders into the store",
-                                 description="Read forms from PDF files and folders (recursively) into the store.")
-    ingest.add_argument("paths", nargs="+", metavar="PATH", help="a PDF file or a folder of them")
+    ingest = commands.add_parser("ingest", help="read forms from PDFs, scans and folders into the store",
+                                 description="Read forms from text PDFs, scanned PDFs and TIFF/PNG/JPEG scans, "
+                                             "files or folders (recursively), into the store.")
+    ingest.add_argument("paths", nargs="+", metavar="PATH", help="a PDF or image file, or a folder of them")
     ingest.add_argument("--workers", type=int, default=None,
                         help="worker processes that read pages (default: the number of cores)")
+    ingest.add_argument("--ocr", choices=OCR_MODES, default="auto",
+                        help="OCR PDF pages: auto (pages without a text layer), always, never (default: auto)")
+    ingest.add_argument("--ocr-engine", choices=ENGINES, default=DEFAULT_OCR_ENGINE,
+                        help=f"the OCR engine for scans (default: {DEFAULT_OCR_ENGINE}, the more accurate "
+                             "on the scanned corpus)")
     ingest.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     export = commands.add_parser("export", help="write the stored records as JSONL, CSV, XLSX or Parquet",
@@ -92,17 +100,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _ingest(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from extract.pipeline import FileResult, IngestSettings, default_workers, ingest
+    from extract.pipeline import FileResult, IngestSettings, OcrSettings, default_workers, ingest
 
     workers = args.workers if args.workers is not None else default_workers()
     try:
-        settings = IngestSettings(workers=workers)
+        settings = IngestSettings(workers=workers, ocr=OcrSettings(mode=args.ocr, engine=args.ocr_engine))
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
-    bar = tqdm(unit="file", desc="ingest", disable=True if args.no_progress else None, file=sys.stderr)
+    bar = tqdm(unit="page", desc="ingest", disable=True if args.no_progress else None, file=sys.stderr)
 
     def report(result: FileResult) -> None:
-        bar.update(1)
         if result.status == "ok":
             note = f", {result.findings} findings to check" if result.findings else ""
             line = f"ok      {result.path}: {result.forms} forms, {result.pages} pages{note}"
@@ -112,7 +119,7 @@ def _ingest(args: argparse.Namespace) -> int:
             bar.write(line, file=sys.stderr)
 
     with Store(args.db or default_db_path()) as store:
-        batch = ingest(args.paths, store, settings, on_file=report)
+        batch = ingest(args.paths, store, settings, on_file=report, on_page=lambda: bar.update(1))
     bar.close()
     console.say(f"selfeval: {batch.summary()}")
     for failed in (f for f in batch.files if f.status == "failed"):

@@ -139,3 +139,17 @@ def test_extra_forms_indicators_and_meta_are_ignored():
 
 def test_no_gold_is_vacuously_accurate():
     assert compare_records([], [_record()]).accuracy == 1.0
+
+
+def test_numeric_fields_have_their_own_tally():
+    from extract.compare import compare_records
+    from extract.model import empty_record
+
+    gold = empty_record()
+    gold["source"] = {"file": "a.pdf", "sha256": "x", "pages": [1], "kind": "text"}
+    gold["total_score"], gold["total_weight"], gold["grade"] = Decimal("98.99"), Decimal("100"), "优"
+    got = {**gold, "total_score": Decimal("89.99"), "grade": "良"}
+    comparison = compare_records([gold], [got])
+    assert (comparison.numeric_total, comparison.numeric_equal) == (2, 1)
+    assert comparison.numeric_accuracy == 0.5
+    assert comparison.fields_total - comparison.fields_equal == 2

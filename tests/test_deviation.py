@@ -16,3 +16,9 @@ from extract.deviation import split_deviation
 ])
 def test_split_deviation_by_rule(text, cause, improvement):
     assert split_deviation(text) == (cause, improvement)
+
+
+def test_an_improvement_label_whose_colon_ocr_dropped_still_splits_after_a_sentence():
+    assert split_deviation("设备老化。改进措施及时更新设备。") == ("设备老化。", "及时更新设备。")
+    # Inside a sentence the words are text, not a label.
+    assert split_deviation("落实改进措施不到位。") == ("落实改进措施不到位。", None)

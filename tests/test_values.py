@@ -57,3 +57,9 @@ def test_cell_text_rules():
 def test_comparison_folding():
     assert normalise_for_compare("加强管理。") == normalise_for_compare("加强 管理")
     assert normalise_for_compare("（一）；") == "(一)"
+
+
+def test_ocr_confusions_in_numeric_cells():
+    assert parse_number("一") is None                 # a dash read as the character 一
+    assert parse_number("1O.0O") == Decimal("10.00")
+    assert parse_number("99。97") == Decimal("99.97")

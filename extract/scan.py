@@ -1,0 +1,112 @@
+"""A scanned page into the document model: deskew, table grid, per-cell OCR.
+
+The grid comes from the ruling lines (`extract.grid`); each cell is read as
+one unit by an OCR engine (`extract.ocr`), which keeps wrapped values whole
+and in order.  Text outside the tables (the title, the year) is read band by
+band.  Pixels become points here, so every later stage sees one convention.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from extract.grid import PageGrid, centred_boxes, find_grid
+from extract.model import BBox, Page
+from extract.ocr import OcrEngine, OcrLine
+from extract.raster import PageImage
+from extract.table import Glyph, build_table, text_lines
+
+# Ink darker than this counts when looking for text outside the tables.
+_INK_LEVEL = 140
+# A band of text outside the tables is at least this tall (points).
+_MIN_BAND_PT = 5.0
+
+
+def read_scan_page(image: PageImage, number: int, engine: OcrEngine) -> Page:
+    grid = find_grid(image.pixels)
+    scale = image.points_per_pixel
+    height, width = grid.image.shape[:2]
+    page = Page(number=number, width=width * scale, height=height * scale, kind="scan",
+                method=f"ocr:{engine.name}")
+    table_boxes = [box for cells in grid.tables for box in cells]
+    bands = text_band_boxes(grid, image.dpi)
+    lines = engine.read_cells(grid.image, table_boxes + bands)
+    cell_lines, band_lines = lines[:len(table_boxes)], lines[len(table_boxes):]
+    start = 0
+    for cells in grid.tables:
+        glyphs = [_glyph(line, scale) for found in cell_lines[start:start + len(cells)] for line in found]
+        # Inner boxes stand a line width apart; centred on the rules they
+        # meet as a text layer's cells do, so the grid slots come out right.
+        centred = centred_boxes(cells, grid.line_width)
+        table, _ = build_table([_bbox(box, scale) for box in centred], glyphs)
+        page.tables.append(table)
+        start += len(cells)
+    page.lines = text_lines([_glyph(line, scale) for found in band_lines for line in found])
+    return page
+
+
+def read_scan_page_full_page_ocr(image: PageImage, number: int) -> Page:
+    """The baseline the benchmark compares with: plain full-page Tesseract,
+    its words placed into the detected cells by position."""
+    from extract.ocr import tesseract_full_page
+
+    grid = find_grid(image.pixels)
+    scale = image.points_per_pixel
+    height, width = grid.image.shape[:2]
+    page = Page(number=number, width=width * scale, height=height * scale, kind="scan",
+                method="ocr:tesseract-full-page")
+    remaining = [_glyph(word, scale) for word in tesseract_full_page(grid.image)]
+    for cells in grid.tables:
+        centred = centred_boxes(cells, grid.line_width)
+        table, remaining = build_table([_bbox(box, scale) for box in centred], remaining)
+        page.tables.append(table)
+    page.lines = text_lines(remaining)
+    return page
+
+
+def _bbox(box: tuple[int, int, int, int], scale: float) -> BBox:
+    x0, y0, x1, y1 = box
+    return BBox(x0 * scale, y0 * scale, x1 * scale, y1 * scale)
+
+
+def _glyph(line: OcrLine, scale: float) -> Glyph:
+    box = _bbox(line.box, scale)
+    return Glyph(text=line.text, bbox=box, size=max(box.height, 1.0), confidence=line.confidence)
+
+
+def text_band_boxes(grid: PageGrid, dpi: float) -> list[tuple[int, int, int, int]]:
+    """Boxes of the text lines outside every table (titles, the year)."""
+    ink = grid.image < _INK_LEVEL
+    margin = max(2, int(dpi / 72 * 2))
+    for cells in grid.tables:
+        x0 = min(b[0] for b in cells) - margin
+        y0 = min(b[1] for b in cells) - margin
+        x1 = max(b[2] for b in cells) + margin
+        y1 = max(b[3] for b in cells) + margin
+        ink[max(0, y0):y1, max(0, x0):x1] = False
+    min_band = int(_MIN_BAND_PT * dpi / 72)
+    # Rows with a few dark pixels are noise; text rows have many.
+    row_has_text = ink.sum(axis=1) >= max(3, ink.shape[1] // 400)
+    boxes: list[tuple[int, int, int, int]] = []
+    for top, bottom in _runs(row_has_text, gap=max(1, min_band // 3)):
+        if bottom - top < min_band:
+            continue
+        columns = np.flatnonzero(ink[top:bottom].sum(axis=0) >= 2)
+        if columns.size == 0:
+            continue
+        pad = margin
+        boxes.append((max(0, int(columns[0]) - pad), max(0, top - pad),
+                      min(ink.shape[1], int(columns[-1]) + pad + 1), min(ink.shape[0], bottom + pad)))
+    return boxes
+
+
+def _runs(flags: np.ndarray, gap: int) -> list[tuple[int, int]]:
+    """[start, end) runs of True, bridging gaps of up to `gap` False rows."""
+    runs: list[tuple[int, int]] = []
+    for index in np.flatnonzero(flags):
+        index = int(index)
+        if runs and index - runs[-1][1] <= gap:
+            runs[-1] = (runs[-1][0], index + 1)
+        else:
+            runs.append((index, index + 1))
+    return runs
