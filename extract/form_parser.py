@@ -123,7 +123,7 @@ def parse_document(document: Document) -> list[ParsedForm]:
     for page, item in _stream(document):
         if isinstance(item, str):
             key = label_key(item)
-            if key == _TITLE_KEY:
+            if _TITLE_KEY in key and len(key) <= len(_TITLE_KEY) + 3:
                 finish()
                 builder.touch(page)
             elif (year := YEAR_PATTERN.search(item)) and builder.record["year"] is None:

@@ -12,7 +12,7 @@ import unicodedata
 
 FORM_TITLE = "财政项目支出绩效自评表"
 # The year line under the title, （2023年度）; OCR may lose a parenthesis.
-YEAR_PATTERN = re.compile(r"^\s*[（(]?\s*(\d{4})\s*年度\s*[)）]?\s*$")
+YEAR_PATTERN = re.compile(r"^\D{0,3}?(\d{4})\s*年度\D{0,3}$")
 
 # Row labels of the head of the form -> record key.
 HEAD_LABELS = {
@@ -63,6 +63,9 @@ GRADES = ("优", "良", "中", "差")
 NULL_MARKS = frozenset({"", "-", "—", "–", "－", "/", "／", "——", "--", "一"})
 # What OCR confuses in a numeric cell, where only digits, `.`, `,`, `%` belong.
 NUMERIC_CONFUSABLES = str.maketrans({"O": "0", "o": "0", "l": "1", "I": "1", "。": ".", "，": ","})
+# A printed `-` that OCR reads as a dot, and the specks it reads around a number.
+DASH_LOOKALIKES = frozenset({"•", "·", "・", "．", "."})
+NUMBER_EDGE_SPECKS = ".,•·・'`"
 
 # Operators at the start of a target (FORM_RECORD.md, Values, rule 2).
 MEASURE_OPERATOR_SYMBOLS = {">=": "≥", "≥": "≥", "<=": "≤", "≤": "≤", "=": "=", ">": ">", "<": "<"}
@@ -92,9 +95,11 @@ LEVEL2_NAMES = (
 
 
 def label_key(text: str) -> str:
-    """Fold a printed label for lookup: NFKC, no white space, no colons."""
+    """Fold a printed label for lookup: NFKC, and nothing but CJK, letters,
+    digits and `%` -- so that colons, brackets and the specks OCR reads as
+    `•` or `。` do not hide a label."""
     folded = unicodedata.normalize("NFKC", text or "")
-    return re.sub(r"[\s:：]", "", folded)
+    return re.sub(r"[^\w%]|_", "", folded)
 
 
 def match_label(text: str, table: dict[str, tuple[str, ...]]) -> str | None:

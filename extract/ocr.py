@@ -41,8 +41,9 @@ BORDER_BAND = 6               # px from the crop's edge where line remnants are 
 BORDER_INK_SHARE = 0.5        # a row/column this full of ink near the edge is a ruling line
 NOISE_AREA = 4                # ink specks smaller than this (px) are not text
 REMNANT_THICKNESS = 3         # px: ink this thin along the crop's edge is a ruling line
-DUST_SIZE = 0.35              # a line no bigger than this × line height …
-DUST_ASPECT = 2.0             # … and no longer than this × its width is a speck of dust
+DUST_SIZE = 0.35              # a blot no bigger than this × line height, …
+DUST_ASPECT = 2.0             # … no longer than this × its width …
+DUST_GAP = 1.0                # … and this × line height from other ink is dust
 MIN_CONTRAST = 60             # grey levels between paper and ink; less is an empty cell
 MERGE_GAP = 0.5               # runs closer than this × line height may be one line …
 MERGE_HEIGHT = 1.35           # … if together they are no taller than this × line height
@@ -207,19 +208,25 @@ def _page_line_height(cells: Sequence[_CellInk]) -> float:
 
 def _strips(cell: _CellInk, line_height: float) -> list[LineStrip]:
     runs = _split_tall_runs(_merge_close_runs(cell.runs, line_height), cell.ink, line_height)
-    runs = [run for run in runs if not _is_dust(cell.ink[run[0]:run[1]], line_height)]
     return [strip for run in runs if (strip := _strip(cell, run, line_height)) is not None]
 
 
-def _is_dust(line_ink: np.ndarray, line_height: float) -> bool:
-    """A "line" that is one small round blot: dust on the scanner glass.
-    (A lone "-" is long, so it stays; a lone "。" goes, which loses nothing.)"""
-    rows, cols = np.flatnonzero(line_ink.any(axis=1)), np.flatnonzero(line_ink.any(axis=0))
-    if rows.size == 0:
-        return True
-    height, width = rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
-    small = max(height, width) <= DUST_SIZE * line_height
-    return small and max(height, width) < DUST_ASPECT * min(height, width)
+def _without_dust(line_ink: np.ndarray, line_height: float) -> np.ndarray:
+    """The line's ink without specks of dust: small round blots standing
+    apart from the rest of the line.  A decimal point, a "。" or a dot of a
+    character sits next to other ink and stays; a lone "-" is long and stays."""
+    import cv2
+
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(line_ink.astype(np.uint8), connectivity=8)
+    keep = np.ones(count, bool)
+    keep[0] = False                                   # label 0 is the paper
+    for i in range(1, count):
+        x, w, h = (int(stats[i, k]) for k in (cv2.CC_STAT_LEFT, cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT))
+        if max(w, h) <= DUST_SIZE * line_height and max(w, h) < DUST_ASPECT * min(w, h):
+            other_columns = (line_ink & (labels != i)).any(axis=0)
+            reach = round(DUST_GAP * line_height)
+            keep[i] = bool(other_columns[max(0, x - reach):x + w + reach].any())
+    return keep[labels]
 
 
 def _merge_close_runs(runs: list[tuple[int, int]], line_height: float) -> list[tuple[int, int]]:
@@ -265,13 +272,15 @@ def _split_tall_runs(runs: list[tuple[int, int]], ink: np.ndarray, line_height: 
 
 def _strip(cell: _CellInk, run: tuple[int, int], line_height: float) -> LineStrip | None:
     top, bottom = run
-    cols = np.flatnonzero(cell.ink[top:bottom].any(axis=0))
+    line_ink = _without_dust(cell.ink[top:bottom], line_height)
+    cols = np.flatnonzero(line_ink.any(axis=0))
     if cols.size == 0:
         return None
     left, right = int(cols[0]), int(cols[-1]) + 1
-    glyphs = _line_glyphs(cell, top, bottom, left, right)
-    # At least a line's height, so that a lone "-" or "。" keeps its size
-    # next to the line; plus a margin, as recognisers are trained with one.
+    glyphs = _line_glyphs(cell, line_ink, top, left, right)
+    # At least a line's height, so that a lone "-" or "。" is seen at its
+    # true size, not blown up to a full line; plus the margin recognisers
+    # were trained with.
     pad = max(2, round(STRIP_PAD * line_height))
     extra = max(0, round(line_height) - glyphs.shape[0])
     image = np.pad(glyphs, ((pad + extra // 2, pad + extra - extra // 2), (pad, pad)), constant_values=255)
@@ -279,16 +288,16 @@ def _strip(cell: _CellInk, run: tuple[int, int], line_height: float) -> LineStri
     return LineStrip(image=image, box=(ox + left, oy + top, ox + right, oy + bottom))
 
 
-def _line_glyphs(cell: _CellInk, top: int, bottom: int, left: int, right: int) -> np.ndarray:
-    """The line's own ink (with its anti-aliased rim) on plain paper: no
+def _line_glyphs(cell: _CellInk, line_ink: np.ndarray, top: int, left: int, right: int) -> np.ndarray:
+    """The line's own ink (with its anti-aliased rim) on white paper: no
     scan noise, no line remnants, no tops of the next line's glyphs."""
     import cv2
 
     own = np.zeros_like(cell.ink)
-    own[top:bottom] = cell.ink[top:bottom]
+    own[top:top + len(line_ink)] = line_ink
     rim = cv2.dilate(own.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-    top, bottom = max(0, top - 1), min(cell.ink.shape[0], bottom + 1)
-    left, right = max(0, left - 1), min(cell.ink.shape[1], right + 1)
+    bottom = min(cell.ink.shape[0], top + len(line_ink) + 1)
+    top, left, right = max(0, top - 1), max(0, left - 1), min(cell.ink.shape[1], right + 1)
     window = _on_white(cell.crop[top:bottom, left:right], cell.paper, int(cell.crop.min()))
     return np.where(rim[top:bottom, left:right], window, 255).astype(np.uint8)
 

@@ -23,6 +23,7 @@ from extract.form_parser import parse_document
 from extract.model import Document, Page, ParsedForm
 from extract.ocr import ENGINES, get_engine
 from extract.pdf import has_text_layer, page_count, read_text_page
+from extract.repair import repair_missing_numbers
 from extract.raster import IMAGE_SUFFIXES, image_page_count, load_image_page, rasterise_pdf_page
 from extract.store import Store
 from extract.validate import validate
@@ -226,6 +227,7 @@ def extract_forms(document: Document) -> list[ParsedForm]:
     if not forms:
         raise NoFormFound(document.path, f"no 财政项目支出绩效自评表 found in its {len(document.pages)} pages")
     for form in forms:
+        repair_missing_numbers(form)
         form.findings.extend(validate(form.record))
         form.confidence = field_confidence(form)
     return forms

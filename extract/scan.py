@@ -8,6 +8,8 @@ band.  Pixels become points here, so every later stage sees one convention.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from extract.grid import PageGrid, centred_boxes, find_grid
@@ -34,15 +36,19 @@ def read_scan_page(image: PageImage, number: int, engine: OcrEngine) -> Page:
     cell_lines, band_lines = lines[:len(table_boxes)], lines[len(table_boxes):]
     start = 0
     for cells in grid.tables:
-        glyphs = [_glyph(line, scale) for found in cell_lines[start:start + len(cells)] for line in found]
+        glyphs = [g for found in cell_lines[start:start + len(cells)] for g in _glyphs(found, scale)]
         # Inner boxes stand a line width apart; centred on the rules they
         # meet as a text layer's cells do, so the grid slots come out right.
         centred = centred_boxes(cells, grid.line_width)
         table, _ = build_table([_bbox(box, scale) for box in centred], glyphs)
         page.tables.append(table)
         start += len(cells)
-    page.lines = text_lines([_glyph(line, scale) for found in band_lines for line in found])
+    page.lines = text_lines([g for found in band_lines for g in _glyphs(found, scale)])
     return page
+
+
+def _glyphs(found: list[OcrLine], scale: float) -> list[Glyph]:
+    return [g for g in (_glyph(line, scale) for line in found) if g.text]
 
 
 def read_scan_page_full_page_ocr(image: PageImage, number: int) -> Page:
@@ -71,7 +77,19 @@ def _bbox(box: tuple[int, int, int, int], scale: float) -> BBox:
 
 def _glyph(line: OcrLine, scale: float) -> Glyph:
     box = _bbox(line.box, scale)
-    return Glyph(text=line.text, bbox=box, size=max(box.height, 1.0), confidence=line.confidence)
+    return Glyph(text=clean_ocr_line(line.text), bbox=box, size=max(box.height, 1.0), confidence=line.confidence)
+
+
+# Specks a scan adds and OCR reads as bullets or dots; the forms print none
+# at the start of a line, and no bullets at all.
+_BULLETS = re.compile("[•●▪■◆]")
+_LINE_START_SPECKS = "·・.,。、'`"
+
+
+def clean_ocr_line(text: str) -> str:
+    """An OCR line without the specks of the scan; empty when nothing else is left."""
+    cleaned = _BULLETS.sub("", text).lstrip(_LINE_START_SPECKS + " ").rstrip("·・ ")
+    return cleaned if re.search(r"\w", cleaned) else ""
 
 
 def text_band_boxes(grid: PageGrid, dpi: float) -> list[tuple[int, int, int, int]]:

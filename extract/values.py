@@ -11,7 +11,10 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
-from extract.layout import MEASURE_OPERATOR_SYMBOLS, MEASURE_OPERATOR_WORDS, NULL_MARKS, NUMERIC_CONFUSABLES
+from extract.layout import (
+    DASH_LOOKALIKES, MEASURE_OPERATOR_SYMBOLS, MEASURE_OPERATOR_WORDS, NULL_MARKS, NUMBER_EDGE_SPECKS,
+    NUMERIC_CONFUSABLES,
+)
 
 _NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _NUMBER_RE = re.compile(rf"^(?:{_NUMBER})$")
@@ -44,7 +47,9 @@ def parse_number(text: str | None) -> Decimal | None:
     cleaned = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
     if cleaned in NULL_MARKS:
         return None
-    cleaned = cleaned.translate(NUMERIC_CONFUSABLES)
+    if cleaned in DASH_LOOKALIKES:
+        return None
+    cleaned = cleaned.translate(NUMERIC_CONFUSABLES).strip(NUMBER_EDGE_SPECKS)
     if cleaned in NULL_MARKS:
         return None
     if cleaned.endswith("%"):

@@ -112,6 +112,7 @@ def _ingest(args: argparse.Namespace) -> int:
     def report(result: FileResult) -> None:
         if result.status == "ok":
             note = f", {result.findings} findings to check" if result.findings else ""
+            note += f"; {result.message}" if result.message else ""
             line = f"ok      {result.path}: {result.forms} forms, {result.pages} pages{note}"
         else:
             line = f"{result.status:<7} {result.path}: {result.message}"
@@ -122,7 +123,7 @@ def _ingest(args: argparse.Namespace) -> int:
         batch = ingest(args.paths, store, settings, on_file=report, on_page=lambda: bar.update(1))
     bar.close()
     console.say(f"selfeval: {batch.summary()}")
-    for failed in (f for f in batch.files if f.status == "failed"):
+    for failed in (f for f in batch.files if f.status == "failed" or f.page_errors):
         console.error(f"  failed: {failed.path}: {failed.message}")
     return 0 if batch.ok else EXIT_SOME_FILES_FAILED
 

@@ -63,3 +63,10 @@ def test_ocr_confusions_in_numeric_cells():
     assert parse_number("一") is None                 # a dash read as the character 一
     assert parse_number("1O.0O") == Decimal("10.00")
     assert parse_number("99。97") == Decimal("99.97")
+
+
+def test_specks_ocr_reads_around_a_number_or_for_a_dash():
+    assert parse_number("•") is None and parse_number("·") is None
+    assert parse_number(".9.95") == Decimal("9.95")
+    assert parse_number(". 5.00") == Decimal("5.00")
+    assert parse_number("100.00.") == Decimal("100.00")
