@@ -71,8 +71,11 @@ def render_synthetic(split: str, count: int, folder: Path) -> Iterator[tuple[Pat
         yield path, render_with_truth(chunk, path, synthetic_styles(seeds))
 
 
-def build_corpus(out: Path, synthetic_per_split: int = 200) -> Iterator[str]:
-    """Render the gold forms and the synthetic splits under `out`."""
+def build_corpus(out: Path, synthetic_per_split: int = 200, scanned_synthetic: int = 100) -> Iterator[str]:
+    """Render the gold forms and the synthetic splits under `out`, then scan
+    the gold and `scanned_synthetic` evaluation forms at every dpi and level."""
+    from corpus.degrade import build_scans
+
     gold_dir = out / "gold"
     gold_dir.mkdir(parents=True, exist_ok=True)
     truth = render_with_truth(load_gold(), gold_dir / GOLD_PDF_NAME)
@@ -87,6 +90,10 @@ def build_corpus(out: Path, synthetic_per_split: int = 200) -> Iterator[str]:
             all_truth.extend(file_truth)
             files += 1
         yield f"corpus: {folder}: {len(all_truth)} synthetic {split} forms in {files} PDFs"
+    to_scan = [gold_dir / GOLD_PDF_NAME]
+    to_scan += sorted((out / "synthetic" / "eval").glob("*.pdf"))[:-(-scanned_synthetic // FORMS_PER_SYNTHETIC_FILE)]
+    scans = build_scans(to_scan, out / "scans")
+    yield f"corpus: {out / 'scans'}: {len(scans)} scanned files (150/200/300 dpi, clean/light/heavy, PDF and TIFF)"
 
 
 def build_sample() -> None:

@@ -67,9 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="a file for jsonl and xlsx, a folder for csv and parquet; '-' (jsonl only) is stdout")
 
     corpus = commands.add_parser("corpus", help="build the rendered sample and synthetic corpus",
-                                 description="Render the gold forms and synthetic forms into PDFs under a folder.")
+                                 description="Render the gold and synthetic forms into text PDFs, and scanned variants of them, under a folder.")
     corpus.add_argument("--out", default="corpus/generated", help="the folder to write (default: corpus/generated)")
     corpus.add_argument("--synthetic", type=int, default=200, help="synthetic forms per split (default: 200)")
+    corpus.add_argument("--scanned", type=int, default=100,
+                        help="synthetic eval forms also scanned, besides the gold (default: 100)")
     return parser
 
 
@@ -146,7 +148,8 @@ def _export(args: argparse.Namespace) -> int:
 def _corpus(args: argparse.Namespace) -> int:
     from corpus.build import build_corpus
 
-    for line in build_corpus(Path(args.out), synthetic_per_split=args.synthetic):
+    for line in build_corpus(Path(args.out), synthetic_per_split=args.synthetic,
+                             scanned_synthetic=args.scanned):
         console.say(line)
     return 0
 
