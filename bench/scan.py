@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from corpus.build import load_gold, render_synthetic, render_with_truth  # noqa: E402
 from corpus.degrade import retarget_truth, write_scan  # noqa: E402
-from extract.compare import compare_records  # noqa: E402
+from extract.compare import compare_records, edit_distance  # noqa: E402
 from extract.model import Document, iter_fields  # noqa: E402
 from extract.ocr import get_engine  # noqa: E402
 from extract.pipeline import extract_forms, sha256_of  # noqa: E402
@@ -43,16 +43,6 @@ def page_readers() -> dict[str, Callable[[Any, int], Any]]:
         "tesseract": lambda image, n: read_scan_page(image, n, get_engine("tesseract")),
         "tesseract-page": read_scan_page_full_page_ocr,
     }
-
-
-def edit_distance(a: str, b: str) -> int:
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
 
 
 def character_accuracy(truth: list[dict], records: list[dict]) -> float:

@@ -9,12 +9,12 @@ tests use.
 from __future__ import annotations
 
 import copy
-import hashlib
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from corpus.render import FormStyle, render_forms
 from extract.model import dumps_record, loads_record
+from extract.pipeline import sha256_of
 
 CORPUS_DIR = Path(__file__).resolve().parent
 GOLD_PATH = CORPUS_DIR / "gold" / "seed_forms.jsonl"
@@ -44,7 +44,7 @@ def render_with_truth(records: list[dict[str, Any]], path: str | Path,
     `form_id` and `source` filled from the file's bytes and the pages each
     form was drawn on."""
     result = render_forms(records, path, styles)
-    sha256 = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    sha256 = sha256_of(Path(path))
     truth = []
     for position, (record, pages) in enumerate(zip(records, result.form_pages), start=1):
         expected = copy.deepcopy(record)

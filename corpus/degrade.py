@@ -31,6 +31,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, TiffImagePlugin
 
 from corpus.build import load_records, write_records
+from extract.pipeline import sha256_of
 
 
 @dataclass(frozen=True)
@@ -381,7 +382,7 @@ def retarget_truth(truth_records: Sequence[dict[str, Any]],
     `source` (file, sha256, kind "scan") name the scan; `pages` stay, since a
     scan keeps the text PDF's pages in order."""
     scan_path = Path(scan_path)
-    sha256 = _file_sha256(scan_path)
+    sha256 = sha256_of(scan_path)
     retargeted = []
     for position, record in enumerate(truth_records, start=1):
         record = copy.deepcopy(record)
@@ -390,14 +391,6 @@ def retarget_truth(truth_records: Sequence[dict[str, Any]],
                             "sha256": sha256, "kind": "scan"}
         retargeted.append(record)
     return retargeted
-
-
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def truth_path(document_path: str | Path) -> Path:

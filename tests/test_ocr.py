@@ -13,6 +13,7 @@ import pytest
 from corpus.build import load_gold
 from corpus.render import render_forms
 from extract import ocr
+from extract.compare import edit_distance
 from extract.errors import MissingDependency
 from extract.pdf import read_text_page
 
@@ -43,16 +44,6 @@ def pixel_box(cell, grow: int = 0) -> tuple[int, int, int, int]:
     b = cell.bbox
     x0, y0, x1, y1 = (int(round(v * SCALE)) for v in (b.x0, b.top, b.x1, b.bottom))
     return x0 - grow, y0 - grow, x1 + grow, y1 + grow
-
-
-def edit_distance(a: str, b: str) -> int:
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
 
 
 def squeeze(text: str) -> str:
