@@ -9,6 +9,7 @@ tests use.
 from __future__ import annotations
 
 import copy
+import tempfile
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -105,7 +106,14 @@ def build_sample() -> None:
     write_records(truth, GOLD_PATH)
     for path, file_truth in render_synthetic("dev", 6, SAMPLE_DIR):
         write_records(file_truth, path.with_suffix(".truth.jsonl"))
+    # A small scan, so that the demo shows OCR too.
+    from corpus.degrade import write_scan, write_scan_truth
 
+    with tempfile.TemporaryDirectory() as tmp:
+        text_pdf, truth = next(render_synthetic("dev", 2, Path(tmp)))
+        write_records(truth, text_pdf.with_suffix(".truth.jsonl"))
+        scan = write_scan(text_pdf, SAMPLE_DIR / "scanned_dev_forms.tiff", 200, "light", seed=0, fmt="tiff")[0]
+        write_scan_truth(text_pdf, scan)
 
 if __name__ == "__main__":
     build_sample()

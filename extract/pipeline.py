@@ -31,7 +31,9 @@ from extract.validate import validate
 log = logging.getLogger("selfeval.ingest")
 
 PDF_SUFFIXES = frozenset({".pdf"})
-SUPPORTED_SUFFIXES = PDF_SUFFIXES | IMAGE_SUFFIXES
+# Flat text: a text extraction with no table structure left (issue 4).
+TEXT_SUFFIXES = frozenset({".txt"})
+SUPPORTED_SUFFIXES = PDF_SUFFIXES | IMAGE_SUFFIXES | TEXT_SUFFIXES
 OCR_MODES = ("auto", "always", "never")
 # The engine the scanned-corpus benchmark found more accurate (README, Measured).
 DEFAULT_OCR_ENGINE = "rapidocr"
@@ -223,9 +225,33 @@ def read_document(path: Path, sha256: str, settings: OcrSettings, pool: Executor
 
 def extract_forms(document: Document) -> list[ParsedForm]:
     """Parse, validate and score every form of a read document."""
-    forms = parse_document(document)
+    return finish_forms(parse_document(document), document.path, f"its {len(document.pages)} pages")
+
+
+def read_flat_text_file(path: Path, sha256: str) -> list[ParsedForm]:
+    """Forms from a plain-text extraction, tagged by the trained model where it helps."""
+    from extract.flat_text import parse_flat_text
+    from extract.ner import flat_text_tagger
+
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise BadInputFile(str(path), "the file is empty")
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise BadInputFile(str(path), "not UTF-8 or GB18030 text")
+    forms = parse_flat_text(text, path.name, sha256, tagger=flat_text_tagger())
+    return finish_forms(forms, str(path), "the text")
+
+
+def finish_forms(forms: list[ParsedForm], path: str, where: str) -> list[ParsedForm]:
+    """Repair, validate and score parsed forms; none at all is an error."""
     if not forms:
-        raise NoFormFound(document.path, f"no 财政项目支出绩效自评表 found in its {len(document.pages)} pages")
+        raise NoFormFound(path, f"no 财政项目支出绩效自评表 found in {where}")
     for form in forms:
         repair_missing_numbers(form)
         form.findings.extend(validate(form.record))
@@ -243,16 +269,20 @@ def ingest_file(path: Path, store: Store, settings: IngestSettings, pool: Execut
     if known is not None and known.status == "done":
         same = "" if known.file == path.name else f" (same content as {known.file})"
         return FileResult(str(path), "skipped", f"already ingested{same}")
+    page_errors: list[str] = []
     try:
-        document, page_errors = read_document(path, sha256, settings.ocr, pool, on_page)
-        forms = extract_forms(document)
+        if path.suffix.lower() in TEXT_SUFFIXES:
+            forms, pages = read_flat_text_file(path, sha256), 0
+        else:
+            document, page_errors = read_document(path, sha256, settings.ocr, pool, on_page)
+            forms, pages = extract_forms(document), len(document.pages)
     except SelfevalError as exc:
         store.save_failure(sha256, str(path), exc.message)
         return FileResult(str(path), "failed", getattr(exc, "cause", exc.message))
-    store.save_source(sha256, str(path), len(document.pages) + len(page_errors), forms)
+    store.save_source(sha256, str(path), pages + len(page_errors), forms)
     findings = sum(len(f.findings) for f in forms)
     message = f"{len(page_errors)} pages failed: " + "; ".join(page_errors) if page_errors else ""
-    return FileResult(str(path), "ok", message, len(document.pages), len(forms), findings, page_errors)
+    return FileResult(str(path), "ok", message, pages, len(forms), findings, page_errors)
 
 
 def ingest(

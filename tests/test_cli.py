@@ -43,17 +43,19 @@ def test_the_committed_sample_yields_the_committed_gold_to_the_letter(sample_sto
     assert compare_records(gold, seed_records).accuracy == 1.0
     # Identity too: the gold's form_id/sha256 point at the committed PDF.
     assert [r["form_id"] for r in seed_records] == [g["form_id"] for g in gold]
-    synthetic_truth = [r for p in sorted(SAMPLE_DIR.glob("*.truth.jsonl")) for r in load_records(p)]
-    synthetic = [r for r in records if r["source"]["file"] != "seed_forms.pdf"]
-    assert compare_records(synthetic_truth, synthetic).accuracy == 1.0
+    truth = [r for p in sorted(SAMPLE_DIR.glob("*.truth.jsonl")) for r in load_records(p)]
+    for kind, bar in (("text", 1.0), ("scan", 0.97)):
+        expected = [r for r in truth if r["source"]["kind"] == kind]
+        got = [r for r in records if r["source"]["kind"] == kind and r["source"]["file"] != "seed_forms.pdf"]
+        assert expected and compare_records(expected, got).accuracy >= bar, kind
 
 
 def test_jsonl_to_stdout_is_the_contract(sample_store, capsys):
     db, _ = sample_store
     capsys.readouterr()
     assert run("--db", db, "export", "--format", "jsonl") == 0
-    lines = capsys.readouterr().out.splitlines()
-    first = json.loads(lines[0])
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    first = next(r for r in records if r["source"]["file"] == "seed_forms.pdf")
     assert list(first)[:4] == ["schema_version", "form_id", "source", "year"]
     assert first["project_name"] == "2023年上海科技统计"
     assert first["funding"]["total"]["execution_rate"] == 99.97
@@ -78,7 +80,8 @@ def test_every_table_format_reads_back_in_pandas_with_contract_names(sample_stor
         assert len(tables["indicators"]) == indicators, fmt
         assert {"form_id", "project_name", "total_score", "grade"} <= set(tables["forms"].columns), fmt
         assert {"form_id", "name", "target_value", "deviation_cause"} <= set(tables["indicators"].columns), fmt
-        first = tables["forms"].set_index("form_id").loc[records[0]["form_id"]]
+        seed_first = next(r for r in records if r["source"]["file"] == "seed_forms.pdf")
+        first = tables["forms"].set_index("form_id").loc[seed_first["form_id"]]
         assert first["total_score"] == pytest.approx(98.99), fmt
 
 

@@ -1,0 +1,177 @@
+"""Training and evaluation examples of the form-field tagger.
+
+An example is ``(text, [(start, end, label), ...])`` with character offsets
+into `text`.  Two sources:
+
+* deviation cells (偏差原因分析及改进措施) of the synthetic forms
+  (`corpus.synth`): the cell's text, with its `deviation_cause` and
+  `improvement` located inside it by exact substring search, labelled
+  DEVIATION_CAUSE and IMPROVEMENT.  Cells whose parts cannot be located are
+  skipped and counted.  Training uses the train split, evaluation the eval
+  (or dev) split; `held_out_only=True` keeps only the phrasings that never
+  occur in train (`corpus.synth.HELD_OUT_PHRASINGS`).
+* flat-text examples of whole forms, from `corpus.flat.flat_text_examples`
+  when that module exists (it is optional: without it the tagger learns the
+  deviation labels only).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Sequence
+
+from corpus import synth
+
+log = logging.getLogger(__name__)
+
+Entity = tuple[int, int, str]
+Example = tuple[str, list[Entity]]
+
+DEVIATION_CAUSE = "DEVIATION_CAUSE"
+IMPROVEMENT = "IMPROVEMENT"
+DEVIATION_LABELS = (DEVIATION_CAUSE, IMPROVEMENT)
+
+# Forms are drawn in chunks until enough deviation cells are found.
+_FORMS_PER_CHUNK = 200
+_MAX_FORMS = 200_000
+
+
+def _load_flat() -> Callable[[str, int], list[Example]] | None:
+    """`corpus.flat.flat_text_examples`, or None where it does not (yet) exist."""
+    try:
+        from corpus import flat  # noqa: PLC0415 - optional module
+    except ImportError:
+        return None
+    except Exception as exc:  # a half-written module must not break training
+        log.warning("corpus.flat cannot be imported (%s: %s); flat-text examples left out",
+                    type(exc).__name__, exc)
+        return None
+    function = getattr(flat, "flat_text_examples", None)
+    return function if callable(function) else None
+
+
+_flat_text_examples = _load_flat()
+FLAT_AVAILABLE = _flat_text_examples is not None
+
+
+@dataclass
+class ExampleSet:
+    """Examples with what was left out on the way."""
+
+    examples: list[Example] = field(default_factory=list)
+    phrasings: list[str] = field(default_factory=list)   # per example, "flat" for flat text
+    skipped: int = 0                                      # cells whose parts were not found
+    skipped_samples: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.examples)
+
+    def extend(self, other: "ExampleSet") -> None:
+        self.examples.extend(other.examples)
+        self.phrasings.extend(other.phrasings)
+        self.skipped += other.skipped
+        self.skipped_samples.extend(other.skipped_samples[: max(0, 5 - len(self.skipped_samples))])
+
+
+def locate_deviation(text: str, cause: str | None, improvement: str | None) -> list[Entity] | None:
+    """The entities of one deviation cell, or None when a part is not in the text.
+
+    The improvement is searched after the cause, so that a measure that
+    repeats words of the cause is found in its own place."""
+    entities: list[Entity] = []
+    after = 0
+    if cause:
+        start = text.find(cause)
+        if start < 0:
+            return None
+        after = start + len(cause)
+        entities.append((start, after, DEVIATION_CAUSE))
+    if improvement:
+        start = text.find(improvement, after)
+        if start < 0:
+            return None
+        entities.append((start, start + len(improvement), IMPROVEMENT))
+    return entities
+
+
+def deviation_examples(split: str, count: int, *, start: int = 0,
+                       phrasings: Iterable[str] | None = None,
+                       held_out_only: bool = False) -> ExampleSet:
+    """Up to `count` deviation-cell examples of a split, forms taken in order
+    from form `start`.  `phrasings` (or `held_out_only`) keeps only cells of
+    those phrasing ids."""
+    if held_out_only:
+        phrasings = synth.HELD_OUT_PHRASINGS
+    wanted = set(phrasings) if phrasings is not None else None
+    if wanted is not None and split not in synth.SPLITS_WITH_HELD_OUT and wanted <= set(synth.HELD_OUT_PHRASINGS):
+        raise ValueError(f"the {split} split holds no held-out phrasing")
+    result = ExampleSet()
+    form = start
+    while len(result) < count and form - start < _MAX_FORMS:
+        chunk = min(_FORMS_PER_CHUNK, synth.SPLIT_SIZE - form)
+        if chunk <= 0:
+            break
+        for record, meta in synth.generate_forms_with_meta(split, chunk, form):
+            for indicator, phrasing in zip(record["indicators"], meta["deviation_phrasings"]):
+                text = indicator["deviation"]
+                if not text or phrasing is None or (wanted is not None and phrasing not in wanted):
+                    continue
+                entities = locate_deviation(text, indicator["deviation_cause"], indicator["improvement"])
+                if entities is None:
+                    result.skipped += 1
+                    if len(result.skipped_samples) < 5:
+                        result.skipped_samples.append(text)
+                    continue
+                result.examples.append((text, entities))
+                result.phrasings.append(phrasing)
+                if len(result) >= count:
+                    break
+            if len(result) >= count:
+                break
+        form += chunk
+    if result.skipped:
+        log.warning("%d deviation cell(s) of %s skipped: cause/improvement not found in the text; first: %s",
+                    result.skipped, split, result.skipped_samples)
+    return result
+
+
+def flat_examples(split: str, count: int) -> ExampleSet:
+    """Flat-text examples from `corpus.flat`, or none where it is missing."""
+    result = ExampleSet()
+    if _flat_text_examples is None or count <= 0:
+        return result
+    try:
+        produced = _flat_text_examples(split, count)
+    except Exception as exc:  # noqa: BLE001 - an optional source must not stop training
+        log.warning("corpus.flat.flat_text_examples(%r, %d) failed (%s: %s); flat-text examples left out",
+                    split, count, type(exc).__name__, exc)
+        return result
+    for text, entities in produced:
+        result.examples.append((text, [(int(s), int(e), str(label)) for s, e, label in entities]))
+        result.phrasings.append("flat")
+    return result
+
+
+def training_examples(train_count: int, flat_count: int = 0,
+                      extra_examples: Sequence[Example] | None = None) -> ExampleSet:
+    """The train split's deviation cells, flat-text forms and any extra
+    (reviewed) examples."""
+    result = deviation_examples("train", train_count)
+    result.extend(flat_examples("train", flat_count))
+    if extra_examples:
+        result.examples.extend((text, list(entities)) for text, entities in extra_examples)
+        result.phrasings.extend(["extra"] * len(extra_examples))
+    return result
+
+
+def dev_examples(count: int, flat_count: int = 0) -> ExampleSet:
+    """The dev split (used by spaCy to pick model-best; never for the scores
+    reported in the model card, which use the eval split)."""
+    result = deviation_examples("dev", count)
+    result.extend(flat_examples("dev", flat_count))
+    return result
+
+
+def labels_of(examples: Iterable[Example]) -> list[str]:
+    return sorted({label for _, entities in examples for _, _, label in entities})
