@@ -16,6 +16,7 @@ from extract.validate import SOFT_RULES
 # How far a rule moves a field's confidence.
 BROKEN_RULE_FACTOR = 0.5        # confidence × this
 CONFIRMED_DOUBT_FACTOR = 0.25   # the doubt (1 − confidence) × this
+DISPUTED_FACTOR = 0.6           # where the model and the rules read a field differently
 
 # Leaves parsed out of another cell take that cell's reading confidence.
 _DERIVED_FROM = {
@@ -25,7 +26,7 @@ _DERIVED_FROM = {
 }
 
 
-def field_confidence(form: ParsedForm) -> dict[str, float]:
+def field_confidence(form: ParsedForm, disputed: set[str] = frozenset()) -> dict[str, float]:
     record = form.record
     broken = {path for f in form.findings if f.rule not in SOFT_RULES for path in f.fields}
     confirmed = arithmetic_fields(record) - broken
@@ -36,6 +37,8 @@ def field_confidence(form: ParsedForm) -> dict[str, float]:
             value *= BROKEN_RULE_FACTOR
         elif path in confirmed:
             value = 1.0 - (1.0 - value) * CONFIRMED_DOUBT_FACTOR
+        if path in disputed:
+            value *= DISPUTED_FACTOR
         confidence[path] = round(min(1.0, max(0.0, value)), 4)
     return confidence
 

@@ -21,9 +21,11 @@ from extract.confidence import field_confidence
 from extract.errors import BadInputFile, NoFormFound, SelfevalError
 from extract.form_parser import parse_document
 from extract.model import Document, Page, ParsedForm
+from extract.ner import optional_tagger
 from extract.ocr import ENGINES, get_engine
 from extract.pdf import has_text_layer, page_count, read_text_page
 from extract.repair import repair_missing_numbers
+from extract.second_opinion import review_deviations
 from extract.raster import IMAGE_SUFFIXES, image_page_count, load_image_page, rasterise_pdf_page
 from extract.store import Store
 from extract.validate import validate
@@ -231,7 +233,6 @@ def extract_forms(document: Document) -> list[ParsedForm]:
 def read_flat_text_file(path: Path, sha256: str) -> list[ParsedForm]:
     """Forms from a plain-text extraction, tagged by the trained model where it helps."""
     from extract.flat_text import parse_flat_text
-    from extract.ner import flat_text_tagger
 
     raw = path.read_bytes()
     if not raw.strip():
@@ -244,7 +245,7 @@ def read_flat_text_file(path: Path, sha256: str) -> list[ParsedForm]:
             continue
     else:
         raise BadInputFile(str(path), "not UTF-8 or GB18030 text")
-    forms = parse_flat_text(text, path.name, sha256, tagger=flat_text_tagger())
+    forms = parse_flat_text(text, path.name, sha256, tagger=optional_tagger())
     return finish_forms(forms, str(path), "the text")
 
 
@@ -252,10 +253,12 @@ def finish_forms(forms: list[ParsedForm], path: str, where: str) -> list[ParsedF
     """Repair, validate and score parsed forms; none at all is an error."""
     if not forms:
         raise NoFormFound(path, f"no 财政项目支出绩效自评表 found in {where}")
+    tagger = optional_tagger()
     for form in forms:
         repair_missing_numbers(form)
+        disputed = review_deviations(form, tagger)
         form.findings.extend(validate(form.record))
-        form.confidence = field_confidence(form)
+        form.confidence = field_confidence(form, disputed)
     return forms
 
 

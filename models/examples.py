@@ -165,10 +165,16 @@ def training_examples(train_count: int, flat_count: int = 0,
     return result
 
 
+def seen_phrasings() -> tuple[str, ...]:
+    """The phrasing ids the train split uses (all but the held-out ones)."""
+    return tuple(p for p in synth.DEVIATION_PHRASINGS if p not in synth.HELD_OUT_PHRASINGS)
+
+
 def dev_examples(count: int, flat_count: int = 0) -> ExampleSet:
-    """The dev split (used by spaCy to pick model-best; never for the scores
-    reported in the model card, which use the eval split)."""
-    result = deviation_examples("dev", count)
+    """The dev split, used by spaCy to pick model-best.  Held-out phrasings
+    are kept out of it too, so that not even model selection has seen them;
+    the scores of the model card come from the eval split."""
+    result = deviation_examples("dev", count, phrasings=seen_phrasings())
     result.extend(flat_examples("dev", flat_count))
     return result
 

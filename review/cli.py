@@ -72,6 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
     corpus.add_argument("--synthetic", type=int, default=200, help="synthetic forms per split (default: 200)")
     corpus.add_argument("--scanned", type=int, default=100,
                         help="synthetic eval forms also scanned, besides the gold (default: 100)")
+    models = commands.add_parser("models", help="train or evaluate the field-tagging NER model",
+                                 description="Train the spaCy NER model that tags form fields (models/), or "
+                                             "print its precision/recall/F1 per label.")
+    models.add_argument("action", choices=("train", "evaluate"))
+    models.add_argument("options", nargs=argparse.REMAINDER,
+                        help="passed on: see `selfeval models train -- --help`")
     return parser
 
 
@@ -90,6 +96,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _export(args)
         if args.command == "corpus":
             return _corpus(args)
+        if args.command == "models":
+            return _models(args)
     except SelfevalError as exc:
         console.error(f"selfeval: {exc.message}")
         return exc.exit_code
@@ -152,6 +160,17 @@ def _corpus(args: argparse.Namespace) -> int:
                              scanned_synthetic=args.scanned):
         console.say(line)
     return 0
+
+
+def _models(args: argparse.Namespace) -> int:
+    options = [o for o in args.options if o != "--"]
+    if args.action == "train":
+        from models.train import main as train_main
+
+        return train_main(options)
+    from models.evaluate import main as evaluate_main
+
+    return evaluate_main(options)
 
 
 def entry_point() -> None:

@@ -18,7 +18,7 @@ def test_help_says_what_each_command_does(capsys):
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
     assert "财政项目支出绩效自评表" in out
-    for command in ("ingest", "export", "corpus"):
+    for command in ("ingest", "export", "corpus", "models"):
         with pytest.raises(SystemExit):
             run(command, "--help")
         text = capsys.readouterr().out

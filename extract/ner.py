@@ -1,0 +1,145 @@
+"""The trained form-field tagger, as the extractor uses it.
+
+`load_tagger()` loads the shipped spaCy pipeline (models/pipeline: blank
+Chinese, character segmenter, tok2vec + NER; nothing is downloaded) once per
+process; `FieldTagger.tag(text)` gives its spans.  `split_deviation_with_model`
+splits a 偏差原因分析及改进措施 cell: the rules of `extract.deviation` where
+the cell carries a label (`改进措施：`, `原因：`…), the model where it does
+not, the rules again where the model finds nothing.
+
+This module must not import training code (models.train & co).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from extract.deviation import _CAUSE_LABEL, _IMPROVEMENT_LABEL, split_deviation
+from extract.layout import IMPROVEMENT_LABELS
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PIPELINE = Path(__file__).resolve().parent.parent / "models" / "pipeline"
+DEVIATION_CAUSE = "DEVIATION_CAUSE"
+IMPROVEMENT = "IMPROVEMENT"
+
+_LEADING_IMPROVEMENT_LABEL = re.compile(
+    "^(?:" + "|".join(re.escape(label.rstrip("：")) + "[：:]" for label in IMPROVEMENT_LABELS) + ")")
+_EDGE_SEPARATORS = "：:；;，,、 \t\r\n"
+
+_cache: dict[Path, "FieldTagger"] = {}
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int       # character offsets into the tagged text
+    end: int
+    label: str
+    text: str
+
+
+class FieldTagger:
+    """A loaded pipeline; `tag` is safe to call from one thread at a time."""
+
+    def __init__(self, nlp: Any, folder: Path):
+        self.nlp = nlp
+        self.folder = folder
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(self.nlp.get_pipe("ner").labels) if "ner" in self.nlp.pipe_names else ()
+
+    def tag(self, text: str) -> list[Span]:
+        if not text:
+            return []
+        return self._spans(self.nlp(text))
+
+    def __call__(self, text: str) -> list[tuple[int, int, str]]:
+        """``(start, end, label)`` triples: the `Tagger` that
+        `extract.flat_text.parse_flat_text` takes."""
+        return [(s.start, s.end, s.label) for s in self.tag(text)]
+
+    def tag_many(self, texts: Iterable[str], batch_size: int = 64) -> list[list[Span]]:
+        return [self._spans(doc) for doc in self.nlp.pipe(texts, batch_size=batch_size)]
+
+    @staticmethod
+    def _spans(doc: Any) -> list[Span]:
+        return [Span(e.start_char, e.end_char, e.label_, e.text) for e in doc.ents]
+
+
+def load_tagger(folder: Path | str = DEFAULT_PIPELINE) -> FieldTagger:
+    """The pipeline in `folder`, loaded once per process."""
+    key = Path(folder).resolve()
+    with _lock:
+        tagger = _cache.get(key)
+        if tagger is None:
+            import spacy
+
+            tagger = FieldTagger(spacy.load(key), key)
+            _cache[key] = tagger
+        return tagger
+
+
+def optional_tagger(folder: Path | str = DEFAULT_PIPELINE) -> FieldTagger | None:
+    """The shipped tagger (also callable as ``tagger(text) -> [(start, end,
+    label)]``), or None where no pipeline is shipped: the parsers then work
+    by rule alone."""
+    try:
+        return load_tagger(folder)
+    except (OSError, ImportError, ValueError) as exc:
+        log.warning("no form-field tagger loaded from %s (%s); flat text parsed by rule only", folder, exc)
+        return None
+
+
+def has_label_marker(text: str) -> bool:
+    """Whether the rules see a label (`改进措施：`, `原因：`, …) in the cell."""
+    return bool(_IMPROVEMENT_LABEL.search(text) or _CAUSE_LABEL.match(text.strip()))
+
+
+def _clean(part: str, label: re.Pattern[str]) -> str | None:
+    part = label.sub("", part.strip().lstrip(_EDGE_SEPARATORS)).strip()
+    return part or None
+
+
+_PUNCTUATION = set("。；;，,、：:！!？?" + " \t\r\n\u3000")
+
+
+def _leaves_text_out(text: str, spans: list[Span]) -> bool:
+    """Whether anything but punctuation and white space lies outside the spans."""
+    covered = [False] * len(text)
+    for span in spans:
+        covered[span.start:span.end] = [True] * (span.end - span.start)
+    return any(not c and ch not in _PUNCTUATION for ch, c in zip(text, covered))
+
+
+def split_deviation_with_model(text: str | None, tagger: FieldTagger | None) -> tuple[str | None, str | None]:
+    """(deviation_cause, improvement) of a deviation cell, per FORM_RECORD.md."""
+    if not text or not text.strip():
+        return None, None
+    if tagger is None or has_label_marker(text):
+        return split_deviation(text)
+    spans = [s for s in tagger.tag(text) if s.label in (DEVIATION_CAUSE, IMPROVEMENT)]
+    causes = [s for s in spans if s.label == DEVIATION_CAUSE]
+    improvements = [s for s in spans if s.label == IMPROVEMENT]
+    if not causes and not improvements:
+        return split_deviation(text)
+    if _leaves_text_out(text, causes + improvements):
+        # Text the model put in neither part would be lost: the rules keep it.
+        return split_deviation(text)
+    improvement = None
+    if improvements:
+        start = min(s.start for s in improvements)
+        improvement = _clean(text[start:max(s.end for s in improvements)], _LEADING_IMPROVEMENT_LABEL)
+    if causes:
+        cause_text = text[min(s.start for s in causes):max(s.end for s in causes)]
+    else:
+        # Only a measure found: the cause is what comes before it.
+        cause_text = text[:min(s.start for s in improvements)]
+    cause = _clean(cause_text, _CAUSE_LABEL)
+    return cause, improvement
