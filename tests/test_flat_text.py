@@ -1,0 +1,169 @@
+"""Flat text (no table structure) → form records: the seed's text extraction
+against the hand-made gold, synthetic flat texts against their truth, and the
+span annotation of `corpus.flat`."""
+
+from __future__ import annotations
+
+import copy
+import re
+from pathlib import Path
+
+import pytest
+
+from corpus.build import load_gold
+from corpus.flat import FLAT_LABELS, align_spans, flat_text_examples, flat_text_file, form_starts, record_values
+from extract.compare import compare_records
+from extract.flat_text import parse_flat_text
+from extract.pipeline import sha256_of
+
+SEED_TXT = Path(__file__).resolve().parents[2] / "shared" / "seed" / "000_2507e6a8b7bdafe5.txt"
+if not SEED_TXT.exists():  # the shared folder next to the checkout
+    SEED_TXT = Path("/work/shared/seed/000_2507e6a8b7bdafe5.txt")
+
+# Measured when written: seed text 100.0 % (rules only), synthetic dev flat
+# texts 99.9 % (20 forms; 99.7 % over 200 eval forms), the committed gold PDF
+# flattened 99.7 %; asserted a little below.
+SEED_MIN_ACCURACY = 0.995
+SYNTHETIC_MIN_ACCURACY = 0.99
+SAMPLE_PDF = Path(__file__).resolve().parents[1] / "corpus" / "sample" / "seed_forms.pdf"
+
+
+def _with_identity_of(gold: list[dict], got: list[dict]) -> list[dict]:
+    """Gold records whose identity fields are what the parser sets (this
+    measures the fields, not the ids)."""
+    out = []
+    for g, r in zip(gold, got):
+        g = copy.deepcopy(g)
+        g["form_id"] = r["form_id"]
+        g["source"] = dict(r["source"])
+        out.append(g)
+    return out
+
+
+@pytest.fixture(scope="module")
+def seed_forms():
+    if not SEED_TXT.exists():
+        pytest.skip("seed text not available")
+    text = SEED_TXT.read_text(encoding="utf-8")
+    return parse_flat_text(text, SEED_TXT.name, sha256_of(SEED_TXT))
+
+
+def test_seed_gives_19_forms_with_identity(seed_forms):
+    assert len(seed_forms) == 19
+    first = seed_forms[0].record
+    assert first["form_id"].endswith("-1") and seed_forms[-1].record["form_id"].endswith("-19")
+    assert first["source"]["file"] == SEED_TXT.name
+    assert first["source"]["kind"] == "text"
+    assert all(f.record["year"] == 2023 for f in seed_forms)
+    assert all(p.method == "flat-text" for f in seed_forms for p in f.provenance.values())
+    pages = [f.record["source"]["pages"] for f in seed_forms]
+    assert pages[0][0] == 1 and all(a[-1] <= b[0] for a, b in zip(pages, pages[1:]))
+
+
+def test_seed_field_accuracy(seed_forms):
+    got = [f.record for f in seed_forms]
+    gold = _with_identity_of(load_gold(), got)
+    result = compare_records(gold, got)
+    assert result.accuracy >= SEED_MIN_ACCURACY, result.mismatches[:20]
+    assert result.numeric_accuracy == 1.0, [m for m in result.mismatches if not isinstance(m[2], str)]
+
+
+def test_seed_head_funding_and_interleaved_unit(seed_forms):
+    record = seed_forms[0].record
+    assert record["project_name"] == "2023年上海科技统计"
+    assert record["implementing_unit"] == "上海市科技创新服务中心（上海市科技成果档案资料馆）"
+    total = record["funding"]["total"]
+    assert [str(total[k]) for k in ("initial_budget", "annual_budget", "executed", "weight",
+                                    "execution_rate", "score")] == ["99.34", "99.34", "99.32", "10.00", "99.97", "9.99"]
+    assert record["funding"]["carryover"]["weight"] is None
+
+
+@pytest.fixture(scope="module")
+def synthetic_flat(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("flat")
+    return flat_text_file("dev", 20, folder)
+
+
+def test_synthetic_flat_text_parses_back(synthetic_flat):
+    gold, got = [], []
+    for n, (text, truth, _) in enumerate(synthetic_flat):
+        forms = parse_flat_text(text, f"flat_{n}.txt", "0" * 64)
+        assert len(forms) == len(truth)
+        records = [f.record for f in forms]
+        gold += _with_identity_of(truth, records)
+        got += records
+    result = compare_records(gold, got)
+    assert result.accuracy >= SYNTHETIC_MIN_ACCURACY, result.mismatches[:20]
+
+
+def _oracle_tagger(text: str, truth: list[dict]):
+    """A tagger that marks the true spans (called per form, offsets local)."""
+    starts = form_starts(text) + [len(text)]
+    spans = []
+    for record, a, b in zip(truth, starts, starts[1:]):
+        spans += align_spans(text, record_values(record), a, b)[0]
+    calls = []
+
+    def tag(chunk: str):
+        at = text.find(chunk)
+        calls.append(at)
+        return [(s - at, e - at, label) for s, e, label in spans if at <= s and e <= at + len(chunk)]
+    return tag, calls
+
+
+def test_oracle_tagger_is_used(synthetic_flat):
+    """A tagger that marks the true spans decides goals, deviations and cells."""
+    text, truth, _ = synthetic_flat[0]
+    tagger, calls = _oracle_tagger(text, truth)
+    forms = parse_flat_text(text, "t.txt", "0" * 64, tagger=tagger)
+    assert len(calls) == len(truth) and all(at >= 0 for at in calls)
+    got = [f.record for f in forms]
+    plain = [f.record for f in parse_flat_text(text, "t.txt", "0" * 64)]
+    with_tagger = compare_records(_with_identity_of(truth, got), got).accuracy
+    without = compare_records(_with_identity_of(truth, plain), plain).accuracy
+    assert with_tagger >= without and with_tagger >= 0.995
+
+
+def test_flattened_gold_pdf_parses_back():
+    """The 19 gold records rendered (committed sample PDF), flattened the
+    seed's way, read back."""
+    if not SAMPLE_PDF.exists():
+        pytest.skip("sample PDF not built")
+    from corpus.flat import pdf_to_flat_text
+    text, page_starts = pdf_to_flat_text(SAMPLE_PDF, seed=0)
+    forms = parse_flat_text(text, SAMPLE_PDF.name, "0" * 64)
+    got = [f.record for f in forms]
+    assert len(got) == 19 and len(page_starts) >= 19
+    result = compare_records(_with_identity_of(load_gold(), got), got)
+    assert result.accuracy >= 0.99, result.mismatches[:20]
+
+
+def test_flat_text_examples_spans():
+    examples = flat_text_examples("train", 10)
+    assert len(examples) >= 10
+    assert flat_text_examples("train", 10) == examples          # deterministic
+    labels = set()
+    for text, spans in examples:
+        assert len(text) <= 3000
+        previous_end = 0
+        for start, end, label in sorted(spans):
+            assert 0 <= start < end <= len(text)
+            assert start >= previous_end                        # no overlap
+            previous_end = end
+            assert label in FLAT_LABELS
+            assert text[start].strip() and text[end - 1].strip()
+            labels.add(label)
+    assert {"PROJECT_NAME", "INDICATOR_NAME", "TARGET", "ACTUAL", "WEIGHT", "SCORE", "GRADE"} <= labels
+
+
+def test_flat_text_example_spans_equal_record_values(tmp_path):
+    text, truth, _ = flat_text_file("train", 10, tmp_path)[0]
+    starts = form_starts(text) + [len(text)]
+    for record, a, b in zip(truth, starts, starts[1:]):
+        values = record_values(record)
+        spans, missed = align_spans(text, values, a, b)
+        assert missed <= len(values) // 5
+        remaining = [(label, re.sub(r"\s+", "", value)) for label, value in values]
+        for start, end, label in spans:
+            spanned = re.sub(r"\s+", "", text[start:end])
+            assert (label, spanned) in remaining
