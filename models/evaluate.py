@@ -71,6 +71,9 @@ def format_scores(scores: Scores, title: str = "") -> str:
     return "\n".join(lines)
 
 
+SEED_TEXT = Path(__file__).resolve().parents[2] / "shared" / "seed" / "000_2507e6a8b7bdafe5.txt"
+
+
 def report(pipeline_dir: Path | str = PIPELINE_DIR, count: int = 1000, flat_count: int = 100) -> str:
     held_out = deviation_examples("eval", count, held_out_only=True)
     every = deviation_examples("eval", count)
@@ -87,7 +90,31 @@ def report(pipeline_dir: Path | str = PIPELINE_DIR, count: int = 1000, flat_coun
                                        f"(c) eval split, flat-text forms ({len(flat)} forms)"))
     else:
         parts.append("(c) flat-text forms: corpus.flat not available")
+    parts.append(seed_flat_text_report(pipeline_dir))
     return "\n\n".join(parts)
+
+
+def seed_flat_text_report(pipeline_dir: Path | str = PIPELINE_DIR) -> str:
+    """(d) The 19 real seed forms as flat text: field accuracy of the records
+    assembled from it, by rules alone and with the model's tags."""
+    from corpus.build import load_gold
+    from extract.compare import compare_records
+    from extract.flat_text import parse_flat_text
+    from extract.ner import load_tagger
+
+    if not SEED_TEXT.exists():
+        return f"(d) seed flat text: {SEED_TEXT} not found"
+    text = SEED_TEXT.read_text(encoding="utf-8")
+    lines = ["(d) the 19 seed forms in flat text, records against the gold", "",
+             "| tags | forms | fields | field accuracy |", "| --- | ---: | ---: | ---: |"]
+    for name, tagger in (("rules only", None), ("rules + model", load_tagger(pipeline_dir))):
+        records = [f.record for f in parse_flat_text(text, SEED_TEXT.name, "0" * 64, tagger=tagger)]
+        gold = load_gold()
+        for expected, got in zip(gold, records):   # identity is the text file's
+            expected["form_id"], expected["source"] = got["form_id"], got["source"]
+        comparison = compare_records(gold, records)
+        lines.append(f"| {name} | {len(records)} | {comparison.fields_total} | {comparison.accuracy:.4%} |")
+    return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
