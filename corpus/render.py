@@ -187,7 +187,7 @@ def _layout_form(pdf: Any, record: dict[str, Any], style: FormStyle) -> _FormLay
     ind = _cols(INDICATOR_COLS)
     fund = _cols(FUNDING_COLS)
     goal = _cols(GOAL_COLS)
-    left, right = MARGIN_X, MARGIN_X + TABLE_W
+    right = MARGIN_X + TABLE_W
 
     def span(cols: list[tuple[float, float]], a: int, b: int) -> tuple[float, float]:
         return cols[a][0], cols[b][1]

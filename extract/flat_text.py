@@ -114,7 +114,6 @@ def parse_flat_text(text: str, source_file: str, sha256: str, tagger: Tagger | N
 def _lines(text: str) -> list[Line]:
     out: list[Line] = []
     page = 1
-    pos = 0
     breaks = [m.start() for m in _PAGE_BREAK.finditer(text)]
     for match in re.finditer(r"[^\n\f]+", text):
         while breaks and breaks[0] < match.start():
@@ -130,7 +129,6 @@ def _lines(text: str) -> list[Line]:
                      and bool(out) and not re.search(r"[\x21-\x7e]", out[-1].text))
             out.append(Line(raw.strip(), page, a + (len(raw) - len(raw.lstrip())),
                             indent=raw.startswith(("  ", "\u3000")), tight=tight))
-        pos = match.end()
     # a single line break means a new cell only where blank lines are the rule
     if sum(line.tight for line in out) > 0.3 * len(out):
         for line in out:

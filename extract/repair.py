@@ -9,7 +9,6 @@ reviewer still looks at it.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from extract.compare import as_decimal
 from extract.model import ParsedForm, Provenance, get_field, set_field

@@ -71,9 +71,6 @@ def format_scores(scores: Scores, title: str = "") -> str:
     return "\n".join(lines)
 
 
-SEED_TEXT = Path(__file__).resolve().parents[2] / "shared" / "seed" / "000_2507e6a8b7bdafe5.txt"
-
-
 def report(pipeline_dir: Path | str = PIPELINE_DIR, count: int = 1000, flat_count: int = 100) -> str:
     held_out = deviation_examples("eval", count, held_out_only=True)
     every = deviation_examples("eval", count)
@@ -97,7 +94,7 @@ def report(pipeline_dir: Path | str = PIPELINE_DIR, count: int = 1000, flat_coun
 def seed_flat_text_report(pipeline_dir: Path | str = PIPELINE_DIR) -> str:
     """(d) The 19 real seed forms as flat text: field accuracy of the records
     assembled from it, by rules alone and with the model's tags."""
-    from corpus.build import load_gold
+    from corpus.build import SEED_TEXT, load_gold
     from extract.compare import compare_records
     from extract.flat_text import parse_flat_text
     from extract.ner import load_tagger

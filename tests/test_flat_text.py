@@ -12,13 +12,12 @@ import pytest
 
 from corpus.build import load_gold
 from corpus.flat import FLAT_LABELS, align_spans, flat_text_examples, flat_text_file, form_starts, record_values
+from corpus.build import SEED_TEXT
 from extract.compare import compare_records
 from extract.flat_text import parse_flat_text
 from extract.pipeline import sha256_of
 
-SEED_TXT = Path(__file__).resolve().parents[2] / "shared" / "seed" / "000_2507e6a8b7bdafe5.txt"
-if not SEED_TXT.exists():  # the shared folder next to the checkout
-    SEED_TXT = Path("/work/shared/seed/000_2507e6a8b7bdafe5.txt")
+SEED_TXT = SEED_TEXT
 
 # Measured when written: seed text 100.0 % (rules only), synthetic dev flat
 # texts 99.9 % (20 forms; 99.7 % over 200 eval forms), the committed gold PDF

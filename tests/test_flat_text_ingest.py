@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 from conftest import exported_records, run
-from corpus.build import load_gold
+from corpus.build import SEED_TEXT, load_gold
 from extract.compare import compare_records
 
-SEED_TEXT = Path(__file__).resolve().parents[2] / "shared" / "seed" / "000_2507e6a8b7bdafe5.txt"
 
 
 def test_the_seed_text_ingests_into_its_19_gold_forms(tmp_path):
