@@ -42,6 +42,18 @@ def load_gold() -> list[dict[str, Any]]:
     return load_records(GOLD_PATH)
 
 
+def with_identity_of(gold: list[dict[str, Any]], got: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Copies of gold records carrying the `form_id` and `source` that a
+    reader set, for comparing fields read from another file of the same forms
+    (the seed's `.txt` rather than the rendered PDF)."""
+    out = []
+    for expected, record in zip(gold, got):
+        expected = copy.deepcopy(expected)
+        expected["form_id"], expected["source"] = record["form_id"], dict(record["source"])
+        out.append(expected)
+    return out
+
+
 def render_with_truth(records: list[dict[str, Any]], path: str | Path,
                       styles: list[FormStyle] | None = None) -> list[dict[str, Any]]:
     """Render records into one PDF and return them as ingest must yield them:

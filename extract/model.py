@@ -162,8 +162,8 @@ class Finding:
         return {
             "rule": self.rule,
             "fields": list(self.fields),
-            "expected": _plain(self.expected),
-            "found": _plain(self.found),
+            "expected": _jsonable(self.expected),
+            "found": _jsonable(self.found),
             "message": self.message,
         }
 
@@ -244,10 +244,6 @@ def _split_path(path: str) -> list[Any]:
         else:
             parts.append(piece)
     return parts
-
-
-def _plain(value: Any) -> Any:
-    return _jsonable(value)
 
 
 def dumps_record(record: dict[str, Any]) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from extract.compare import as_decimal
-from extract.model import ParsedForm, Provenance, get_field, set_field
+from extract.model import FUNDING_KEYS, ParsedForm, Provenance, get_field, set_field
 from extract.validate import expected_execution_rate
 
 DERIVED_CONFIDENCE = 0.6
@@ -32,7 +32,7 @@ def repair_missing_numbers(form: ParsedForm) -> list[str]:
         form.provenance[path] = Provenance(old.page, old.bbox, "arithmetic", min(old.confidence, DERIVED_CONFIDENCE))
         filled.append(path)
 
-    for key in ("total", "current_appropriation", "carryover", "other"):
+    for key in FUNDING_KEYS:
         prefix = f"funding.{key}"
         executed, budget = (as_decimal(get_field(record, f"{prefix}.{k}")) for k in ("executed", "annual_budget"))
         if missing(f"{prefix}.execution_rate") and executed is not None and budget is not None:

@@ -8,14 +8,10 @@ reviewer sees them.
 
 from __future__ import annotations
 
+from extract.compare import fields_equal
 from extract.deviation import split_deviation
 from extract.model import ParsedForm, Provenance
 from extract.ner import FieldTagger, split_deviation_with_model
-from extract.values import normalise_for_compare
-
-
-def _same(a: str | None, b: str | None) -> bool:
-    return (a is None) == (b is None) and (a is None or normalise_for_compare(a) == normalise_for_compare(b))
 
 
 def review_deviations(form: ParsedForm, tagger: FieldTagger | None) -> set[str]:
@@ -30,7 +26,7 @@ def review_deviations(form: ParsedForm, tagger: FieldTagger | None) -> set[str]:
         by_rule = split_deviation(text)
         by_model = split_deviation_with_model(text, tagger)
         indicator["deviation_cause"], indicator["improvement"] = by_model
-        if all(_same(r, m) for r, m in zip(by_rule, by_model)):
+        if all(fields_equal(r, m) for r, m in zip(by_rule, by_model)):
             continue
         cell = form.provenance.get(f"indicators[{index}].deviation")
         for key in ("deviation_cause", "improvement"):

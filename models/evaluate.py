@@ -94,7 +94,7 @@ def report(pipeline_dir: Path | str = PIPELINE_DIR, count: int = 1000, flat_coun
 def seed_flat_text_report(pipeline_dir: Path | str = PIPELINE_DIR) -> str:
     """(d) The 19 real seed forms as flat text: field accuracy of the records
     assembled from it, by rules alone and with the model's tags."""
-    from corpus.build import SEED_TEXT, load_gold
+    from corpus.build import SEED_TEXT, load_gold, with_identity_of
     from extract.compare import compare_records
     from extract.flat_text import parse_flat_text
     from extract.ner import load_tagger
@@ -106,9 +106,7 @@ def seed_flat_text_report(pipeline_dir: Path | str = PIPELINE_DIR) -> str:
              "| tags | forms | fields | field accuracy |", "| --- | ---: | ---: | ---: |"]
     for name, tagger in (("rules only", None), ("rules + model", load_tagger(pipeline_dir))):
         records = [f.record for f in parse_flat_text(text, SEED_TEXT.name, "0" * 64, tagger=tagger)]
-        gold = load_gold()
-        for expected, got in zip(gold, records):   # identity is the text file's
-            expected["form_id"], expected["source"] = got["form_id"], got["source"]
+        gold = with_identity_of(load_gold(), records)   # identity is the text file's
         comparison = compare_records(gold, records)
         lines.append(f"| {name} | {len(records)} | {comparison.fields_total} | {comparison.accuracy:.4%} |")
     return "\n".join(lines)

@@ -4,7 +4,6 @@ span annotation of `corpus.flat`."""
 
 from __future__ import annotations
 
-import copy
 import re
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pytest
 
 from corpus.build import load_gold
 from corpus.flat import FLAT_LABELS, align_spans, flat_text_examples, flat_text_file, form_starts, record_values
-from corpus.build import SEED_TEXT
+from corpus.build import SEED_TEXT, with_identity_of
 from extract.compare import compare_records
 from extract.flat_text import parse_flat_text
 from extract.pipeline import sha256_of
@@ -25,18 +24,6 @@ SEED_TXT = SEED_TEXT
 SEED_MIN_ACCURACY = 0.995
 SYNTHETIC_MIN_ACCURACY = 0.99
 SAMPLE_PDF = Path(__file__).resolve().parents[1] / "corpus" / "sample" / "seed_forms.pdf"
-
-
-def _with_identity_of(gold: list[dict], got: list[dict]) -> list[dict]:
-    """Gold records whose identity fields are what the parser sets (this
-    measures the fields, not the ids)."""
-    out = []
-    for g, r in zip(gold, got):
-        g = copy.deepcopy(g)
-        g["form_id"] = r["form_id"]
-        g["source"] = dict(r["source"])
-        out.append(g)
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +48,7 @@ def test_seed_gives_19_forms_with_identity(seed_forms):
 
 def test_seed_field_accuracy(seed_forms):
     got = [f.record for f in seed_forms]
-    gold = _with_identity_of(load_gold(), got)
+    gold = with_identity_of(load_gold(), got)
     result = compare_records(gold, got)
     assert result.accuracy >= SEED_MIN_ACCURACY, result.mismatches[:20]
     assert result.numeric_accuracy == 1.0, [m for m in result.mismatches if not isinstance(m[2], str)]
@@ -89,7 +76,7 @@ def test_synthetic_flat_text_parses_back(synthetic_flat):
         forms = parse_flat_text(text, f"flat_{n}.txt", "0" * 64)
         assert len(forms) == len(truth)
         records = [f.record for f in forms]
-        gold += _with_identity_of(truth, records)
+        gold += with_identity_of(truth, records)
         got += records
     result = compare_records(gold, got)
     assert result.accuracy >= SYNTHETIC_MIN_ACCURACY, result.mismatches[:20]
@@ -118,8 +105,8 @@ def test_oracle_tagger_is_used(synthetic_flat):
     assert len(calls) == len(truth) and all(at >= 0 for at in calls)
     got = [f.record for f in forms]
     plain = [f.record for f in parse_flat_text(text, "t.txt", "0" * 64)]
-    with_tagger = compare_records(_with_identity_of(truth, got), got).accuracy
-    without = compare_records(_with_identity_of(truth, plain), plain).accuracy
+    with_tagger = compare_records(with_identity_of(truth, got), got).accuracy
+    without = compare_records(with_identity_of(truth, plain), plain).accuracy
     assert with_tagger >= without and with_tagger >= 0.995
 
 
@@ -133,7 +120,7 @@ def test_flattened_gold_pdf_parses_back():
     forms = parse_flat_text(text, SAMPLE_PDF.name, "0" * 64)
     got = [f.record for f in forms]
     assert len(got) == 19 and len(page_starts) >= 19
-    result = compare_records(_with_identity_of(load_gold(), got), got)
+    result = compare_records(with_identity_of(load_gold(), got), got)
     assert result.accuracy >= 0.99, result.mismatches[:20]
 
 

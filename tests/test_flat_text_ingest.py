@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 from conftest import exported_records, run
-from corpus.build import SEED_TEXT, load_gold
+from corpus.build import SEED_TEXT, load_gold, with_identity_of
 from extract.compare import compare_records
 
 
@@ -17,9 +17,7 @@ def test_the_seed_text_ingests_into_its_19_gold_forms(tmp_path):
     assert run("--db", db, "ingest", "--workers", "1", text) == 0
     records = exported_records(db, tmp_path / "forms.jsonl")
     assert len(records) == 19
-    gold = load_gold()
-    for expected, got in zip(gold, records):   # identity is the text file's, not the rendered PDF's
-        expected["form_id"], expected["source"] = got["form_id"], got["source"]
+    gold = with_identity_of(load_gold(), records)   # identity is the text file's, not the rendered PDF's
     comparison = compare_records(gold, records)
     assert comparison.accuracy >= 0.995, comparison.mismatches[:10]
     assert comparison.numeric_accuracy == 1.0
