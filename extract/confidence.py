@@ -17,6 +17,9 @@ from extract.validate import SOFT_RULES
 BROKEN_RULE_FACTOR = 0.5        # confidence × this
 CONFIRMED_DOUBT_FACTOR = 0.25   # the doubt (1 − confidence) × this
 DISPUTED_FACTOR = 0.6           # where the model and the rules read a field differently
+# A field read as flat text off a page where no grid was found: the lines'
+# reading confidence × this, below what the same text in a ruled cell gets.
+FLAT_PAGE_FACTOR = 0.8
 
 # Leaves parsed out of another cell take that cell's reading confidence.
 _DERIVED_FROM = {

@@ -19,12 +19,17 @@ What decides:
 - the optional `tagger` (``tag(text) -> [(start, end, label)]``, labels of
   `corpus.flat.FLAT_LABELS`) decides the goal split and the extent of
   deviation cells where it gives spans.
+
+`parse_flat_pages` reads PDF or scanned pages on which no ruled table was
+found the same way: their text lines in reading order, joined as such a text
+prints them, each field's provenance made from the lines it was read from.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
@@ -34,14 +39,19 @@ from extract.layout import (
     GRADE_LABELS, GRADES, HEAD_LABELS, IMPROVEMENT_LABELS, IMPROVEMENT_TURNS, INDICATOR_COLUMN_LABELS,
     LEVEL1_NAMES, LEVEL2_NAMES, MEASURE_OPERATOR_WORDS, NULL_MARKS, TOTAL_LABELS, label_key,
 )
-from extract.model import ParsedForm, Provenance, empty_indicator, empty_record
+from extract.model import BBox, Page, ParsedForm, Provenance, empty_indicator, empty_record
 from extract.values import clean_cell_text, parse_measure, parse_number
 
 Tagger = Callable[[str], Iterable[tuple[int, int, str]]]
+# Where a field was read: (page of the text, start, end) of the lines it came
+# from (char offsets into the text) → its provenance.
+Locate = Callable[[int, int, int], Provenance]
 
 METHOD = "flat-text"
 # Header labels of the indicator table printed before 三级指标 (vertical pieces).
 INDICATOR_HEAD_PIECES = (INDICATOR_COLUMN_LABELS["level1"][0], INDICATOR_COLUMN_LABELS["level2"][0])
+# The pieces of those labels as OCR may read them: a lone 二 is often 一.
+_HEAD_PIECE_READS = re.compile("(?:[一二]级|指标)+")
 # Sentence ends that close a cell's text.
 SENTENCE_ENDS = "。！!；;."
 
@@ -77,14 +87,19 @@ def width(text: str) -> float:
 # Entry point
 # --------------------------------------------------------------------------
 
-def parse_flat_text(text: str, source_file: str, sha256: str, tagger: Tagger | None = None) -> list[ParsedForm]:
+def parse_flat_text(text: str, source_file: str, sha256: str, tagger: Tagger | None = None,
+                    locate: Locate | None = None) -> list[ParsedForm]:
     """The forms of a flat text, in order, `form_id` and `source` filled
     (`source.pages` from form feeds or runs of blank lines, 1-based).
 
     `tagger`, when given, is called once per form on the form's text (from
     its title to the next title, the size of `corpus.flat` examples); its
     spans decide the goal split, the extent of deviation cells and, as a
-    strong vote, the name / target / actual boundaries."""
+    strong vote, the name / target / actual boundaries.
+
+    `locate(page, start, end)`, when given, makes each field's provenance
+    from the lines it was read from (char offsets into `text`); without it a
+    field gets its page, no bbox, method "flat-text" and confidence 1.0."""
     text = text.replace("\r", " ")      # CRLF: same offsets for the tagger's spans
     lines = _lines(text)
     forms: list[list[Line]] = []
@@ -106,9 +121,121 @@ def parse_flat_text(text: str, source_file: str, sha256: str, tagger: Tagger | N
         record["form_id"] = f"{sha256[:12]}-{position}"
         pages = sorted({line.page for line in form_lines})
         record["source"] = {"file": source_file, "sha256": sha256, "pages": pages, "kind": "text"}
-        provenance = {path: Provenance(page, None, METHOD, 1.0) for path, page in parser.provenance.items()}
+        provenance = {}
+        for path, read_from in parser.provenance.items():
+            page = read_from[0].page
+            if locate is None:
+                provenance[path] = Provenance(page, None, METHOD, 1.0)
+            else:
+                start = min(line.start for line in read_from)
+                end = max(line.start + len(line.text) for line in read_from)
+                provenance[path] = locate(page, start, end)
         parsed.append(ParsedForm(record=record, provenance=provenance))
     return parsed
+
+
+# --------------------------------------------------------------------------
+# Pages on which no ruled table was found
+# --------------------------------------------------------------------------
+
+# Pages joined into one flat text the seed's way: lines after a blank line,
+# pages after three.
+LINE_BREAK = "\n\n"
+PAGE_BREAK = "\n\n\n\n"
+
+
+@dataclass
+class _SourceLine:
+    start: int            # offsets of the line in the joined text
+    end: int
+    page: Any             # extract.model.Page
+    bbox: BBox
+    confidence: float
+
+
+def reading_lines(page: Page) -> list[tuple[str, BBox, float]]:
+    """A page's text lines in reading order, with their reading confidence:
+    the lines outside any table and those of tables that are no grid (a
+    single box, such as a frame drawn round the page)."""
+    lines = [(line.text, line.bbox, line.confidence) for line in page.lines]
+    for table in page.tables:
+        if not is_grid(table):
+            lines += [(word.text, word.bbox, word.confidence) for cell in table.cells for word in cell.words]
+    lines.sort(key=lambda item: (round(item[1].top, 1), item[1].x0))
+    return [line for line in lines if line[0].strip()]
+
+
+def is_grid(table: Any) -> bool:
+    """A ruled table with at least two rows and two columns (a lone box is none)."""
+    return table.rows >= 2 and table.cols >= 2
+
+
+def has_grid(page: Page) -> bool:
+    return any(is_grid(table) for table in page.tables)
+
+
+def pages_flat_text(pages: Iterable[Page]) -> tuple[str, list[_SourceLine]]:
+    """The text of pages in reading order, as a flat text extraction prints
+    it (`corpus.flat`), with where each line sits in it; pages without text
+    are left out."""
+    text = ""
+    sources: list[_SourceLine] = []
+    for page in pages:
+        lines = reading_lines(page)
+        if not lines:
+            continue
+        for i, (line_text, bbox, confidence) in enumerate(lines):
+            if text:
+                text += LINE_BREAK if i else PAGE_BREAK
+            start = len(text)
+            text += line_text.strip()
+            sources.append(_SourceLine(start, len(text), page, bbox, confidence))
+    return text + "\n", sources
+
+
+def parse_flat_pages(pages: list[Page], source_file: str, sha256: str, tagger: Tagger | None = None,
+                     factor: float = 1.0) -> list[ParsedForm]:
+    """The forms on pages where no ruled table was found, read as flat text
+    in reading order (what a `.txt` extraction goes through).  Only forms
+    with content are kept (a title alone may head a form whose table is on
+    the next page).  A field's provenance: the page and the box of the lines
+    it was read from, method ``flat:<how the page was read>``, confidence
+    `factor` × the lowest reading confidence of those lines."""
+    text, sources = pages_flat_text(pages)
+    if not sources:
+        return []
+    starts = [s.start for s in sources]
+
+    def locate(_: int, start: int, end: int) -> Provenance:
+        first = max(0, bisect_right(starts, start) - 1)
+        used = [s for s in sources[first:] if s.start < end] or [sources[first]]
+        page = used[0].page
+        on_page = [s for s in used if s.page is page]
+        bbox = BBox(min(s.bbox.x0 for s in on_page), min(s.bbox.top for s in on_page),
+                    max(s.bbox.x1 for s in on_page), max(s.bbox.bottom for s in on_page))
+        confidence = factor * min(s.confidence for s in used)
+        return Provenance(page.number, bbox, f"flat:{page.method}", confidence)
+
+    text_pages = _pages_with_text(sources)
+    kept = []
+    for form in parse_flat_text(text, source_file, sha256, tagger, locate):
+        record = form.record
+        if not (record.get("project_name") or record.get("indicators")):
+            continue
+        read = [text_pages[p - 1] for p in record["source"]["pages"] if 0 < p <= len(text_pages)]
+        record["source"]["pages"] = sorted({page.number for page in read})
+        record["source"]["kind"] = "scan" if any(page.kind == "scan" for page in read) else "text"
+        kept.append(form)
+    return kept
+
+
+def _pages_with_text(sources: list[_SourceLine]) -> list[Any]:
+    """The pages of the joined text, in order (page k of the text is item k − 1)."""
+    pages: list[Any] = []
+    for source in sources:
+        if not pages or pages[-1] is not source.page:
+            pages.append(source.page)
+    return pages
 
 
 def _lines(text: str) -> list[Line]:
@@ -209,7 +336,7 @@ class _FormParser:
         self.spans = spans
         self.doc = doc
         self.record = empty_record()
-        self.provenance: dict[str, int] = {}
+        self.provenance: dict[str, list[Line]] = {}     # path → the lines it was read from
         self.split_score = 0.0        # how well the rows' cells fit their columns
 
     # ---------------- sections
@@ -240,6 +367,7 @@ class _FormParser:
             match = _YEAR.search(line.text)
             if match:
                 record["year"] = int(match.group(1))
+                self.provenance["year"] = [line]
                 break
         s = self.sections()
         if s["head"] is not None:
@@ -255,6 +383,8 @@ class _FormParser:
             nums = re.findall(_NUM, " ".join(l.text for l in self.lines[s["total"]:max(stop, s["total"] + 1)]))
             if len(nums) >= 2:
                 record["total_weight"], record["total_score"] = _number(nums[-2]), _number(nums[-1])
+                read_from = self.lines[s["total"]:max(stop, s["total"] + 1)]
+                self.provenance["total_weight"] = self.provenance["total_score"] = read_from
         if s["grade"] is not None:
             rest = self.lines[s["grade"]].text
             for label in GRADE_LABELS:
@@ -262,8 +392,10 @@ class _FormParser:
                     rest = rest[len(label):]
                     break
             rest = rest.strip(" ：:")
+            self.provenance["grade"] = [self.lines[s["grade"]]]
             if not rest and s["grade"] + 1 < len(self.lines):
                 rest = self.lines[s["grade"] + 1].text
+                self.provenance["grade"].append(self.lines[s["grade"] + 1])
             grade = next((g for g in GRADES if rest.startswith(g)), None)
             record["grade"] = grade or (clean_cell_text(rest) or None)
         return record
@@ -271,6 +403,9 @@ class _FormParser:
     # ---------------- head
     def _head(self, start: int, end: int) -> None:
         joined = "\n".join(line.text for line in self.lines[start:end])
+        line_ends = []                 # end offset of each line in `joined`
+        for line in self.lines[start:end]:
+            line_ends.append((line_ends[-1] + 1 if line_ends else 0) + len(line.text))
         # drop the pieces of the funding block label that precede the funding header
         positions = []
         for key, synonyms in HEAD_LABELS.items():
@@ -284,11 +419,19 @@ class _FormParser:
             stop = positions[i + 1][0] if i + 1 < len(positions) else len(joined)
             value = clean_cell_text(joined[b:stop].strip(" ：:"))
             self.record[key] = value or None
-            self.provenance[key] = self.lines[start].page
+            first = next(k for k, e in enumerate(line_ends) if e >= a)
+            last = next((k for k, e in enumerate(line_ends) if e >= stop), len(line_ends) - 1)
+            self.provenance[key] = self.lines[start + first:start + last + 1]
 
     # ---------------- funding
     def _funding(self, start: int, end: int) -> None:
-        tokens = " ".join(line.text for line in self.lines[start:end]).split()
+        tokens: list[str] = []
+        token_lines: list[Line] = []
+        for line in self.lines[start:end]:
+            for token in line.text.split():
+                tokens.append(token)
+                token_lines.append(line)
+        label_start = 0
         buffer = ""
         i = 0
         labels = sorted(((label_key(s), key) for key, syn in FUNDING_ROW_LABELS.items() for s in syn),
@@ -299,6 +442,8 @@ class _FormParser:
                 buffer = ""
                 i += 1
                 continue
+            if not buffer:
+                label_start = i
             buffer += label_key(token)
             key = next((k for lk, k in labels if buffer.endswith(lk)), None)
             i += 1
@@ -309,9 +454,13 @@ class _FormParser:
                 values.append(tokens[i])
                 i += 1
             row = self.record["funding"][key]
+            read_from = list(dict.fromkeys(map(id, token_lines[label_start:i])))
+            read_lines = [line for line in self.lines[start:end] if id(line) in read_from]
             for rkey, value in zip(("initial_budget", "annual_budget", "executed", "weight",
                                     "execution_rate", "score"), values):
                 row[rkey] = _number(value)
+            for rkey in row:
+                self.provenance[f"funding.{key}.{rkey}"] = read_lines
             buffer = ""
 
     # ---------------- goals
@@ -323,6 +472,8 @@ class _FormParser:
             tail = "".join(label_key(l.text) for l in self.lines[j:end])
             if pieces.endswith(tail) and tail:
                 stop = j
+            elif _HEAD_PIECE_READS.fullmatch(tail) and len(tail) <= len(pieces):
+                stop = j          # the pieces as OCR reads them (二级 → 一级)
             else:
                 break
         header_text = self.lines[header].text
@@ -347,8 +498,8 @@ class _FormParser:
         expected, actual = self._split_goals(goal_lines)
         self.record["goal_expected"] = clean_cell_text("\n".join(expected)) or None
         self.record["goal_actual"] = clean_cell_text("\n".join(actual)) or None
-        self.provenance["goal_expected"] = goal_lines[0].page
-        self.provenance["goal_actual"] = goal_lines[-1].page
+        self.provenance["goal_expected"] = goal_lines[:max(1, len(expected))]
+        self.provenance["goal_actual"] = goal_lines[max(0, len(goal_lines) - len(actual)):] or goal_lines[-1:]
 
     def _split_goals(self, lines: list[Line]) -> tuple[list[str], list[str]]:
         texts = [line.text for line in lines]
@@ -465,6 +616,7 @@ class _FormParser:
         for kind, value, line in items:
             if kind in ("level1", "level2"):
                 self._close_pending(last, last_meta, pending, None)
+                self._read_from(last, pending, [])
                 pending, last = [], None
                 # a label printed after rows it spans (a page break moved it down)
                 unlabelled = [ind for ind in indicators if ind[kind] is None
@@ -481,18 +633,28 @@ class _FormParser:
                 pending.append(value)
             elif kind == "anchor":
                 row_lines = self._close_pending(last, last_meta, pending, value)
+                self._read_from(last, pending, row_lines)
                 pending = []
                 indicator, meta = self._row(row_lines, value, line)
                 indicator["level1"], indicator["level2"] = level1, level2
                 indicators.append(indicator)
                 last, last_meta = indicator, meta
         self._close_pending(last, last_meta, pending, None)
+        self._read_from(last, pending, [])
         for i, indicator in enumerate(indicators):
-            page = indicator.pop("_page", None) or 0
+            read_from = indicator.pop("_lines")
             _fill_measures(indicator)
             for key in indicator:
-                self.provenance[f"indicators[{i}].{key}"] = page
+                self.provenance[f"indicators[{i}].{key}"] = read_from
         self.record["indicators"] = indicators
+
+    @staticmethod
+    def _read_from(last: dict[str, Any] | None, pending: list[Line], next_row: list[Line]) -> None:
+        """Add the lines after a row's anchor that went to its deviation (or
+        to a cell a page break cut) to the lines the row was read from."""
+        if last is not None:
+            kept = set(map(id, next_row))
+            last["_lines"] += [line for line in pending if id(line) not in kept]
 
     def _items(self, lines: list[Line]) -> list[tuple[str, Any, Line]]:
         """Level labels (assembled from their pieces), anchors and text lines."""
@@ -717,7 +879,7 @@ class _FormParser:
         cells = self._split_cells(row_lines, pre, line)
         for key in ("name", "target", "actual"):
             indicator[key] = clean_cell_text("\n".join(cells[key])) or None
-        indicator["_page"] = line.page
+        indicator["_lines"] = row_lines + [line]
         meta = {"post": (anchor.group("post") or "").strip(), "page": line.page, "cell_lines": cells}
         return indicator, meta
 

@@ -3,17 +3,20 @@
 The grid comes from the ruling lines (`extract.grid`); each cell is read as
 one unit by an OCR engine (`extract.ocr`), which keeps wrapped values whole
 and in order.  Text outside the tables (the title, the year) is read band by
-band.  Pixels become points here, so every later stage sees one convention.
+band; on a page where no grid was found that is all its text, which the
+pipeline then reads as flat text.  Pixels become points here, so every
+later stage sees one convention.
 """
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
 
-from extract.grid import PageGrid, centred_boxes, find_grid
-from extract.model import BBox, Page
+from extract.grid import GridSettings, PageGrid, binarize, centred_boxes, find_grid, rotate
+from extract.model import BBox, Page, TextLine
 from extract.ocr import OcrEngine, OcrLine
 from extract.raster import PageImage
 from extract.table import Glyph, build_table, text_lines
@@ -22,10 +25,17 @@ from extract.table import Glyph, build_table, text_lines
 _INK_LEVEL = 140
 # A band of text outside the tables is at least this tall (points).
 _MIN_BAND_PT = 5.0
+# Levelling a page by its text rows: ink pixels sampled, the least angle
+# (degrees) worth a turn, and how much sharper its rows must then be.
+_MAX_SKEW_POINTS = 200_000
+_MIN_TEXT_ROTATION = 0.1
+_TEXT_ROTATION_GAIN = 1.02
 
 
 def read_scan_page(image: PageImage, number: int, engine: OcrEngine) -> Page:
     grid = find_grid(image.pixels)
+    if not grid.tables:
+        grid = level_text_page(grid)
     scale = image.points_per_pixel
     height, width = grid.image.shape[:2]
     page = Page(number=number, width=width * scale, height=height * scale, kind="scan",
@@ -43,8 +53,51 @@ def read_scan_page(image: PageImage, number: int, engine: OcrEngine) -> Page:
         table, _ = build_table([_bbox(box, scale) for box in centred], glyphs)
         page.tables.append(table)
         start += len(cells)
-    page.lines = text_lines([g for found in band_lines for g in _glyphs(found, scale)])
+    page.lines = scored_text_lines([g for found in band_lines for g in _glyphs(found, scale)])
     return page
+
+
+def scored_text_lines(glyphs: list[Glyph]) -> list[TextLine]:
+    """`extract.table.text_lines`, each line scored with the lowest score of
+    the OCR lines it is made of."""
+    out: list[TextLine] = []
+    for line in text_lines(glyphs):
+        inside = [g.confidence for g in glyphs if line.bbox.contains_point(*g.bbox.center, tol=0.5)]
+        out.append(TextLine(line.text, line.bbox, min(inside) if inside else 1.0))
+    return out
+
+
+def level_text_page(grid: PageGrid, settings: GridSettings = GridSettings()) -> PageGrid:
+    """A page with no ruling lines (whose deskew needs them), levelled by its
+    text rows instead: the angle at which the ink falls into the fewest,
+    fullest rows (a projection profile, as `extract.grid` does with
+    rulings), searched within the same ±max_skew degrees.  The page is
+    turned only where that clearly beats leaving it: near level the profile
+    is flat, and a turn blurs the text."""
+    ys, xs = np.nonzero(binarize(grid.image, settings))
+    if len(ys) < 500:
+        return grid
+    if len(ys) > _MAX_SKEW_POINTS:
+        pick = np.random.default_rng(0).choice(len(ys), _MAX_SKEW_POINTS, replace=False)
+        ys, xs = ys[pick], xs[pick]
+    ys = ys - grid.image.shape[0] // 2       # whole pixels: at 0° every row keeps its own bin
+    xs = xs - grid.image.shape[1] // 2
+
+    def sharpness(angle: float) -> float:
+        # where a point lands, vertically, after `rotate(image, angle)`
+        theta = math.radians(angle)
+        rows = np.floor(ys * math.cos(theta) - xs * math.sin(theta)).astype(np.int64)
+        counts = np.bincount(rows - rows.min()).astype(np.float64)
+        return float((counts * counts).sum())
+
+    coarse = np.arange(-settings.max_skew, settings.max_skew + 1e-9, settings.coarse_step)
+    best = max(coarse, key=sharpness)
+    fine = np.arange(best - settings.coarse_step, best + settings.coarse_step + 1e-9, settings.fine_step)
+    angle = round(float(max(fine, key=sharpness)), 3)
+    if abs(angle) < _MIN_TEXT_ROTATION or sharpness(angle) < _TEXT_ROTATION_GAIN * sharpness(0.0):
+        return grid
+    return PageGrid(image=rotate(grid.image, angle), angle=grid.angle + angle, tables=[],
+                    line_width=grid.line_width)
 
 
 def _glyphs(found: list[OcrLine], scale: float) -> list[Glyph]:
