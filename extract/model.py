@@ -102,10 +102,12 @@ class Table:
 
 @dataclass
 class TextLine:
-    """A line of text outside any table (titles such as 财政项目支出绩效自评表)."""
+    """A line of text outside any table (titles such as 财政项目支出绩效自评表;
+    on a page with no grid, all the page holds)."""
 
     text: str
     bbox: BBox
+    confidence: float = 1.0      # the OCR engine's lowest score over the line; 1.0 for a text layer
 
 
 @dataclass
@@ -176,6 +178,7 @@ class ParsedForm:
     provenance: dict[str, Provenance] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     confidence: dict[str, float] = field(default_factory=dict)   # per field path, in [0, 1]
+    status: dict[str, str] = field(default_factory=dict)        # per field path: pending or accepted
 
 
 def empty_funding_row() -> dict[str, Any]:
@@ -261,6 +264,15 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
     return value
+
+
+def dumps_value(value: Any) -> str:
+    """JSON of one field's value, numbers as in `dumps_record`."""
+    return json.dumps(_jsonable(value), ensure_ascii=False)
+
+
+def loads_value(text: str | None) -> Any:
+    return None if text is None else json.loads(text, parse_float=Decimal)
 
 
 def loads_record(text: str) -> dict[str, Any]:

@@ -17,15 +17,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from extract.confidence import field_confidence
+from extract.confidence import FLAT_PAGE_FACTOR, field_confidence
 from extract.errors import BadInputFile, NoFormFound, SelfevalError
+from extract.flat_text import has_grid, parse_flat_pages
 from extract.form_parser import parse_document
 from extract.model import Document, Page, ParsedForm
 from extract.ner import optional_tagger
 from extract.ocr import ENGINES, get_engine
 from extract.pdf import has_text_layer, page_count, read_text_page
 from extract.repair import repair_missing_numbers
-from extract.second_opinion import review_deviations
+from extract.routing import ReviewSettings, route
+from extract.second_opinion import review_deviations, review_forms
 from extract.raster import IMAGE_SUFFIXES, image_page_count, load_image_page, rasterise_pdf_page
 from extract.store import Store
 from extract.validate import validate
@@ -62,6 +64,8 @@ class OcrSettings:
 class IngestSettings:
     workers: int = 1
     ocr: OcrSettings = OcrSettings()
+    review: ReviewSettings = ReviewSettings()
+    batch: str | None = None          # the files of one run: one review project
 
     def __post_init__(self) -> None:
         if not isinstance(self.workers, int) or self.workers < 1:
@@ -227,7 +231,44 @@ def read_document(path: Path, sha256: str, settings: OcrSettings, pool: Executor
 
 def extract_forms(document: Document) -> list[ParsedForm]:
     """Parse, validate and score every form of a read document."""
-    return finish_forms(parse_document(document), document.path, f"its {len(document.pages)} pages")
+    return finish_forms(parse_pages(document), document.path, f"its {len(document.pages)} pages")
+
+
+def parse_pages(document: Document) -> list[ParsedForm]:
+    """Every form of a read document, in page order.
+
+    Runs of pages with a ruled grid go through the form parser.  Runs of
+    pages on which none was found (a text layer without ruling lines, a scan
+    whose grid was not found) are read as flat text, their lines in reading
+    order, with the model's tags, as a `.txt` extraction is; their fields
+    carry method ``flat:<how the page was read>`` and a confidence below a
+    grid cell's.  A run that gives no form (a title alone at the foot of a
+    page, say) is read with the grid pages after it."""
+    forms: list[ParsedForm] = []
+    carried: list[Page] = []
+    for grid, pages in _page_runs(document.pages):
+        if not grid:
+            flat = parse_flat_pages(pages, document.file_name, document.sha256, optional_tagger(), FLAT_PAGE_FACTOR)
+            forms += flat
+            carried = [] if flat else pages
+            continue
+        forms += parse_document(Document(document.path, document.sha256, carried + pages))
+        carried = []
+    for position, form in enumerate(forms, start=1):
+        form.record["form_id"] = f"{document.sha256[:12]}-{position}"
+    return forms
+
+
+def _page_runs(pages: list[Page]) -> Iterator[tuple[bool, list[Page]]]:
+    """Runs of consecutive pages with a grid (True) or without one (False)."""
+    run: list[Page] = []
+    for page in pages:
+        if run and has_grid(page) != has_grid(run[0]):
+            yield has_grid(run[0]), run
+            run = []
+        run.append(page)
+    if run:
+        yield has_grid(run[0]), run
 
 
 def read_flat_text_file(path: Path, sha256: str) -> list[ParsedForm]:
@@ -250,13 +291,19 @@ def read_flat_text_file(path: Path, sha256: str) -> list[ParsedForm]:
 
 
 def finish_forms(forms: list[ParsedForm], path: str, where: str) -> list[ParsedForm]:
-    """Repair, validate and score parsed forms; none at all is an error."""
+    """Repair, validate and score parsed forms; none at all is an error.
+
+    The model gives its second opinion on every field of every form (one
+    text per form, the file's forms tagged in one batch) and on every
+    deviation split; where it disagrees the field's confidence drops."""
     if not forms:
         raise NoFormFound(path, f"no 财政项目支出绩效自评表 found in {where}")
     tagger = optional_tagger()
     for form in forms:
         repair_missing_numbers(form)
-        disputed = review_deviations(form, tagger)
+    opinions = review_forms(forms, tagger)
+    for form, disputed in zip(forms, opinions):
+        disputed |= review_deviations(form, tagger)
         form.findings.extend(validate(form.record))
         form.confidence = field_confidence(form, disputed)
     return forms
@@ -282,7 +329,9 @@ def ingest_file(path: Path, store: Store, settings: IngestSettings, pool: Execut
     except SelfevalError as exc:
         store.save_failure(sha256, str(path), exc.message)
         return FileResult(str(path), "failed", getattr(exc, "cause", exc.message))
-    store.save_source(sha256, str(path), pages + len(page_errors), forms)
+    for form in forms:
+        form.status = route(form, settings.review)
+    store.save_source(sha256, str(path), pages + len(page_errors), forms, batch=settings.batch)
     findings = sum(len(f.findings) for f in forms)
     message = f"{len(page_errors)} pages failed: " + "; ".join(page_errors) if page_errors else ""
     return FileResult(str(path), "ok", message, pages, len(forms), findings, page_errors)

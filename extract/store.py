@@ -1,8 +1,15 @@
-"""The embedded SQLite store that ingest writes and export reads.
+"""The embedded SQLite store that ingest writes, review corrects and export reads.
 
 A source (file, by SHA-256) and all its forms, fields and findings are
 written in one transaction: a crash or Ctrl-C mid-batch leaves every file
 either wholly stored or not at all, and the next run picks up the rest.
+
+Review: every field has a status -- ``accepted`` (trusted as read),
+``pending`` (to be sent to a reviewer), ``in_review`` (in a Label Studio
+task) or ``reviewed``.  A correction changes the field's value in the record
+and in `fields`, keeps the value read at ingest in `fields.original`, and
+adds a line to `audit` (who, when, which task, old and new value), all in
+one transaction.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from extract.errors import StoreError
-from extract.model import ParsedForm, dumps_record, iter_fields, loads_record
+from extract.model import Finding, ParsedForm, dumps_record, dumps_value, iter_fields, loads_record, loads_value
 
 DEFAULT_DB = "selfeval.db"
 DB_ENV = "SELFEVAL_DB"
@@ -31,7 +38,8 @@ CREATE TABLE IF NOT EXISTS sources (
     pages       INTEGER,
     forms       INTEGER,
     error       TEXT,
-    ingested_at TEXT NOT NULL
+    ingested_at TEXT NOT NULL,
+    batch       TEXT
 );
 CREATE TABLE IF NOT EXISTS forms (
     form_id   TEXT PRIMARY KEY,
@@ -49,6 +57,9 @@ CREATE TABLE IF NOT EXISTS fields (
     method     TEXT,
     confidence REAL,
     status     TEXT NOT NULL DEFAULT 'accepted',
+    original   TEXT,
+    reviewer   TEXT,
+    reviewed_at TEXT,
     PRIMARY KEY (form_id, path)
 );
 CREATE TABLE IF NOT EXISTS findings (
@@ -60,7 +71,43 @@ CREATE TABLE IF NOT EXISTS findings (
     found    TEXT,
     message  TEXT
 );
+CREATE TABLE IF NOT EXISTS review_projects (
+    server     TEXT NOT NULL,
+    batch      TEXT NOT NULL,
+    project_id INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (server, batch)
+);
+CREATE TABLE IF NOT EXISTS review_tasks (
+    server     TEXT NOT NULL,
+    project_id INTEGER NOT NULL,
+    task_id    INTEGER NOT NULL,
+    form_id    TEXT NOT NULL REFERENCES forms(form_id),
+    paths      TEXT NOT NULL,
+    pushed_at  TEXT NOT NULL,
+    pulled_at  TEXT,
+    PRIMARY KEY (server, task_id)
+);
+CREATE TABLE IF NOT EXISTS audit (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    form_id       TEXT NOT NULL REFERENCES forms(form_id),
+    path          TEXT NOT NULL,
+    old_value     TEXT,
+    new_value     TEXT,
+    decision      TEXT NOT NULL,
+    reviewer      TEXT,
+    reviewed_at   TEXT NOT NULL,
+    server        TEXT NOT NULL,
+    task_id       INTEGER NOT NULL,
+    annotation_id INTEGER
+);
 """
+# Columns added after the first release, for stores written before them.
+_ADDED_COLUMNS = {
+    "sources": ("batch TEXT",),
+    "fields": ("original TEXT", "reviewer TEXT", "reviewed_at TEXT"),
+}
+FIELD_STATUSES = ("accepted", "pending", "in_review", "reviewed")
 
 
 @dataclass(frozen=True)
@@ -69,6 +116,66 @@ class StoredSource:
     file: str
     status: str
     error: str | None
+
+
+_FIELD_COLUMNS = "form_id, path, value, original, page, bbox, method, confidence, status, reviewer, reviewed_at"
+
+
+@dataclass(frozen=True)
+class StoredField:
+    form_id: str
+    path: str
+    value: Any
+    original: Any            # as read at ingest, before any correction
+    page: int | None
+    bbox: list[float] | None  # points, origin top-left: x0, top, x1, bottom
+    method: str | None
+    confidence: float | None
+    status: str
+    reviewer: str | None
+    reviewed_at: str | None
+
+    @classmethod
+    def from_row(cls, row: tuple[Any, ...]) -> "StoredField":
+        form_id, path, value, original, page, bbox, method, confidence, status, reviewer, reviewed_at = row
+        return cls(form_id, path, loads_value(value), loads_value(original), page,
+                   json.loads(bbox) if bbox else None, method, confidence, status, reviewer, reviewed_at)
+
+
+@dataclass(frozen=True)
+class FormToReview:
+    form_id: str
+    record: dict[str, Any]
+    source_path: str
+    batch: str
+    pending: list[StoredField]
+
+
+@dataclass(frozen=True)
+class OpenTask:
+    project_id: int
+    task_id: int
+    form_id: str
+    paths: list[str]
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    path: str
+    old: Any
+    new: Any
+    decision: str            # accepted, corrected or unreadable
+
+
+@dataclass(frozen=True)
+class AppliedReview:
+    record: dict[str, Any]          # the record with the corrections in it
+    changes: list[FieldChange]      # one per reviewed field, unchanged ones too
+    reviewer: str
+    reviewed_at: str
+    annotation_id: int | None
+    findings: list[Finding]         # of the re-validated record
+    repending: set[str] = frozenset()  # accepted fields the new findings name
 
 
 def default_db_path() -> str:
@@ -86,6 +193,7 @@ class Store:
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA foreign_keys=ON")
             self.db.executescript(_SCHEMA)
+            self._add_missing_columns()
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"{self.path}: cannot open the store ({exc}); check the path is a writable SQLite file") from exc
 
@@ -98,20 +206,27 @@ class Store:
     def close(self) -> None:
         self.db.close()
 
+    def _add_missing_columns(self) -> None:
+        for table, columns in _ADDED_COLUMNS.items():
+            have = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
+            for column in columns:
+                if column.split()[0] not in have:
+                    self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
+
     def source(self, sha256: str) -> StoredSource | None:
         row = self.db.execute(
             "SELECT sha256, file, status, error FROM sources WHERE sha256 = ?", (sha256,)
         ).fetchone()
         return StoredSource(*row) if row else None
 
-    def save_source(self, sha256: str, path: str, pages: int, forms: list[ParsedForm]) -> None:
+    def save_source(self, sha256: str, path: str, pages: int, forms: list[ParsedForm], batch: str | None = None) -> None:
         """Store a file's forms with their fields and findings, all or nothing."""
         with self._transaction():
             self.db.execute("DELETE FROM sources WHERE sha256 = ? AND status = 'failed'", (sha256,))
             self.db.execute(
-                "INSERT INTO sources (sha256, file, path, status, pages, forms, ingested_at)"
-                " VALUES (?, ?, ?, 'done', ?, ?, ?)",
-                (sha256, Path(path).name, str(path), pages, len(forms), _now()),
+                "INSERT INTO sources (sha256, file, path, status, pages, forms, ingested_at, batch)"
+                " VALUES (?, ?, ?, 'done', ?, ?, ?, ?)",
+                (sha256, Path(path).name, str(path), pages, len(forms), _now(), batch),
             )
             for position, form in enumerate(forms, start=1):
                 record = form.record
@@ -120,21 +235,11 @@ class Store:
                     (record["form_id"], sha256, position, dumps_record(record)),
                 )
                 self.db.executemany(
-                    "INSERT INTO fields (form_id, path, value, page, bbox, method, confidence)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO fields (form_id, path, value, original, page, bbox, method, confidence, status)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [_field_row(record["form_id"], path, value, form) for path, value in iter_fields(record)],
                 )
-                self.db.executemany(
-                    "INSERT INTO findings (form_id, rule, fields, expected, found, message)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    [
-                        (record["form_id"], f.rule, json.dumps(f.fields),
-                         json.dumps(d["expected"], ensure_ascii=False), json.dumps(d["found"], ensure_ascii=False),
-                         f.message)
-                        for f in form.findings
-                        for d in [f.to_dict()]
-                    ],
-                )
+                self._insert_findings(record["form_id"], form.findings)
 
     def save_failure(self, sha256: str, path: str, error: str) -> None:
         with self._transaction():
@@ -145,13 +250,182 @@ class Store:
                 (sha256, Path(path).name, str(path), error, _now()),
             )
 
-    def records(self) -> Iterator[dict[str, Any]]:
-        """Every stored form record, files in ingest order, forms in file order."""
+    def records(self, *, with_meta: bool = False, only_reviewed: bool = False) -> Iterator[dict[str, Any]]:
+        """Every stored form record, files in ingest order, forms in file order.
+
+        `with_meta` adds ``_meta["fields"]``: per field its confidence, review
+        status, reviewer and value before correction.  `only_reviewed` keeps
+        the forms with nothing left to review (no field pending or in review).
+        """
+        where = ("WHERE NOT EXISTS (SELECT 1 FROM fields d WHERE d.form_id = f.form_id"
+                 " AND d.status IN ('pending', 'in_review'))") if only_reviewed else ""
         rows = self.db.execute(
-            "SELECT f.record FROM forms f JOIN sources s ON s.sha256 = f.sha256 ORDER BY s.seq, f.position"
+            f"SELECT f.form_id, f.record FROM forms f JOIN sources s ON s.sha256 = f.sha256 {where}"
+            " ORDER BY s.seq, f.position"
         )
-        for (text,) in rows:
-            yield loads_record(text)
+        for form_id, text in rows:
+            record = loads_record(text)
+            if with_meta:
+                record["_meta"] = {"fields": {
+                    f.path: {"confidence": f.confidence, "status": f.status, "reviewer": f.reviewer,
+                             "original": f.original}
+                    for f in self.fields(form_id)
+                }}
+            yield record
+
+    # ------------------------------------------------------------ review
+
+    def fields(self, form_id: str, status: str | None = None) -> list[StoredField]:
+        sql = f"SELECT {_FIELD_COLUMNS} FROM fields WHERE form_id = ?"
+        args: tuple[Any, ...] = (form_id,)
+        if status is not None:
+            sql += " AND status = ?"
+            args += (status,)
+        return [StoredField.from_row(row) for row in self.db.execute(sql + " ORDER BY rowid", args)]
+
+    def forms_to_review(self) -> list[FormToReview]:
+        """Forms with pending fields, files in ingest order."""
+        rows = self.db.execute(
+            "SELECT f.form_id, f.record, s.path, s.batch FROM forms f JOIN sources s ON s.sha256 = f.sha256"
+            " WHERE EXISTS (SELECT 1 FROM fields d WHERE d.form_id = f.form_id AND d.status = 'pending')"
+            " ORDER BY s.seq, f.position"
+        ).fetchall()
+        return [FormToReview(form_id, loads_record(record), path, batch or "", self.fields(form_id, "pending"))
+                for form_id, record, path, batch in rows]
+
+    def form_record(self, form_id: str) -> dict[str, Any]:
+        row = self.db.execute("SELECT record FROM forms WHERE form_id = ?", (form_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"{self.path}: no form {form_id} in the store")
+        return loads_record(row[0])
+
+    def review_project(self, server: str, batch: str) -> int | None:
+        row = self.db.execute(
+            "SELECT project_id FROM review_projects WHERE server = ? AND batch = ?", (server, batch)).fetchone()
+        return row[0] if row else None
+
+    def save_review_project(self, server: str, batch: str, project_id: int) -> None:
+        with self._transaction():
+            self.db.execute(
+                "INSERT INTO review_projects (server, batch, project_id, created_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT(server, batch) DO UPDATE SET project_id = excluded.project_id",
+                (server, batch, project_id, _now()))
+
+    def review_projects(self, server: str) -> dict[str, int]:
+        return dict(self.db.execute("SELECT batch, project_id FROM review_projects WHERE server = ?", (server,)))
+
+    def forget_review_project(self, server: str, batch: str) -> int:
+        """A project deleted on the server: its open tasks' fields go back to
+        pending (reviews already pulled stay).  Returns how many fields."""
+        with self._transaction():
+            row = self.db.execute("SELECT project_id FROM review_projects WHERE server = ? AND batch = ?",
+                                  (server, batch)).fetchone()
+            if row is None:
+                return 0
+            reopened = 0
+            open_tasks = self.db.execute(
+                "SELECT task_id, form_id, paths FROM review_tasks WHERE server = ? AND project_id = ?"
+                " AND pulled_at IS NULL", (server, row[0])).fetchall()
+            for task_id, form_id, paths in open_tasks:
+                reopened += self.db.executemany(
+                    "UPDATE fields SET status = 'pending' WHERE form_id = ? AND path = ? AND status = 'in_review'",
+                    [(form_id, path) for path in json.loads(paths)]).rowcount
+                self.db.execute("DELETE FROM review_tasks WHERE server = ? AND task_id = ?", (server, task_id))
+            self.db.execute("DELETE FROM review_projects WHERE server = ? AND batch = ?", (server, batch))
+            return reopened
+
+    def review_round(self, form_id: str) -> int:
+        """1 for a form's first review task, 2 for the next, …"""
+        return self.db.execute("SELECT COUNT(*) FROM review_tasks WHERE form_id = ?", (form_id,)).fetchone()[0] + 1
+
+    def save_task(self, server: str, project_id: int, task_id: int, form_id: str, paths: list[str]) -> None:
+        """A task now holds these pending fields: they are in review."""
+        with self._transaction():
+            self.db.execute(
+                "INSERT INTO review_tasks (server, project_id, task_id, form_id, paths, pushed_at)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(server, task_id) DO NOTHING",
+                (server, project_id, task_id, form_id, json.dumps(paths), _now()))
+            self.db.executemany(
+                "UPDATE fields SET status = 'in_review' WHERE form_id = ? AND path = ? AND status = 'pending'",
+                [(form_id, path) for path in paths])
+
+    def open_tasks(self, server: str) -> list[OpenTask]:
+        """Tasks pushed to `server` whose review has not been pulled yet."""
+        rows = self.db.execute(
+            "SELECT project_id, task_id, form_id, paths FROM review_tasks"
+            " WHERE server = ? AND pulled_at IS NULL ORDER BY project_id, task_id", (server,))
+        return [OpenTask(project, task, form_id, json.loads(paths)) for project, task, form_id, paths in rows]
+
+    def apply_review(self, server: str, task: OpenTask, review: AppliedReview) -> None:
+        """Store a pulled review: the corrected record, the fields' new values
+        and status, an audit line per reviewed field, the findings of the
+        re-validated record, and fields it newly names sent back to pending."""
+        form_id = task.form_id
+        with self._transaction():
+            self.db.execute("UPDATE forms SET record = ? WHERE form_id = ?", (dumps_record(review.record), form_id))
+            for change in review.changes:
+                self.db.execute(
+                    "UPDATE fields SET value = ?, status = 'reviewed', reviewer = ?, reviewed_at = ?"
+                    " WHERE form_id = ? AND path = ?",
+                    (_json(change.new), review.reviewer, review.reviewed_at, form_id, change.path))
+                self.db.execute(
+                    "INSERT INTO audit (form_id, path, old_value, new_value, decision, reviewer, reviewed_at,"
+                    " server, task_id, annotation_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (form_id, change.path, _json(change.old), _json(change.new), change.decision,
+                     review.reviewer, review.reviewed_at, server, task.task_id, review.annotation_id))
+            self.db.execute("DELETE FROM findings WHERE form_id = ?", (form_id,))
+            self._insert_findings(form_id, review.findings)
+            self.db.executemany(
+                "UPDATE fields SET status = 'pending' WHERE form_id = ? AND path = ? AND status = 'accepted'",
+                [(form_id, path) for path in sorted(review.repending)])
+            self.db.execute("UPDATE review_tasks SET pulled_at = ? WHERE server = ? AND task_id = ?",
+                            (_now(), server, task.task_id))
+
+    def audit(self, form_id: str | None = None) -> list[dict[str, Any]]:
+        sql = ("SELECT form_id, path, old_value, new_value, decision, reviewer, reviewed_at, server, task_id,"
+               " annotation_id FROM audit")
+        rows = self.db.execute(sql + (" WHERE form_id = ? ORDER BY id" if form_id else " ORDER BY id"),
+                               (form_id,) if form_id else ())
+        keys = ("form_id", "path", "old_value", "new_value", "decision", "reviewer", "reviewed_at", "server",
+                "task_id", "annotation_id")
+        return [{**dict(zip(keys, row)), "old_value": loads_value(row[2]), "new_value": loads_value(row[3])}
+                for row in rows]
+
+    def reviewed_forms(self) -> Iterator[tuple[dict[str, Any], set[str]]]:
+        """(record, paths a person reviewed) for every form with a review: the
+        corrections that `selfeval models train --with-reviews` learns from."""
+        rows = self.db.execute(
+            "SELECT f.form_id, f.record FROM forms f JOIN sources s ON s.sha256 = f.sha256"
+            " WHERE EXISTS (SELECT 1 FROM fields d WHERE d.form_id = f.form_id AND d.status = 'reviewed')"
+            " ORDER BY s.seq, f.position").fetchall()
+        for form_id, record in rows:
+            paths = {p for (p,) in self.db.execute(
+                "SELECT path FROM fields WHERE form_id = ? AND status = 'reviewed'", (form_id,))}
+            yield loads_record(record), paths
+
+    def review_counts(self) -> dict[str, dict[str, int]]:
+        """Fields and forms per review status; a form counts under the least
+        advanced status of its fields (pending < in_review < reviewed < accepted)."""
+        counts = {status: {"fields": 0, "forms": 0} for status in FIELD_STATUSES}
+        for status, n in self.db.execute("SELECT status, COUNT(*) FROM fields GROUP BY status"):
+            counts[status]["fields"] = n
+        rank = "CASE status WHEN 'pending' THEN 0 WHEN 'in_review' THEN 1 WHEN 'reviewed' THEN 2 ELSE 3 END"
+        forms = self.db.execute(f"SELECT MIN({rank}) FROM fields GROUP BY form_id").fetchall()
+        order = ("pending", "in_review", "reviewed", "accepted")
+        for (least,) in forms:
+            counts[order[least]]["forms"] += 1
+        return counts
+
+    def _insert_findings(self, form_id: str, findings: list[Finding]) -> None:
+        self.db.executemany(
+            "INSERT INTO findings (form_id, rule, fields, expected, found, message) VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (form_id, f.rule, json.dumps(f.fields), json.dumps(d["expected"], ensure_ascii=False),
+                 json.dumps(d["found"], ensure_ascii=False), f.message)
+                for f in findings
+                for d in [f.to_dict()]
+            ],
+        )
 
     def findings(self, form_id: str) -> list[dict[str, Any]]:
         rows = self.db.execute(
@@ -189,13 +463,18 @@ class _Transaction:
 
 def _field_row(form_id: str, path: str, value: Any, form: ParsedForm) -> tuple[Any, ...]:
     prov = form.provenance.get(path)
+    stored = _json(value)
     return (
-        form_id, path, json.dumps(value, ensure_ascii=False, default=str),
+        form_id, path, stored, stored,
         prov.page if prov else None,
         json.dumps(prov.bbox.as_list()) if prov and prov.bbox else None,
         prov.method if prov else None,
         form.confidence.get(path, prov.confidence if prov else None),
+        form.status.get(path, "accepted"),
     )
+
+
+_json = dumps_value
 
 
 def _now() -> str:

@@ -9,13 +9,17 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Sequence
 
 from extract.errors import SelfevalError, UsageError
 from extract.ocr import ENGINES
 from extract.pipeline import DEFAULT_OCR_ENGINE, OCR_MODES
+from extract.routing import DEFAULT_REVIEW_THRESHOLD
 from extract.store import DB_ENV, Store, default_db_path
+from review.client import DEFAULT_URL, TOKEN_ENV, URL_ENV
+from review.loop import DEFAULT_IMAGES
 
 
 class _Console:
@@ -58,6 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"the OCR engine for scans (default: {DEFAULT_OCR_ENGINE}, the more accurate "
                              "on the scanned corpus)")
     ingest.add_argument("--no-progress", action="store_true", help="no progress bar")
+    ingest.add_argument("--batch", default=None,
+                        help="a name for the files of this run, one review project per batch "
+                             "(default: the date and time of the run)")
+    ingest.add_argument("--review-threshold", type=float, default=DEFAULT_REVIEW_THRESHOLD,
+                        help="fields below this confidence go to review (default: "
+                             f"{DEFAULT_REVIEW_THRESHOLD}, set from the scanned corpus: README, Review)")
 
     export = commands.add_parser("export", help="write the stored records as JSONL, CSV, XLSX or Parquet",
                                  description="Write the stored form records as JSONL (the contract), or as "
@@ -65,6 +75,36 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", required=True, choices=("jsonl", "csv", "xlsx", "parquet"))
     export.add_argument("--out", default="-",
                         help="a file for jsonl and xlsx, a folder for csv and parquet; '-' (jsonl only) is stdout")
+    export.add_argument("--only-reviewed", action="store_true",
+                        help="only the forms with nothing left to review (every field accepted or reviewed)")
+
+    review = commands.add_parser(
+        "review", help="human review of uncertain fields in Label Studio",
+        description="Run a local Label Studio server, push the fields the machine is unsure of to it, pull the "
+                    "reviewers' corrections back, and count what is left. The token comes from "
+                    f"${TOKEN_ENV} or, for our own server, from its data folder.")
+    review_actions = review.add_subparsers(dest="review_action", metavar="ACTION", required=True)
+    server = review_actions.add_parser("server", help="install (once) and start a local Label Studio server")
+    server.add_argument("--port", type=int, default=8080, help="the port on 127.0.0.1 (default: 8080)")
+    server.add_argument("--home", default=None,
+                        help="its data folder (default: $SELFEVAL_LABEL_STUDIO_HOME or ./labelstudio)")
+    server.add_argument("--files-root", default="/",
+                        help="the folder below which it may serve task images (default: /)")
+    server.add_argument("--stop", action="store_true", help="stop the server of this data folder instead")
+    for name, text in (("push", "send the pending fields to Label Studio, one task per form"),
+                       ("pull", "apply the submitted reviews to the store"),
+                       ("status", "count pending, in-review and reviewed fields and forms")):
+        action = review_actions.add_parser(name, help=text, description=text)
+        action.add_argument("--url", default=None,
+                            help=f"the Label Studio server (default: ${URL_ENV} or {DEFAULT_URL})")
+        if name == "push":
+            action.add_argument("--images", default=str(DEFAULT_IMAGES),
+                                help=f"where task images are written (default: ./{DEFAULT_IMAGES})")
+            action.add_argument("--files-root", default="/",
+                                help="the server's local-files root, which --images lies below (default: /)")
+            action.add_argument("--new-project", action="store_true",
+                                help="when a batch's project was deleted on the server, push its open fields "
+                                     "again into a new one")
 
     corpus = commands.add_parser("corpus", help="build the rendered sample and synthetic corpus",
                                  description="Render the gold and synthetic forms into text PDFs, and scanned variants of them, under a folder.")
@@ -86,6 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     console.quiet = args.quiet
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s", stream=sys.stderr)
+    # The review server's install and start take a minute: say what happens.
+    logging.getLogger("selfeval.review").setLevel(logging.WARNING if args.quiet else logging.INFO)
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
@@ -98,6 +140,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _corpus(args)
         if args.command == "models":
             return _models(args)
+        if args.command == "review":
+            return _review(args)
     except SelfevalError as exc:
         console.error(f"selfeval: {exc.message}")
         return exc.exit_code
@@ -111,10 +155,13 @@ def _ingest(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from extract.pipeline import FileResult, IngestSettings, OcrSettings, default_workers, ingest
+    from extract.routing import ReviewSettings
 
     workers = args.workers if args.workers is not None else default_workers()
     try:
-        settings = IngestSettings(workers=workers, ocr=OcrSettings(mode=args.ocr, engine=args.ocr_engine))
+        settings = IngestSettings(workers=workers, ocr=OcrSettings(mode=args.ocr, engine=args.ocr_engine),
+                                  review=ReviewSettings(args.review_threshold),
+                                  batch=args.batch or datetime.now().strftime("%Y-%m-%d %H:%M"))
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
     bar = tqdm(unit="page", desc="ingest", disable=True if args.no_progress else None, file=sys.stderr)
@@ -142,7 +189,7 @@ def _export(args: argparse.Namespace) -> int:
     from review.export import export, write_jsonl_stream
 
     with Store(args.db or default_db_path()) as store:
-        records = list(store.records())
+        records = list(store.records(with_meta=True, only_reviewed=args.only_reviewed))
     if args.out == "-":
         if args.format != "jsonl":
             raise UsageError(f"--format {args.format} writes several tables: give --out a folder or file")
@@ -171,6 +218,72 @@ def _models(args: argparse.Namespace) -> int:
     from models.evaluate import main as evaluate_main
 
     return evaluate_main(options)
+
+
+def _review(args: argparse.Namespace) -> int:
+    if args.review_action == "server":
+        return _review_server(args)
+    from review.client import ReviewClient
+
+    client = ReviewClient.from_environment(args.url) if args.review_action != "status" else None
+    with Store(args.db or default_db_path()) as store:
+        if args.review_action == "status":
+            return _review_status(store)
+        if args.review_action == "push":
+            return _review_push(args, store, client)
+        return _review_pull(store, client)
+
+
+def _review_server(args: argparse.Namespace) -> int:
+    from review.server import ServerSettings, start, stop
+
+    settings = ServerSettings(home=Path(args.home) if args.home else None, port=args.port,
+                              files_root=Path(args.files_root))
+    if args.stop:
+        console.say("selfeval: stopped the review server" if stop(settings) else "selfeval: no review server was running")
+        return 0
+    running = start(settings)
+    state = "already running" if running.reused else "started"
+    console.say(f"selfeval: Label Studio {state} at {running.url} (data in {running.home}); "
+                f"log in with the admin in {settings.admin_file}, stop it with `selfeval review server --stop`")
+    print(running.url)
+    return 0
+
+
+def _review_push(args: argparse.Namespace, store: Store, client) -> int:
+    from review.loop import PushSettings, push
+
+    try:
+        settings = PushSettings(images=Path(args.images), files_root=Path(args.files_root))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    result = push(store, client, settings, new_project=args.new_project)
+    for batch, project in result.projects.items():
+        console.say(f"selfeval: batch {batch or '-'}: project {client.url}/projects/{project}")
+    console.say(f"selfeval: pushed {result.fields} fields in {result.created} new tasks"
+                + (f", {result.adopted} tasks found from an earlier push" if result.adopted else ""))
+    for error in result.errors:
+        console.error(f"  failed: {error}")
+    return 1 if result.errors else 0
+
+
+def _review_pull(store: Store, client) -> int:
+    from review.loop import pull
+
+    result = pull(store, client)
+    console.say(f"selfeval: applied {result.applied} reviews ({result.corrected} fields corrected); "
+                f"{result.waiting} tasks still wait for a reviewer")
+    for error in result.errors:
+        console.error(f"  not applied: {error}")
+    return 1 if result.errors else 0
+
+
+def _review_status(store: Store) -> int:
+    counts = store.review_counts()
+    print(f"{'status':<10} {'fields':>8} {'forms':>6}")
+    for status, row in counts.items():
+        print(f"{status:<10} {row['fields']:>8} {row['forms']:>6}")
+    return 0
 
 
 def entry_point() -> None:

@@ -12,6 +12,9 @@ from review.cli import main
 
 SYNTHETIC_EVAL_FORMS = 200
 
+# The real Label Studio server of the review tests.
+pytest_plugins = ["labelstudio_fixture"]
+
 
 @pytest.fixture(scope="session")
 def gold_pdf(tmp_path_factory):

@@ -1,0 +1,64 @@
+"""Images for reviewers: the band of the page around an uncertain cell, with
+the cell outlined in red.
+
+The band runs the page's whole width, so the row's 三级指标 and the column
+headers nearby are in view; the outline is drawn into the image, so any
+Label Studio (ours or a team's) shows it without predictions of regions.
+Bounding boxes are in points with the origin at the top-left (extract.model).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from extract.raster import IMAGE_SUFFIXES, PageImage, load_image_page, rasterise_pdf_page
+
+# PDF pages are drawn at this resolution for review: sharp enough to read
+# a 9 pt character, small enough to load at once in a browser.
+REVIEW_DPI = 110
+OUTLINE = (220, 30, 30)
+# Points of page shown above and below the cell.
+CONTEXT_PT = 45.0
+MAX_BAND_PT = 260.0
+
+
+@dataclass(frozen=True)
+class CropRequest:
+    source_path: str
+    page: int                           # 1-based
+    bbox: tuple[float, float, float, float] | None   # points: x0, top, x1, bottom
+
+
+def write_crop(request: CropRequest, out: Path) -> Path:
+    """Write the reviewer's image of one field to `out` (PNG)."""
+    image = _page_image(request.source_path, request.page)
+    scale = image.dpi / 72.0
+    rgb = Image.fromarray(image.pixels).convert("RGB")
+    if request.bbox is not None:
+        x0, top, x1, bottom = (v * scale for v in request.bbox)
+        context = CONTEXT_PT * scale
+        band_top = max(0.0, top - context)
+        band_bottom = min(float(rgb.height), bottom + context, band_top + MAX_BAND_PT * scale)
+        band_bottom = max(band_bottom, min(float(rgb.height), bottom + 4))
+        draw = ImageDraw.Draw(rgb)
+        width = max(2, round(scale * 1.5))
+        draw.rectangle((x0 - width, top - width, x1 + width, bottom + width), outline=OUTLINE, width=width)
+        rgb = rgb.crop((0, int(band_top), rgb.width, int(np.ceil(band_bottom))))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    temporary = out.with_suffix(".tmp.png")
+    rgb.save(temporary, format="PNG", optimize=True)
+    temporary.replace(out)
+    return out
+
+
+@lru_cache(maxsize=4)
+def _page_image(source_path: str, page: int) -> PageImage:
+    # Fields of one form sit on the same few pages: draw each page once.
+    if Path(source_path).suffix.lower() in IMAGE_SUFFIXES:
+        return load_image_page(source_path, page)
+    return rasterise_pdf_page(source_path, page, REVIEW_DPI)

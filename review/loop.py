@@ -1,0 +1,198 @@
+"""The review loop: push the uncertain fields to Label Studio, pull the
+reviewers' answers back into the store.
+
+- push: one project per ingest batch (created once, then reused), one task
+  per form holding its pending cells.  A task is keyed (data.key) by form and
+  review round, so a push cut short and run again finds the task it made and
+  creates no duplicate; a task already pushed is never written again.
+- pull: a task's latest submitted annotation becomes field changes, applied
+  with an audit line each, the form re-validated; the task is then closed in
+  the store, so a second pull changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from extract.errors import ReviewServerError
+from extract.ner import optional_tagger
+from extract.routing import fields_named_by_findings
+from extract.store import AppliedReview, FormToReview, Store
+from extract.validate import validate
+from review.client import ReviewClient
+from review.crops import CropRequest, write_crop
+from review.tasks import (
+    CorrectionError,
+    ItemAnswer,
+    apply_answer,
+    check_prediction,
+    label_config,
+    prediction,
+    read_annotation,
+    review_items,
+    task_data,
+)
+
+log = logging.getLogger("selfeval.review")
+
+DEFAULT_IMAGES = Path("review-images")
+
+
+@dataclass(frozen=True)
+class PushSettings:
+    images: Path = DEFAULT_IMAGES        # where task images are written; served by a Local Files storage
+    files_root: Path = Path("/")         # the server's LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT
+
+    def __post_init__(self) -> None:
+        images, root = self.images.resolve(), self.files_root.resolve()
+        if root != images and root not in images.parents:
+            raise ValueError(f"the image folder {images} must lie under the server's files root {root}")
+
+
+@dataclass
+class PushResult:
+    projects: dict[str, int] = field(default_factory=dict)   # batch → project id
+    created: int = 0
+    adopted: int = 0          # found on the server from an interrupted push
+    fields: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PullResult:
+    applied: int = 0
+    waiting: int = 0          # tasks nobody has submitted yet
+    corrected: int = 0        # fields whose value changed
+    errors: list[str] = field(default_factory=list)
+
+
+def push(store: Store, client: ReviewClient, settings: PushSettings = PushSettings(),
+         new_project: bool = False, on_form: Callable[[], None] | None = None) -> PushResult:
+    """Send every pending field to review; returns what was created."""
+    result = PushResult()
+    client.check()
+    for batch, project_id in store.review_projects(client.url).items():
+        if client.project_exists(project_id):
+            continue
+        if not new_project:
+            client.require_project(project_id)  # raises, naming the way out
+        reopened = store.forget_review_project(client.url, batch)
+        log.warning("project %d of batch %r is gone from %s: %d fields go back to pending",
+                    project_id, batch, client.url, reopened)
+    forms = store.forms_to_review()
+    if not forms:
+        return result
+    tagger = optional_tagger()
+    model_version = _model_version(tagger)
+    known_keys: dict[int, dict[str, int]] = {}
+    for form in forms:
+        project_id = _project_for(store, client, form.batch, settings, result)
+        keys = known_keys.setdefault(project_id, client.task_keys(project_id))
+        try:
+            _push_form(store, client, project_id, form, keys, settings, tagger, model_version, result)
+        except (OSError, ValueError) as exc:
+            result.errors.append(f"{form.form_id}: {exc}")
+        if on_form is not None:
+            on_form()
+    return result
+
+
+def _project_for(store: Store, client: ReviewClient, batch: str, settings: PushSettings,
+                 result: PushResult) -> int:
+    if batch in result.projects:
+        return result.projects[batch]
+    project_id = store.review_project(client.url, batch)
+    if project_id is None:
+        title = f"selfeval 复核 · {batch or '未分批'}"[:50]
+        project_id = client.create_project(
+            title, label_config(), "由 selfeval 推送：机器不确定的字段，请逐项核对并选择“无误/已更正/无法辨认”。")
+        store.save_review_project(client.url, batch, project_id)
+    settings.images.mkdir(parents=True, exist_ok=True)  # the storage checks the folder exists
+    client.ensure_local_storage(project_id, str(settings.images.resolve()))
+    result.projects[batch] = project_id
+    return project_id
+
+
+def _push_form(store: Store, client: ReviewClient, project_id: int, form: FormToReview, keys: dict[str, int],
+               settings: PushSettings, tagger, model_version: str, result: PushResult) -> None:
+    items = review_items(form.record, form.pending)
+    if not items:
+        return
+    leaves = sorted({leaf for item in items for leaf in item.leaves} | {f.path for f in form.pending})
+    key = f"{form.form_id}#{store.review_round(form.form_id)}"
+    if key in keys:  # created by a push that stopped before the store heard of it
+        store.save_task(client.url, project_id, keys[key], form.form_id, leaves)
+        result.adopted += 1
+        return
+    urls = [_image_url(form, index, item, settings) for index, item in enumerate(items)]
+    data = {**task_data(form.record, items, urls), "key": key}
+    spans = {}
+    if tagger is not None:
+        for index, item in enumerate(items):
+            if item.path.endswith((".deviation_cause", ".improvement")) and item.read:
+                spans[index] = tagger(item.read)
+    confidences = {f.path: f.confidence for f in form.pending if f.confidence is not None}
+    predicted = prediction(items, spans, confidences)
+    problems = check_prediction(label_config(), data, predicted["result"])
+    if problems:  # the server would accept them silently and show nothing
+        raise ReviewServerError(f"{form.form_id}: the prediction does not fit the config: " + "; ".join(problems))
+    task_id = client.create_task(project_id, data, predicted, model_version)
+    keys[key] = task_id
+    store.save_task(client.url, project_id, task_id, form.form_id, leaves)
+    result.created += 1
+    result.fields += len(items)
+
+
+def _image_url(form: FormToReview, index: int, item, settings: PushSettings) -> str | None:
+    if item.page is None:
+        return None
+    name = re.sub(r"[^\w.-]+", "_", item.path)
+    out = settings.images.resolve() / form.form_id / f"{index:02d}-{name}.png"
+    if not out.exists():
+        write_crop(CropRequest(form.source_path, item.page, item.bbox), out)
+    relative = out.relative_to(settings.files_root.resolve())
+    return f"/data/local-files/?d={relative.as_posix()}"
+
+
+def pull(store: Store, client: ReviewClient) -> PullResult:
+    """Apply every submitted review not applied yet."""
+    result = PullResult()
+    client.check()
+    tasks = store.open_tasks(client.url)
+    for project_id in sorted({t.project_id for t in tasks}):
+        client.require_project(project_id)
+    for task in tasks:
+        submitted = [a for a in client.annotations(task.task_id) if not a.was_cancelled and a.result]
+        if not submitted:
+            result.waiting += 1
+            continue
+        annotation = max(submitted, key=lambda a: (a.updated_at, a.id))
+        data = client.task_data(task.task_id)
+        record = store.form_record(task.form_id)
+        answers = read_annotation(annotation.result, len(data.get("fields", [])))
+        try:
+            changes = [change for index, item in enumerate(data.get("fields", []))
+                       for change in apply_answer(record, item, answers.get(index, ItemAnswer("accepted", None)))]
+        except CorrectionError as exc:
+            result.errors.append(f"task {task.task_id} ({task.form_id}): {exc}; fix it in Label Studio and pull again")
+            continue
+        findings = validate(record)
+        store.apply_review(client.url, task, AppliedReview(
+            record=record, changes=changes, reviewer=client.user_email(annotation.completed_by),
+            reviewed_at=annotation.updated_at, annotation_id=annotation.id, findings=findings,
+            repending=fields_named_by_findings(findings),
+        ))
+        result.applied += 1
+        result.corrected += sum(1 for c in changes if c.old != c.new)
+    return result
+
+
+def _model_version(tagger) -> str:
+    if tagger is None:
+        return "selfeval-rules"
+    meta = getattr(tagger.nlp, "meta", {}) or {}
+    return f"selfeval-{meta.get('name', 'ner')}-{meta.get('version', '0')}"

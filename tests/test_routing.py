@@ -1,0 +1,93 @@
+"""Routing fields to review: below the threshold or named by a finding → pending."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from extract.model import Finding, ParsedForm, empty_indicator, empty_record, iter_fields
+from extract.routing import (ACCEPTED, DEFAULT_REVIEW_THRESHOLD, PENDING, ReviewSettings,
+                             fields_named_by_findings, pending_fields, route)
+from extract.validate import SCORE_WITHOUT_DEVIATION, TOTAL_SCORE, validate
+
+
+def form_with(confidence: dict[str, float] | None = None, findings: list[Finding] | None = None) -> ParsedForm:
+    """A one-indicator form, every field at confidence 1 unless `confidence` says otherwise."""
+    record = empty_record()
+    record.update(year=2023, project_name="示例项目", total_weight=Decimal(100), total_score=Decimal(95))
+    indicator = empty_indicator()
+    indicator.update(name="印数", weight=Decimal(10), score=Decimal(10))
+    record["indicators"] = [indicator]
+    scores = {path: 1.0 for path, _ in iter_fields(record)}
+    scores.update(confidence or {})
+    return ParsedForm(record=record, findings=list(findings or []), confidence=scores)
+
+
+def test_every_field_confident_and_unnamed_is_accepted():
+    form = form_with()
+    statuses = route(form, 0.9)
+    assert list(statuses) == [path for path, _ in iter_fields(form.record)]
+    assert set(statuses.values()) == {ACCEPTED}
+
+
+def test_a_field_below_the_threshold_is_pending_and_the_rest_accepted():
+    statuses = route(form_with({"project_name": 0.89, "indicators[0].score": 0.95}), 0.9)
+    assert statuses["project_name"] == PENDING
+    assert statuses["indicators[0].score"] == ACCEPTED
+    assert [p for p, s in statuses.items() if s == PENDING] == ["project_name"]
+
+
+def test_the_threshold_itself_is_accepted():
+    assert route(form_with({"year": 0.9}), 0.9)["year"] == ACCEPTED
+    assert route(form_with({"year": 0.8999}), 0.9)["year"] == PENDING
+
+
+def test_a_field_named_by_a_finding_is_pending_even_at_confidence_1():
+    finding = Finding(TOTAL_SCORE, ["total_score", "funding.total.score", "indicators[0].score"],
+                      Decimal(96), Decimal(95))
+    form = form_with(findings=[finding])
+    assert form.confidence["total_score"] == 1.0
+    statuses = route(form, 0.5)
+    assert {p for p, s in statuses.items() if s == PENDING} == set(finding.fields)
+    assert statuses["project_name"] == ACCEPTED
+
+
+def test_soft_findings_route_only_when_asked():
+    soft = Finding(SCORE_WITHOUT_DEVIATION, ["indicators[0].deviation", "indicators[0].score",
+                                             "indicators[0].weight"], "a deviation", None)
+    assert fields_named_by_findings([soft], soft=False) == set()
+    assert fields_named_by_findings([soft], soft=True) == set(soft.fields)
+    form = form_with(findings=[soft])
+    assert route(form, ReviewSettings(0.9, soft_findings=False))["indicators[0].deviation"] == ACCEPTED
+    assert route(form, ReviewSettings(0.9, soft_findings=True))["indicators[0].deviation"] == PENDING
+
+
+def test_findings_of_validate_route_their_fields():
+    form = form_with()
+    form.record["indicators"][0]["score"] = Decimal(12)   # above its weight of 10
+    form.findings = validate(form.record)
+    pending = pending_fields(form, 0.5)
+    assert "indicators[0].score" in pending and "indicators[0].weight" in pending
+    assert "project_name" not in pending
+
+
+def test_a_field_with_no_confidence_is_pending():
+    form = form_with()
+    del form.confidence["goal_expected"]
+    assert route(form, 0.5)["goal_expected"] == PENDING
+
+
+def test_default_threshold_and_settings():
+    assert 0 < DEFAULT_REVIEW_THRESHOLD <= 1
+    assert ReviewSettings().threshold == DEFAULT_REVIEW_THRESHOLD
+    assert route(form_with()) == route(form_with(), DEFAULT_REVIEW_THRESHOLD)
+    assert ReviewSettings(1).threshold == 1
+
+
+@pytest.mark.parametrize("threshold", [0, 0.0, -0.1, 1.01, 2, float("nan"), True, "0.9", None])
+def test_an_invalid_threshold_raises(threshold):
+    with pytest.raises(ValueError, match="threshold"):
+        ReviewSettings(threshold)
+    with pytest.raises(ValueError, match="threshold"):
+        route(form_with(), threshold)
