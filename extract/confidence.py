@@ -21,6 +21,11 @@ DISPUTED_FACTOR = 0.6           # where the model and the rules read a field dif
 # reading confidence × this, below what the same text in a ruled cell gets.
 FLAT_PAGE_FACTOR = 0.8
 
+# A field the parser found no cell for (empty, with no provenance).  A
+# printed '-' or an empty cell has provenance; a missing one is a doubt.
+NOT_FOUND_CONFIDENCE = 0.5
+_NOT_READ_FROM_THE_FORM = frozenset({"schema_version", "form_id"})
+
 # Leaves parsed out of another cell take that cell's reading confidence.
 _DERIVED_FROM = {
     "target_op": "target", "target_value": "target", "target_unit": "target",
@@ -34,8 +39,8 @@ def field_confidence(form: ParsedForm, disputed: set[str] = frozenset()) -> dict
     broken = {path for f in form.findings if f.rule not in SOFT_RULES for path in f.fields}
     confirmed = arithmetic_fields(record) - broken
     confidence: dict[str, float] = {}
-    for path, _ in iter_fields(record):
-        value = _reading_confidence(form, path)
+    for path, found in iter_fields(record):
+        value = _reading_confidence(form, path, found)
         if path in broken:
             value *= BROKEN_RULE_FACTOR
         elif path in confirmed:
@@ -46,11 +51,16 @@ def field_confidence(form: ParsedForm, disputed: set[str] = frozenset()) -> dict
     return confidence
 
 
-def _reading_confidence(form: ParsedForm, path: str) -> float:
+def _reading_confidence(form: ParsedForm, path: str, found: Any) -> float:
     head, _, leaf = path.rpartition(".")
     source_path = f"{head}.{_DERIVED_FROM[leaf]}" if head.startswith("indicators[") and leaf in _DERIVED_FROM else path
     provenance = form.provenance.get(source_path)
-    return provenance.confidence if provenance is not None else 1.0
+    if provenance is not None:
+        return provenance.confidence
+    if found is None and source_path == path and path not in _NOT_READ_FROM_THE_FORM \
+            and not path.startswith("source."):
+        return NOT_FOUND_CONFIDENCE  # no cell gave it: a form cut short, a label not recognised
+    return 1.0
 
 
 def arithmetic_fields(record: dict[str, Any]) -> set[str]:
