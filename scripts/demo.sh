@@ -15,4 +15,6 @@ done
 for format in csv parquet; do
     .venv/bin/selfeval export --format "$format" --out "$OUT/$format"
 done
+.venv/bin/selfeval review status >&2
 echo "demo: the dataset is in $OUT (forms.jsonl, forms.xlsx, csv/, parquet/)" >&2
+echo "demo: to review the pending fields: .venv/bin/selfeval --db $SELFEVAL_DB review server, then review push (README, Review)" >&2

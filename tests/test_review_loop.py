@@ -31,8 +31,8 @@ pytestmark = pytest.mark.labelstudio
 
 @pytest.fixture(scope="module")
 def planted_scan(tmp_path_factory):
-    """Page 1 of the sample scan with 全年执行数 overprinted and one 得分 erased,
-    and the truth of that page."""
+    """Form 1 of the sample scan (its page, the next form's head blanked) with
+    全年执行数 overprinted and one 得分 erased, and the truth of that form."""
     folder = tmp_path_factory.mktemp("planted")
     page = folder / "page1.tiff"
     with Image.open(SAMPLE / "scanned_dev_forms.tiff") as image:
@@ -47,6 +47,9 @@ def planted_scan(tmp_path_factory):
     with Image.open(page) as image:
         image = image.convert("L")
         draw = ImageDraw.Draw(image)
+        # The page also holds the head of the next form: blank it, one form is enough.
+        end_of_form = form.provenance["grade"].bbox.as_list()[3] * scale + 20
+        draw.rectangle((0, end_of_form, image.width, image.height), fill=255)
         font = ImageFont.truetype(next(p for p in FONT_CANDIDATES if Path(p).exists()), int(9 * scale))
         for path, text in (("funding.total.executed", PLANTED_EXECUTED), (ERASED_SCORE, "")):
             x0, top, x1, bottom = (v * scale for v in form.provenance[path].bbox.as_list())
