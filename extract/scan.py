@@ -142,7 +142,12 @@ _LINE_START_SPECKS = "·・.,。、'`"
 def clean_ocr_line(text: str) -> str:
     """An OCR line without the specks of the scan; empty when nothing else is left."""
     cleaned = _BULLETS.sub("", text).lstrip(_LINE_START_SPECKS + " ").rstrip("·・ ")
+    cleaned = _PER_MILLE_READ_AS_PERCENT_O.sub("‰", cleaned)
     return cleaned if re.search(r"\w", cleaned) else ""
+
+
+# RapidOCR reads a ‰ unit as "%o" or "%0" (the scanned corpus): no form prints those.
+_PER_MILLE_READ_AS_PERCENT_O = re.compile(r"%[oO0](?=[)）]|$)")
 
 
 def text_band_boxes(grid: PageGrid, dpi: float) -> list[tuple[int, int, int, int]]:
