@@ -260,7 +260,7 @@ def _review_push(args: argparse.Namespace, store: Store, client) -> int:
     result = push(store, client, settings, new_project=args.new_project)
     for batch, project in result.projects.items():
         console.say(f"selfeval: batch {batch or '-'}: project {client.url}/projects/{project}")
-    console.say(f"selfeval: pushed {result.fields} fields in {result.created} new tasks"
+    console.say(f"selfeval: pushed {result.cells} uncertain cells in {result.created} new tasks"
                 + (f", {result.adopted} tasks found from an earlier push" if result.adopted else ""))
     for error in result.errors:
         console.error(f"  failed: {error}")

@@ -58,7 +58,7 @@ class PushResult:
     projects: dict[str, int] = field(default_factory=dict)   # batch → project id
     created: int = 0
     adopted: int = 0          # found on the server from an interrupted push
-    fields: int = 0
+    cells: int = 0            # uncertain cells sent (a cell covers the fields parsed out of it)
     errors: list[str] = field(default_factory=list)
 
 
@@ -144,7 +144,7 @@ def _push_form(store: Store, client: ReviewClient, project_id: int, form: FormTo
     keys[key] = task_id
     store.save_task(client.url, project_id, task_id, form.form_id, leaves)
     result.created += 1
-    result.fields += len(items)
+    result.cells += len(items)
 
 
 def _image_url(form: FormToReview, index: int, item, settings: PushSettings) -> str | None:
