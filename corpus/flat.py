@@ -174,10 +174,14 @@ def record_values(record: dict[str, Any]) -> list[tuple[str, str]]:
         add("WEIGHT", _fmt_number(indicator.get("weight")))
         add("SCORE", _fmt_number(indicator.get("score")))
         cause, improvement = indicator.get("deviation_cause"), indicator.get("improvement")
-        if indicator.get("deviation") and cause is None and improvement is None:
-            cause, improvement = split_deviation(indicator.get("deviation"))
-        add("DEVIATION_CAUSE", cause)
-        add("IMPROVEMENT", improvement)
+        deviation = indicator.get("deviation")
+        if deviation and cause is None and improvement is None:
+            cause, improvement = split_deviation(deviation)
+        parts = [("DEVIATION_CAUSE", cause), ("IMPROVEMENT", improvement)]
+        if deviation and cause and improvement and 0 <= deviation.find(improvement) < deviation.find(cause):
+            parts.reverse()        # a cell that opens with the measure
+        for label, part in parts:
+            add(label, part)
     add("TOTAL_WEIGHT", _fmt_number(record.get("total_weight")))
     add("TOTAL_SCORE", _fmt_number(record.get("total_score")))
     add("GRADE", record.get("grade"))

@@ -12,8 +12,11 @@ the contract's arithmetic exactly (truncation to 2 decimals).  `target_*` and
 
 `generate_form_with_meta(seed)` also returns which deviation phrasing each
 indicator used (`DEVIATION_PHRASINGS`); the phrasings in
-`HELD_OUT_PHRASINGS` appear only in the eval and dev splits, so that a model
-trained on train can be tested on phrasings it never saw.
+`HELD_OUT_PHRASINGS` appear only in the eval split, so that a model trained
+on train (and selected on dev) can be tested on phrasings it never saw.  The
+wording of a deviation cell (variant, turn word…) is drawn from a second
+generator of the form's seed, so that rewording the cells leaves every other
+field of a form as it is.
 
 CLI: ``python -m corpus.synth --split eval --count 5`` prints JSONL.
 """
@@ -35,12 +38,18 @@ T = TypeVar("T")
 
 SPLIT_SEEDS = {"train": 1_000_000, "eval": 2_000_000, "dev": 3_000_000}
 SPLIT_SIZE = 1_000_000
-# Splits that may use the held-out phrasings.
-SPLITS_WITH_HELD_OUT = ("eval", "dev")
+# Splits that use the held-out phrasings.
+SPLITS_WITH_HELD_OUT = ("eval",)
+# Splits that draw the held-out share of tickets (HELD_OUT_WEIGHT) too: dev
+# gives them to the seen phrasings, so that its forms stay as they were when
+# dev held held-out phrasings.
+_SPLITS_WITH_HELD_OUT_TICKETS = ("eval", "dev")
 
-_PHRASINGS = vocab.DEVIATION_PHRASINGS + (vocab.EXPLANATORY_NOTE_PHRASING,)
+_PHRASINGS = (vocab.DEVIATION_PHRASINGS + vocab.HELD_OUT_DEVIATION_PHRASINGS
+              + (vocab.EXPLANATORY_NOTE_PHRASING,))
 DEVIATION_PHRASINGS: tuple[str, ...] = tuple(pid for pid, _, _ in _PHRASINGS)
 HELD_OUT_PHRASINGS: tuple[str, ...] = tuple(vocab.HELD_OUT_PHRASINGS)
+HELD_OUT_WORDS: tuple[str, ...] = tuple(vocab.HELD_OUT_WORDS)
 EXPLANATORY_NOTE = vocab.EXPLANATORY_NOTE_PHRASING[0]
 
 HUNDRED_PERCENT = 10000          # an execution rate of 100.00, in hundredths
@@ -48,6 +57,7 @@ DEVIATION_WHEN_SHORT_PERCENT = 88  # how often a deduction comes with a deviatio
 NOTE_WHEN_FULL_PERCENT = 1         # how often a full score comes with a note
 
 assert set(HELD_OUT_PHRASINGS) <= set(DEVIATION_PHRASINGS)
+assert sum(weight for _, weight, _ in vocab.DEVIATION_PHRASINGS) == 17 and vocab.HELD_OUT_WEIGHT == 2
 
 
 # --------------------------------------------------------------------------
@@ -118,12 +128,20 @@ def split_of_seed(seed: int) -> str | None:
     return None
 
 
-def phrasings_for_split(split: str | None) -> tuple[tuple[str, int, tuple], ...]:
-    """The deviation phrasings a split may use (held-out ones only for eval/dev;
-    a seed outside every split counts as train)."""
-    if split in SPLITS_WITH_HELD_OUT:
-        return vocab.DEVIATION_PHRASINGS
-    return tuple(p for p in vocab.DEVIATION_PHRASINGS if p[0] not in HELD_OUT_PHRASINGS)
+def draw_phrasing(rng: random.Random, wording: random.Random, split: str | None) -> tuple:
+    """The phrasing of a deviation cell.  The form's generator draws a ticket
+    of 17 (train) or 19 (eval, dev), as it always has; tickets past 17 are the
+    held-out share, which `wording` gives to a held-out phrasing (eval) or to
+    a seen one (dev)."""
+    seen = vocab.DEVIATION_PHRASINGS
+    extra = vocab.HELD_OUT_WEIGHT if split in _SPLITS_WITH_HELD_OUT_TICKETS else 0
+    ticket = rng.randrange(sum(weight for _, weight, _ in seen) + extra)
+    for phrasing in seen:
+        if ticket < phrasing[1]:
+            return phrasing
+        ticket -= phrasing[1]
+    pool = vocab.HELD_OUT_DEVIATION_PHRASINGS if split in SPLITS_WITH_HELD_OUT else seen
+    return weighted(wording, [(p, p[1]) for p in pool])
 
 
 # --------------------------------------------------------------------------
@@ -527,9 +545,15 @@ class Deviation:
     improvement: str | None
 
 
-def compose_deviation(rng: random.Random, level2: str, phrasing: tuple) -> Deviation:
-    """Fill a phrasing: cause label + cause + separator + improvement."""
-    phrasing_id, _, (cause_label, cause_template, separator, improvement_template) = phrasing
+def compose_deviation(rng: random.Random, level2: str, phrasing: tuple,
+                      wording: random.Random | None = None) -> Deviation:
+    """Fill a phrasing: label + first part + separator + second part, the
+    parts being cause and improvement (improvement and cause for
+    `vocab.IMPROVEMENT_FIRST`).  Cause, effect, measure and note come from
+    `rng`; the variant, turn, adverb, second effect and month from `wording`
+    (by default `rng`)."""
+    wording = wording or rng
+    phrasing_id, _, variants = phrasing
     theme = vocab.DEVIATION_THEMES[level2]
     cause = rng.choice(vocab.DEVIATION_CAUSES[theme])
     effect = rng.choice(vocab.DEVIATION_EFFECTS[theme])
@@ -540,20 +564,59 @@ def compose_deviation(rng: random.Random, level2: str, phrasing: tuple) -> Devia
         "cs": weighted(rng, vocab.CAUSE_SENTENCES).format(c=cause, e=effect),
         "note": rng.choice(vocab.EXPLANATORY_NOTES).format(reason=rng.choice(vocab.EXPLANATORY_REASONS)),
     }
-    cause_text = cause_template.format(**parts)
-    improvement = improvement_template.format(**parts) if improvement_template else None
-    text = cause_label + cause_text + separator + (improvement or "")
-    return Deviation(phrasing_id, text, cause_text, improvement)
+    label, first_template, separator, second_template = (
+        variants[0] if len(variants) == 1 else wording.choice(variants))
+    templates = first_template + (second_template or "")
+    if "{turn}" in templates:
+        parts["turn"] = draw_turn(wording)
+    if "{adv}" in templates:
+        parts["adv"] = weighted(wording, vocab.MEASURE_ADVERBS)
+    if "{e2}" in templates:
+        parts["e2"] = wording.choice([e for e in vocab.DEVIATION_EFFECTS[theme] if e != effect])
+    if "{month}" in templates + parts.get("turn", ""):
+        parts["month"] = wording.randrange(3, 13)
+        parts["turn"] = parts.get("turn", "").format(month=parts["month"])
+    first = first_template.format(**parts)
+    second = second_template.format(**parts) if second_template else None
+    text = label + first + separator + (second or "")
+    if phrasing_id in vocab.IMPROVEMENT_FIRST:
+        return Deviation(phrasing_id, text, second, first)
+    return Deviation(phrasing_id, text, first, second)
 
 
-def draw_deviation(rng: random.Random, level2: str, short: bool,
-                   phrasings: Sequence[tuple]) -> Deviation | None:
+def draw_turn(wording: random.Random) -> str:
+    """A word that turns to what will be done (下一步将, 对此，我单位将…),
+    from `vocab.TURN_TIMES` etc.; it may hold a {month}."""
+    if chance(wording, vocab.TURN_WITH_LEAD_PERCENT):
+        kind = wording.randrange(3)
+        if kind == 0:
+            lead = weighted(wording, vocab.TURN_LEADS)
+        elif kind == 1:
+            lead = weighted(wording, vocab.TURN_LEAD_PREPOSITIONS) + weighted(wording, vocab.TURN_LEAD_OBJECTS) + "，"
+        else:
+            lead = noise_lead(wording)
+        return lead + weighted(wording, vocab.TURN_SUBJECTS) + (weighted(wording, vocab.TURN_MODALS) or "将")
+    return weighted(wording, vocab.TURN_TIMES) + weighted(wording, vocab.TURN_SUBJECTS) + weighted(
+        wording, vocab.TURN_MODALS)
+
+
+def noise_lead(wording: random.Random) -> str:
+    """2-8 characters of `vocab.NOISE_LEAD_CHARS` and a comma, spelling no
+    held-out word."""
+    while True:
+        lead = "".join(wording.choice(vocab.NOISE_LEAD_CHARS) for _ in range(wording.randint(2, 8))) + "，"
+        if not any(word in lead for word in HELD_OUT_WORDS):
+            return lead
+
+
+def draw_deviation(rng: random.Random, level2: str, short: bool, wording: random.Random,
+                   split: str | None) -> Deviation | None:
     if short:
         if not chance(rng, DEVIATION_WHEN_SHORT_PERCENT):
             return None
-        return compose_deviation(rng, level2, weighted(rng, [(p, p[1]) for p in phrasings]))
+        return compose_deviation(rng, level2, draw_phrasing(rng, wording, split), wording)
     if chance(rng, NOTE_WHEN_FULL_PERCENT):
-        return compose_deviation(rng, level2, vocab.EXPLANATORY_NOTE_PHRASING)
+        return compose_deviation(rng, level2, vocab.EXPLANATORY_NOTE_PHRASING, wording)
     return None
 
 
@@ -562,12 +625,12 @@ def draw_deviation(rng: random.Random, level2: str, short: bool,
 # --------------------------------------------------------------------------
 
 def build_indicator(rng: random.Random, ctx: FormContext, plan: IndicatorPlan, weight: int,
-                    deduction: int, phrasings: Sequence[tuple]) -> tuple[dict, str | None]:
+                    deduction: int, wording: random.Random, split: str | None) -> tuple[dict, str | None]:
     indicator = empty_indicator()
     target, actual = MEASURE_BUILDERS[plan.kind](rng, ctx, plan.params, deduction == 0)
     target_measure = parse_measure(target)
     actual_measure = parse_measure(actual)
-    deviation = draw_deviation(rng, plan.level2, deduction > 0, phrasings)
+    deviation = draw_deviation(rng, plan.level2, deduction > 0, wording, split)
     indicator.update(
         level1=plan.level1, level2=plan.level2, name=plan.name,
         target=target, target_op=target_measure.op, target_value=target_measure.value,
@@ -589,8 +652,8 @@ def generate_form_with_meta(seed: int, split: str | None = None) -> tuple[dict[s
     is the split whose seed range holds `seed` (train for a seed in none).
     """
     rng = random.Random(seed)
+    wording = random.Random(f"deviation wording {seed}")   # str seeds hash with SHA-512: stable
     split = split or split_of_seed(seed)
-    phrasings = phrasings_for_split(split)
     ctx = draw_context(rng)
     target_grade = weighted(rng, vocab.GRADE_TARGETS)
     rates = vocab.EXECUTION_RATES if target_grade == "优" else vocab.LOW_GRADE_EXECUTION_RATES
@@ -614,7 +677,7 @@ def generate_form_with_meta(seed: int, split: str | None = None) -> tuple[dict[s
 
     used_phrasings: list[str | None] = []
     for plan, weight, deduction in zip(plans, weights, deductions):
-        indicator, phrasing = build_indicator(rng, ctx, plan, weight, deduction, phrasings)
+        indicator, phrasing = build_indicator(rng, ctx, plan, weight, deduction, wording, split)
         record["indicators"].append(indicator)
         used_phrasings.append(phrasing)
 

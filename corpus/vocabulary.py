@@ -13,7 +13,8 @@ Conventions:
   ``{subject}``, ``{n}`` (a number), ``{reason}``.
 - No text here contains a newline, a label of `extract.layout.CAUSE_LABELS`
   / `IMPROVEMENT_LABELS`, or a turn to what will be done (下一步将, 今后将…)
-  except the phrasings that put them there on purpose.
+  except the phrasings and turn words that put them there on purpose, nor
+  a word of `HELD_OUT_WORDS` outside the held-out phrasings.
 """
 
 from __future__ import annotations
@@ -542,26 +543,107 @@ DEVIATION_MEASURES = {
 # {c} cause, {e} effect.
 CAUSE_SENTENCES = (("因{c}导致{e}", 3), ("{c}，{e}", 2), ("{c}", 2))
 
-# The phrasings of a deviation cell.  Each: id, weight, and the cell as
-# (cause label, cause text, separator label, improvement text); the cell is
-# their concatenation, `deviation_cause` the cause text and `improvement` the
-# improvement text (None when the template has none).  {cs} a cause
-# sentence, {c} a cause, {e} an effect, {m} a measure, {note} an
-# explanatory note.  Labels are removed from the parts per the contract;
-# words that turn to what will be done (下一步将) belong to the improvement.
+# The phrasings of a deviation cell.  Each: id, weight, and one or more
+# variants (drawn evenly), a variant being the cell as (lead label, first
+# part, separator label, second part); the cell is their concatenation.  The
+# first part is the cause (`deviation_cause`) and the second the improvement
+# (None when there is none), except for the ids in IMPROVEMENT_FIRST, whose
+# cell opens with the measure.  {cs} a cause sentence, {c} a cause, {e} an
+# effect, {e2} another effect, {m} a measure, {note} an explanatory note, {turn} a turn to what
+# will be done (TURN_TIMES…), {adv} a word before a measure (MEASURE_ADVERBS,
+# may be empty), {month} a month.  Labels are removed from the parts per the
+# contract; words that turn to what will be done (下一步将) belong to the
+# improvement.
+#
+# These are the phrasings of the train split (and of dev).  Their weights
+# add up to 17, and HELD_OUT_WEIGHT is 2 more for eval and dev: the first
+# version of the generator drew 17 / 19 tickets, and keeping the draw keeps
+# every other field of a seed's form as it was (`corpus.synth`).
 DEVIATION_PHRASINGS = (
-    ("marker_improvement", 6, ("", "{cs}。", "改进措施：", "{m}。")),
-    ("labelled_cause_measure", 2, ("原因：", "{cs}", "；措施：", "{m}。")),
-    ("main_reason_next_step", 2, ("", "主要原因是{c}。", "", "下一步将{m}。")),
-    ("due_to_henceforth", 2, ("", "由于{c}导致{e}", "，", "今后将{m}。")),
-    ("deviation_labelled", 2, ("偏差原因：", "{cs}。", "改进措施：", "{m}。")),
-    ("cause_only", 2, ("", "{cs}。", "", None)),
-    ("analysis_rectification", 1, ("原因分析：", "{cs}。", "整改措施：", "{m}。")),
-    ("affected_next_year", 1, ("", "受{c}影响，{e}。", "", "下一年度将{m}。")),
-    ("cause_follow_up", 1, ("", "{cs}", "，", "后续将{m}。")),
+    ("marker_improvement", 2, (("", "{cs}。", "改进措施：", "{m}。"),
+                               ("", "{cs}。", "整改措施：", "{m}。"),
+                               ("", "{cs}。", "下一步措施：", "{m}。"))),
+    ("labelled_cause_measure", 1, (("原因：", "{cs}", "；措施：", "{m}。"),
+                                   ("原因分析：", "{cs}", "；措施：", "{m}。"))),
+    ("deviation_labelled", 1, (("偏差原因：", "{cs}。", "改进措施：", "{m}。"),
+                               ("原因分析：", "{cs}。", "整改措施：", "{m}。"),
+                               ("偏差原因分析：", "{cs}。", "改进措施：", "{m}。"))),
+    ("main_reason_turn", 2, (("", "主要原因是{c}。", "", "{turn}{adv}{m}。"),
+                             ("", "主要原因是{c}，{e}。", "", "{turn}{adv}{m}。"))),
+    ("due_to_turn", 2, (("", "由于{c}导致{e}", "，", "{turn}{adv}{m}。"),
+                        ("", "由于{c}，{e}", "；", "{turn}{adv}{m}。"))),
+    ("cause_turn", 2, (("", "{cs}。", "", "{turn}{adv}{m}。"),
+                       ("", "{cs}；", "", "{turn}{adv}{m}。"),
+                       ("", "{c}。{e2}。", "", "{turn}{adv}{m}。"))),
+    ("cause_comma_turn", 1, (("", "{cs}", "，", "{turn}{adv}{m}。"),)),
+    ("affected_turn", 1, (("", "受{c}影响，{e}。", "", "{turn}{adv}{m}。"),)),
+    ("cause_then_measure", 1, (("", "{cs}。", "", "{adv}{m}。"),
+                               ("", "受{c}影响，{e}。", "", "{adv}{m}。"))),
+    ("measure_first", 2, (("", "{turn}{adv}{m}。", "", "本年度{e}，主要由于{c}。"),
+                          ("", "{turn}{adv}{m}。", "", "{e}的主要原因是{c}。"),
+                          ("", "{adv}{m}。", "", "造成偏差的原因是{c}。"),
+                          ("", "{adv}{m}。", "", "本年度{e}，原因是{c}。"))),
+    ("cause_only", 2, (("", "{cs}。", "", None),
+                       ("", "主要原因是{c}。", "", None),
+                       ("", "受{c}影响，{e}。", "", None),
+                       ("", "由于{c}，{e}。", "", None),
+                       ("", "{c}。{e2}。", "", None))),
 )
+# Words that turn a training cell to what will be done ({turn}): a time,
+# a subject and a modal (下一步 + 我单位 + 将), or a lead, a subject and a
+# modal (对此， + 将), each (text, weight).  A few turns are in
+# extract.layout.IMPROVEMENT_TURNS, most are not; none holds a word of
+# HELD_OUT_WORDS.  So many of them teach a model that the measure starts
+# where the cause's sentence ends, whatever the words.
+TURN_TIMES = (
+    ("下一步", 6), ("今后", 4), ("后续", 3), ("下阶段", 1), ("下一阶段", 2), ("未来", 1), ("接下来", 2),
+    ("下一年度", 2), ("来年", 1), ("新的一年", 1), ("此后", 1), ("随后", 1), ("后期", 1), ("下步", 1),
+    ("今后一段时间", 1), ("下半年", 1), ("近期", 1), ("在今后工作中，", 1), ("在下一步工作中，", 1),
+    ("{month}月底前", 1), ("年内", 1), ("{month}月前", 1),
+)
+TURN_LEADS = (
+    ("同时，", 1), ("因此，", 1), ("对此，", 1), ("鉴于此，", 1), ("据此，", 1), ("基于以上原因，", 1),
+    ("接下来，", 1), ("此外，", 1), ("结合本年度实际情况，", 1), ("根据本次评价结果，", 1), ("为解决这一情况，", 1),
+    ("就存在的不足，", 1), ("按照整改要求，", 1), ("对照年度绩效目标，", 1), ("在总结经验的基础上，", 1),
+    ("围绕存在的不足，", 1), ("综合以上情况，", 1), ("为改进这一状况，", 1), ("有鉴于此，", 1),
+    ("举一反三，", 1), ("以评促改，", 1), ("立行立改，", 1), ("坚持问题导向，", 1), ("总结经验教训，", 1),
+    ("下一步工作中，", 1), ("在今后的项目管理中，", 1), ("从源头上，", 1),
+)
+TURN_SUBJECTS = (("", 10), ("我单位", 2), ("本单位", 1), ("我们", 1), ("项目单位", 1), ("我中心", 1), ("本部门", 1))
+TURN_MODALS = (
+    ("将", 10), ("", 3), ("要", 1), ("需", 1), ("还将", 1), ("应", 1), ("须", 1), ("力争", 1), ("争取", 1),
+    ("会", 1), ("将继续", 1),
+)
+# A lead may also be a preposition and its object: 结合 + 评价结果 + ，.
+TURN_LEAD_PREPOSITIONS = (
+    ("围绕", 1), ("结合", 1), ("根据", 1), ("按照", 1), ("对照", 1), ("就", 1), ("面对", 1), ("对于", 1),
+    ("基于", 1), ("依据", 1), ("鉴于", 1), ("聚焦", 1), ("为解决", 1), ("为弥补", 1), ("从", 1),
+)
+TURN_LEAD_OBJECTS = (
+    ("本次评价发现的问题", 1), ("存在的不足", 1), ("这一情况", 1), ("以上原因", 1), ("评价结果", 1),
+    ("专家意见", 1), ("整改要求", 1), ("年度绩效目标", 1), ("实际情况", 1), ("此类问题", 1), ("类似情况", 1),
+    ("项目实施中的薄弱环节", 1), ("绩效评价反馈意见", 1), ("偏差产生的原因", 1), ("审计发现的问题", 1),
+    ("预算执行中的短板", 1), ("服务对象的诉求", 1), ("该指标的完成情况", 1),
+)
+TURN_WITH_LEAD_PERCENT = 35
+# A third of the leads are noise: 2-8 characters of this list (and a comma)
+# that spell no word of HELD_OUT_WORDS.  They teach a model that whatever
+# follows the cause's sentence opens the measure, not which words do.
+NOISE_LEAD_CHARS = (
+    "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学"
+    "法民得十三之进等部度家电里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日"
+    "那社义事平形相全表间样与关各重新线内数正心反你看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代"
+    "想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论"
+    "运农指几九区强放决西被干做必战先回则任取据处队南给色光门即保治北造百规热领七海口东导器压志世金增争济阶油思术极交受联"
+)
+# Words before a measure ({adv}): 切实 + 加强…
+MEASURE_ADVERBS = (
+    ("", 12), ("切实", 1), ("全力", 1), ("努力", 1), ("积极", 1), ("重点", 1), ("认真", 1),
+    ("大力", 1), ("主动", 1), ("尽快", 1),
+)
+
 # A note on an indicator that scored its full weight (cause only).
-EXPLANATORY_NOTE_PHRASING = ("explanatory_note", 1, ("", "{note}。", "", None))
+EXPLANATORY_NOTE_PHRASING = ("explanatory_note", 1, (("", "{note}。", "", None),))
 EXPLANATORY_NOTES = (
     "实际完成值高于年度指标值，主要是{reason}", "指标已全面完成，{reason}", "超额完成年度目标，{reason}",
     "实际完成情况优于预期，{reason}",
@@ -571,12 +653,28 @@ EXPLANATORY_REASONS = (
     "提前谋划、统筹安排", "工作流程进一步优化",
 )
 
-# Phrasings never used for the train split, only for eval/dev: a labelled
-# one with labels not seen in training (原因分析：/整改措施：) and a natural one
-# whose cause opens with 受…影响 and whose turn (下一年度将) is seen nowhere in
-# training -- nor in extract.layout.IMPROVEMENT_TURNS, so only a model that
-# generalises splits it.
-HELD_OUT_PHRASINGS = ("analysis_rectification", "affected_next_year")
+# Phrasings of the eval split only (drawn evenly among them, HELD_OUT_WEIGHT
+# tickets of 19): each turns to the measure -- or gives a cause only, or opens
+# with the measure -- in words that neither a training phrasing nor
+# extract.layout (IMPROVEMENT_TURNS, the labels) holds, so the rules alone
+# cannot split them and a model splits them only if it generalises.  Every
+# one holds a word of HELD_OUT_WORDS, and no train-split text does
+# (tests/test_synth.py).
+HELD_OUT_DEVIATION_PHRASINGS = (
+    ("next_year", 1, (("", "{cs}。", "", "明年将{m}。"),)),
+    ("planned_by_month", 1, (("", "受{c}影响，{e}。", "", "拟于{month}月底前{m}。"),)),
+    ("follow_up_plan", 1, (("", "{cs}", "，", "后续计划{m}。"),)),
+    ("therefore", 1, (("", "主要原因是{c}。", "", "为此，将{m}。"),)),
+    ("regarding_the_above", 1, (("", "{cs}。", "", "针对上述问题，{m}。"),)),
+    ("analysed_cause_only", 1, (("", "经分析，{e}主要系{c}所致。", "", None),)),
+    ("focus_measure_first", 1, (("", "着力{m}。", "", "出现偏差系{c}所致。"),)),
+)
+HELD_OUT_PHRASINGS = tuple(pid for pid, _, _ in HELD_OUT_DEVIATION_PHRASINGS)
+HELD_OUT_WEIGHT = 2
+# The words that set the held-out phrasings apart; no training text holds one.
+HELD_OUT_WORDS = ("明年", "拟于", "后续计划", "为此", "针对", "上述", "经分析", "所致", "着力")
+# Phrasings whose cell gives the improvement first, then the cause.
+IMPROVEMENT_FIRST = frozenset({"measure_first", "focus_measure_first"})
 
 # --------------------------------------------------------------------------
 # Scores and funding.

@@ -2,10 +2,16 @@
 exact spans (start, end and label all equal).
 
     python -m models.evaluate [--pipeline models/pipeline] [--count 1000]
+    selfeval models evaluate [--pipeline …] [--count …]
 
-prints three tables: (a) eval-split deviation cells of the held-out
-phrasings only (never seen in training), (b) all eval-split deviation cells,
-(c) eval-split flat-text forms where `corpus.flat` exists.
+prints (a) eval-split deviation cells of the held-out phrasings only (never
+seen in training or model selection), (b) all eval-split deviation cells,
+(c) eval-split flat-text forms where `corpus.flat` exists, (d) the 19 seed
+forms in flat text.  For (a) and (b) it also scores the split into
+`deviation_cause` / `improvement` the way the extractor makes it: by the
+rules alone (`extract.deviation.split_deviation`) and with the model
+(`extract.ner.split_deviation_with_model`), the parts compared as the
+contract compares text, so that one sees what the model adds.
 """
 
 from __future__ import annotations
@@ -13,9 +19,11 @@ from __future__ import annotations
 import argparse
 from collections import Counter
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Optional, Sequence
 
-from models.examples import FLAT_AVAILABLE, Example, deviation_examples, flat_examples
+from models.examples import (
+    DEVIATION_CAUSE, FLAT_AVAILABLE, IMPROVEMENT, Example, ExampleSet, deviation_examples, flat_examples,
+)
 
 PIPELINE_DIR = Path(__file__).resolve().parent / "pipeline"
 ALL = "ALL"
@@ -52,9 +60,9 @@ def score_spans(gold: Iterable[Iterable[tuple[int, int, str]]],
 
 def evaluate(pipeline_dir: Path | str, examples: Sequence[Example]) -> Scores:
     """Tag `examples` with the pipeline in `pipeline_dir` and score it."""
-    import spacy
+    from extract.ner import load_tagger
 
-    nlp = spacy.load(pipeline_dir)
+    nlp = load_tagger(pipeline_dir).nlp
     predicted = []
     for doc in nlp.pipe((text for text, _ in examples), batch_size=64):
         predicted.append([(e.start_char, e.end_char, e.label_) for e in doc.ents])
@@ -71,14 +79,105 @@ def format_scores(scores: Scores, title: str = "") -> str:
     return "\n".join(lines)
 
 
+Splitter = Callable[[str], tuple[Optional[str], Optional[str]]]
+
+
+def split_scores(examples: Sequence[Example], splitter: Splitter) -> Scores:
+    """Per label P/R/F1 of the (deviation_cause, improvement) that `splitter`
+    gives each cell, one part per label and cell, compared with the gold part
+    as the contract compares text (`extract.compare.fields_equal`: NFKC, no
+    white space, no trailing `。；，`).  A wrong part is a false positive and a
+    false negative; n is the gold count."""
+    from extract.compare import fields_equal
+
+    tp: Counter[str] = Counter()
+    fp: Counter[str] = Counter()
+    fn: Counter[str] = Counter()
+    for text, entities in examples:
+        gold = _gold_parts(text, entities)
+        for label, got in zip((DEVIATION_CAUSE, IMPROVEMENT), splitter(text)):
+            want = gold.get(label)
+            if want is not None and got is not None and fields_equal(want, got):
+                tp[label] += 1
+                continue
+            fp[label] += got is not None
+            fn[label] += want is not None
+    scores = {label: _prf(tp[label], fp[label], fn[label]) for label in (DEVIATION_CAUSE, IMPROVEMENT)}
+    scores[ALL] = _prf(sum(tp.values()), sum(fp.values()), sum(fn.values()))
+    return scores
+
+
+def _gold_parts(text: str, entities: Iterable[tuple[int, int, str]]) -> dict[str, str]:
+    return {label: text[s:e] for s, e, label in entities if label in (DEVIATION_CAUSE, IMPROVEMENT)}
+
+
+def splitters(pipeline_dir: Path | str) -> dict[str, Splitter]:
+    """"rules alone" and "model" (as the extractor uses it) splitters."""
+    from extract.deviation import split_deviation
+    from extract.ner import load_tagger, split_deviation_with_model
+
+    tagger = load_tagger(pipeline_dir)
+    return {"rules alone": split_deviation, "model": lambda text: split_deviation_with_model(text, tagger)}
+
+
+def compare_splits(pipeline_dir: Path | str, examples: Sequence[Example]) -> dict[str, Scores]:
+    """{"rules alone": scores, "model": scores} of `split_scores`."""
+    return {name: split_scores(examples, splitter) for name, splitter in splitters(pipeline_dir).items()}
+
+
+def format_split_comparison(comparison: dict[str, Scores], title: str = "") -> str:
+    names = list(comparison)
+    lines = [title] if title else []
+    lines.append("| label            | " + " | ".join(f"{n} P | {n} R | {n} F1" for n in names) + " |     n |")
+    lines.append("| ---------------- | " + " | ".join(" | ".join("-" * (len(f"{n} {m}") - 1) + ":" for m in ("P", "R", "F1"))
+                                                     for n in names) + " | ----: |")
+    for label in (DEVIATION_CAUSE, IMPROVEMENT, ALL):
+        cells = " | ".join(" | ".join(f"{comparison[n][label][k]:>{len(f'{n} {m}')}.4f}"
+                                      for k, m in (("p", "P"), ("r", "R"), ("f", "F1"))) for n in names)
+        lines.append(f"| {label:<16} | {cells} | {int(comparison[names[0]][label]['n']):>5} |")
+    return "\n".join(lines)
+
+
+def per_phrasing(pipeline_dir: Path | str, examples: ExampleSet) -> str:
+    """Cells split exactly right (both parts, as the contract compares them),
+    per phrasing, by the rules alone and with the model."""
+    from extract.compare import fields_equal
+
+    split = splitters(pipeline_dir)
+    rows: dict[str, Counter[str]] = {}
+    for (text, entities), phrasing in zip(examples.examples, examples.phrasings):
+        gold = _gold_parts(text, entities)
+        want = (gold.get(DEVIATION_CAUSE), gold.get(IMPROVEMENT))
+        row = rows.setdefault(phrasing, Counter())
+        row["cells"] += 1
+        for name, splitter in split.items():
+            row[name] += all(fields_equal(w, g) for w, g in zip(want, splitter(text)))
+    lines = ["| phrasing | cells | " + " | ".join(f"{name}: cells right" for name in split) + " |",
+             "| --- | ---: | " + " | ".join("---:" for _ in split) + " |"]
+    for phrasing in sorted(rows):
+        row = rows[phrasing]
+        lines.append(f"| {phrasing} | {row['cells']} | "
+                     + " | ".join(f"{row[name] / row['cells']:.1%}" for name in split) + " |")
+    return "\n".join(lines)
+
+
 def report(pipeline_dir: Path | str = PIPELINE_DIR, count: int = 1000, flat_count: int = 100) -> str:
     held_out = deviation_examples("eval", count, held_out_only=True)
     every = deviation_examples("eval", count)
     parts = [
         format_scores(evaluate(pipeline_dir, held_out.examples),
-                      f"(a) eval split, held-out phrasings only ({len(held_out)} cells, {held_out.skipped} skipped)"),
+                      f"(a) eval split, held-out phrasings only ({len(held_out)} cells, {held_out.skipped} skipped): "
+                      "NER spans"),
+        format_split_comparison(compare_splits(pipeline_dir, held_out.examples),
+                                "(a) the same cells split into deviation_cause / improvement, "
+                                "rules alone against the model"),
+        per_phrasing(pipeline_dir, held_out),
         format_scores(evaluate(pipeline_dir, every.examples),
-                      f"(b) eval split, all phrasings ({len(every)} cells, {every.skipped} skipped)"),
+                      f"(b) eval split, all phrasings ({len(every)} cells, {every.skipped} skipped): NER spans"),
+        format_split_comparison(compare_splits(pipeline_dir, every.examples),
+                                "(b) the same cells split into deviation_cause / improvement, "
+                                "rules alone against the model"),
+        per_phrasing(pipeline_dir, every),
     ]
     if FLAT_AVAILABLE:
         flat = flat_examples("eval", flat_count)

@@ -13,13 +13,17 @@ into `text`.  Two sources:
 * flat-text examples of whole forms, from `corpus.flat.flat_text_examples`
   when that module exists (it is optional: without it the tagger learns the
   deviation labels only).
+* reviewed corrections (`reviewed_examples`): deviation cells whose
+  `deviation_cause` or `improvement` a person reviewed in the store, with
+  the corrected parts located in the cell.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence
 
 from corpus import synth
 
@@ -78,21 +82,43 @@ def locate_deviation(text: str, cause: str | None, improvement: str | None) -> l
     """The entities of one deviation cell, or None when a part is not in the text.
 
     The improvement is searched after the cause, so that a measure that
-    repeats words of the cause is found in its own place."""
+    repeats words of the cause is found in its own place; where it is not
+    there, before it (a cell that opens with the measure).  A part that is
+    not in the text verbatim is found with white space skipped (a reviewer's
+    correction may drop a line break)."""
     entities: list[Entity] = []
     after = 0
     if cause:
-        start = text.find(cause)
-        if start < 0:
+        found = _find(text, cause)
+        if found is None:
             return None
-        after = start + len(cause)
-        entities.append((start, after, DEVIATION_CAUSE))
+        after = found[1]
+        entities.append((found[0], found[1], DEVIATION_CAUSE))
     if improvement:
-        start = text.find(improvement, after)
-        if start < 0:
+        found = _find(text, improvement, after)
+        if found is None and cause:
+            found = _find(text, improvement, 0, entities[0][0])
+        if found is None:
             return None
-        entities.append((start, start + len(improvement), IMPROVEMENT))
-    return entities
+        entities.append((found[0], found[1], IMPROVEMENT))
+    return sorted(entities)
+
+
+def _find(text: str, part: str, start: int = 0, end: int | None = None) -> tuple[int, int] | None:
+    """(start, end) of `part` in text[start:end], verbatim or with white space
+    skipped on both sides; None when it is not there."""
+    end = len(text) if end is None else end
+    at = text.find(part, start, end)
+    if at >= 0:
+        return at, at + len(part)
+    needle = "".join(part.split())
+    if not needle:
+        return None
+    positions = [i for i in range(start, end) if not text[i].isspace()]
+    at = "".join(text[i] for i in positions).find(needle)
+    if at < 0:
+        return None
+    return positions[at], positions[at + len(needle) - 1] + 1
 
 
 def deviation_examples(split: str, count: int, *, start: int = 0,
@@ -181,3 +207,57 @@ def dev_examples(count: int, flat_count: int = 0) -> ExampleSet:
 
 def labels_of(examples: Iterable[Example]) -> list[str]:
     return sorted({label for _, entities in examples for _, _, label in entities})
+
+
+# --------------------------------------------------------------------------
+# Reviewed corrections.
+# --------------------------------------------------------------------------
+
+class ReviewSource(Protocol):
+    """What `reviewed_examples` reads: `extract.store.Store` offers it."""
+
+    def reviewed_forms(self) -> Iterator[tuple[dict[str, Any], set[str]]]: ...
+
+
+_REVIEWED_PART = re.compile(r"^indicators\[(\d+)\]\.(deviation_cause|improvement)$")
+
+
+def reviewed_examples(source: ReviewSource) -> ExampleSet:
+    """Deviation-cell examples from reviewed corrections.
+
+    `source.reviewed_forms()` yields ``(record, reviewed_paths)``: the record
+    with the corrected values, and the field paths a person reviewed
+    (``indicators[3].deviation_cause``).  Each indicator with a reviewed
+    `deviation_cause` or `improvement` gives one example: its `deviation`
+    cell with both parts of the (corrected) record located in it.  An
+    indicator whose parts are not in the cell (a correction that rewrote
+    the text) is skipped with a warning and counted."""
+    result = ExampleSet()
+    for record, paths in source.reviewed_forms():
+        indicators = record.get("indicators") or []
+        reviewed = sorted({int(m.group(1)) for m in map(_REVIEWED_PART.match, paths) if m})
+        for index in reviewed:
+            where = f"{record.get('form_id') or (record.get('source') or {}).get('file')} indicators[{index}]"
+            if index >= len(indicators):
+                _skip(result, where, "no such indicator")
+                continue
+            indicator = indicators[index]
+            text = indicator.get("deviation")
+            cause, improvement = indicator.get("deviation_cause"), indicator.get("improvement")
+            if not text or not (cause or improvement):
+                _skip(result, where, "no deviation cell, or neither part set")
+                continue
+            entities = locate_deviation(text, cause, improvement)
+            if entities is None:
+                _skip(result, where, f"parts not found in the cell {text[:40]!r}")
+                continue
+            result.examples.append((text, entities))
+            result.phrasings.append("reviewed")
+    return result
+
+
+def _skip(result: ExampleSet, where: str, why: str) -> None:
+    log.warning("reviewed deviation %s skipped: %s", where, why)
+    result.skipped += 1
+    if len(result.skipped_samples) < 5:
+        result.skipped_samples.append(where)

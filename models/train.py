@@ -1,12 +1,14 @@
 """Train the form-field tagger and ship it as models/pipeline.
 
-    OMP_NUM_THREADS=1 python -m models.train
+    OMP_NUM_THREADS=1 python -m models.train [--with-reviews store.db]
+    selfeval models train [--with-reviews store.db]
 
 builds models/build/{train,dev}.spacy from the synthetic corpus (and
 `corpus.flat` where it exists), trains with models/config.cfg on one CPU
 thread with a fixed seed, and copies the best model (by dev F1) to
-models/pipeline.  `extra_examples` takes more ``(text, spans)`` examples,
-e.g. corrections reviewed in Label Studio.
+models/pipeline.  `extra_examples` takes more ``(text, spans)`` examples;
+`--with-reviews` adds the deviation cells whose parts a person reviewed in
+the store (`models.examples.reviewed_examples`).
 """
 
 from __future__ import annotations
@@ -27,16 +29,19 @@ from pathlib import Path  # noqa: E402
 from typing import Any, Sequence  # noqa: E402
 
 from models.convert import BUILD_DIR, CONFIG_PATH, MODELS_DIR, write_docbin  # noqa: E402
-from models.examples import Example, dev_examples, labels_of, training_examples  # noqa: E402
+from models.examples import (  # noqa: E402
+    Example, ExampleSet, dev_examples, labels_of, reviewed_examples, training_examples,
+)
 
 log = logging.getLogger(__name__)
 
 PIPELINE_DIR = MODELS_DIR / "pipeline"
-DEFAULT_TRAIN_COUNT = 3000     # deviation cells of the train split
+DEFAULT_TRAIN_COUNT = 4000     # deviation cells of the train split
 DEFAULT_DEV_COUNT = 400        # deviation cells of the dev split (model selection)
-DEFAULT_FLAT_COUNT = 300       # flat-text forms per split, where corpus.flat exists
-DEFAULT_FLAT_DEV_COUNT = 50
+DEFAULT_FLAT_COUNT = 600       # flat-text forms of the train split, where corpus.flat exists
+DEFAULT_FLAT_DEV_COUNT = 100   # flat-text forms of the dev split (model selection)
 PIPELINE_NAME = "selfeval_fields"
+PIPELINE_VERSION = "0.2.0"     # models/MODEL_CARD.md
 
 
 def train(output_dir: Path = PIPELINE_DIR, train_count: int = DEFAULT_TRAIN_COUNT, seed: int = 0,
@@ -95,10 +100,23 @@ def train(output_dir: Path = PIPELINE_DIR, train_count: int = DEFAULT_TRAIN_COUN
     return output_dir
 
 
+def examples_from_reviews(db: Path | str) -> ExampleSet:
+    """Training examples from the reviewed corrections in the store at `db`."""
+    from extract.store import Store
+
+    if not Path(db).is_file():
+        raise FileNotFoundError(f"{db}: no such store")
+    with Store(db) as store:
+        reviewed = reviewed_examples(store)
+    log.info("%s: %d reviewed deviation cell(s) as training examples, %d skipped",
+             db, len(reviewed), reviewed.skipped)
+    return reviewed
+
+
 def _stamp_meta(path: Path, training: dict[str, Any]) -> None:
     meta = json.loads(path.read_text(encoding="utf-8"))
     meta["name"] = PIPELINE_NAME
-    meta["version"] = "0.1.0"
+    meta["version"] = PIPELINE_VERSION
     meta["description"] = ("Tags fields of 财政项目支出绩效自评表 text: DEVIATION_CAUSE and IMPROVEMENT "
                            "inside 偏差原因分析及改进措施 cells (and flat-text form fields where trained). "
                            "See models/MODEL_CARD.md.")
@@ -114,10 +132,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--flat-count", type=int, default=DEFAULT_FLAT_COUNT)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-steps", type=int, default=None)
+    parser.add_argument("--with-reviews", metavar="DB", type=Path, default=None,
+                        help="also train on the deviation cells whose cause/improvement a person reviewed "
+                             "in this store (selfeval --db)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     started = time.monotonic()
-    out = train(args.output, args.train_count, args.seed, dev_count=args.dev_count,
+    extra: list[Example] = []
+    if args.with_reviews is not None:
+        from extract.errors import StoreError
+
+        try:
+            reviewed = examples_from_reviews(args.with_reviews)
+        except (OSError, StoreError) as exc:
+            parser.error(f"--with-reviews: {exc}")
+        print(f"{len(reviewed)} reviewed deviation cell(s) added to training, {reviewed.skipped} skipped",
+              file=sys.stderr)
+        extra = reviewed.examples
+    out = train(args.output, args.train_count, args.seed, extra or None, dev_count=args.dev_count,
                 flat_count=args.flat_count, max_steps=args.max_steps)
     print(f"pipeline written to {out} in {time.monotonic() - started:.0f} s", file=sys.stderr)
     return 0

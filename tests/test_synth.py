@@ -206,10 +206,15 @@ def test_deviation_parts_reconstruct_the_cell(eval_forms):
         assert phrasing in synth.DEVIATION_PHRASINGS
         cause, improvement = indicator["deviation_cause"], indicator["improvement"]
         assert cause and cause in indicator["deviation"]
+        parts = [cause, improvement or ""]
         if improvement is not None:
             assert improvement in indicator["deviation"]
-            assert indicator["deviation"].index(cause) < indicator["deviation"].rindex(improvement)
-        assert strip_labels(indicator["deviation"]) == PUNCTUATION.sub("", cause + (improvement or ""))
+            if phrasing in vocab.IMPROVEMENT_FIRST:
+                assert indicator["deviation"].startswith(improvement) and indicator["deviation"].endswith(cause)
+                parts.reverse()
+            else:
+                assert indicator["deviation"].index(cause) < indicator["deviation"].rindex(improvement)
+        assert strip_labels(indicator["deviation"]) == PUNCTUATION.sub("", "".join(parts))
         assert not cause.startswith(tuple(CAUSE_LABELS))
         assert not (improvement or "").startswith(tuple(IMPROVEMENT_LABELS))
     assert seen > 30
@@ -218,12 +223,20 @@ def test_deviation_parts_reconstruct_the_cell(eval_forms):
 def test_deviation_phrasings_match_their_shape(train_forms):
     for indicator, phrasing in all_indicators(train_forms):
         deviation, improvement = indicator["deviation"], indicator["improvement"]
+        measures = {a + m + "。" for ms in vocab.DEVIATION_MEASURES.values() for m in ms for a, _ in vocab.MEASURE_ADVERBS}
+        turned = improvement is not None and any(improvement.endswith(m) and improvement != m for m in measures)
         if phrasing == "marker_improvement":
-            assert "。改进措施：" in deviation
+            assert any(f"。{label}" in deviation for label in IMPROVEMENT_LABELS)
         elif phrasing == "labelled_cause_measure":
-            assert deviation.startswith("原因：") and "；措施：" in deviation
-        elif phrasing == "main_reason_next_step":
-            assert indicator["deviation_cause"].startswith("主要原因是") and improvement.startswith("下一步将")
+            assert deviation.startswith(CAUSE_LABELS) and "；措施：" in deviation
+        elif phrasing == "main_reason_turn":
+            assert indicator["deviation_cause"].startswith("主要原因是") and turned
+        elif phrasing in ("due_to_turn", "cause_turn", "cause_comma_turn", "affected_turn"):
+            assert turned, improvement
+        elif phrasing == "measure_first":
+            assert deviation.startswith(improvement)
+        elif phrasing == "cause_then_measure":
+            assert improvement in measures
         elif phrasing in ("cause_only", "explanatory_note"):
             assert improvement is None
         if phrasing == "explanatory_note":
@@ -233,13 +246,79 @@ def test_deviation_phrasings_match_their_shape(train_forms):
 
 
 def test_held_out_phrasings_absent_from_train(train_forms, eval_forms):
-    assert len(synth.HELD_OUT_PHRASINGS) == 2
+    assert len(synth.HELD_OUT_PHRASINGS) >= 5
     assert set(synth.HELD_OUT_PHRASINGS) <= set(synth.DEVIATION_PHRASINGS)
     train_used = {p for _, p in all_indicators(train_forms)}
-    eval_used = {p for _, p in all_indicators(eval_forms)}
+    eval_used = {p for _, p in all_indicators(synth.generate_forms_with_meta("eval", 1000))}
+    dev_used = {p for _, p in all_indicators(synth.generate_forms_with_meta("dev", 500))}
     assert not train_used & set(synth.HELD_OUT_PHRASINGS)
+    assert not dev_used & set(synth.HELD_OUT_PHRASINGS)      # model selection does not see them either
     assert set(synth.HELD_OUT_PHRASINGS) <= eval_used
-    assert len(train_used - {None}) >= 6
+    assert len(train_used - {None}) >= 10
+
+
+def _texts(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _texts(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _texts(item)
+
+
+def test_held_out_words_occur_in_no_training_text(train_forms):
+    """Each held-out phrasing holds a word that no training phrasing, turn or
+    text holds, and that the rules do not know either: a model can split it
+    only by generalising."""
+    from extract.layout import IMPROVEMENT_TURNS
+
+    words = synth.HELD_OUT_WORDS
+    for _, _, variants in vocab.HELD_OUT_DEVIATION_PHRASINGS:
+        for variant in variants:
+            assert any(word in "".join(part or "" for part in variant) for word in words), variant
+    # The templates and turn words of training, and the rule lists.
+    training_templates = [part or "" for _, _, variants in vocab.DEVIATION_PHRASINGS + (vocab.EXPLANATORY_NOTE_PHRASING,)
+                          for variant in variants for part in variant]
+    training_templates += [t for t, _ in vocab.TURN_TIMES + vocab.TURN_LEADS + vocab.TURN_SUBJECTS + vocab.TURN_MODALS
+                           + vocab.TURN_LEAD_PREPOSITIONS + vocab.TURN_LEAD_OBJECTS + vocab.MEASURE_ADVERBS]
+    rule_words = IMPROVEMENT_TURNS + CAUSE_LABELS + IMPROVEMENT_LABELS
+    for word in words:
+        assert not [t for t in training_templates if word in t], word
+        assert not [r for r in rule_words if word in r or r in word], word
+    # Every text of 1000 train forms, and the deviation cells the model trains on.
+    train_text = "\n".join(t for record, _ in train_forms for t in _texts(record))
+    from models.examples import deviation_examples
+    from models.train import DEFAULT_TRAIN_COUNT
+
+    cells = deviation_examples("train", DEFAULT_TRAIN_COUNT)
+    train_text += "\n".join(text for text, _ in cells.examples)
+    for word in words:
+        assert word not in train_text, word
+    # The flat texts around them hold nothing else (form labels).
+    from corpus.flat import flat_text_examples
+
+    flat = "\n".join(text for text, _ in flat_text_examples("train", 2))
+    assert not [word for word in words if word in flat]
+
+
+def test_rewording_deviation_cells_leaves_the_other_fields_alone(monkeypatch):
+    """The wording of a cell comes from a generator of its own: other turn
+    words change the cells' text and nothing else of a form."""
+    def without_cells(split):
+        records = synth.generate_forms(split, 40)
+        for record in records:
+            for indicator in record["indicators"]:
+                for key in ("deviation", "deviation_cause", "improvement"):
+                    indicator[key] = indicator[key] is not None
+        return [dumps_record(r) for r in records]
+
+    before = {split: without_cells(split) for split in synth.SPLIT_SEEDS}
+    monkeypatch.setattr(vocab, "TURN_TIMES", (("来日", 1),))
+    monkeypatch.setattr(vocab, "MEASURE_ADVERBS", (("务必", 1),))
+    assert {split: without_cells(split) for split in synth.SPLIT_SEEDS} == before
+    assert "来日" in "".join(i["deviation"] or "" for r in synth.generate_forms("train", 40) for i in r["indicators"])
 
 
 def test_seed_outside_splits_counts_as_train():
