@@ -83,7 +83,8 @@ def test_a_text_pdf_without_ruling_lines_is_read_as_flat_text(flat_pdf, tmp_path
     assert all(r["source"]["file"] == path.name and r["source"]["kind"] == "text" for r in records)
     assert records[-1]["source"]["pages"][-1] == 3           # the second form runs on to page 3
     fields = stored_fields(db)
-    assert {method for method, _, _ in fields} == {"flat:pdf-text"}
+    # "ner": a deviation cell whose parts the model split where the rules could not.
+    assert {method for method, _, _ in fields} - {"ner"} == {"flat:pdf-text"}
     # below a ruled cell's 1.0; arithmetic that holds lifts a number back up a little
     assert all(confidence < 1.0 for _, confidence, _ in fields)
     assert sum(confidence <= FLAT_PAGE_FACTOR for _, confidence, _ in fields) > len(fields) / 2
@@ -101,7 +102,7 @@ def test_the_same_pages_as_a_scan_are_read_through_ocr(flat_pdf, tmp_path):
     assert comparison.accuracy >= SCAN_MIN_ACCURACY, comparison.mismatches[:20]
     assert {r["source"]["kind"] for r in records} == {"scan"}
     fields = stored_fields(db)
-    assert {method for method, _, _ in fields} == {"flat:ocr:rapidocr"}
+    assert {method for method, _, _ in fields} - {"ner"} == {"flat:ocr:rapidocr"}
     assert min(confidence for _, confidence, _ in fields) < FLAT_PAGE_FACTOR   # OCR scores show through
 
 
@@ -139,7 +140,7 @@ def test_ruled_and_unruled_pages_in_one_document_give_their_forms_in_page_order(
     assert [r["project_name"] for r in records] == [
         ruled_truth[0]["project_name"], flat_truth[0]["project_name"], flat_truth[1]["project_name"]]
     assert [r["source"]["pages"] for r in records] == [[1], [2], [2, 3, 4]]
-    methods = [{p.method for p in f.provenance.values()} for f in forms]
+    methods = [{p.method for p in f.provenance.values()} - {"ner"} for f in forms]
     assert methods == [{"pdf-text"}, {"flat:pdf-text"}, {"flat:pdf-text"}]
     truth = with_identity_of(ruled_truth + flat_truth, records)
     assert compare_records(truth, records).accuracy >= TEXT_MIN_ACCURACY
