@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from extract.model import FUNDING_KEYS, ParsedForm, iter_fields
-from extract.validate import SOFT_RULES
+from extract.routing import fields_named_by_findings
 
 # How far a rule moves a field's confidence.
 BROKEN_RULE_FACTOR = 0.5        # confidence × this
@@ -36,7 +36,7 @@ _DERIVED_FROM = {
 
 def field_confidence(form: ParsedForm, disputed: set[str] = frozenset()) -> dict[str, float]:
     record = form.record
-    broken = {path for f in form.findings if f.rule not in SOFT_RULES for path in f.fields}
+    broken = fields_named_by_findings(form.findings, soft=False)
     confirmed = arithmetic_fields(record) - broken
     confidence: dict[str, float] = {}
     for path, found in iter_fields(record):

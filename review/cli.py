@@ -18,8 +18,8 @@ from extract.ocr import ENGINES
 from extract.pipeline import DEFAULT_OCR_ENGINE, OCR_MODES
 from extract.routing import DEFAULT_REVIEW_THRESHOLD
 from extract.store import DB_ENV, Store, default_db_path
-from review.client import DEFAULT_URL, TOKEN_ENV, URL_ENV
-from review.loop import DEFAULT_IMAGES
+from review.client import DEFAULT_IMAGES, DEFAULT_URL, URL_ENV
+from review.server import TOKEN_ENV
 
 
 class _Console:

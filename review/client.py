@@ -10,15 +10,16 @@ from __future__ import annotations
 import contextlib
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Iterator
 
-import httpx
-
 from extract.errors import ReviewProjectGone, ReviewServerError, ReviewUnreachable, TokenRejected, UsageError
+from review.server import TOKEN_ENV
 
-TOKEN_ENV = "LABEL_STUDIO_API_KEY"
 URL_ENV = "LABEL_STUDIO_URL"
 DEFAULT_URL = "http://127.0.0.1:8080"
+# Where push writes task images; the server serves them from a Local Files storage.
+DEFAULT_IMAGES = Path("review-images")
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class ReviewClient:
     """A connected server.  The token is kept out of repr and messages."""
 
     def __init__(self, url: str, token: str, timeout: float = 60.0):
+        import httpx  # the SDK's own dependency; loaded only when a server is used
         from label_studio_sdk import LabelStudio
 
         if not url.startswith(("http://", "https://")):
@@ -138,6 +140,7 @@ class ReviewClient:
 
     @contextlib.contextmanager
     def _calling(self, what: str) -> Iterator[None]:
+        import httpx
         from label_studio_sdk.core.api_error import ApiError
 
         try:

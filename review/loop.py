@@ -23,7 +23,7 @@ from extract.ner import optional_tagger
 from extract.routing import fields_named_by_findings
 from extract.store import AppliedReview, FormToReview, Store
 from extract.validate import validate
-from review.client import ReviewClient
+from review.client import DEFAULT_IMAGES, ReviewClient
 from review.crops import CropRequest, write_crop
 from review.tasks import (
     CorrectionError,
@@ -38,9 +38,6 @@ from review.tasks import (
 )
 
 log = logging.getLogger("selfeval.review")
-
-DEFAULT_IMAGES = Path("review-images")
-
 
 @dataclass(frozen=True)
 class PushSettings:
