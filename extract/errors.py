@@ -3,6 +3,8 @@ what is wrong with which file and how to fix the cause (OCRmyPDF's way)."""
 
 from __future__ import annotations
 
+import unicodedata
+
 
 class SelfevalError(Exception):
     exit_code = 1
@@ -27,6 +29,10 @@ class NoFormFound(BadInputFile):
     """A readable file that holds no 绩效自评表."""
 
     exit_code = 3
+
+
+class PageTooLarge(BadInputFile):
+    """A page over the pixel budget: it fails alone, before anything is decoded."""
 
 
 class MissingDependency(SelfevalError):
@@ -65,3 +71,12 @@ class ReviewUnreachable(ReviewServerError):
 
 class ReviewProjectGone(ReviewServerError):
     """A review project the store knows was deleted on the server."""
+
+
+def printable(text: object) -> str:
+    """`text` safe to print on one terminal line: control characters (a
+    newline or an escape sequence in a file name, say) shown escaped, so a
+    name cannot forge or hide a line of the output."""
+    return "".join(
+        ch.encode("unicode_escape").decode("ascii") if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch
+        for ch in str(text))

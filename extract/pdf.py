@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
-from functools import lru_cache
+from collections import OrderedDict
 from typing import Any
 
 from extract.errors import BadInputFile
@@ -50,16 +51,29 @@ def _describe(exc: BaseException) -> str:
     return text if len(text) < 120 else text[:117] + "..."
 
 
+# A worker reads many pages of one file in turn: each PDF is opened once.
+# The key holds the file's size and mtime so that a rewritten file is
+# reopened; a PDF pushed out of the cache, or left at exit, is closed.
+_OPEN_PDFS: OrderedDict[tuple[str, int, int], Any] = OrderedDict()
+_OPEN_PDFS_MAX = 4
+
+
 def _cached_pdf(path: str) -> Any:
-    # A worker reads many pages of one file in turn: open it once.  The key
-    # holds the file's size and mtime so that a rewritten file is reopened.
     stat = os.stat(path)
-    return _open_cached(path, stat.st_size, stat.st_mtime_ns)
+    key = (path, stat.st_size, stat.st_mtime_ns)
+    if key in _OPEN_PDFS:
+        _OPEN_PDFS.move_to_end(key)
+        return _OPEN_PDFS[key]
+    pdf = _OPEN_PDFS[key] = open_pdf(path)
+    while len(_OPEN_PDFS) > _OPEN_PDFS_MAX:
+        _OPEN_PDFS.popitem(last=False)[1].close()
+    return pdf
 
 
-@lru_cache(maxsize=4)
-def _open_cached(path: str, size: int, mtime_ns: int) -> Any:
-    return open_pdf(path)
+@atexit.register
+def close_cached_pdfs() -> None:
+    while _OPEN_PDFS:
+        _OPEN_PDFS.popitem()[1].close()
 
 
 def page_count(path: str) -> int:

@@ -12,6 +12,10 @@ import hashlib
 import logging
 import multiprocessing
 import os
+import signal
+import sqlite3
+import threading
+import time
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,9 +32,10 @@ from extract.pdf import has_text_layer, page_count, read_text_page
 from extract.repair import repair_missing_numbers
 from extract.routing import ReviewSettings, route
 from extract.second_opinion import review_deviations, review_forms
-from extract.raster import IMAGE_SUFFIXES, image_page_count, load_image_page, rasterise_pdf_page
-from extract.store import Store
-from extract.validate import validate
+from extract.raster import (DEFAULT_MAX_PAGE_PIXELS, IMAGE_SUFFIXES, image_page_count, load_image_page,
+                            rasterise_pdf_page)
+from extract.store import Claim, FailedPage, Store
+from extract.validate import unreadable_page_findings, validate
 
 log = logging.getLogger("selfeval.ingest")
 
@@ -50,6 +55,7 @@ class OcrSettings:
     mode: str = "auto"                 # auto: OCR the pages without a usable text layer
     engine: str = DEFAULT_OCR_ENGINE
     dpi: int = DEFAULT_OCR_DPI
+    max_page_pixels: int = DEFAULT_MAX_PAGE_PIXELS   # a page over this fails alone, before it is decoded
 
     def __post_init__(self) -> None:
         if self.mode not in OCR_MODES:
@@ -58,6 +64,10 @@ class OcrSettings:
             raise ValueError(f"--ocr-engine must be one of {', '.join(ENGINES)}, not {self.engine!r}")
         if not 72 <= self.dpi <= 600:
             raise ValueError(f"the OCR resolution must be between 72 and 600 dpi, not {self.dpi}")
+        if isinstance(self.max_page_pixels, bool) or not isinstance(self.max_page_pixels, int) \
+                or self.max_page_pixels < 1_000_000:
+            raise ValueError(f"the page pixel limit must be a whole number of at least 1,000,000, "
+                             f"not {self.max_page_pixels!r}")
 
 
 @dataclass(frozen=True)
@@ -94,7 +104,7 @@ def run_page_job(job: PageJob) -> PageOutcome:
     try:
         return PageOutcome(job.number, read_page(job))
     except SelfevalError as exc:
-        return PageOutcome(job.number, None, exc.message)
+        return PageOutcome(job.number, None, getattr(exc, "cause", exc.message))
     except Exception as exc:  # noqa: BLE001 - one bad page must not end the file
         log.debug("page %d of %s failed", job.number, job.path, exc_info=True)
         return PageOutcome(job.number, None, f"{type(exc).__name__}: {exc}")
@@ -102,9 +112,9 @@ def run_page_job(job: PageJob) -> PageOutcome:
 
 def read_page(job: PageJob) -> Page:
     if job.is_image:
-        image = load_image_page(job.path, job.number)
+        image = load_image_page(job.path, job.number, job.ocr.max_page_pixels)
     elif page_needs_ocr(job.path, job.number, job.ocr.mode):
-        image = rasterise_pdf_page(job.path, job.number, job.ocr.dpi)
+        image = rasterise_pdf_page(job.path, job.number, job.ocr.dpi, job.ocr.max_page_pixels)
     else:
         return read_text_page(job.path, job.number)
     from extract.scan import read_scan_page  # OpenCV and the OCR models load only where needed
@@ -211,22 +221,23 @@ def page_jobs(path: Path, settings: OcrSettings) -> list[PageJob]:
 
 
 def read_document(path: Path, sha256: str, settings: OcrSettings, pool: Executor | None,
-                  on_page: Callable[[], None] | None = None) -> tuple[Document, list[str]]:
-    """Read every page; returns the document and a line per page that failed."""
+                  on_page: Callable[[], None] | None = None) -> tuple[Document, list[FailedPage]]:
+    """Read every page; returns the document and the pages that failed."""
     jobs = page_jobs(path, settings)
     outcomes = pool.map(run_page_job, jobs) if pool is not None else map(run_page_job, jobs)
     document = Document(path=str(path), sha256=sha256)
-    errors: list[str] = []
+    failed: list[FailedPage] = []
     for outcome in outcomes:
         if outcome.page is not None:
             document.pages.append(outcome.page)
         else:
-            errors.append(f"page {outcome.number}: {outcome.error}")
+            failed.append(FailedPage(outcome.number, outcome.error or "unreadable"))
         if on_page is not None:
             on_page()
     if not document.pages:
-        raise BadInputFile(str(path), "no page could be read (" + "; ".join(errors[:3]) + ")")
-    return document, errors
+        raise BadInputFile(str(path), "no page could be read ("
+                           + "; ".join(f"page {p.number}: {p.error}" for p in failed[:3]) + ")")
+    return document, failed
 
 
 def extract_forms(document: Document) -> list[ParsedForm]:
@@ -311,30 +322,91 @@ def finish_forms(forms: list[ParsedForm], path: str, where: str) -> list[ParsedF
 
 def ingest_file(path: Path, store: Store, settings: IngestSettings, pool: Executor | None,
                 on_page: Callable[[], None] | None = None) -> FileResult:
+    """Ingest one file; whatever fails, fails this file alone.
+
+    The file is claimed in the store first, so that two ingests on one store
+    never read it both; the claim is released however this ends."""
     try:
         sha256 = sha256_of(path)
     except OSError as exc:
-        return FileResult(str(path), "failed", f"cannot read the file ({exc.strerror})")
-    known = store.source(sha256)
-    if known is not None and known.status == "done":
-        same = "" if known.file == path.name else f" (same content as {known.file})"
-        return FileResult(str(path), "skipped", f"already ingested{same}")
-    page_errors: list[str] = []
+        return FileResult(str(path), "failed", f"cannot read the file ({exc.strerror or exc})")
+    claim = store.claim(sha256, os.path.abspath(path))
+    if claim.state == "done":
+        return FileResult(str(path), "skipped", _already_stored(path, claim))
+    if claim.state == "busy":
+        return FileResult(str(path), "skipped", f"being ingested by another process ({claim.holder}); "
+                                                "run again once it has finished to check it")
+    try:
+        result = _ingest_claimed(path, sha256, store, settings, pool, on_page)
+    finally:
+        try:
+            store.release(sha256)
+        except sqlite3.Error:  # the store itself is failing: the file's result says why
+            log.debug("cannot release the claim on %s", path, exc_info=True)
+    previous = claim.previous
+    if previous is not None:
+        before = f"{len(previous.failed_pages)} pages failed before" if previous.status == "partial" \
+            else f"it failed before: {previous.error}"
+        result.message = f"retried ({before})" + (f"; {result.message}" if result.message else "")
+    return result
+
+
+def _already_stored(path: Path, claim: Claim) -> str:
+    known = claim.previous
+    same = "" if known is None or known.file == path.name else f" (same content as {known.file})"
+    if claim.reason:
+        return f"ingested before with pages that could not be read{same}; {claim.reason}"
+    return f"already ingested{same}"
+
+
+def _ingest_claimed(path: Path, sha256: str, store: Store, settings: IngestSettings, pool: Executor | None,
+                    on_page: Callable[[], None] | None) -> FileResult:
+    where = os.path.abspath(path)
+    failed: list[FailedPage] = []
     try:
         if path.suffix.lower() in TEXT_SUFFIXES:
             forms, pages = read_flat_text_file(path, sha256), 0
         else:
-            document, page_errors = read_document(path, sha256, settings.ocr, pool, on_page)
+            document, failed = read_document(path, sha256, settings.ocr, pool, on_page)
             forms, pages = extract_forms(document), len(document.pages)
+            flag_unreadable_pages(forms, failed)
+        for form in forms:
+            form.status = route(form, settings.review)
+        stored = store.save_source(sha256, where, pages + len(failed), forms, batch=settings.batch,
+                                   failed_pages=failed)
     except SelfevalError as exc:
-        store.save_failure(sha256, str(path), exc.message)
+        log.debug("%s failed", path, exc_info=True)
+        _record_failure(store, sha256, where, exc.message)
         return FileResult(str(path), "failed", getattr(exc, "cause", exc.message))
-    for form in forms:
-        form.status = route(form, settings.review)
-    store.save_source(sha256, str(path), pages + len(page_errors), forms, batch=settings.batch)
+    except Exception as exc:  # noqa: BLE001 - any stage's bug or a library's surprise fails this file alone
+        log.debug("%s failed", path, exc_info=True)
+        cause = f"{type(exc).__name__}: {exc}"
+        _record_failure(store, sha256, where, cause)
+        return FileResult(str(path), "failed", f"{cause} (run with -v for the traceback)")
+    if not stored:
+        return FileResult(str(path), "skipped", "already ingested (by another process meanwhile)")
     findings = sum(len(f.findings) for f in forms)
-    message = f"{len(page_errors)} pages failed: " + "; ".join(page_errors) if page_errors else ""
-    return FileResult(str(path), "ok", message, pages, len(forms), findings, page_errors)
+    message = (f"{len(failed)} pages failed: " + "; ".join(f"page {p.number}: {p.error}" for p in failed)
+               + "; the forms next to them go to review") if failed else ""
+    return FileResult(str(path), "ok", message, pages, len(forms), findings,
+                      [f"page {p.number}: {p.error}" for p in failed])
+
+
+def flag_unreadable_pages(forms: list[ParsedForm], failed: list[FailedPage]) -> None:
+    """A form on or next to a page that could not be read gets a finding,
+    which sends its fields to review."""
+    if not failed:
+        return
+    found = unreadable_page_findings([f.record for f in forms], {p.number: p.error for p in failed})
+    for form, findings in zip(forms, found):
+        form.findings.extend(findings)
+
+
+def _record_failure(store: Store, sha256: str, path: str, cause: str) -> None:
+    try:
+        store.save_failure(sha256, path, cause)
+    except Exception:  # noqa: BLE001 - the store is what fails; the file is reported all the same
+        log.debug("cannot record the failure of %s", path, exc_info=True)
 
 
 def ingest(
@@ -347,24 +419,63 @@ def ingest(
     """Ingest files and folders into the store; one bad file fails alone."""
     batch = BatchResult()
     pool = _worker_pool(settings.workers)
+    finished = False
     try:
         for item in discover(paths):
             result = item if isinstance(item, FileResult) else ingest_file(item, store, settings, pool, on_page)
             batch.files.append(result)
             if on_file is not None:
                 on_file(result)
+        finished = True
     finally:
         if pool is not None:
-            pool.shutdown(cancel_futures=True)
+            _stop_pool(pool, wait=finished)
     return batch
 
 
 def _worker_pool(workers: int) -> Executor | None:
     if workers == 1:
         return None  # no process start-up cost for a small batch
-    # Workers are started clean (forkserver), not forked from this process:
-    # a forked worker would share the parent's open file handles.
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
+    # Workers are started clean (spawn), not forked from this process: a
+    # forked worker would share the parent's open file handles.  They are the
+    # parent's own children, so that they can be told to die with it.
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_start_worker, initargs=(os.getpid(),))
+
+
+def _stop_pool(pool: ProcessPoolExecutor, wait: bool) -> None:
+    """Shut the workers down; on Ctrl-C or an error, at once."""
+    if not wait:
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()
+    pool.shutdown(wait=wait, cancel_futures=True)
+
+
+def _start_worker(parent: int) -> None:
+    """In each worker: Ctrl-C is the parent's to handle (it stops the pool),
+    and the worker dies with its parent, SIGKILL of the parent included."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if not _die_with_parent():
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="selfeval-parent-watch").start()
+    if os.getppid() != parent:  # the parent died before we could ask
+        os._exit(1)
+
+
+def _die_with_parent() -> bool:
+    """Linux's PR_SET_PDEATHSIG: the kernel sends SIGKILL when the parent dies."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(1, signal.SIGKILL, 0, 0, 0) == 0  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
 
 
 def default_workers() -> int:

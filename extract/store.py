@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -28,18 +29,27 @@ from extract.model import Finding, ParsedForm, dumps_record, dumps_value, iter_f
 DEFAULT_DB = "selfeval.db"
 DB_ENV = "SELFEVAL_DB"
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS sources (
+_SOURCES_TABLE = """
+CREATE TABLE IF NOT EXISTS {name} (
     seq         INTEGER PRIMARY KEY AUTOINCREMENT,
     sha256      TEXT NOT NULL UNIQUE,
     file        TEXT NOT NULL,
     path        TEXT NOT NULL,
-    status      TEXT NOT NULL CHECK (status IN ('done', 'failed')),
+    status      TEXT NOT NULL CHECK (status IN ('done', 'partial', 'failed')),
     pages       INTEGER,
     forms       INTEGER,
     error       TEXT,
     ingested_at TEXT NOT NULL,
-    batch       TEXT
+    batch       TEXT,
+    failed_pages TEXT
+);
+"""
+_SCHEMA = _SOURCES_TABLE.format(name="sources") + """
+CREATE TABLE IF NOT EXISTS claims (
+    sha256     TEXT PRIMARY KEY,
+    holder     TEXT NOT NULL,
+    path       TEXT NOT NULL,
+    claimed_at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS forms (
     form_id   TEXT PRIMARY KEY,
@@ -104,10 +114,16 @@ CREATE TABLE IF NOT EXISTS audit (
 """
 # Columns added after the first release, for stores written before them.
 _ADDED_COLUMNS = {
-    "sources": ("batch TEXT",),
+    "sources": ("batch TEXT", "failed_pages TEXT"),
     "fields": ("original TEXT", "reviewer TEXT", "reviewed_at TEXT"),
 }
 FIELD_STATUSES = ("accepted", "pending", "in_review", "reviewed")
+
+
+SOURCE_STATUSES = ("done", "partial", "failed")   # partial: some pages could not be read
+# A claim on a file by a process of another host cannot be checked for
+# life; after this long it is taken to be abandoned.
+FOREIGN_CLAIM_HOURS = 24
 
 
 @dataclass(frozen=True)
@@ -116,6 +132,25 @@ class StoredSource:
     file: str
     status: str
     error: str | None
+    path: str = ""
+    failed_pages: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class FailedPage:
+    number: int
+    error: str
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What `Store.claim` found: the file is ours to ingest (``claimed``),
+    already stored (``done``), or being ingested by a live process (``busy``)."""
+
+    state: str
+    previous: StoredSource | None = None     # an earlier ingest: failed, partial or done
+    holder: str | None = None                # busy: the process that holds it
+    reason: str = ""                         # done although partial: why it is not read again
 
 
 _FIELD_COLUMNS = "form_id, path, value, original, page, bbox, method, confidence, status, reviewer, reviewed_at"
@@ -183,8 +218,15 @@ def default_db_path() -> str:
 
 
 class Store:
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, *, must_exist: bool = False):
+        """Open (or, unless `must_exist`, create) the store at `path`.
+
+        Every command but ingest reads a store that must be there already:
+        a mistyped --db must not silently create an empty one."""
         self.path = str(path)
+        if must_exist and not Path(self.path).is_file():
+            raise StoreError(f"{self.path}: no such store; check --db (or ${DB_ENV}), "
+                             "or ingest files into it first with `selfeval ingest`")
         try:
             if Path(self.path).parent != Path("."):
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
@@ -193,7 +235,9 @@ class Store:
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA foreign_keys=ON")
             self.db.executescript(_SCHEMA)
-            self._add_missing_columns()
+            with self._transaction():  # two processes may open an old store at once
+                self._add_missing_columns()
+            self._allow_partial_sources()
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"{self.path}: cannot open the store ({exc}); check the path is a writable SQLite file") from exc
 
@@ -213,20 +257,88 @@ class Store:
                 if column.split()[0] not in have:
                     self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
 
+    def _allow_partial_sources(self) -> None:
+        """Stores written before 'partial' existed have a CHECK that refuses it:
+        rebuild their sources table (SQLite cannot alter a CHECK), the way
+        SQLite's documentation says: foreign keys off, copy, drop, rename."""
+        def current() -> str:
+            return self.db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'sources'").fetchone()[0]
+
+        if "'partial'" in current():
+            return
+        self.db.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with self._transaction():
+                if "'partial'" in current():
+                    return  # another process did it meanwhile
+                columns = ", ".join(row[1] for row in self.db.execute("PRAGMA table_info(sources)"))
+                self.db.execute(_SOURCES_TABLE.format(name="sources_rebuilt"))
+                self.db.execute(f"INSERT INTO sources_rebuilt ({columns}) SELECT {columns} FROM sources")
+                self.db.execute("DROP TABLE sources")
+                self.db.execute("ALTER TABLE sources_rebuilt RENAME TO sources")
+        finally:
+            self.db.execute("PRAGMA foreign_keys=ON")
+
     def source(self, sha256: str) -> StoredSource | None:
         row = self.db.execute(
-            "SELECT sha256, file, status, error FROM sources WHERE sha256 = ?", (sha256,)
+            "SELECT sha256, file, status, error, path, failed_pages FROM sources WHERE sha256 = ?", (sha256,)
         ).fetchone()
-        return StoredSource(*row) if row else None
+        if row is None:
+            return None
+        pages = tuple(page["page"] for page in json.loads(row[5])) if row[5] else ()
+        return StoredSource(*row[:5], failed_pages=pages)
 
-    def save_source(self, sha256: str, path: str, pages: int, forms: list[ParsedForm], batch: str | None = None) -> None:
-        """Store a file's forms with their fields and findings, all or nothing."""
+    # ------------------------------------------------------------ claims
+
+    def claim(self, sha256: str, path: str) -> Claim:
+        """Claim a file for this process, atomically: two ingests on one store
+        never both read it.  A claim whose process died is taken over."""
+        me = process_identity()
         with self._transaction():
-            self.db.execute("DELETE FROM sources WHERE sha256 = ? AND status = 'failed'", (sha256,))
+            known = self.source(sha256)
+            if known is not None and known.status == "done":
+                return Claim("done", known)
+            if known is not None and known.status == "partial" and self._in_review(sha256):
+                return Claim("done", known, reason="its forms are in review, so it is not read again")
+            row = self.db.execute("SELECT holder, claimed_at FROM claims WHERE sha256 = ?", (sha256,)).fetchone()
+            if row is not None and row[0] != me and _holder_alive(row[0], row[1]):
+                return Claim("busy", known, holder=row[0])
+            self.db.execute("INSERT OR REPLACE INTO claims (sha256, holder, path, claimed_at) VALUES (?, ?, ?, ?)",
+                            (sha256, me, str(path), _now()))
+            return Claim("claimed", known)
+
+    def release(self, sha256: str) -> None:
+        with self._transaction():
+            self.db.execute("DELETE FROM claims WHERE sha256 = ? AND holder = ?", (sha256, process_identity()))
+
+    def _in_review(self, sha256: str) -> bool:
+        return self.db.execute(
+            "SELECT 1 FROM forms f WHERE f.sha256 = ? AND (EXISTS (SELECT 1 FROM review_tasks t WHERE t.form_id ="
+            " f.form_id) OR EXISTS (SELECT 1 FROM audit a WHERE a.form_id = f.form_id))", (sha256,)).fetchone() is not None
+
+    # ------------------------------------------------------------ ingest
+
+    def save_source(self, sha256: str, path: str, pages: int, forms: list[ParsedForm], batch: str | None = None,
+                    failed_pages: list[FailedPage] = ()) -> bool:
+        """Store a file's forms with their fields and findings, all or nothing.
+
+        A file with pages that could not be read is stored as ``partial``,
+        with those pages, so that the next run reads it again.  An earlier
+        failed or partial ingest of the file is replaced.  Returns False,
+        storing nothing, if the file is already stored whole."""
+        with self._transaction():
+            known = self.source(sha256)
+            if known is not None and known.status == "done":
+                return False
+            if known is not None:
+                self._delete_source(sha256)
+            status = "partial" if failed_pages else "done"
             self.db.execute(
-                "INSERT INTO sources (sha256, file, path, status, pages, forms, ingested_at, batch)"
-                " VALUES (?, ?, ?, 'done', ?, ?, ?, ?)",
-                (sha256, Path(path).name, str(path), pages, len(forms), _now(), batch),
+                "INSERT INTO sources (sha256, file, path, status, pages, forms, ingested_at, batch, failed_pages)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (sha256, Path(path).name, str(path), status, pages, len(forms), _now(), batch,
+                 json.dumps([{"page": p.number, "error": p.error} for p in failed_pages], ensure_ascii=False)
+                 if failed_pages else None),
             )
             for position, form in enumerate(forms, start=1):
                 record = form.record
@@ -240,6 +352,15 @@ class Store:
                     [_field_row(record["form_id"], path, value, form) for path, value in iter_fields(record)],
                 )
                 self._insert_findings(record["form_id"], form.findings)
+        return True
+
+    def _delete_source(self, sha256: str) -> None:
+        """An earlier failed or partial ingest, with its forms (none of them in review)."""
+        forms = [form_id for (form_id,) in self.db.execute("SELECT form_id FROM forms WHERE sha256 = ?", (sha256,))]
+        for table in ("fields", "findings"):
+            self.db.executemany(f"DELETE FROM {table} WHERE form_id = ?", [(f,) for f in forms])
+        self.db.execute("DELETE FROM forms WHERE sha256 = ?", (sha256,))
+        self.db.execute("DELETE FROM sources WHERE sha256 = ?", (sha256,))
 
     def save_failure(self, sha256: str, path: str, error: str) -> None:
         with self._transaction():
@@ -254,7 +375,8 @@ class Store:
         """Every stored form record, files in ingest order, forms in file order.
 
         `with_meta` adds ``_meta["fields"]``: per field its confidence, review
-        status, reviewer and value before correction.  `only_reviewed` keeps
+        status, reviewer and value before correction; and ``_meta["findings"]``,
+        the broken rules and unreadable pages that concern the form.  `only_reviewed` keeps
         the forms with nothing left to review (no field pending or in review).
         """
         where = ("WHERE NOT EXISTS (SELECT 1 FROM fields d WHERE d.form_id = f.form_id"
@@ -270,7 +392,7 @@ class Store:
                     f.path: {"confidence": f.confidence, "status": f.status, "reviewer": f.reviewer,
                              "original": f.original}
                     for f in self.fields(form_id)
-                }}
+                }, "findings": self.findings(form_id)}
             yield record
 
     # ------------------------------------------------------------ review
@@ -416,6 +538,15 @@ class Store:
             counts[order[least]]["forms"] += 1
         return counts
 
+    def incomplete_forms(self) -> list[tuple[str, str, list[int]]]:
+        """(form_id, source path, failed pages) of every form next to a page that
+        could not be read, files in ingest order."""
+        rows = self.db.execute(
+            "SELECT f.form_id, s.path, s.failed_pages FROM forms f JOIN sources s ON s.sha256 = f.sha256"
+            " WHERE EXISTS (SELECT 1 FROM findings d WHERE d.form_id = f.form_id AND d.rule = 'page_unreadable')"
+            " ORDER BY s.seq, f.position")
+        return [(form_id, path, [p["page"] for p in json.loads(pages or "[]")]) for form_id, path, pages in rows]
+
     def _insert_findings(self, form_id: str, findings: list[Finding]) -> None:
         self.db.executemany(
             "INSERT INTO findings (form_id, rule, fields, expected, found, message) VALUES (?, ?, ?, ?, ?, ?)",
@@ -441,6 +572,7 @@ class Store:
         return {
             "sources": one("SELECT COUNT(*) FROM sources WHERE status = 'done'"),
             "failed_sources": one("SELECT COUNT(*) FROM sources WHERE status = 'failed'"),
+            "partial_sources": one("SELECT COUNT(*) FROM sources WHERE status = 'partial'"),
             "forms": one("SELECT COUNT(*) FROM forms"),
             "fields": one("SELECT COUNT(*) FROM fields"),
             "findings": one("SELECT COUNT(*) FROM findings"),
@@ -475,6 +607,36 @@ def _field_row(form_id: str, path: str, value: Any, form: ParsedForm) -> tuple[A
 
 
 _json = dumps_value
+
+
+def process_identity() -> str:
+    """host:pid:start-time of this process (the start time tells a reused pid apart)."""
+    pid = os.getpid()
+    return f"{socket.gethostname()}:{pid}:{_start_time(pid)}"
+
+
+def _start_time(pid: int) -> str:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat.rsplit(")", 1)[1].split()[19]  # field 22, after the command name
+    except (OSError, IndexError):
+        return "?"
+
+
+def _holder_alive(holder: str, claimed_at: str) -> bool:
+    host, _, rest = holder.partition(":")
+    pid_text, _, started = rest.partition(":")
+    if host != socket.gethostname():
+        age = datetime.now(timezone.utc) - datetime.fromisoformat(claimed_at)
+        return age.total_seconds() < FOREIGN_CLAIM_HOURS * 3600
+    try:
+        pid = int(pid_text)
+        os.kill(pid, 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        pass
+    return started == "?" or _start_time(pid) == started
 
 
 def _now() -> str:

@@ -12,7 +12,7 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from extract.compare import as_decimal, numbers_close
-from extract.model import FUNDING_KEYS, Finding
+from extract.model import FUNDING_KEYS, Finding, iter_fields
 from extract.values import normalise_for_compare
 
 # Rule names, as stored in Finding.rule.
@@ -23,6 +23,9 @@ SCORE_WITHOUT_DEVIATION = "score_without_deviation"  # score < weight and no 偏
 TOTAL_SCORE = "total_score"                      # 总分 score = funding total score + Σ indicator scores
 TOTAL_WEIGHT = "total_weight"                    # 总分 weight = funding total weight + Σ indicator weights
 GRADE = "grade"                                  # 评分等级 matches the band of total_score
+# Not arithmetic: a page of the file could not be read, so a form on or
+# next to it may be cut short.  Kept through review's re-validation.
+PAGE_UNREADABLE = "page_unreadable"
 
 RULES = (EXECUTION_RATE, FUNDING_SCORE, SCORE_ABOVE_WEIGHT, SCORE_WITHOUT_DEVIATION,
          TOTAL_SCORE, TOTAL_WEIGHT, GRADE)
@@ -153,3 +156,21 @@ def _numbers(row: dict[str, Any], *keys: str) -> list[Decimal | None]:
 def _exceeds(a: Decimal, b: Decimal) -> bool:
     """a > b by more than the contract's tolerance."""
     return a > b and not numbers_close(a, b)
+
+
+def unreadable_page_findings(records: list[dict[str, Any]], failed: dict[int, str]) -> list[list[Finding]]:
+    """Per record, a finding for each page that could not be read and that
+    the form may run into: the last form that starts before the page and the
+    first that ends after it.  The finding names every field read from the
+    form, so that all of them go to review."""
+    findings: list[list[Finding]] = [[] for _ in records]
+    spans = [sorted((record.get("source") or {}).get("pages") or []) for record in records]
+    for number, error in sorted(failed.items()):
+        before = [i for i, pages in enumerate(spans) if pages and pages[0] < number]
+        after = [i for i, pages in enumerate(spans) if pages and pages[-1] > number]
+        for i in sorted({*before[-1:], *after[:1]}):
+            fields = [path for path, _ in iter_fields(records[i])
+                      if path not in ("schema_version", "form_id") and not path.startswith("source.")]
+            findings[i].append(Finding(PAGE_UNREADABLE, fields, None, number,
+                                       f"page {number} could not be read ({error}); the form may be incomplete"))
+    return findings

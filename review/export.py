@@ -1,7 +1,9 @@
 """Export form records for analysts: JSONL (the contract itself, one record a
 line) and three tidy tables -- ``forms``, ``funding``, ``indicators``, joined on
 ``form_id`` -- as CSV, XLSX or Parquet.  When records carry per-field review
-data under ``_meta["fields"]`` a fourth table, ``fields``, lists it.
+data under ``_meta["fields"]`` a fourth table, ``fields``, lists it, and
+``_meta["findings"]`` (broken rules, pages that could not be read) a fifth,
+``findings``.
 
 Reading the tables back with pandas:
 
@@ -20,13 +22,22 @@ Two traps of the CSV and Excel readers, not of the files:
 
 CSV opened in Excel shows a target such as ``=350.00(本)`` as a broken formula;
 the XLSX export stores it as text, so Excel users should take the XLSX.
+
+Where it writes: jsonl and xlsx to a file, csv and parquet to a folder of
+table files.  `check_target` refuses, before anything is written, a target
+that is the wrong kind (a folder for a file, a file for a folder), anything
+that is not a regular file (a symbolic link, a FIFO, a device such as
+/dev/null), a read-only file and a folder it may not write.  An existing file
+is replaced atomically, so a failed export leaves the old one whole.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
+import stat
 import unicodedata
 import uuid
 from contextlib import contextmanager
@@ -42,6 +53,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from extract.errors import UsageError
 from extract.model import (
     FUNDING_KEYS,
     FUNDING_ROW_KEYS,
@@ -80,7 +92,8 @@ TABLE_COLUMNS = {
     "funding": FUNDING_COLUMNS,
     "indicators": INDICATOR_COLUMNS,
 }
-TABLE_NAMES = tuple(TABLE_COLUMNS) + ("fields",)
+FINDING_COLUMNS = ("form_id", "rule", "fields", "expected", "found", "message")
+TABLE_NAMES = tuple(TABLE_COLUMNS) + ("fields", "findings")
 
 # The contract's number fields; every other contract field is text.  `weight`
 # and `score` are numbers both in a funding row and in an indicator.
@@ -136,6 +149,11 @@ COLUMN_LABELS = {
     "status": "审核状态",
     "reviewer": "审核人",
     "original": "更正前原值",
+    "rule": "检查规则",
+    "fields": "涉及字段",
+    "expected": "应为",
+    "found": "实为",
+    "message": "说明",
 }
 
 # ---------------------------------------------------------------- values
@@ -254,6 +272,12 @@ def _inferred_kind(values: list[Any]) -> str:
     return "number" if present and all(_is_number(v) for v in present) else "text"
 
 
+def _finding_rows(record: Record) -> Iterator[dict[str, Any]]:
+    meta = record.get("_meta")
+    for finding in (meta.get("findings") or []) if isinstance(meta, dict) else []:
+        yield {**finding, "form_id": record.get("form_id"), "fields": ",".join(finding.get("fields") or [])}
+
+
 def _fields_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
     kinds = {column: "text" for column in FIELD_COLUMNS}
     meta_keys = dict.fromkeys(k for row in rows for k in row if k not in kinds)  # first-seen order
@@ -277,27 +301,175 @@ def record_tables(records: Iterable[Record]) -> dict[str, pd.DataFrame]:
     }
     if any(_meta_fields(r) is not None for r in records):
         tables["fields"] = _fields_table([row for r in records for row in _field_rows(r)])
+    if any(isinstance(r.get("_meta"), dict) and "findings" in r["_meta"] for r in records):
+        tables["findings"] = _frame([row for r in records for row in _finding_rows(r)],
+                                    {column: "text" for column in FINDING_COLUMNS})
     return tables
 
 
 # ---------------------------------------------------------------- safe writes
 
 
+class ExportTargetError(UsageError):
+    """An --out that export will not write, and why: "<path>: <cause and fix>"."""
+
+    def __init__(self, path: Path | str, cause: str):
+        super().__init__(f"{path}: {cause}")
+        self.path = str(path)
+        self.cause = cause
+
+
+FILE_FORMATS = ("jsonl", "xlsx")      # one file
+FOLDER_FORMATS = ("csv", "parquet")   # a folder of table files
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISDIR, "a folder"),
+                       (stat.S_ISREG, "a regular file"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a regular file"  # pragma: no cover - door, whiteout, …
+
+
+def _lstat(path: Path, target: Path) -> os.stat_result | None:
+    """What is at `path`, never following a link; None when nothing is."""
+    try:
+        return os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except NotADirectoryError:
+        raise ExportTargetError(target, "a part of the path above it is a file, not a folder; "
+                                        "give --out a path inside a folder") from None
+    except OSError as exc:
+        raise ExportTargetError(target, f"cannot look at it ({exc.strerror}); give --out a path you may write") from exc
+
+
+def _read_only_fs(folder: Path) -> bool:
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):
+        return False
+
+
+def _check_writable_folder(folder: Path, target: Path) -> None:
+    """Export writes a temp file in `folder`, then renames it onto `target`."""
+    if os.access(folder, os.W_OK | os.X_OK):
+        return
+    where = "this folder" if folder == target else f"the folder {folder}"
+    why = "is on a read-only file system" if _read_only_fs(folder) else "is not writable (permission denied)"
+    raise ExportTargetError(target, f"cannot write it: {where} {why}; give --out a path you may write")
+
+
+def _check_creatable(path: Path, target: Path) -> None:
+    """`path` does not exist: its nearest existing ancestor must be a folder we may write."""
+    ancestor = path.absolute().parent
+    while True:
+        try:
+            info = os.stat(ancestor)  # an ancestor may be a link to a folder
+            break
+        except FileNotFoundError:
+            ancestor = ancestor.parent
+        except NotADirectoryError:
+            raise ExportTargetError(target, "a part of the path above it is a file, not a folder; "
+                                            "give --out a path inside a folder") from None
+        except OSError as exc:
+            raise ExportTargetError(target, f"cannot create it ({exc.strerror}); "
+                                            "give --out a path you may write") from exc
+    if not stat.S_ISDIR(info.st_mode):
+        raise ExportTargetError(target, f"{ancestor} is {_kind(info.st_mode)}, not a folder; "
+                                        "give --out a path inside a folder")
+    _check_writable_folder(ancestor, target)
+
+
+def _check_replaceable(path: Path, info: os.stat_result, fmt: str) -> None:
+    """An existing `path` that export would replace: only a regular file it may write."""
+    if stat.S_ISLNK(info.st_mode):
+        raise ExportTargetError(path, "is a symbolic link; export neither writes through a link nor replaces "
+                                      "one: give --out the real path, or a new file")
+    if not stat.S_ISREG(info.st_mode):
+        fix = "give --out - for standard output" if fmt == "jsonl" else "give --out a path for a new file"
+        raise ExportTargetError(path, f"is {_kind(info.st_mode)}, not a regular file; export writes only "
+                                      f"regular files: {fix}")
+    if not info.st_mode & 0o222:
+        raise ExportTargetError(path, f"is read-only (mode {stat.S_IMODE(info.st_mode):o}); make it writable "
+                                      "(chmod u+w) to replace it, or give --out another path")
+
+
+def check_target(fmt: str, out: Path | str) -> None:
+    """Refuse, naming the path and the fix, an `out` that `export(records,
+    fmt, out)` must not write; see the module's notes.  Touches nothing."""
+    out = Path(out)
+    if fmt in FILE_FORMATS:
+        info = _lstat(out, out)
+        if info is None:
+            _check_creatable(out, out)
+            return
+        if stat.S_ISDIR(info.st_mode):
+            raise ExportTargetError(out, f"is a folder; --format {fmt} writes one file: give --out a file "
+                                         f"name, e.g. {out / ('forms.' + fmt)}")
+        _check_replaceable(out, info, fmt)
+        _check_writable_folder(out.absolute().parent, out)
+    elif fmt in FOLDER_FORMATS:
+        info = _lstat(out, out)
+        if info is None:
+            _check_creatable(out, out)
+            return
+        if stat.S_ISLNK(info.st_mode):
+            raise ExportTargetError(out, "is a symbolic link; export does not write through a link: "
+                                         "give --out the real folder")
+        if not stat.S_ISDIR(info.st_mode):
+            tables = ", ".join(f"{name}.{fmt}" for name in TABLE_COLUMNS)
+            raise ExportTargetError(out, f"is {_kind(info.st_mode)}; --format {fmt} writes a folder of "
+                                         f"tables ({tables}): give --out a folder")
+        _check_writable_folder(out, out)
+        for name in TABLE_NAMES:
+            table = out / f"{name}.{fmt}"
+            info = _lstat(table, table)
+            if info is None:
+                continue
+            if stat.S_ISDIR(info.st_mode):
+                raise ExportTargetError(table, f"is a folder where the {name} table is written; move it "
+                                               "away, or give --out another folder")
+            _check_replaceable(table, info, fmt)
+    else:
+        raise ValueError(f"unknown export format {fmt!r}; expected one of {', '.join(EXPORT_FORMATS)}")
+
+
 @contextmanager
 def _replacing(targets: list[Path]) -> Iterator[list[Path]]:
     """Temp paths beside `targets` (same folder, so the rename is atomic),
     moved into place only when the block succeeds: a failed export leaves the
-    old files, or none, never half-written ones."""
+    old files, or none, never half-written ones.  A replaced file keeps its
+    permissions.  An OSError raised after some targets were replaced carries
+    them in its `replaced` attribute."""
     for target in targets:
         target.parent.mkdir(parents=True, exist_ok=True)
     temps = [target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp") for target in targets]
     try:
         yield temps
         for temp, target in zip(temps, targets):
-            os.replace(temp, target)
+            try:
+                old = os.lstat(target)
+            except FileNotFoundError:
+                old = None
+            if old is not None and stat.S_ISREG(old.st_mode):
+                os.chmod(temp, stat.S_IMODE(old.st_mode))
+        replaced: list[Path] = []
+        for temp, target in zip(temps, targets):
+            try:
+                os.replace(temp, target)
+            except OSError as exc:
+                exc.replaced = replaced  # type: ignore[attr-defined]
+                raise
+            replaced.append(target)
     finally:
         for temp in temps:
-            temp.unlink(missing_ok=True)
+            try:
+                temp.unlink(missing_ok=True)
+            except OSError:  # pragma: no cover - the error that brought us here matters more
+                pass
 
 
 def _write_tables(
@@ -328,7 +500,7 @@ def write_jsonl_stream(records: Iterable[Record], out: TextIO) -> None:
 def write_jsonl(records: Iterable[Record], path: Path | str) -> Path:
     path = Path(path)
     with _replacing([path]) as (temp,):
-        with open(temp, "w", encoding="utf-8", newline="\n") as out:
+        with open(temp, "x", encoding="utf-8", newline="\n") as out:
             write_jsonl_stream(records, out)
     return path
 
@@ -409,11 +581,25 @@ EXPORT_FORMATS: dict[str, Callable[[Iterable[Record], Path | str], Path]] = {
 
 def export(records: Iterable[Record], fmt: str, out: Path | str) -> Path:
     """Write `records` as `fmt`: jsonl and xlsx to the file `out`, csv and
-    parquet to the folder `out` (created if missing).  Returns `out`."""
+    parquet to the folder `out` (created if missing).  Returns `out`.
+
+    Raises ExportTargetError, before writing anything, for an `out` that
+    `check_target` refuses, and when writing fails (disk full, say); an
+    existing file is then left as it was."""
     try:
         writer = EXPORT_FORMATS[fmt]
     except KeyError:
         raise ValueError(
             f"unknown export format {fmt!r}; expected one of {', '.join(EXPORT_FORMATS)}"
         ) from None
-    return writer(records, out)
+    check_target(fmt, out)
+    try:
+        return writer(records, out)
+    except OSError as exc:
+        replaced = getattr(exc, "replaced", [])
+        kept = ("already replaced: " + ", ".join(p.name for p in replaced) + "; the others are as they were"
+                if replaced else "nothing was replaced")
+        cause = exc.strerror or str(exc) or type(exc).__name__
+        if exc.errno == errno.ENOSPC:
+            cause += "; free some space and export again"
+        raise ExportTargetError(out, f"cannot write it ({cause}); {kept}") from exc

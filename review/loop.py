@@ -18,13 +18,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from extract.errors import ReviewServerError
+from extract.errors import BadInputFile, ReviewServerError, SelfevalError
+from extract.model import Finding
 from extract.ner import optional_tagger
 from extract.routing import fields_named_by_findings
 from extract.store import AppliedReview, FormToReview, Store
-from extract.validate import validate
-from review.client import DEFAULT_IMAGES, ReviewClient
+from extract.validate import PAGE_UNREADABLE, validate
+from review.client import ReviewClient
 from review.crops import CropRequest, write_crop
+from review.server import DEFAULT_IMAGES
 from review.tasks import (
     CorrectionError,
     ItemAnswer,
@@ -39,15 +41,29 @@ from review.tasks import (
 
 log = logging.getLogger("selfeval.review")
 
+# Label Studio takes no Local Files storage on its document root itself:
+# when the images folder is the root (our own server's default), the task
+# images go into this folder below it.
+TASK_IMAGES = "tasks"
+
+
 @dataclass(frozen=True)
 class PushSettings:
     images: Path = DEFAULT_IMAGES        # where task images are written; served by a Local Files storage
-    files_root: Path = Path("/")         # the server's LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT
+    files_root: Path | None = None       # the server's LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT; None: `images`
 
     def __post_init__(self) -> None:
-        images, root = self.images.resolve(), self.files_root.resolve()
+        images = self.images.resolve()
+        root = images if self.files_root is None else self.files_root.resolve()
         if root != images and root not in images.parents:
             raise ValueError(f"the image folder {images} must lie under the server's files root {root}")
+        object.__setattr__(self, "files_root", root)
+
+    @property
+    def folder(self) -> Path:
+        """Where the images are written, and the storage that serves them."""
+        images = self.images.resolve()
+        return images / TASK_IMAGES if images == self.files_root else images
 
 
 @dataclass
@@ -91,8 +107,10 @@ def push(store: Store, client: ReviewClient, settings: PushSettings = PushSettin
         keys = known_keys.setdefault(project_id, client.task_keys(project_id))
         try:
             _push_form(store, client, project_id, form, keys, settings, tagger, model_version, result)
-        except (OSError, ValueError) as exc:
-            result.errors.append(f"{form.form_id}: {exc}")
+        except SourceMissing as exc:
+            result.errors.append(exc.message)
+        except (OSError, ValueError, BadInputFile) as exc:  # this form's images; the others go on
+            result.errors.append(f"{form.form_id}: {getattr(exc, 'message', exc)}")
         if on_form is not None:
             on_form()
     return result
@@ -108,10 +126,28 @@ def _project_for(store: Store, client: ReviewClient, batch: str, settings: PushS
         project_id = client.create_project(
             title, label_config(), "由 selfeval 推送：机器不确定的字段，请逐项核对并选择“无误/已更正/无法辨认”。")
         store.save_review_project(client.url, batch, project_id)
-    settings.images.mkdir(parents=True, exist_ok=True)  # the storage checks the folder exists
-    client.ensure_local_storage(project_id, str(settings.images.resolve()))
+    settings.folder.mkdir(parents=True, exist_ok=True)  # the storage checks the folder exists
+    client.ensure_local_storage(project_id, str(settings.folder))
     result.projects[batch] = project_id
     return project_id
+
+
+class SourceMissing(SelfevalError):
+    """A form's source file is no longer where it was ingested from."""
+
+
+def source_file(store: Store, form: FormToReview) -> str:
+    """The form's source file as ingested (an absolute path since issue 9;
+    an older store's relative path is tried against the store's folder too)."""
+    candidates = [Path(form.source_path)]
+    if not candidates[0].is_absolute():
+        candidates.append(Path(store.path).resolve().parent / form.source_path)
+    for candidate in candidates:
+        if candidate.is_file():
+            return str(candidate)
+    raise SourceMissing(
+        f"{form.form_id}: its source file {form.source_path} is not there any more (moved or deleted?), so its "
+        "page images cannot be made; put the file back there, or ingest it again from where it is now, then push again")
 
 
 def _push_form(store: Store, client: ReviewClient, project_id: int, form: FormToReview, keys: dict[str, int],
@@ -125,7 +161,8 @@ def _push_form(store: Store, client: ReviewClient, project_id: int, form: FormTo
         store.save_task(client.url, project_id, keys[key], form.form_id, leaves)
         result.adopted += 1
         return
-    urls = [_image_url(form, index, item, settings) for index, item in enumerate(items)]
+    source = source_file(store, form) if any(item.page is not None for item in items) else form.source_path
+    urls = [_image_url(source, form, index, item, settings) for index, item in enumerate(items)]
     data = {**task_data(form.record, items, urls), "key": key}
     spans = {}
     if tagger is not None:
@@ -144,14 +181,14 @@ def _push_form(store: Store, client: ReviewClient, project_id: int, form: FormTo
     result.cells += len(items)
 
 
-def _image_url(form: FormToReview, index: int, item, settings: PushSettings) -> str | None:
+def _image_url(source: str, form: FormToReview, index: int, item, settings: PushSettings) -> str | None:
     if item.page is None:
         return None
     name = re.sub(r"[^\w.-]+", "_", item.path)
-    out = settings.images.resolve() / form.form_id / f"{index:02d}-{name}.png"
+    out = settings.folder / form.form_id / f"{index:02d}-{name}.png"
     if not out.exists():
-        write_crop(CropRequest(form.source_path, item.page, item.bbox), out)
-    relative = out.relative_to(settings.files_root.resolve())
+        write_crop(CropRequest(source, item.page, item.bbox), out)
+    relative = out.relative_to(settings.files_root)
     return f"/data/local-files/?d={relative.as_posix()}"
 
 
@@ -177,7 +214,9 @@ def pull(store: Store, client: ReviewClient) -> PullResult:
         except CorrectionError as exc:
             result.errors.append(f"task {task.task_id} ({task.form_id}): {exc}; fix it in Label Studio and pull again")
             continue
-        findings = validate(record)
+        # The arithmetic is checked again; a page that could not be read stays a finding.
+        findings = validate(record) + [Finding(**f) for f in store.findings(task.form_id)
+                                       if f["rule"] == PAGE_UNREADABLE]
         store.apply_review(client.url, task, AppliedReview(
             record=record, changes=changes, reviewer=client.user_email(annotation.completed_by),
             reviewed_at=annotation.updated_at, annotation_id=annotation.id, findings=findings,

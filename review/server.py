@@ -9,11 +9,36 @@ The data folder (``<home>``; ``$SELFEVAL_LABEL_STUDIO_HOME`` or
 
     venv/           Label Studio 1.23.2 and its stamp file
     data/           Label Studio's database and media (LABEL_STUDIO_BASE_DATA_DIR)
-    token           the admin's legacy API token (mode 0600), unless $LABEL_STUDIO_API_KEY
-    admin.json      the admin's e-mail and password (mode 0600)
+    token           the admin's legacy API token, unless $LABEL_STUDIO_API_KEY
+    admin.json      the admin's e-mail and password
     server.pid      the running server's process id
     server.log      the server's stdout and stderr
     install.log     pip's output from the install
+
+It is private, at every start (so a folder made before this rule is fixed
+too): ``<home>`` is made 0700; our files in it (token, admin.json, the logs,
+the pid and lock files) 0600; ``data/`` and everything in it, at any depth,
+0700 (folders) / 0600 (files).  The server runs with umask 077, so what Label
+Studio writes later (its SQLite database ``data/label_studio.sqlite3``, which
+holds the token in plain text, uploads, exports) is private as well.  The
+venv is not secret and is left as pip made it, behind the 0700 home.
+
+Local files are served from the review-images folder only: it is Label
+Studio's ``LOCAL_FILES_DOCUMENT_ROOT`` (``ServerSettings.files_root``, default
+``./review-images`` made absolute, links resolved; created 0700 at start if
+missing).  Every member of the organisation (anyone who joined through its
+invite link; the community edition has no roles) may create a Local Files
+storage, so everything below that root is readable by every reviewer, and
+nothing else is.  Label Studio enforces it in ``io_storages/localfiles``:
+``LocalFilesMixin.validate_connection`` (``models.py``) accepts a storage
+only on an existing folder strictly below the root, compared as text after
+``os.path.normpath`` (so never the root itself: push writes its images into
+a folder below it); ``localfiles_data`` (``views.py``, behind
+``/data/local-files/?d=...``) serves only logged-in users, joins ``d`` to the
+root with Django's ``safe_join`` (which refuses ``../`` out of it) and serves
+a file only from within a storage's folder.  So a root of ``/``, one holding
+the data folder, or one inside it is refused.  Symbolic links below the root
+are followed: put none there that point out of it.
 
 The child process gets an environment built from a short allow-list, never
 the caller's: Label Studio reads bare ``USERNAME``, ``PASSWORD``, ``PORT``,
@@ -36,6 +61,7 @@ import secrets
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -59,6 +85,10 @@ PYTHON_ENV = "SELFEVAL_LS_PYTHON"  # the interpreter that builds the venv (defau
 DEFAULT_ADMIN_EMAIL = "admin@selfeval.localhost"
 HOST = "127.0.0.1"
 STAMP_NAME = ".selfeval-label-studio-version"
+# The review-images folder: the only one our server serves local files from (push writes the task
+# images into a folder below it: Label Studio takes no storage on the root itself).
+DEFAULT_IMAGES = Path("review-images")
+IMAGES_MODE = 0o700  # made so when start() creates it; only we (push) and the server need it
 
 # What the child inherits from the caller's environment; everything else is
 # dropped.  Locale, time zone, temp dirs, CA bundles and the OpenBLAS
@@ -76,13 +106,36 @@ def default_home() -> Path:
     return Path(os.environ.get(HOME_ENV) or DEFAULT_HOME)
 
 
+def _checked_root(files_root: Path | None, home: Path) -> Path:
+    """The local files root, absolute and with symbolic links resolved (Label Studio compares
+    paths as text), or UsageError if it would let reviewers read more than review images."""
+    given = Path(files_root) if files_root is not None else DEFAULT_IMAGES
+    root = Path(os.path.realpath(given.expanduser()))
+    real_home = Path(os.path.realpath(home))
+    what = f"{given}: the local files root (the review-images folder every reviewer can read)"
+    if root == Path(root.anchor):
+        raise UsageError(f"{what} is the whole file system; give the folder push writes the task images "
+                         f"to, e.g. ./{DEFAULT_IMAGES}")
+    if root == real_home or root in real_home.parents:
+        raise UsageError(f"{what} contains the Label Studio data folder {home}, whose database, token and "
+                         f"admin password reviewers could then read; give a folder of images only, "
+                         f"e.g. ./{DEFAULT_IMAGES}")
+    if real_home in root.parents:
+        raise UsageError(f"{what} lies inside the Label Studio data folder {home}, which must never be "
+                         f"served; give a folder outside it, e.g. ./{DEFAULT_IMAGES}")
+    if root.exists() and not root.is_dir():
+        raise UsageError(f"{what} is not a folder; give a folder (it is created if missing)")
+    return root
+
+
 @dataclass(frozen=True)
 class ServerSettings:
     """Where Label Studio lives and how it is served.  Paths are made absolute."""
 
     home: Path | None = None        # None: default_home()
     port: int = 8080
-    files_root: Path = Path("/")    # LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT: Local Files storages must lie below it
+    files_root: Path | None = None  # None: ./review-images. LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT:
+    #                                 the review-images folder; Local Files storages must lie below it
     venv: Path | None = None        # None: <home>/venv
 
     def __post_init__(self) -> None:
@@ -96,12 +149,7 @@ class ServerSettings:
         object.__setattr__(self, "venv", venv)
         if isinstance(self.port, bool) or not isinstance(self.port, int) or not 1 <= self.port <= 65535:
             raise UsageError(f"port {self.port!r}: give a TCP port between 1 and 65535 (e.g. 8080)")
-        root = Path(self.files_root).expanduser()
-        if not root.is_absolute():
-            raise UsageError(f"{self.files_root}: the local files root must be an absolute path")
-        if not root.is_dir():
-            raise UsageError(f"{root}: the local files root is not an existing folder; create it or pass another")
-        object.__setattr__(self, "files_root", root)
+        object.__setattr__(self, "files_root", _checked_root(self.files_root, home))
 
     @property
     def data_dir(self) -> Path:
@@ -178,7 +226,7 @@ class AdminAccount:
 
 def ensure_installed(settings: ServerSettings) -> Path:
     """Install Label Studio into ``settings.venv`` once; return its ``label-studio`` executable."""
-    settings.home.mkdir(parents=True, exist_ok=True)
+    _make_home(settings)
     with _locked(settings.home / ".install.lock"):
         return _ensure_installed(settings)
 
@@ -242,7 +290,7 @@ def _install_env() -> dict[str, str]:
 
 
 def _run_logged(cmd: list[str], settings: ServerSettings, what: str, hint: str) -> None:
-    with open(settings.install_log, "ab") as out:
+    with _open_private_log(settings.install_log) as out:
         out.write(f"\n$ {' '.join(cmd)}\n".encode())
         out.flush()
         result = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -256,17 +304,19 @@ def _run_logged(cmd: list[str], settings: ServerSettings, what: str, hint: str) 
 # --------------------------------------------------------------------------- token and admin
 
 
-def read_token(settings: ServerSettings) -> str:
-    """The admin's API token: ``$LABEL_STUDIO_API_KEY``, else ``<home>/token``."""
+def read_token(settings: ServerSettings | None = None) -> str:
+    """The admin's API token: ``$LABEL_STUDIO_API_KEY``, else ``<home>/token``
+    (of the default data folder when no settings are given)."""
     token = _env_token()
     if token:
         return token
+    token_file = settings.token_file if settings is not None else default_home().expanduser().absolute() / "token"
     try:
-        token = settings.token_file.read_text(encoding="utf-8").strip()
+        token = token_file.read_text(encoding="utf-8").strip()
     except FileNotFoundError:
-        raise ReviewServerError(f"{settings.token_file}: no API token yet; start the review server once "
+        raise ReviewServerError(f"{token_file}: no API token yet; start the review server once "
                                 f"(it creates one) or set {TOKEN_ENV}") from None
-    _check_token(token, str(settings.token_file))
+    _check_token(token, str(token_file))
     return token
 
 
@@ -275,7 +325,7 @@ def ensure_token(settings: ServerSettings) -> str:
     if _env_token():
         return read_token(settings)
     if not settings.token_file.exists():
-        settings.home.mkdir(parents=True, exist_ok=True)
+        _make_home(settings)
         with contextlib.suppress(FileExistsError):
             _write_private(settings.token_file, secrets.token_hex(20) + "\n")
     return read_token(settings)
@@ -309,7 +359,7 @@ def admin_account(settings: ServerSettings) -> AdminAccount:
     if not password:
         password = secrets.token_urlsafe(18)
     if stored.get("email") != email or stored.get("password") != password:
-        settings.home.mkdir(parents=True, exist_ok=True)
+        _make_home(settings)
         tmp = settings.admin_file.with_suffix(".tmp")
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
@@ -322,6 +372,68 @@ def _write_private(path: Path, text: str) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(text)
+
+
+# --------------------------------------------------------------------------- private files
+
+PRIVATE_DIR = 0o700
+PRIVATE_FILE = 0o600
+SERVER_UMASK = 0o077  # what Label Studio creates later (its database, uploads, exports) is private too
+
+
+def _make_home(settings: ServerSettings) -> None:
+    """Create ``<home>`` if missing, mode 0700 either way."""
+    settings.home.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+    os.chmod(settings.home, PRIVATE_DIR)
+
+
+def make_private(settings: ServerSettings) -> None:
+    """``<home>`` 0700; our files in it (token, admin.json, logs, pid and lock files) 0600; ``data/``
+    recursively 0600 / 0700.  Fixes a data folder made before these rules.  The venv, and anything
+    else in ``<home>``, is left alone; symbolic links are not followed."""
+    _make_home(settings)
+    for entry in _own_files(settings):
+        if entry.is_file() and not entry.is_symlink():
+            _chmod(entry, PRIVATE_FILE)
+    data = settings.data_dir
+    if data.is_symlink() or not data.is_dir():
+        return
+    _chmod(data, PRIVATE_DIR)
+    for folder, dirs, files in os.walk(data):  # does not descend into linked folders
+        for name in dirs:
+            path = Path(folder, name)
+            if not path.is_symlink():
+                _chmod(path, PRIVATE_DIR)
+        for name in files:
+            path = Path(folder, name)
+            if not path.is_symlink():
+                _chmod(path, PRIVATE_FILE)
+
+
+def _own_files(settings: ServerSettings) -> list[Path]:
+    return [settings.token_file, settings.admin_file, settings.admin_file.with_suffix(".tmp"),
+            settings.pid_file, settings.pid_file.with_name(settings.pid_file.name + ".tmp"),
+            settings.log_file, settings.log_file.with_name(settings.log_file.name + ".1"),
+            settings.install_log, settings.home / ".install.lock", settings.home / ".server.lock"]
+
+
+def _chmod(path: Path, mode: int) -> None:
+    with contextlib.suppress(FileNotFoundError):  # a file Label Studio removed meanwhile (a -journal)
+        if stat.S_IMODE(path.lstat().st_mode) != mode:
+            os.chmod(path, mode)
+
+
+def _open_private_log(path: Path):
+    """``path`` opened to append, created 0600 (and made 0600 if it was not)."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, PRIVATE_FILE)
+    os.fchmod(fd, PRIVATE_FILE)
+    return os.fdopen(fd, "ab")
+
+
+def _make_images_root(settings: ServerSettings) -> None:
+    """The review-images folder, created 0700 if missing (an existing one keeps its mode)."""
+    if not settings.files_root.is_dir():
+        settings.files_root.mkdir(mode=IMAGES_MODE, parents=True, exist_ok=True)
 
 
 # --------------------------------------------------------------------------- the child's environment
@@ -373,8 +485,9 @@ def start(settings: ServerSettings, timeout: float = 180) -> RunningServer:
     data folder's admin has another token (the server is left running so the
     admin can log in and copy the right one), ReviewServerError otherwise.
     """
-    settings.home.mkdir(parents=True, exist_ok=True)
+    _make_home(settings)
     with _locked(settings.home / ".server.lock"):
+        make_private(settings)
         token = ensure_token(settings)
         running = _our_server(settings)
         if running is not None:
@@ -385,9 +498,17 @@ def start(settings: ServerSettings, timeout: float = 180) -> RunningServer:
                     f"(pid {pid}); use port {port}, or stop it first to move it")
             root = _served_root(pid)
             if root is not None and root != settings.files_root:
+                try:
+                    _checked_root(root, settings.home)
+                except UsageError:
+                    raise ReviewServerError(
+                        f"{settings.home}: the Label Studio server already running (pid {pid}) serves local "
+                        f"files below {root}, which lets every reviewer read files that are not review images; "
+                        f"stop it (`selfeval review server --stop`) and start it again") from None
                 raise ReviewServerError(
                     f"{settings.home}: the Label Studio server already running (pid {pid}) serves local files "
                     f"below {root}, not {settings.files_root}; use that root, or stop it first to change it")
+            _make_images_root(settings)
             log.info("Label Studio already running at %s (pid %d)", settings.url, pid)
             deadline = time.monotonic() + timeout
             _wait_healthy(settings, None, deadline)
@@ -397,18 +518,20 @@ def start(settings: ServerSettings, timeout: float = 180) -> RunningServer:
         _require_free_port(settings.port)
         ensure_installed(settings)
         admin = admin_account(settings)
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.data_dir.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+        _make_images_root(settings)
+        make_private(settings)
         _rotate(settings.log_file)
         log_start = settings.log_file.stat().st_size if settings.log_file.exists() else 0
         log.info("starting Label Studio %s at %s (data %s, log %s)", LABEL_STUDIO_VERSION, settings.url,
                  settings.data_dir, settings.log_file)
         started = time.monotonic()
-        with open(settings.log_file, "ab") as out:
+        with _open_private_log(settings.log_file) as out:
             proc = subprocess.Popen(server_command(settings), env=build_child_env(settings, token, admin),
                                     cwd=settings.home, stdin=subprocess.DEVNULL, stdout=out,
-                                    stderr=subprocess.STDOUT, start_new_session=True)
+                                    stderr=subprocess.STDOUT, start_new_session=True, umask=SERVER_UMASK)
         _CHILDREN[proc.pid] = proc
-        settings.pid_file.write_text(f"{proc.pid}\n", encoding="utf-8")
+        _write_pid(settings, proc.pid)
         try:
             _wait_healthy(settings, proc, started + timeout, log_start=log_start)
             _check_token_accepted(settings, token)
@@ -472,6 +595,14 @@ def _served_root(pid: int) -> Path | None:
 def _running(settings: ServerSettings, pid: int, token: str, reused: bool) -> RunningServer:
     return RunningServer(url=settings.url, port=settings.port, pid=pid, home=settings.home,
                          files_root=settings.files_root, reused=reused, token=token)
+
+
+def _write_pid(settings: ServerSettings, pid: int) -> None:
+    tmp = settings.pid_file.with_name(settings.pid_file.name + ".tmp")
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    _write_private(tmp, f"{pid}\n")
+    os.replace(tmp, settings.pid_file)
 
 
 def _read_pid(settings: ServerSettings) -> int | None:
@@ -680,7 +811,7 @@ def _rotate(path: Path, limit: int = 5_000_000) -> None:
 @contextlib.contextmanager
 def _locked(path: Path) -> Iterator[None]:
     """An exclusive advisory lock between processes (two installs or starts of one folder)."""
-    with open(path, "a") as f:
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, PRIVATE_FILE), "a") as f:
         fcntl.flock(f, fcntl.LOCK_EX)
         try:
             yield

@@ -3,13 +3,18 @@
 Listed in conftest's ``pytest_plugins``.  The fixture ``label_studio`` installs
 Label Studio (once: ~1 min, ~1 GB) into ``tests/artifacts/labelstudio/venv``,
 starts it on a free port of 127.0.0.1 and yields the ``RunningServer`` (its
-``url``, ``token`` and ``files_root``: the folder Local Files storages may
-read, the parent of pytest's base temp, so every ``tmp_path`` is below it).
+``url``, ``token`` and ``files_root``: the review-images folder, the only one
+Local Files storages may read: ``selfeval-review-images`` beside pytest's
+base temps, shared by the sessions; ``tmp_path`` is *not* below it).  Tests
+that push images put them in the ``review_images`` fixture's folder below it.
 The data folder is kept between sessions (a first start migrates a fresh
 database for about a minute, later ones take seconds); tests make their own
 projects and delete them.  A server of that folder already running (another
-session's, or one a killed session left) is reused and left running; one
-the fixture started is stopped at the session's end.
+session's, or one a killed session left) is reused and left running if it
+serves that images folder; one serving another root (a session from before
+the images root, which served ``/`` or all of pytest's temp folders) is
+stopped and started again.  One the fixture started is stopped at the
+session's end.
 
 Tests that use it are marked ``@pytest.mark.labelstudio``.
 """
@@ -18,8 +23,10 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import socket
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -43,13 +50,18 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def label_studio_settings(tmp_path_factory) -> ServerSettings:
+def label_studio_settings(tmp_path_factory, request) -> ServerSettings:
     """Where the session's server lives; the port is a free one, or that of the server already running."""
-    files_root = tmp_path_factory.getbasetemp().resolve().parent
+    files_root = tmp_path_factory.getbasetemp().resolve().parent / "selfeval-review-images"
+    files_root.mkdir(mode=0o700, exist_ok=True)
     settings = ServerSettings(home=ARTIFACTS, port=free_port(), files_root=files_root)
     running = find_running(settings)
     if running is not None:
-        settings = ServerSettings(home=ARTIFACTS, port=running.port, files_root=running.files_root)
+        if running.files_root == settings.files_root:
+            return ServerSettings(home=ARTIFACTS, port=running.port, files_root=files_root)
+        _announcer(request)(f"the running Label Studio (pid {running.pid}) serves {running.files_root}, "
+                            f"not {settings.files_root}: stopping it to start it again")
+        stop(settings)
     return settings
 
 
@@ -65,6 +77,19 @@ def label_studio(label_studio_settings, request):
     yield server
     if not server.reused:
         stop(label_studio_settings)
+
+
+@pytest.fixture
+def review_images(label_studio, tmp_path) -> Iterator[Path]:
+    """A fresh folder for one test's task images below the server's files root (removed afterwards).
+
+    Named after the session's base temp and the test's ``tmp_path``, so tests and
+    sessions sharing the root do not meet."""
+    folder = label_studio.files_root / f"{tmp_path.parent.name}-{tmp_path.name}"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def _announcer(request):

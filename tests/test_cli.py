@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
+import os
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -10,6 +13,9 @@ import pytest
 from conftest import exported_records, run
 from corpus.build import GOLD_PATH, SAMPLE_DIR, load_records
 from extract.compare import compare_records
+from extract.errors import StoreError, UsageError
+from extract.store import DB_ENV, Store
+from review.server import TOKEN_ENV
 
 
 def test_help_says_what_each_command_does(capsys):
@@ -94,5 +100,241 @@ def test_export_of_tables_to_stdout_is_refused_with_the_reason(sample_store, cap
 def test_an_unwritable_store_is_a_clear_error(tmp_path, capsys):
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    assert run("--db", blocker / "store.db", "export", "--format", "jsonl") != 0
+    assert run("--db", blocker / "store.db", "ingest", blocker) == StoreError.exit_code
     assert "cannot open the store" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- a store that is not there
+
+
+@pytest.mark.parametrize("command", [
+    ["export", "--format", "jsonl"],
+    ["export", "--format", "csv", "--out", "tables"],
+    ["review", "status"],
+    ["review", "push", "--url", "http://127.0.0.1:9"],
+    ["review", "pull", "--url", "http://127.0.0.1:9"],
+])
+def test_a_store_that_does_not_exist_is_an_error_and_none_is_made(command, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(TOKEN_ENV, "not-a-real-token")
+    db = tmp_path / "typo" / "stor.db"
+    assert run("--db", db, *command) == StoreError.exit_code
+    err = capsys.readouterr().err
+    assert err.splitlines() == [f"selfeval: {db}: no such store; check --db (or ${DB_ENV}), or ingest files "
+                                "into it first with `selfeval ingest`"]
+    assert list(tmp_path.iterdir()) == []  # no store, no folder for it, no export
+
+
+def test_the_default_store_must_exist_too(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(DB_ENV, raising=False)
+    assert run("review", "status") == StoreError.exit_code
+    assert "selfeval.db: no such store" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+# ---------------------------------------------------------------- names printed escaped
+
+
+FORGED = "x.pdf\nok      fake.pdf: 99 forms, 1 pages"
+
+
+def test_a_file_name_cannot_forge_a_line(tmp_path, capsys):
+    bad = tmp_path / FORGED
+    bad.write_bytes(b"not a PDF at all")
+    escape = tmp_path / "\x1b[2Kred\x1b[0m.pdf"
+    escape.write_bytes(b"")
+    code = run("--db", tmp_path / "store.db", "ingest", "--workers", "1", "--no-progress", bad, escape)
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert not any(line.startswith("ok      fake.pdf") for line in err.splitlines()), err
+    assert "\x1b" not in err
+    assert "x.pdf\\nok      fake.pdf" in err  # the name shown, its newline escaped
+    assert "\\x1b[2Kred" in err
+    failed = [line for line in err.splitlines() if line.startswith("failed ")]
+    assert len(failed) == 2 and all(str(tmp_path) in line for line in failed), err
+    summary = [line for line in err.splitlines() if line.startswith("  failed: ")]
+    assert len(summary) == 2 and "x.pdf\\nok      fake.pdf" in summary[0], err
+
+
+def test_an_exported_path_is_printed_escaped(tmp_path, capsys):
+    db = tmp_path / "store.db"
+    Store(db).close()
+    out = tmp_path / "a\rforms.jsonl"
+    assert run("--db", db, "export", "--format", "jsonl", "--out", out) == 0
+    err = capsys.readouterr().err
+    assert "\r" not in err and "a\\rforms.jsonl" in err and out.is_file()
+
+
+def test_an_error_message_is_printed_escaped(tmp_path, capsys):
+    db = tmp_path / "no\nsuch.db"
+    assert run("--db", db, "review", "status") == StoreError.exit_code
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no\\nsuch.db: no such store" in err
+
+
+# ---------------------------------------------------------------- the ingest report, whatever the status
+
+
+def _fake_ingest(results, raises=None):
+    from extract.pipeline import BatchResult
+
+    def ingest(paths, store, settings, on_file=None, on_page=None):
+        if raises is not None:
+            raise raises
+        batch = BatchResult()
+        for result in results:
+            batch.files.append(result)
+            on_file(result)
+        return batch
+
+    return ingest
+
+
+def test_the_report_shows_status_path_and_message_of_any_result(tmp_path, monkeypatch, capsys):
+    import extract.pipeline
+    from extract.pipeline import FileResult
+
+    results = [
+        FileResult("a.pdf", "ok", "retry of an earlier failed ingest", pages=2, forms=1, findings=3),
+        FileResult("b\n.pdf", "skipped", "being ingested by another process (pid 4242); skipped"),
+        FileResult("c.pdf", "skipped", "already ingested"),
+        FileResult("d.pdf", "failed", "not a PDF (no %PDF header); check the file"),
+        FileResult("e.pdf", "ok", pages=1, forms=1),
+    ]
+    monkeypatch.setattr(extract.pipeline, "ingest", _fake_ingest(results))
+    assert run("--db", tmp_path / "store.db", "ingest", "--no-progress", "whatever") == 1
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[:5] == [
+        "ok      a.pdf: 1 forms, 2 pages, 3 findings to check; retry of an earlier failed ingest",
+        "skipped b\\n.pdf: being ingested by another process (pid 4242); skipped",
+        "skipped c.pdf: already ingested",
+        "failed  d.pdf: not a PDF (no %PDF header); check the file",
+        "ok      e.pdf: 1 forms, 1 pages",
+    ]
+    assert lines[-1] == "  failed: d.pdf: not a PDF (no %PDF header); check the file"
+
+
+def test_quiet_shows_only_the_failed_files(tmp_path, monkeypatch, capsys):
+    import extract.pipeline
+    from extract.pipeline import FileResult
+
+    results = [FileResult("a.pdf", "ok", pages=1, forms=1), FileResult("b.pdf", "skipped", "already ingested"),
+               FileResult("c.pdf", "failed", "empty file")]
+    monkeypatch.setattr(extract.pipeline, "ingest", _fake_ingest(results))
+    assert run("--db", tmp_path / "store.db", "-q", "ingest", "--no-progress", "whatever") == 1
+    assert capsys.readouterr().err.splitlines() == ["failed  c.pdf: empty file", "  failed: c.pdf: empty file"]
+
+
+# ---------------------------------------------------------------- -v, and a bug of ours
+
+
+def test_tracebacks_only_with_v(tmp_path, monkeypatch, capsys):
+    import extract.pipeline
+    from extract.pipeline import BatchResult
+
+    def ingest(paths, store, settings, on_file=None, on_page=None):
+        log = logging.getLogger("selfeval.ingest")
+        try:
+            raise ZeroDivisionError("deep inside a page")
+        except ZeroDivisionError:
+            log.debug("page 1 of %s failed", "a\n.pdf", exc_info=True)
+            log.warning("a warning about %s", "b.pdf", exc_info=True)
+        return BatchResult()
+
+    monkeypatch.setattr(extract.pipeline, "ingest", ingest)
+    db = tmp_path / "store.db"
+    assert run("--db", db, "ingest", "--no-progress", "x") == 0
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "page 1 of" not in err
+    assert "selfeval.ingest: a warning about b.pdf" in err.splitlines()
+    for flag in ("-v", "--debug"):
+        assert run(flag, "--db", db, "ingest", "--no-progress", "x") == 0
+        err = capsys.readouterr().err
+        assert "selfeval.ingest: page 1 of a\\n.pdf failed" in err.splitlines()
+        assert err.count("Traceback (most recent call last)") == 2 and "ZeroDivisionError: deep inside" in err
+    assert logging.getLogger("selfeval").getEffectiveLevel() == logging.DEBUG
+    assert run("--db", db, "ingest", "--no-progress", "x") == 0  # the next run without -v: quiet again
+    assert logging.getLogger("selfeval").getEffectiveLevel() > logging.DEBUG
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_an_internal_error_is_one_line_and_exit_70(tmp_path, monkeypatch, capsys):
+    import extract.pipeline
+
+    monkeypatch.setattr(extract.pipeline, "ingest", _fake_ingest([], raises=RuntimeError("a bug\nforged line")))
+    db = tmp_path / "store.db"
+    assert run("--db", db, "ingest", "--no-progress", "x") == 70
+    assert capsys.readouterr().err.splitlines() == [
+        "selfeval: internal error: RuntimeError: a bug\\nforged line (run with -v for the traceback)"]
+    assert run("-v", "--db", db, "ingest", "--no-progress", "x") == 70
+    err = capsys.readouterr().err
+    assert err.startswith("Traceback (most recent call last)") and "RuntimeError: a bug" in err
+    assert err.splitlines()[-1] == "selfeval: internal error: RuntimeError: a bug\\nforged line"
+
+
+def test_an_interrupt_is_still_exit_130(tmp_path, monkeypatch, capsys):
+    import extract.pipeline
+
+    monkeypatch.setattr(extract.pipeline, "ingest", _fake_ingest([], raises=KeyboardInterrupt()))
+    assert run("--db", tmp_path / "store.db", "ingest", "--no-progress", "x") == 130
+    assert "interrupted" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- review server and push: --images
+
+
+def test_the_review_server_serves_the_images_folder(tmp_path, monkeypatch):
+    import review.server
+
+    seen = []
+
+    def start(settings):
+        seen.append(settings)
+        return review.server.RunningServer(url="http://127.0.0.1:8080", port=8080, pid=1, home=settings.home,
+                                           files_root=settings.files_root, reused=True)
+
+    monkeypatch.setattr(review.server, "start", start)
+    monkeypatch.chdir(tmp_path)
+    real = Path(os.path.realpath(tmp_path))
+    assert run("review", "server", "--home", tmp_path / "ls") == 0
+    assert seen[-1].files_root == real / "review-images"
+    assert run("review", "server", "--home", tmp_path / "ls", "--images", "shots") == 0
+    assert seen[-1].files_root == real / "shots"
+    assert run("review", "server", "--home", tmp_path / "ls", "--files-root", tmp_path / "old") == 0  # old name
+    assert seen[-1].files_root == real / "old"
+
+
+def test_the_review_server_help_names_images(capsys):
+    with pytest.raises(SystemExit):
+        run("review", "server", "--help")
+    out = capsys.readouterr().out
+    assert "--images DIR" in out and "--files-root" not in out and "review-images" in out
+    with pytest.raises(SystemExit):
+        run("review", "push", "--help")
+    out = " ".join(capsys.readouterr().out.split())
+    assert "--images DIR" in out and "default: the --images folder itself" in out
+
+
+def test_push_takes_the_images_folder_as_the_files_root_by_default(tmp_path, monkeypatch):
+    import review.loop
+
+    seen = []
+
+    def push(store, client, settings, new_project=False):
+        seen.append(settings)
+        return review.loop.PushResult()
+
+    monkeypatch.setattr(review.loop, "push", push)
+    monkeypatch.setenv(TOKEN_ENV, "not-a-real-token")
+    monkeypatch.chdir(tmp_path)
+    db = tmp_path / "store.db"
+    Store(db).close()
+    assert run("--db", db, "review", "push") == 0
+    assert seen[-1].images == Path("review-images") and seen[-1].files_root == tmp_path.resolve() / "review-images"
+    assert seen[-1].folder == tmp_path.resolve() / "review-images" / "tasks"  # no storage on the root itself
+    assert run("--db", db, "review", "push", "--images", tmp_path / "a" / "b", "--files-root", tmp_path) == 0
+    assert seen[-1].files_root == tmp_path.resolve() and seen[-1].folder == (tmp_path / "a" / "b").resolve()
+    assert run("--db", db, "review", "push", "--images", tmp_path / "a",
+               "--files-root", tmp_path / "b") == UsageError.exit_code

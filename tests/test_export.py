@@ -311,3 +311,388 @@ def test_failed_table_write_writes_nothing(tmp_path):
     with pytest.raises(ValueError):
         export([broken], "parquet", tmp_path / "pq")
     assert not (tmp_path / "pq").exists() or list((tmp_path / "pq").iterdir()) == []
+
+
+# ---------------------------------------------------------------- targets, through the CLI
+#
+# Every refusal: exit 64, one line `selfeval: <path>: <cause and fix>` on
+# stderr, no traceback, and nothing at the target changed (nor a temp left).
+
+import errno  # noqa: E402
+import os  # noqa: E402
+import stat  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from conftest import run  # noqa: E402
+from corpus.build import SAMPLE_DIR  # noqa: E402
+from extract.errors import UsageError  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    """A real store of six forms: one sample PDF ingested."""
+    db = tmp_path_factory.mktemp("export_store") / "store.db"
+    assert run("--db", db, "ingest", "--workers", "1", "--no-progress", SAMPLE_DIR / "synthetic_dev_0001.pdf") == 0
+    return db
+
+
+def _snapshot(folder: Path, folder_times: bool = True) -> dict[str, tuple]:
+    """What is in `folder`, never following a link nor opening a FIFO or device.
+    `folder_times`: a folder's mtime too, which a temp file made and removed changes."""
+    found = {}
+    for path in sorted(folder.rglob("*")):
+        info = os.lstat(path)
+        if stat.S_ISREG(info.st_mode):
+            what = ("file", path.read_bytes(), info.st_ino, info.st_mtime_ns, stat.S_IMODE(info.st_mode))
+        elif stat.S_ISLNK(info.st_mode):
+            what = ("link", os.readlink(path), info.st_ino)
+        elif stat.S_ISDIR(info.st_mode) and not folder_times:
+            what = ("folder", info.st_ino)
+        else:
+            what = (stat.S_IFMT(info.st_mode), info.st_ino, info.st_mtime_ns)
+        found[str(path.relative_to(folder))] = what
+    return found
+
+
+def _refused(code: int, err: str, path: Path | str, *words: str) -> str:
+    assert code == UsageError.exit_code, err
+    assert "Traceback" not in err, err
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith(f"selfeval: {path}: "), lines[0]
+    for word in words:
+        assert word in lines[0], lines[0]
+    return lines[0]
+
+
+def _export(db, fmt, out):
+    return run("--db", db, "export", "--format", fmt, "--out", out)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "xlsx"])
+def test_a_folder_where_a_file_is_meant_is_refused(store, fmt, tmp_path, capsys):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "keep.txt").write_text("mine")
+    before = _snapshot(tmp_path)
+    capsys.readouterr()
+    code = _export(store, fmt, tmp_path / "out")
+    _refused(code, capsys.readouterr().err, tmp_path / "out", "is a folder", "give --out a file name")
+    assert _snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_a_file_where_a_folder_is_meant_is_refused(store, fmt, tmp_path, capsys):
+    (tmp_path / "tables").write_bytes(b"an analyst's notes")
+    before = _snapshot(tmp_path)
+    capsys.readouterr()
+    code = _export(store, fmt, tmp_path / "tables")
+    _refused(code, capsys.readouterr().err, tmp_path / "tables", "is a regular file", "give --out a folder")
+    assert _snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+@pytest.mark.parametrize("table", ["forms", "indicators", "fields"])
+def test_a_table_file_that_is_a_folder_is_refused(store, fmt, table, tmp_path, capsys):
+    folder = tmp_path / "tables"
+    folder.mkdir()
+    (folder / "funding.csv").write_text("old")
+    (folder / f"{table}.{fmt}").mkdir()
+    before = _snapshot(tmp_path)
+    capsys.readouterr()
+    code = _export(store, fmt, folder)
+    _refused(code, capsys.readouterr().err, folder / f"{table}.{fmt}", "is a folder", "move it away")
+    assert _snapshot(tmp_path) == before
+
+
+def _fifo(path: Path) -> str:
+    os.mkfifo(path)
+    return "named pipe (FIFO)"
+
+
+def _link_to_a_file(path: Path) -> str:
+    real = path.with_name("real-" + path.name)
+    real.write_bytes(b"the real file")
+    path.symlink_to(real)
+    return "symbolic link"
+
+
+def _link_to_dev_null(path: Path) -> str:
+    path.symlink_to("/dev/null")
+    return "symbolic link"
+
+
+def _dangling_link(path: Path) -> str:
+    path.symlink_to(path.with_name("nowhere"))
+    return "symbolic link"
+
+
+NOT_REGULAR = {"fifo": _fifo, "link to a file": _link_to_a_file, "link to /dev/null": _link_to_dev_null,
+               "dangling link": _dangling_link}
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "xlsx"])
+@pytest.mark.parametrize("kind", list(NOT_REGULAR))
+def test_a_file_target_that_is_not_a_regular_file_is_refused(store, fmt, kind, tmp_path, capsys):
+    target = tmp_path / f"forms.{fmt}"
+    word = NOT_REGULAR[kind](target)
+    before = _snapshot(tmp_path)
+    capsys.readouterr()
+    code = _export(store, fmt, target)  # a FIFO would block here if it were opened
+    _refused(code, capsys.readouterr().err, target, word)
+    assert _snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+@pytest.mark.parametrize("kind", list(NOT_REGULAR))
+def test_a_table_file_that_is_not_a_regular_file_is_refused(store, fmt, kind, tmp_path, capsys):
+    folder = tmp_path / "tables"
+    folder.mkdir()
+    target = folder / f"funding.{fmt}"
+    word = NOT_REGULAR[kind](target)
+    before = _snapshot(tmp_path)
+    capsys.readouterr()
+    code = _export(store, fmt, folder)
+    _refused(code, capsys.readouterr().err, target, word)
+    assert _snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_a_folder_target_that_is_a_link_is_refused(store, fmt, tmp_path, capsys):
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / f"forms.{fmt}").write_bytes(b"old forms")
+    (tmp_path / "tables").symlink_to(real)
+    before = _snapshot(tmp_path)
+    capsys.readouterr()
+    code = _export(store, fmt, tmp_path / "tables")
+    _refused(code, capsys.readouterr().err, tmp_path / "tables", "symbolic link", "the real folder")
+    assert _snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "xlsx"])
+def test_dev_null_itself_is_refused_as_a_device(store, fmt, capsys):
+    before = os.lstat("/dev/null")
+    capsys.readouterr()
+    code = _export(store, fmt, "/dev/null")
+    line = _refused(code, capsys.readouterr().err, "/dev/null", "character device", "not a regular file")
+    assert ("--out -" in line) == (fmt == "jsonl")  # the way to standard output
+    after = os.lstat("/dev/null")
+    assert stat.S_ISCHR(after.st_mode) and (after.st_rdev, after.st_mode) == (before.st_rdev, before.st_mode)
+    assert not list(Path("/dev").glob(".null.*.tmp"))
+
+
+def test_a_path_below_a_file_is_refused(store, tmp_path, capsys):
+    (tmp_path / "file").write_text("x")
+    before = _snapshot(tmp_path)
+    for fmt, out in (("jsonl", tmp_path / "file" / "forms.jsonl"), ("csv", tmp_path / "file" / "a" / "tables")):
+        capsys.readouterr()
+        code = _export(store, fmt, out)
+        _refused(code, capsys.readouterr().err, out, "is a file, not a folder")
+    assert _snapshot(tmp_path) == before
+
+
+def test_missing_folders_above_the_target_are_created(store, tmp_path, capsys):
+    assert _export(store, "jsonl", tmp_path / "a" / "b" / "forms.jsonl") == 0
+    assert _export(store, "parquet", tmp_path / "c" / "d") == 0
+    assert len((tmp_path / "a" / "b" / "forms.jsonl").read_text(encoding="utf-8").splitlines()) == 6
+    assert (tmp_path / "c" / "d" / "forms.parquet").is_file()
+    assert f"to {tmp_path / 'c' / 'd'}" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write any folder")
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_a_folder_it_may_not_write_is_refused(store, fmt, tmp_path, capsys):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "forms.jsonl").write_text("old")
+    locked.chmod(0o555)
+    try:
+        before = _snapshot(tmp_path)
+        capsys.readouterr()
+        out = locked / "forms.jsonl" if fmt == "jsonl" else locked
+        code = _export(store, fmt, out)
+        _refused(code, capsys.readouterr().err, out, "not writable")
+        assert _snapshot(tmp_path) == before
+    finally:
+        locked.chmod(0o755)
+
+
+@pytest.mark.parametrize("read_only_fs", [False, True])
+@pytest.mark.parametrize("fmt", ["jsonl", "parquet"])
+def test_a_folder_it_may_not_write_is_refused_even_as_root(store, fmt, read_only_fs, tmp_path, monkeypatch,
+                                                           capsys):
+    """The same refusal with the kernel's answer stood in for: os.access says
+    no for this one folder (and statvfs says read-only, for a read-only file
+    system)."""
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "forms.jsonl").write_text("old")
+    real_access, real_statvfs = os.access, os.statvfs
+    monkeypatch.setattr(os, "access", lambda path, mode, **kw: False if Path(path) == locked
+                        else real_access(path, mode, **kw))
+    if read_only_fs:
+        class ReadOnly:
+            f_flag = os.ST_RDONLY
+
+        monkeypatch.setattr(os, "statvfs", lambda path: ReadOnly() if Path(path) == locked else real_statvfs(path))
+    before = _snapshot(tmp_path)
+    capsys.readouterr()
+    for out in ((locked / "forms.jsonl", locked / "new" / "forms.jsonl") if fmt == "jsonl"
+                else (locked, locked / "new")):
+        code = _export(store, fmt, out)
+        _refused(code, capsys.readouterr().err, out, "cannot write it",
+                 "read-only file system" if read_only_fs else "not writable (permission denied)")
+    assert _snapshot(tmp_path) == before
+
+
+def test_a_read_only_file_is_not_replaced(store, tmp_path, capsys):
+    target = tmp_path / "forms.jsonl"
+    target.write_text("protected")
+    target.chmod(0o444)
+    before = _snapshot(tmp_path)
+    capsys.readouterr()
+    code = _export(store, "jsonl", target)
+    _refused(code, capsys.readouterr().err, target, "read-only", "chmod u+w")
+    assert _snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("error", [errno.EACCES, errno.EROFS, errno.ENOSPC])
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_an_os_error_while_writing_is_named_and_the_old_file_kept(store, fmt, error, tmp_path, monkeypatch,
+                                                                  capsys):
+    """Permission denied or a read-only file system that the checks could not
+    see beforehand (root passes os.access), or a full disk."""
+    import review.export as export_module
+
+    out = tmp_path / ("forms.jsonl" if fmt == "jsonl" else "tables")
+    assert _export(store, fmt, out) == 0
+    before = _snapshot(tmp_path)
+
+    def failing_open(path, *args, **kwargs):
+        raise OSError(error, os.strerror(error), str(path))
+
+    if fmt == "jsonl":
+        monkeypatch.setattr(export_module, "open", failing_open, raising=False)
+    else:
+        monkeypatch.setattr(export_module, "_table_to_csv", lambda table, path: failing_open(path))
+    capsys.readouterr()
+    code = _export(store, fmt, out)
+    _refused(code, capsys.readouterr().err, out, "cannot write it", os.strerror(error), "nothing was replaced")
+    assert _snapshot(tmp_path) == before
+
+
+# A write that fails midway: part of the new data is written, then the writer
+# fails.  The old file(s) must be byte-identical and no temp file left.
+
+def _break_jsonl_at_the_second_record(monkeypatch):
+    import review.export as export_module
+
+    real = export_module.dumps_record
+    calls = []
+
+    def dumps(record):
+        calls.append(1)
+        if len(calls) == 2:
+            raise ValueError("a record the writer rejects")
+        return real(record)
+
+    monkeypatch.setattr(export_module, "dumps_record", dumps)
+
+
+def _break_the_second_table(monkeypatch, name):
+    import review.export as export_module
+
+    real = getattr(export_module, name)
+    calls = []
+
+    def write(table, path):
+        calls.append(1)
+        if len(calls) == 2:
+            path.write_bytes(b"half a table")
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        real(table, path)
+
+    monkeypatch.setattr(export_module, name, write)
+
+
+def _break_the_workbook(monkeypatch):
+    import review.export as export_module
+
+    def save(workbook, path):
+        Path(path).write_bytes(b"PK\x03\x04 half a workbook")
+        raise OSError(errno.EIO, os.strerror(errno.EIO), str(path))
+
+    monkeypatch.setattr(export_module.Workbook, "save", save)
+
+
+MIDWAY = {
+    "jsonl": ("forms.jsonl", _break_jsonl_at_the_second_record, 70, "internal error: ValueError"),
+    "csv": ("tables", lambda mp: _break_the_second_table(mp, "_table_to_csv"), 64, "No space left"),
+    "parquet": ("tables", lambda mp: _break_the_second_table(mp, "_table_to_parquet"), 64, "No space left"),
+    "xlsx": ("forms.xlsx", _break_the_workbook, 64, "Input/output error"),
+}
+
+
+@pytest.mark.parametrize("fmt", list(MIDWAY))
+def test_a_write_that_fails_midway_leaves_the_old_files_byte_identical(store, fmt, tmp_path, monkeypatch, capsys):
+    name, breaking, exit_code, words = MIDWAY[fmt]
+    out = tmp_path / name
+    assert _export(store, fmt, out) == 0
+    files = [out] if out.is_file() else sorted(out.iterdir())
+    old = {path: path.read_bytes() for path in files}
+    assert all(old.values())
+    before = _snapshot(tmp_path, folder_times=False)
+    breaking(monkeypatch)
+    capsys.readouterr()
+    code = _export(store, fmt, out)
+    err = capsys.readouterr().err
+    assert code == exit_code, err
+    assert "Traceback" not in err and len(err.splitlines()) == 1 and words in err, err
+    assert {path: path.read_bytes() for path in files} == old
+    assert _snapshot(tmp_path, folder_times=False) == before  # and no temp file left beside them
+
+
+def test_an_existing_file_is_replaced_and_keeps_its_mode(store, tmp_path):
+    target = tmp_path / "forms.jsonl"
+    target.write_text("old")
+    target.chmod(0o640)
+    assert _export(store, "jsonl", target) == 0
+    assert len(target.read_text(encoding="utf-8").splitlines()) == 6
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["forms.jsonl"]
+
+
+@pytest.mark.parametrize("out", [None, "-"])
+def test_standard_output_replaces_nothing(store, out, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "-").write_text("a file named -")
+    before = _snapshot(tmp_path)
+    capsys.readouterr()
+    assert run("--db", store, "export", "--format", "jsonl", *(["--out", out] if out else [])) == 0
+    captured = capsys.readouterr()
+    assert len(captured.out.splitlines()) == 6 and all(json.loads(line) for line in captured.out.splitlines())
+    assert _snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "xlsx"])
+def test_tables_without_out_are_refused(store, fmt, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    code = run("--db", store, "export", "--format", fmt)
+    err = capsys.readouterr().err
+    assert code == UsageError.exit_code and len(err.splitlines()) == 1, err
+    assert "cannot go to standard output" in err and ("a folder" if fmt != "xlsx" else "a file") in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_check_target_refuses_before_any_work(tmp_path):
+    """The library call too: export() checks before writing."""
+    from review.export import ExportTargetError, check_target
+
+    os.mkfifo(tmp_path / "pipe")
+    with pytest.raises(ExportTargetError, match="named pipe"):
+        check_target("jsonl", tmp_path / "pipe")
+    with pytest.raises(ExportTargetError, match="named pipe"):
+        export([], "jsonl", tmp_path / "pipe")
+    check_target("csv", tmp_path / "new" / "folder")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe"]

@@ -64,14 +64,14 @@ def planted_scan(tmp_path_factory):
 
 
 @pytest.fixture
-def reviewed_store(planted_scan, label_studio, tmp_path):
+def reviewed_store(planted_scan, label_studio, review_images, tmp_path):
     """A store with the planted scan ingested and pushed for review."""
     planted, truth = planted_scan
     db = tmp_path / "store.db"
     assert run("--db", db, "ingest", "--workers", "1", "--no-progress", "--batch", f"test {tmp_path.name}",
                planted) == 0
     client = ReviewClient(label_studio.url, label_studio.token)
-    settings = PushSettings(images=tmp_path / "images", files_root=label_studio.files_root)
+    settings = PushSettings(images=review_images, files_root=label_studio.files_root)
     with Store(db) as store:
         before = store.form_record(truth["form_id"])
         pushed = push(store, client, settings)
@@ -280,7 +280,40 @@ def test_a_reviewer_sees_the_image_the_prefilled_fields_and_the_decision(reviewe
 def test_the_server_command_finds_the_running_server(label_studio, label_studio_settings, capsys):
     settings = label_studio_settings
     assert run("review", "server", "--home", settings.home, "--port", settings.port,
-               "--files-root", settings.files_root) == 0
+               "--images", settings.files_root) == 0
     captured = capsys.readouterr()
     assert captured.out.strip() == label_studio.url
     assert "already running" in captured.err and label_studio.token not in captured.err + captured.out
+
+
+def test_push_into_the_servers_own_root_goes_on_past_a_missing_source(planted_scan, label_studio, tmp_path,
+                                                                      monkeypatch, capsys):
+    """The CLI's defaults with our own server: --images is the server's root,
+    so the images go into its tasks/ folder; a form whose source was moved
+    is named with the fix, and the other forms are pushed."""
+    planted, _ = planted_scan
+    moved, kept = tmp_path / "moved.tiff", tmp_path / "kept.tiff"
+    moved.write_bytes(planted.read_bytes())
+    kept.write_bytes(planted.read_bytes() + b"\0")  # another file to the store, the same page
+    db = tmp_path / "store.db"
+    monkeypatch.chdir(tmp_path)
+    assert run("--db", db, "ingest", "--workers", "1", "--no-progress", "--batch", f"root {tmp_path.name}",
+               "moved.tiff", "kept.tiff") == 0
+    moved.rename(tmp_path / "elsewhere.tiff")
+    monkeypatch.chdir(Path(__file__).resolve().parent)  # push from another working directory
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", label_studio.token)
+    capsys.readouterr()
+    code = run("--db", db, "review", "push", "--url", label_studio.url, "--images", label_studio.files_root)
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    (missing,) = [line for line in err.splitlines() if "failed:" in line]
+    assert str(moved) in missing and "not there any more" in missing and "ingest it again" in missing
+    assert "in 1 new tasks" in err
+    with Store(db) as store:
+        (task,) = store.open_tasks(label_studio.url)
+        assert task.form_id.startswith(sha256_of(kept)[:12])
+    client = ReviewClient(label_studio.url, label_studio.token)
+    url = next(item["image"] for item in client.task_data(task.task_id)["fields"] if item.get("image"))
+    assert url.startswith("/data/local-files/?d=tasks/")
+    assert (label_studio.files_root / url.split("?d=", 1)[1]).is_file()
+    client._sdk.projects.delete(id=task.project_id)
