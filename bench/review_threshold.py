@@ -9,20 +9,20 @@ Renders `--forms` synthetic evaluation forms (ten to a PDF; `--gold` adds the
 heavy), reads the scans with the real pipeline (RapidOCR, the default
 engine), pairs the forms read with the truth by (file, position) and decides
 every field right or wrong with the contract's comparison
-(`extract.compare.fields_equal`).  A field the reader added (an extra
+(`extract.checks.compare.fields_equal`).  A field the reader added (an extra
 indicator or form) is wrong; a truth field the reader lost (a missing
 indicator or form) is wrong too, and since nothing can send a field that
 does not exist to review, it counts as accepted.  The text PDFs are read too
 (text layer), to tell the parser's errors from OCR's.
 
 Then, for thresholds 0.50 … 0.99 (and a few finer ones, apart), it prints
-the share of fields sent to review (`extract.routing.route`: below the
+the share of fields sent to review (`extract.checks.routing.route`: below the
 threshold, or named by a finding) and the accuracy of the fields accepted
 without review, once with the hard findings only routing fields and once
 with the soft ones too.  The recommended threshold is the lowest whose
 accepted accuracy is ≥ 99.5%; then the lowest that reaches it on every
 slice alone (each level, gold, synthetic); the figures at the default of
-`extract.routing`; the table with OCR's errors only; and the fields that are
+`extract.checks.routing`; the table with OCR's errors only; and the fields that are
 wrong yet accepted, by kind and cause.
 
 Text PDFs and scans are cached under `--cache` (git-ignored) and redone when
@@ -51,10 +51,10 @@ sys.path.insert(0, str(ROOT))
 from corpus.build import (FORMS_PER_SYNTHETIC_FILE, load_gold, load_records,  # noqa: E402
                           render_with_truth, synthetic_styles, write_records)
 from corpus.degrade import retarget_truth, scan_name, truth_path, write_scan  # noqa: E402
-from extract.compare import MISSING, fields_equal  # noqa: E402
+from extract.checks.compare import MISSING, fields_equal  # noqa: E402
 from extract.model import ParsedForm, dumps_record, iter_fields, loads_record  # noqa: E402
-from extract.pipeline import OcrSettings, default_workers, extract_forms, read_document, sha256_of  # noqa: E402
-from extract.routing import (ACCEPTED, DEFAULT_REVIEW_THRESHOLD, ROUTE_SOFT_FINDINGS,  # noqa: E402
+from extract.pipeline.ingest import OcrSettings, default_workers, extract_forms, read_document, sha256_of  # noqa: E402
+from extract.checks.routing import (ACCEPTED, DEFAULT_REVIEW_THRESHOLD, ROUTE_SOFT_FINDINGS,  # noqa: E402
                              fields_named_by_findings, route)
 
 DPI = 200
@@ -211,7 +211,7 @@ class Row:
 
 
 def is_pending(outcome: FieldOutcome, threshold: float, soft: bool) -> bool:
-    """`extract.routing.route`'s rule on one field (checked against route() in `check_route`)."""
+    """`extract.checks.routing.route`'s rule on one field (checked against route() in `check_route`)."""
     if outcome.confidence is None:
         return False          # a lost field: no one is asked about it
     return outcome.confidence < threshold or outcome.named_hard or (soft and outcome.named_soft)

@@ -28,13 +28,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from corpus.build import load_gold, render_synthetic, render_with_truth  # noqa: E402
 from corpus.degrade import retarget_truth, write_scan  # noqa: E402
-from extract.compare import compare_records, edit_distance  # noqa: E402
+from extract.checks.compare import compare_records, edit_distance  # noqa: E402
 from extract.model import Document, iter_fields  # noqa: E402
-from extract.ocr import get_engine  # noqa: E402
-from extract.pipeline import extract_forms, sha256_of  # noqa: E402
-from extract.raster import rasterise_pdf_page  # noqa: E402
-from extract.scan import read_scan_page, read_scan_page_full_page_ocr  # noqa: E402
-from extract.pdf import page_count  # noqa: E402
+from extract.scan.ocr import get_engine  # noqa: E402
+from extract.pipeline.ingest import extract_forms, sha256_of  # noqa: E402
+from extract.sources.raster import rasterise_pdf_page  # noqa: E402
+from extract.scan.page import read_scan_page, read_scan_page_full_page_ocr  # noqa: E402
+from extract.sources.pdf import page_count  # noqa: E402
 
 
 def page_readers() -> dict[str, Callable[[Any, int], Any]]:

@@ -1,5 +1,5 @@
 """Flat texts like the seed's, from synthetic forms, with the char spans of
-their field values (training and test material for `extract.flat_text` and
+their field values (training and test material for `extract.parse.flat_reader` and
 the NER model).
 
 The seed (`shared/seed/*.txt`) is a text extraction in the PDF's content-stream
@@ -147,7 +147,7 @@ def _fmt_number(value: Any) -> str | None:
 
 def record_values(record: dict[str, Any]) -> list[tuple[str, str]]:
     """(label, printed value) of a record, in document order."""
-    from extract.deviation import split_deviation
+    from extract.parse.deviation import split_deviation
 
     values: list[tuple[str, str]] = []
 
@@ -250,7 +250,7 @@ def flat_text_file(split: str, count: int, folder: Path) -> list[tuple[str, list
 
 
 def form_starts(text: str) -> list[int]:
-    from extract.layout import FORM_TITLE
+    from extract.layout.labels import FORM_TITLE
     return [m.start() for m in re.finditer(re.escape(FORM_TITLE), text)]
 
 

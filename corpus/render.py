@@ -20,7 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable
 
-from extract.layout import FORM_TITLE
+from extract.layout.labels import FORM_TITLE
 
 FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",

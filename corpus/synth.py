@@ -8,7 +8,7 @@ arithmetic only, so a seed gives the same record on every run and machine.
 
 Numbers are `Decimal` with 2 places; execution rates, scores and totals follow
 the contract's arithmetic exactly (truncation to 2 decimals).  `target_*` and
-`actual_*` come from `extract.values.parse_measure`.
+`actual_*` come from `extract.parse.values.parse_measure`.
 
 `generate_form_with_meta(seed)` also returns which deviation phrasing each
 indicator used (`DEVIATION_PHRASINGS`); the phrasings in
@@ -32,7 +32,7 @@ from typing import Any, Sequence, TypeVar
 
 from corpus import vocabulary as vocab
 from extract.model import dumps_record, empty_funding_row, empty_indicator, empty_record
-from extract.values import parse_measure
+from extract.parse.values import parse_measure
 
 T = TypeVar("T")
 

@@ -11,7 +11,7 @@ Conventions:
 - Placeholders in ``{braces}`` are filled by the generator: ``{city}``
   (上海), ``{region}`` (上海市), ``{year}``, ``{pub}`` (a publication title),
   ``{subject}``, ``{n}`` (a number), ``{reason}``.
-- No text here contains a newline, a label of `extract.layout.CAUSE_LABELS`
+- No text here contains a newline, a label of `extract.layout.labels.CAUSE_LABELS`
   / `IMPROVEMENT_LABELS`, or a turn to what will be done (下一步将, 今后将…)
   except the phrasings and turn words that put them there on purpose, nor
   a word of `HELD_OUT_WORDS` outside the held-out phrasings.
@@ -592,7 +592,7 @@ DEVIATION_PHRASINGS = (
 # Words that turn a training cell to what will be done ({turn}): a time,
 # a subject and a modal (下一步 + 我单位 + 将), or a lead, a subject and a
 # modal (对此， + 将), each (text, weight).  A few turns are in
-# extract.layout.IMPROVEMENT_TURNS, most are not; none holds a word of
+# extract.layout.labels.IMPROVEMENT_TURNS, most are not; none holds a word of
 # HELD_OUT_WORDS.  So many of them teach a model that the measure starts
 # where the cause's sentence ends, whatever the words.
 TURN_TIMES = (
@@ -656,7 +656,7 @@ EXPLANATORY_REASONS = (
 # Phrasings of the eval split only (drawn evenly among them, HELD_OUT_WEIGHT
 # tickets of 19): each turns to the measure -- or gives a cause only, or opens
 # with the measure -- in words that neither a training phrasing nor
-# extract.layout (IMPROVEMENT_TURNS, the labels) holds, so the rules alone
+# extract.layout.labels (IMPROVEMENT_TURNS, the labels) holds, so the rules alone
 # cannot split them and a model splits them only if it generalises.  Every
 # one holds a word of HELD_OUT_WORDS, and no train-split text does
 # (tests/test_synth.py).

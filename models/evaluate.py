@@ -9,8 +9,8 @@ seen in training or model selection), (b) all eval-split deviation cells,
 (c) eval-split flat-text forms where `corpus.flat` exists, (d) the 19 seed
 forms in flat text.  For (a) and (b) it also scores the split into
 `deviation_cause` / `improvement` the way the extractor makes it: by the
-rules alone (`extract.deviation.split_deviation`) and with the model
-(`extract.ner.split_deviation_with_model`), the parts compared as the
+rules alone (`extract.parse.deviation.split_deviation`) and with the model
+(`extract.parse.tagger.split_deviation_with_model`), the parts compared as the
 contract compares text, so that one sees what the model adds.
 """
 
@@ -60,7 +60,7 @@ def score_spans(gold: Iterable[Iterable[tuple[int, int, str]]],
 
 def evaluate(pipeline_dir: Path | str, examples: Sequence[Example]) -> Scores:
     """Tag `examples` with the pipeline in `pipeline_dir` and score it."""
-    from extract.ner import load_tagger
+    from extract.parse.tagger import load_tagger
 
     nlp = load_tagger(pipeline_dir).nlp
     predicted = []
@@ -85,10 +85,10 @@ Splitter = Callable[[str], tuple[Optional[str], Optional[str]]]
 def split_scores(examples: Sequence[Example], splitter: Splitter) -> Scores:
     """Per label P/R/F1 of the (deviation_cause, improvement) that `splitter`
     gives each cell, one part per label and cell, compared with the gold part
-    as the contract compares text (`extract.compare.fields_equal`: NFKC, no
+    as the contract compares text (`extract.checks.compare.fields_equal`: NFKC, no
     white space, no trailing `。；，`).  A wrong part is a false positive and a
     false negative; n is the gold count."""
-    from extract.compare import fields_equal
+    from extract.checks.compare import fields_equal
 
     tp: Counter[str] = Counter()
     fp: Counter[str] = Counter()
@@ -113,8 +113,8 @@ def _gold_parts(text: str, entities: Iterable[tuple[int, int, str]]) -> dict[str
 
 def splitters(pipeline_dir: Path | str) -> dict[str, Splitter]:
     """"rules alone" and "model" (as the extractor uses it) splitters."""
-    from extract.deviation import split_deviation
-    from extract.ner import load_tagger, split_deviation_with_model
+    from extract.parse.deviation import split_deviation
+    from extract.parse.tagger import load_tagger, split_deviation_with_model
 
     tagger = load_tagger(pipeline_dir)
     return {"rules alone": split_deviation, "model": lambda text: split_deviation_with_model(text, tagger)}
@@ -141,7 +141,7 @@ def format_split_comparison(comparison: dict[str, Scores], title: str = "") -> s
 def per_phrasing(pipeline_dir: Path | str, examples: ExampleSet) -> str:
     """Cells split exactly right (both parts, as the contract compares them),
     per phrasing, by the rules alone and with the model."""
-    from extract.compare import fields_equal
+    from extract.checks.compare import fields_equal
 
     split = splitters(pipeline_dir)
     rows: dict[str, Counter[str]] = {}
@@ -194,9 +194,9 @@ def seed_flat_text_report(pipeline_dir: Path | str = PIPELINE_DIR) -> str:
     """(d) The 19 real seed forms as flat text: field accuracy of the records
     assembled from it, by rules alone and with the model's tags."""
     from corpus.build import SEED_TEXT, load_gold, with_identity_of
-    from extract.compare import compare_records
-    from extract.flat_text import parse_flat_text
-    from extract.ner import load_tagger
+    from extract.checks.compare import compare_records
+    from extract.parse.flat_reader import parse_flat_text
+    from extract.parse.tagger import load_tagger
 
     if not SEED_TEXT.exists():
         return f"(d) seed flat text: {SEED_TEXT} not found"

@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Sequence
 
 from extract.errors import SelfevalError, UsageError, printable
-from extract.ocr import ENGINES
-from extract.pipeline import DEFAULT_OCR_DPI, DEFAULT_OCR_ENGINE, OCR_MODES
-from extract.raster import DEFAULT_MAX_PAGE_PIXELS
-from extract.routing import DEFAULT_REVIEW_THRESHOLD
+from extract.scan.ocr import ENGINES
+from extract.pipeline.ingest import DEFAULT_OCR_DPI, DEFAULT_OCR_ENGINE, OCR_MODES
+from extract.sources.raster import DEFAULT_MAX_PAGE_PIXELS
+from extract.checks.routing import DEFAULT_REVIEW_THRESHOLD
 from extract.store import DB_ENV, Store, default_db_path
 from review.client import DEFAULT_URL, URL_ENV
 from review.server import DEFAULT_IMAGES, TOKEN_ENV
@@ -239,8 +239,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _ingest(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from extract.pipeline import FileResult, IngestSettings, OcrSettings, default_workers, ingest
-    from extract.routing import ReviewSettings
+    from extract.pipeline.ingest import FileResult, IngestSettings, OcrSettings, default_workers, ingest
+    from extract.checks.routing import ReviewSettings
 
     workers = args.workers if args.workers is not None else default_workers()
     try:

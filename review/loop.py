@@ -20,10 +20,10 @@ from typing import Callable
 
 from extract.errors import BadInputFile, ReviewServerError, SelfevalError
 from extract.model import Finding
-from extract.ner import optional_tagger
-from extract.routing import fields_named_by_findings
+from extract.parse.tagger import optional_tagger
+from extract.checks.routing import fields_named_by_findings
 from extract.store import AppliedReview, FormToReview, Store
-from extract.validate import PAGE_UNREADABLE, validate
+from extract.checks.validate import PAGE_UNREADABLE, validate
 from review.client import ReviewClient
 from review.crops import CropRequest, write_crop
 from review.server import DEFAULT_IMAGES

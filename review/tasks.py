@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Iterable, Mapping
 
-from extract.layout import FUNDING_ROW_LABELS
+from extract.layout.labels import FUNDING_ROW_LABELS
 from extract.model import get_field, set_field
 from extract.store import FieldChange, StoredField
-from extract.values import clean_cell_text, parse_measure, parse_number
+from extract.parse.values import clean_cell_text, parse_measure, parse_number
 from review.export import COLUMN_LABELS, NUMBER_FIELDS
 
 DECISIONS = {"accepted": "无误", "corrected": "已更正", "unreadable": "无法辨认"}

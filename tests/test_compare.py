@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from extract.compare import MISSING, compare_records, fields_equal
+from extract.checks.compare import MISSING, compare_records, fields_equal
 from extract.model import INDICATOR_KEYS, empty_indicator, empty_record, iter_fields
 
 
@@ -142,7 +142,7 @@ def test_no_gold_is_vacuously_accurate():
 
 
 def test_numeric_fields_have_their_own_tally():
-    from extract.compare import compare_records
+    from extract.checks.compare import compare_records
     from extract.model import empty_record
 
     gold = empty_record()

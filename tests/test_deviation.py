@@ -1,6 +1,6 @@
 import pytest
 
-from extract.deviation import split_deviation
+from extract.parse.deviation import split_deviation
 
 
 @pytest.mark.parametrize("text, cause, improvement", [
@@ -28,10 +28,10 @@ def test_the_rules_alone_do_not_split_the_held_out_phrasings():
     """The held-out phrasings of the synthetic corpus turn to the measure in
     words the rules do not know, so only the model splits them
     (tests/test_models.py): by rule the measure stays part of the cause, or
-    the cut falls in the wrong place.  Adding these words to extract.layout
+    the cut falls in the wrong place.  Adding these words to extract.layout.labels
     would make that test moot."""
-    from extract.compare import fields_equal
-    from extract.layout import IMPROVEMENT_TURNS
+    from extract.checks.compare import fields_equal
+    from extract.layout.labels import IMPROVEMENT_TURNS
     from corpus.synth import HELD_OUT_WORDS
     from models.examples import DEVIATION_CAUSE, IMPROVEMENT, deviation_examples
 

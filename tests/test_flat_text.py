@@ -13,9 +13,9 @@ import pytest
 from corpus.build import load_gold
 from corpus.flat import FLAT_LABELS, align_spans, flat_text_examples, flat_text_file, form_starts, record_values
 from corpus.build import SEED_TEXT, with_identity_of
-from extract.compare import compare_records
-from extract.flat_text import parse_flat_text
-from extract.pipeline import sha256_of
+from extract.checks.compare import compare_records
+from extract.parse.flat_reader import parse_flat_text
+from extract.pipeline.ingest import sha256_of
 
 SEED_TXT = SEED_TEXT
 

@@ -6,7 +6,7 @@ import shutil
 
 from conftest import exported_records, run
 from corpus.build import SEED_TEXT, load_gold, with_identity_of
-from extract.compare import compare_records
+from extract.checks.compare import compare_records
 
 
 

@@ -15,8 +15,8 @@ from extract.model import (
     SOURCE_KEYS,
     loads_record,
 )
-from extract.validate import SCORE_WITHOUT_DEVIATION, validate
-from extract.values import clean_cell_text, parse_measure
+from extract.checks.validate import SCORE_WITHOUT_DEVIATION, validate
+from extract.parse.values import clean_cell_text, parse_measure
 
 GOLD = Path(__file__).resolve().parent.parent / "corpus" / "gold" / "seed_forms.jsonl"
 

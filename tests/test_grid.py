@@ -20,10 +20,10 @@ from PIL import Image
 
 from corpus.build import load_gold
 from corpus.render import render_forms
-from extract.grid import GridSettings, PageGrid, centred_boxes, find_grid
+from extract.scan.grid import GridSettings, PageGrid, centred_boxes, find_grid
 from extract.model import BBox
-from extract.pdf import TABLE_SETTINGS
-from extract.table import build_table
+from extract.sources.pdf import TABLE_SETTINGS
+from extract.sources.cells import build_table
 
 # Gold forms 0-3: four pages; pages 2 and 3 hold two forms each (a title
 # between the tables), and the indicator tables of the third and fourth

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from corpus import synth
-from extract.ner import DEFAULT_PIPELINE, optional_tagger, has_label_marker, load_tagger, split_deviation_with_model
-from extract.values import normalise_for_compare
+from extract.parse.tagger import DEFAULT_PIPELINE, optional_tagger, has_label_marker, load_tagger, split_deviation_with_model
+from extract.parse.values import normalise_for_compare
 from models.evaluate import compare_splits, evaluate
 from models.examples import DEVIATION_CAUSE, IMPROVEMENT, deviation_examples, locate_deviation, reviewed_examples
 
@@ -170,7 +170,7 @@ class _FakeTagger:
         self.spans = spans
 
     def tag(self, text):
-        from extract.ner import Span
+        from extract.parse.tagger import Span
         return [Span(s, e, label, text[s:e]) for s, e, label in self.spans]
 
 

@@ -15,11 +15,11 @@ from corpus.build import load_gold, render_with_truth, with_identity_of
 from corpus.degrade import write_scan
 from corpus.flat import PAGE_BREAK, flat_text_file
 from corpus.render import find_font
-from extract.compare import compare_records
-from extract.confidence import FLAT_PAGE_FACTOR
-from extract.layout import FORM_TITLE
+from extract.checks.compare import compare_records
+from extract.checks.confidence import FLAT_PAGE_FACTOR
+from extract.layout.labels import FORM_TITLE
 from extract.model import Document, Page
-from extract.pipeline import OcrSettings, extract_forms, read_document, sha256_of
+from extract.pipeline.ingest import OcrSettings, extract_forms, read_document, sha256_of
 
 # Measured when written (2 synthetic dev forms, 288 fields): the text PDF
 # 98.6% (the same as parsing its flat text directly), the 200-dpi greyscale

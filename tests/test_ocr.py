@@ -12,10 +12,10 @@ import pytest
 
 from corpus.build import load_gold
 from corpus.render import render_forms
-from extract import ocr
-from extract.compare import edit_distance
+from extract.scan import ocr
+from extract.checks.compare import edit_distance
 from extract.errors import MissingDependency
-from extract.pdf import read_text_page
+from extract.sources.pdf import read_text_page
 
 DPI = 200
 SCALE = DPI / 72

@@ -2,7 +2,7 @@ import copy
 
 from corpus.build import load_gold
 from extract.model import ParsedForm, Provenance, iter_fields
-from extract.repair import DERIVED_CONFIDENCE, repair_missing_numbers
+from extract.checks.repair import DERIVED_CONFIDENCE, repair_missing_numbers
 
 
 def ocr_form(record, method="ocr:rapidocr"):

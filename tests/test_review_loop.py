@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw, ImageFont
 from corpus.render import FONT_CANDIDATES
 from extract.errors import ReviewProjectGone, ReviewUnreachable, TokenRejected
 from extract.model import get_field
-from extract.pipeline import extract_forms, read_document, sha256_of, OcrSettings
+from extract.pipeline.ingest import extract_forms, read_document, sha256_of, OcrSettings
 from extract.store import Store
 from review.client import ReviewClient
 from review.loop import PushSettings, pull, push

@@ -21,10 +21,10 @@ from PIL import Image
 from conftest import exported_records, run
 from corpus.build import render_with_truth
 from corpus.synth import generate_forms
-from extract import pipeline
+from extract.pipeline import ingest as pipeline
 from extract.model import Finding
 from extract.store import Store, process_identity
-from extract.validate import PAGE_UNREADABLE, unreadable_page_findings
+from extract.checks.validate import PAGE_UNREADABLE, unreadable_page_findings
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "corpus" / "sample"

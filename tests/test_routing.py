@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 
 from extract.model import Finding, ParsedForm, empty_indicator, empty_record, iter_fields
-from extract.routing import (ACCEPTED, DEFAULT_REVIEW_THRESHOLD, PENDING, ReviewSettings,
+from extract.checks.routing import (ACCEPTED, DEFAULT_REVIEW_THRESHOLD, PENDING, ReviewSettings,
                              fields_named_by_findings, pending_fields, route)
-from extract.validate import SCORE_WITHOUT_DEVIATION, TOTAL_SCORE, validate
+from extract.checks.validate import SCORE_WITHOUT_DEVIATION, TOTAL_SCORE, validate
 
 
 def form_with(confidence: dict[str, float] | None = None, findings: list[Finding] | None = None) -> ParsedForm:

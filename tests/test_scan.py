@@ -1,6 +1,6 @@
 import pytest
 
-from extract.scan import clean_ocr_line
+from extract.scan.page import clean_ocr_line
 
 
 @pytest.mark.parametrize("read, kept", [

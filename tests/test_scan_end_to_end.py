@@ -12,7 +12,7 @@ from PIL import Image
 from conftest import exported_records, run
 from corpus.build import load_gold, render_synthetic, render_with_truth
 from corpus.degrade import retarget_truth, write_scan
-from extract.compare import compare_records
+from extract.checks.compare import compare_records
 
 
 @pytest.fixture(scope="session")

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from corpus.build import load_gold
-from extract.confidence import DISPUTED_FACTOR, field_confidence
+from extract.checks.confidence import DISPUTED_FACTOR, field_confidence
 from extract.model import ParsedForm, Provenance, empty_indicator, empty_record, iter_fields
-from extract.ner import DEVIATION_CAUSE, IMPROVEMENT, Span
-from extract.second_opinion import form_text, review_deviations, review_forms
+from extract.parse.tagger import DEVIATION_CAUSE, IMPROVEMENT, Span
+from extract.checks.second_opinion import form_text, review_deviations, review_forms
 
 TEXT = "进度滞后。明年将加快推进。"
 SAMPLE_PDF = Path(__file__).resolve().parents[1] / "corpus" / "sample" / "seed_forms.pdf"
@@ -158,8 +158,8 @@ def _get(record, path):
 
 @pytest.fixture(scope="module")
 def gold_parsed():
-    from extract.ner import optional_tagger
-    from extract.pipeline import OcrSettings, parse_pages, read_document, sha256_of
+    from extract.parse.tagger import optional_tagger
+    from extract.pipeline.ingest import OcrSettings, parse_pages, read_document, sha256_of
 
     tagger = optional_tagger()
     if tagger is None:

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from conftest import exported_records, run
-from extract.compare import compare_records
+from extract.checks.compare import compare_records
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -14,12 +14,12 @@ import pytest
 
 from corpus import synth
 from corpus import vocabulary as vocab
-from extract.layout import CAUSE_LABELS, IMPROVEMENT_LABELS
+from extract.layout.labels import CAUSE_LABELS, IMPROVEMENT_LABELS
 from extract.model import (
     FUNDING_KEYS, FUNDING_ROW_KEYS, INDICATOR_KEYS, RECORD_KEYS, SOURCE_KEYS, dumps_record, loads_record,
 )
-from extract.validate import SOFT_RULES, validate
-from extract.values import parse_measure
+from extract.checks.validate import SOFT_RULES, validate
+from extract.parse.values import parse_measure
 
 REPO = Path(__file__).resolve().parents[1]
 EVAL_COUNT = 300
@@ -272,7 +272,7 @@ def test_held_out_words_occur_in_no_training_text(train_forms):
     """Each held-out phrasing holds a word that no training phrasing, turn or
     text holds, and that the rules do not know either: a model can split it
     only by generalising."""
-    from extract.layout import IMPROVEMENT_TURNS
+    from extract.layout.labels import IMPROVEMENT_TURNS
 
     words = synth.HELD_OUT_WORDS
     for _, _, variants in vocab.HELD_OUT_DEVIATION_PHRASINGS:

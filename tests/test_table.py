@@ -1,5 +1,5 @@
 from extract.model import BBox
-from extract.table import Glyph, build_table, glyph_lines
+from extract.sources.cells import Glyph, build_table, glyph_lines
 
 
 def glyphs(text, x, top, size=9.0):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conftest import exported_records, run
-from extract.compare import compare_records
+from extract.checks.compare import compare_records
 
 
 def test_gold_forms_round_trip_with_every_field_right(gold_pdf, tmp_path):

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from extract.model import empty_indicator, empty_record
-from extract.validate import (
+from extract.checks.validate import (
     EXECUTION_RATE,
     FUNDING_SCORE,
     GRADE,

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from extract.values import Measure, clean_cell_text, normalise_for_compare, parse_measure, parse_number
+from extract.parse.values import Measure, clean_cell_text, normalise_for_compare, parse_measure, parse_number
 
 
 @pytest.mark.parametrize("printed, expected", [

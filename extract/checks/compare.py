@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from extract.model import iter_fields
-from extract.values import normalise_for_compare, parse_number
+from extract.parse.values import normalise_for_compare, parse_number
 
 TOLERANCE = Decimal("0.005")   # numbers are equal within this
 

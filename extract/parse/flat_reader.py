@@ -8,7 +8,7 @@ labels in vertical pieces before the first row they span, a page break as a
 run of three or more blank lines (or a form feed).
 
 What decides:
-- head, funding and goal blocks by their labels (`extract.layout`);
+- head, funding and goal blocks by their labels (`extract.layout.labels`);
 - indicator rows by their anchor, the line that ends in `<分值> <得分>`;
   the lines between two anchors hold the deviation of the first row (only when
   it lost points or its anchor line carries text after the score) and the
@@ -33,14 +33,14 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
-from extract.deviation import split_deviation
-from extract.layout import (
+from extract.parse.deviation import split_deviation
+from extract.layout.labels import (
     FORM_TITLE, FUNDING_BLOCK_LABELS, FUNDING_ROW_LABELS, GOAL_BLOCK_LABELS, GOAL_COLUMN_LABELS,
     GRADE_LABELS, GRADES, HEAD_LABELS, IMPROVEMENT_LABELS, IMPROVEMENT_TURNS, INDICATOR_COLUMN_LABELS,
     LEVEL1_NAMES, LEVEL2_NAMES, MEASURE_OPERATOR_WORDS, NULL_MARKS, TOTAL_LABELS, label_key,
 )
 from extract.model import BBox, Page, ParsedForm, Provenance, empty_indicator, empty_record
-from extract.values import clean_cell_text, parse_measure, parse_number
+from extract.parse.values import clean_cell_text, parse_measure, parse_number
 
 Tagger = Callable[[str], Iterable[tuple[int, int, str]]]
 # Where a field was read: (page of the text, start, end) of the lines it came

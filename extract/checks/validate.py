@@ -11,9 +11,9 @@ from __future__ import annotations
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
-from extract.compare import as_decimal, numbers_close
+from extract.checks.compare import as_decimal, numbers_close
 from extract.model import FUNDING_KEYS, Finding, iter_fields
-from extract.values import normalise_for_compare
+from extract.parse.values import normalise_for_compare
 
 # Rule names, as stored in Finding.rule.
 EXECUTION_RATE = "execution_rate"                # rate = executed / annual_budget × 100, truncated

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from extract.model import Finding, ParsedForm, iter_fields
-from extract.validate import SOFT_RULES
+from extract.checks.validate import SOFT_RULES
 
 PENDING = "pending"
 ACCEPTED = "accepted"

@@ -9,7 +9,7 @@ from typing import Any
 
 from extract.errors import BadInputFile
 from extract.model import BBox, Page
-from extract.table import Glyph, build_table, text_lines
+from extract.sources.cells import Glyph, build_table, text_lines
 
 # Ruled tables only: the forms are drawn with lines, and text-aligned
 # guessing would split merged cells.

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from extract.model import FUNDING_KEYS, ParsedForm, iter_fields
-from extract.routing import fields_named_by_findings
+from extract.checks.routing import fields_named_by_findings
 
 # How far a rule moves a field's confidence.
 BROKEN_RULE_FACTOR = 0.5        # confidence × this

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from extract.compare import as_decimal
+from extract.checks.compare import as_decimal
 from extract.model import FUNDING_KEYS, ParsedForm, Provenance, get_field, set_field
-from extract.validate import expected_execution_rate
+from extract.checks.validate import expected_execution_rate
 
 DERIVED_CONFIDENCE = 0.6
 

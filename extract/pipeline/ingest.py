@@ -21,21 +21,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from extract.confidence import FLAT_PAGE_FACTOR, field_confidence
+from extract.checks.confidence import FLAT_PAGE_FACTOR, field_confidence
 from extract.errors import BadInputFile, NoFormFound, SelfevalError
-from extract.flat_text import has_grid, parse_flat_pages
-from extract.form_parser import parse_document
+from extract.parse.flat_reader import has_grid, parse_flat_pages
+from extract.parse.grid_reader import parse_document
 from extract.model import Document, Page, ParsedForm
-from extract.ner import optional_tagger
-from extract.ocr import ENGINES, get_engine
-from extract.pdf import has_text_layer, page_count, read_text_page
-from extract.repair import repair_missing_numbers
-from extract.routing import ReviewSettings, route
-from extract.second_opinion import review_deviations, review_forms
-from extract.raster import (DEFAULT_MAX_PAGE_PIXELS, IMAGE_SUFFIXES, image_page_count, load_image_page,
+from extract.parse.tagger import optional_tagger
+from extract.scan.ocr import ENGINES, get_engine
+from extract.sources.pdf import has_text_layer, page_count, read_text_page
+from extract.checks.repair import repair_missing_numbers
+from extract.checks.routing import ReviewSettings, route
+from extract.checks.second_opinion import review_deviations, review_forms
+from extract.sources.raster import (DEFAULT_MAX_PAGE_PIXELS, IMAGE_SUFFIXES, image_page_count, load_image_page,
                             rasterise_pdf_page)
 from extract.store import Claim, FailedPage, Store
-from extract.validate import unreadable_page_findings, validate
+from extract.checks.validate import unreadable_page_findings, validate
 
 log = logging.getLogger("selfeval.ingest")
 
@@ -117,7 +117,7 @@ def read_page(job: PageJob) -> Page:
         image = rasterise_pdf_page(job.path, job.number, job.ocr.dpi, job.ocr.max_page_pixels)
     else:
         return read_text_page(job.path, job.number)
-    from extract.scan import read_scan_page  # OpenCV and the OCR models load only where needed
+    from extract.scan.page import read_scan_page  # OpenCV and the OCR models load only where needed
 
     return read_scan_page(image, job.number, get_engine(job.ocr.engine))
 
@@ -284,7 +284,7 @@ def _page_runs(pages: list[Page]) -> Iterator[tuple[bool, list[Page]]]:
 
 def read_flat_text_file(path: Path, sha256: str) -> list[ParsedForm]:
     """Forms from a plain-text extraction, tagged by the trained model where it helps."""
-    from extract.flat_text import parse_flat_text
+    from extract.parse.flat_reader import parse_flat_text
 
     raw = path.read_bytes()
     if not raw.strip():

@@ -1,7 +1,7 @@
 """A scanned page into the document model: deskew, table grid, per-cell OCR.
 
-The grid comes from the ruling lines (`extract.grid`); each cell is read as
-one unit by an OCR engine (`extract.ocr`), which keeps wrapped values whole
+The grid comes from the ruling lines (`extract.scan.grid`); each cell is read as
+one unit by an OCR engine (`extract.scan.ocr`), which keeps wrapped values whole
 and in order.  Text outside the tables (the title, the year) is read band by
 band; on a page where no grid was found that is all its text, which the
 pipeline then reads as flat text.  Pixels become points here, so every
@@ -15,11 +15,11 @@ import re
 
 import numpy as np
 
-from extract.grid import GridSettings, PageGrid, binarize, centred_boxes, find_grid, rotate
+from extract.scan.grid import GridSettings, PageGrid, binarize, centred_boxes, find_grid, rotate
 from extract.model import BBox, Page, TextLine
-from extract.ocr import OcrEngine, OcrLine
-from extract.raster import PageImage
-from extract.table import Glyph, build_table, text_lines
+from extract.scan.ocr import OcrEngine, OcrLine
+from extract.sources.raster import PageImage
+from extract.sources.cells import Glyph, build_table, text_lines
 
 # Ink darker than this counts when looking for text outside the tables.
 _INK_LEVEL = 140
@@ -58,7 +58,7 @@ def read_scan_page(image: PageImage, number: int, engine: OcrEngine) -> Page:
 
 
 def scored_text_lines(glyphs: list[Glyph]) -> list[TextLine]:
-    """`extract.table.text_lines`, each line scored with the lowest score of
+    """`extract.sources.cells.text_lines`, each line scored with the lowest score of
     the OCR lines it is made of."""
     out: list[TextLine] = []
     for line in text_lines(glyphs):
@@ -70,7 +70,7 @@ def scored_text_lines(glyphs: list[Glyph]) -> list[TextLine]:
 def level_text_page(grid: PageGrid, settings: GridSettings = GridSettings()) -> PageGrid:
     """A page with no ruling lines (whose deskew needs them), levelled by its
     text rows instead: the angle at which the ink falls into the fewest,
-    fullest rows (a projection profile, as `extract.grid` does with
+    fullest rows (a projection profile, as `extract.scan.grid` does with
     rulings), searched within the same ±max_skew degrees.  The page is
     turned only where that clearly beats leaving it: near level the profile
     is flat, and a turn blurs the text."""
@@ -107,7 +107,7 @@ def _glyphs(found: list[OcrLine], scale: float) -> list[Glyph]:
 def read_scan_page_full_page_ocr(image: PageImage, number: int) -> Page:
     """The baseline the benchmark compares with: plain full-page Tesseract,
     its words placed into the detected cells by position."""
-    from extract.ocr import tesseract_full_page
+    from extract.scan.ocr import tesseract_full_page
 
     grid = find_grid(image.pixels)
     scale = image.points_per_pixel

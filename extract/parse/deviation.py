@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from extract.layout import CAUSE_LABELS, IMPROVEMENT_LABELS, IMPROVEMENT_TURNS
+from extract.layout.labels import CAUSE_LABELS, IMPROVEMENT_LABELS, IMPROVEMENT_TURNS
 
 
 def _fold(label: str) -> str:

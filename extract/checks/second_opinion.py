@@ -17,7 +17,7 @@ except the deviation split below):
   (`改进措施：`) and by the model where none does.  Where rule and model
   split a cell differently, both parts are disputed.
 
-A disputed field's confidence drops (`extract.confidence.DISPUTED_FACTOR`),
+A disputed field's confidence drops (`extract.checks.confidence.DISPUTED_FACTOR`),
 so a reviewer sees it.
 """
 
@@ -28,14 +28,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Iterable, Sequence
 
-from extract.compare import fields_equal
-from extract.deviation import split_deviation
-from extract.layout import (
+from extract.checks.compare import fields_equal
+from extract.parse.deviation import split_deviation
+from extract.layout.labels import (
     FORM_TITLE, GOAL_BLOCK_LABELS, GOAL_COLUMN_LABELS, GRADE_LABELS, HEAD_LABELS, INDICATOR_COLUMN_LABELS,
     TOTAL_LABELS,
 )
 from extract.model import ParsedForm, Provenance
-from extract.ner import FieldTagger, Span, split_deviation_with_model
+from extract.parse.tagger import FieldTagger, Span, split_deviation_with_model
 
 # The model's label for each field it can give an opinion on.
 RECORD_LABELS = {

@@ -1,6 +1,6 @@
 """One form parser: the cells of a document's pages → form records.
 
-It finds what a row is by its labels (`extract.layout`), never by column
+It finds what a row is by its labels (`extract.layout.labels`), never by column
 position: the head rows by their row labels, the funding and indicator
 columns by their header labels and synonyms, each value by the column header
 its cell lies under.  It reads pages in order as one stream, so a form runs
@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from extract.deviation import split_deviation
-from extract.layout import (
+from extract.parse.deviation import split_deviation
+from extract.layout.labels import (
     FORM_TITLE, FUNDING_COLUMN_LABELS, FUNDING_ROW_LABELS, GOAL_COLUMN_LABELS, GRADE_LABELS,
     HEAD_LABELS, INDICATOR_COLUMN_LABELS, LEVEL1_NAMES, LEVEL2_NAMES, TOTAL_LABELS, YEAR_PATTERN,
     is_label, label_key, match_label,
@@ -23,7 +23,7 @@ from extract.model import (
     BBox, Cell, Document, Finding, Page, ParsedForm, Provenance, Table,
     empty_indicator, empty_record,
 )
-from extract.values import clean_cell_text, parse_measure, parse_number, text_or_none
+from extract.parse.values import clean_cell_text, parse_measure, parse_number, text_or_none
 
 RULE_UNREADABLE_NUMBER = "unreadable_number"
 _TITLE_KEY = label_key(FORM_TITLE)

@@ -11,7 +11,7 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
-from extract.layout import (
+from extract.layout.labels import (
     DASH_LOOKALIKES, MEASURE_OPERATOR_SYMBOLS, MEASURE_OPERATOR_WORDS, NULL_MARKS, NUMBER_EDGE_SPECKS,
     NUMERIC_CONFUSABLES,
 )

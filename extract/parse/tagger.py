@@ -3,7 +3,7 @@
 `load_tagger()` loads the shipped spaCy pipeline (models/pipeline: blank
 Chinese, character segmenter, tok2vec + NER; nothing is downloaded) once per
 process; `FieldTagger.tag(text)` gives its spans.  `split_deviation_with_model`
-splits a 偏差原因分析及改进措施 cell: the rules of `extract.deviation` where
+splits a 偏差原因分析及改进措施 cell: the rules of `extract.parse.deviation` where
 the cell carries a label (`改进措施：`, `原因：`…), the model where it does
 not, the rules again where the model finds nothing.
 
@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from extract.deviation import _CAUSE_LABEL, _IMPROVEMENT_LABEL, split_deviation
-from extract.layout import IMPROVEMENT_LABELS
+from extract.parse.deviation import _CAUSE_LABEL, _IMPROVEMENT_LABEL, split_deviation
+from extract.layout.labels import IMPROVEMENT_LABELS
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PIPELINE = Path(__file__).resolve().parent.parent / "models" / "pipeline"
+DEFAULT_PIPELINE = Path(__file__).resolve().parents[2] / "models" / "pipeline"
 DEVIATION_CAUSE = "DEVIATION_CAUSE"
 IMPROVEMENT = "IMPROVEMENT"
 
@@ -62,7 +62,7 @@ class FieldTagger:
 
     def __call__(self, text: str) -> list[tuple[int, int, str]]:
         """``(start, end, label)`` triples: the `Tagger` that
-        `extract.flat_text.parse_flat_text` takes."""
+        `extract.parse.flat_reader.parse_flat_text` takes."""
         return [(s.start, s.end, s.label) for s in self.tag(text)]
 
     def tag_many(self, texts: Iterable[str], batch_size: int = 64) -> list[list[Span]]:
