@@ -21,9 +21,9 @@ CORPUS_DIR = Path(__file__).resolve().parent
 GOLD_PATH = CORPUS_DIR / "gold" / "seed_forms.jsonl"
 SAMPLE_DIR = CORPUS_DIR / "sample"
 GOLD_PDF_NAME = "seed_forms.pdf"
-# The real text extraction the gold was transcribed from, in the shared
-# folder beside the checkout (as CI lays it out).
-SEED_TEXT = CORPUS_DIR.parents[1] / "shared" / "seed" / "000_2507e6a8b7bdafe5.txt"
+# The real text extraction the gold was transcribed from (a copy, unchanged,
+# of the seed the product was given: the repository needs nothing beside it).
+SEED_TEXT = CORPUS_DIR / "seed" / "000_2507e6a8b7bdafe5.txt"
 FORMS_PER_SYNTHETIC_FILE = 10
 
 

@@ -2,7 +2,7 @@
 their field values (training and test material for `extract.parse.flat_reader` and
 the NER model).
 
-The seed (`shared/seed/*.txt`) is a text extraction in the PDF's content-stream
+The seed (`corpus/seed/*.txt`) is a text extraction in the PDF's content-stream
 order: cell after cell, row by row, each line of a cell on a line of its own,
 a merged 一级/二级 cell before the first row it spans, a line that sits at the
 same height as the one printed just before it joined to it with a space,
