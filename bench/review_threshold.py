@@ -52,10 +52,14 @@ from corpus.build import (FORMS_PER_SYNTHETIC_FILE, load_gold, load_records,  # 
                           render_with_truth, synthetic_styles, write_records)
 from corpus.degrade import retarget_truth, scan_name, truth_path, write_scan  # noqa: E402
 from extract.checks.compare import MISSING, fields_equal  # noqa: E402
-from extract.model import ParsedForm, dumps_record, iter_fields, loads_record  # noqa: E402
-from extract.pipeline.ingest import OcrSettings, default_workers, extract_forms, read_document, sha256_of  # noqa: E402
-from extract.checks.routing import (ACCEPTED, DEFAULT_REVIEW_THRESHOLD, ROUTE_SOFT_FINDINGS,  # noqa: E402
-                             fields_named_by_findings, route)
+from extract.model import FormResult, dumps_record, iter_fields, loads_record  # noqa: E402
+from extract.pipeline.settings import OcrSettings  # noqa: E402
+from extract.pipeline.jobs import default_workers  # noqa: E402
+from extract.pipeline.document import extract_forms, read_document  # noqa: E402
+from extract.sources.files import sha256_of  # noqa: E402
+from extract.checks.confidence import ALWAYS_REVIEWED  # noqa: E402
+from extract.checks.routing import ACCEPTED, DEFAULT_REVIEW_THRESHOLD, ROUTE_SOFT_FINDINGS, route  # noqa: E402
+from extract.checks.validate import fields_named_by_findings  # noqa: E402
 
 DPI = 200
 LEVELS = ("light", "heavy")
@@ -82,6 +86,7 @@ class FieldOutcome:
     gold: Any
     got: Any
     wrong_in_text: bool = False   # wrong too when the text PDF the scan was made from is read
+    always_reviewed: bool = False  # a doubt routing never lets pass (a number re-derived by arithmetic)
 
     @property
     def kind(self) -> str:
@@ -150,11 +155,12 @@ def scanned(text_pdf: Path, truth: list[dict], level: str, folder: Path) -> tupl
 
 # ---------------------------------------------------------------- reading and comparing
 
-def read_forms(path: Path, pool: Executor | None, ocr: OcrSettings = OcrSettings()) -> list[ParsedForm]:
+def read_forms(path: Path, pool: Executor | None, ocr: OcrSettings = OcrSettings()) -> list[FormResult]:
     """The forms of a file, as `selfeval ingest` reads them (default: RapidOCR on pages without text)."""
-    document, errors = read_document(path, sha256_of(path), ocr, pool)
-    if errors:
-        print(f"  {path.name}: {len(errors)} pages failed: {'; '.join(errors)}", file=sys.stderr)
+    document = read_document(path, sha256_of(path), ocr, pool)
+    if document.failed:
+        print(f"  {path.name}: {len(document.failed)} pages failed: "
+              f"{'; '.join(f'page {p.number}: {p.error}' for p in document.failed)}", file=sys.stderr)
     return extract_forms(document)
 
 
@@ -165,7 +171,7 @@ def wrong_from_text_layer(text_pdf: Path, truth: list[dict]) -> set[tuple[int, s
     return {(int(f.form.rsplit("#", 1)[1]), f.path) for f in fields if not f.correct}
 
 
-def outcomes(level: str, truth: list[dict], forms: list[ParsedForm],
+def outcomes(level: str, truth: list[dict], forms: list[FormResult],
              wrong_in_text: set[tuple[int, str]] = frozenset()) -> list[FieldOutcome]:
     """Every field of the truth and of the forms read, paired by position in the file."""
     result: list[FieldOutcome] = []
@@ -184,10 +190,11 @@ def outcomes(level: str, truth: list[dict], forms: list[ParsedForm],
             present = got_value is not MISSING
             result.append(FieldOutcome(
                 level, key, path,
-                form.confidence.get(path, 0.0) if present else None,
+                (form.confidence(path) or 0.0) if present else None,
                 path in hard, path in soft,
                 present and gold_value is not MISSING and fields_equal(gold_value, got_value),
-                gold_value, got_value, (position + 1, path) in wrong_in_text))
+                gold_value, got_value, (position + 1, path) in wrong_in_text,
+                present and bool(form.state(path).doubts & ALWAYS_REVIEWED)))
     return result
 
 
@@ -214,7 +221,8 @@ def is_pending(outcome: FieldOutcome, threshold: float, soft: bool) -> bool:
     """`extract.checks.routing.route`'s rule on one field (checked against route() in `check_route`)."""
     if outcome.confidence is None:
         return False          # a lost field: no one is asked about it
-    return outcome.confidence < threshold or outcome.named_hard or (soft and outcome.named_soft)
+    return (outcome.confidence < threshold or outcome.named_hard or (soft and outcome.named_soft)
+            or outcome.always_reviewed)
 
 
 def row_at(fields: Sequence[FieldOutcome], threshold: float, soft: bool) -> Row:
@@ -233,7 +241,7 @@ def recommended(rows: Sequence[Row]) -> Row | None:
     return next((row for row in rows if row.accepted_accuracy >= TARGET_ACCURACY), None)
 
 
-def check_route(forms: Iterable[ParsedForm], fields: Sequence[FieldOutcome]) -> None:
+def check_route(forms: Iterable[FormResult], fields: Sequence[FieldOutcome]) -> None:
     """The bench's per-field rule must be route()'s: compare on the forms read."""
     by_key = {(f.form, f.path): f for f in fields if f.confidence is not None}
     for form in forms:

@@ -30,8 +30,9 @@ from corpus.build import load_gold, render_synthetic, render_with_truth  # noqa:
 from corpus.degrade import retarget_truth, write_scan  # noqa: E402
 from extract.checks.compare import compare_records, edit_distance  # noqa: E402
 from extract.model import Document, iter_fields  # noqa: E402
-from extract.scan.ocr import get_engine  # noqa: E402
-from extract.pipeline.ingest import extract_forms, sha256_of  # noqa: E402
+from extract.scan.engines import get_engine  # noqa: E402
+from extract.pipeline.document import extract_forms  # noqa: E402
+from extract.sources.files import sha256_of  # noqa: E402
 from extract.sources.raster import rasterise_pdf_page  # noqa: E402
 from extract.scan.page import read_scan_page, read_scan_page_full_page_ocr  # noqa: E402
 from extract.sources.pdf import page_count  # noqa: E402

@@ -20,7 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from corpus.build import load_gold, render_synthetic, render_with_truth  # noqa: E402
 from extract.checks.compare import compare_records  # noqa: E402
-from extract.pipeline.ingest import IngestSettings, ingest  # noqa: E402
+from extract.pipeline.settings import IngestSettings  # noqa: E402
+from extract.pipeline.batch import ingest  # noqa: E402
 from extract.store import Store  # noqa: E402
 
 

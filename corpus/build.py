@@ -15,7 +15,7 @@ from typing import Any, Iterable, Iterator
 
 from corpus.render import FormStyle, render_forms
 from extract.model import dumps_record, loads_record
-from extract.pipeline.ingest import sha256_of
+from extract.sources.files import sha256_of
 
 CORPUS_DIR = Path(__file__).resolve().parent
 GOLD_PATH = CORPUS_DIR / "gold" / "seed_forms.jsonl"

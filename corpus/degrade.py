@@ -31,7 +31,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, TiffImagePlugin
 
 from corpus.build import load_records, write_records
-from extract.pipeline.ingest import sha256_of
+from extract.sources.files import sha256_of
 
 
 @dataclass(frozen=True)

@@ -33,13 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from corpus.render import INDICATOR_COLS, LINE_H, MARGIN_X, PAD
+from extract.layout.flat_format import CELL_BREAK, FLAT_LABELS, PAGE_BREAK, SAME_HEIGHT  # noqa: F401 - FLAT_LABELS: the corpus's labels
 
-FLAT_LABELS = (
-    "PROJECT_NAME", "DEPARTMENT", "IMPLEMENTING_UNIT", "GOAL_EXPECTED", "GOAL_ACTUAL",
-    "LEVEL1", "LEVEL2", "INDICATOR_NAME", "TARGET", "ACTUAL", "WEIGHT", "SCORE",
-    "DEVIATION_CAUSE", "IMPROVEMENT", "TOTAL_WEIGHT", "TOTAL_SCORE", "GRADE",
-)
-PAGE_BREAK = "\n\n\n\n"
 MAX_EXAMPLE_CHARS = 3000
 SEARCH_WINDOW = 250      # compact chars a value may lie past the previous one
 _CJK = r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]"
@@ -129,9 +124,10 @@ def _page_flat_text(page: Any, rng: random.Random) -> str:
             if not out:
                 out = text
             elif prev_y is not None and abs(y - prev_y) < 1.0:
-                out += " " + text
+                out += SAME_HEIGHT + text
             else:
-                out += ("\n" if i == 0 and rng.random() < 0.15 else "\n\n") + text
+                # now and then a single line break, as Word's extractions have
+                out += ("\n" if i == 0 and rng.random() < 0.15 else CELL_BREAK) + text
             prev_y = y
     return out
 

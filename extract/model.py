@@ -11,9 +11,11 @@ This module imports nothing of ours, so that every stage can import it.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Iterator
+from functools import lru_cache
+from typing import Any, Iterable, Iterator
 
 SCHEMA_VERSION = "1"
 
@@ -121,11 +123,20 @@ class Page:
     lines: list[TextLine] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class FailedPage:
+    """A page of a document that could not be read, and why."""
+
+    number: int
+    error: str
+
+
 @dataclass
 class Document:
     path: str
     sha256: str
     pages: list[Page] = field(default_factory=list)
+    failed: list[FailedPage] = field(default_factory=list)    # pages that could not be read
 
     @property
     def file_name(self) -> str:
@@ -170,15 +181,205 @@ class Finding:
         }
 
 
+# ---------------------------------------------------------------- field paths
+
+# Leaves parsed out of one printed cell: the cell they come from.
+PARSED_FROM = {
+    "target_op": "target", "target_value": "target", "target_unit": "target",
+    "actual_value": "actual", "actual_unit": "actual",
+    "deviation_cause": "deviation", "improvement": "deviation",
+}
+# The number leaves of the contract (every other leaf is text, or a list).
+NUMBER_LEAVES = frozenset({"year", "total_weight", "total_score", *FUNDING_ROW_KEYS,
+                           "target_value", "actual_value", "weight", "score"})
+_PATH = re.compile(r"^(?:(?P<top>[a-z_0-9]+)|source\.(?P<source>[a-z_0-9]+)|funding\.(?P<row>[a-z_]+)\.(?P<fkey>[a-z_]+)"
+                   r"|indicators\[(?P<index>\d+)\]\.(?P<ikey>[a-z_0-9]+))$")
+_LEAF_RECORD_KEYS = tuple(k for k in RECORD_KEYS if k not in ("source", "funding", "indicators"))
+
+
+class FieldPath(str):
+    """The path of one leaf of a record, the one name every stage, the store,
+    review and export use: ``year``, ``source.pages``,
+    ``funding.total.executed``, ``indicators[2].target_value``.
+
+    Made only through the constructors below, which check the names against
+    the contract, so that a renamed field fails where a path is made."""
+
+    __slots__ = ()
+
+    @classmethod
+    def of(cls, text: str) -> "FieldPath":
+        """Parse a path written as text (from the store, a task, a finding)."""
+        if isinstance(text, FieldPath):
+            return text
+        match = _PATH.match(text)
+        if match is None:
+            raise ValueError(f"not a field path of the record: {text!r}")
+        top, source, row, fkey, index, ikey = match.group("top", "source", "row", "fkey", "index", "ikey")
+        if top is not None:
+            return cls.top(top)
+        if source is not None:
+            return cls.source(source)
+        if row is not None:
+            return cls.funding(row, fkey)
+        return cls.indicator(int(index), ikey)
+
+    @classmethod
+    def top(cls, key: str) -> "FieldPath":
+        if key not in _LEAF_RECORD_KEYS:
+            raise ValueError(f"no record leaf {key!r}")
+        return str.__new__(cls, key)
+
+    @classmethod
+    def source(cls, key: str) -> "FieldPath":
+        if key not in SOURCE_KEYS:
+            raise ValueError(f"no source key {key!r}")
+        return str.__new__(cls, f"source.{key}")
+
+    @classmethod
+    def funding(cls, row: str, key: str) -> "FieldPath":
+        if row not in FUNDING_KEYS or key not in FUNDING_ROW_KEYS:
+            raise ValueError(f"no funding leaf {row!r}.{key!r}")
+        return str.__new__(cls, f"funding.{row}.{key}")
+
+    @classmethod
+    def indicator(cls, index: int, key: str) -> "FieldPath":
+        if key not in INDICATOR_KEYS or index < 0:
+            raise ValueError(f"no indicator leaf [{index}].{key!r}")
+        return str.__new__(cls, f"indicators[{index}].{key}")
+
+    # ------------------------------------------------------------ parts
+
+    @property
+    def parts(self) -> tuple[str, Any, str]:
+        """(section, row, key): ("record", None, "year"), ("source", None, "pages"),
+        ("funding", "total", "executed"), ("indicators", 2, "target_value")."""
+        return _parts(str(self))
+
+    @property
+    def section(self) -> str:
+        return self.parts[0]
+
+    @property
+    def key(self) -> str:
+        return self.parts[2]
+
+    @property
+    def index(self) -> int | None:
+        """The indicator's position, for an indicator leaf."""
+        section, row, _ = self.parts
+        return row if section == "indicators" else None
+
+    def sibling(self, key: str) -> "FieldPath":
+        """The leaf `key` of the same row (funding row or indicator)."""
+        section, row, _ = self.parts
+        if section == "funding":
+            return FieldPath.funding(row, key)
+        if section == "indicators":
+            return FieldPath.indicator(row, key)
+        return FieldPath.top(key)
+
+    @property
+    def cell(self) -> "FieldPath":
+        """The printed cell this leaf is read from: itself, or for a parsed
+        leaf (target_value, improvement, …) the cell it is parsed out of."""
+        section, row, key = self.parts
+        return FieldPath.indicator(row, PARSED_FROM[key]) if section == "indicators" and key in PARSED_FROM else self
+
+    @property
+    def parsed(self) -> tuple["FieldPath", ...]:
+        """The leaves parsed out of this printed cell (none for most)."""
+        section, row, key = self.parts
+        if section != "indicators":
+            return ()
+        return tuple(FieldPath.indicator(row, leaf) for leaf, cell in PARSED_FROM.items() if cell == key)
+
+    @property
+    def is_number(self) -> bool:
+        return self.key in NUMBER_LEAVES
+
+    @property
+    def is_read_from_form(self) -> bool:
+        """False for what the product writes itself (schema, form id, source)."""
+        return self.section != "source" and self not in ("schema_version", "form_id")
+
+    def __repr__(self) -> str:
+        return f"FieldPath({str(self)!r})"
+
+
+@lru_cache(maxsize=65536)
+def _parts(text: str) -> tuple[str, Any, str]:
+    match = _PATH.match(text)
+    if match is None:  # pragma: no cover - constructors admit only valid paths
+        raise ValueError(text)
+    if match.group("top"):
+        return "record", None, match.group("top")
+    if match.group("source"):
+        return "source", None, match.group("source")
+    if match.group("row"):
+        return "funding", match.group("row"), match.group("fkey")
+    return "indicators", int(match.group("index")), match.group("ikey")
+
+
+def form_id(sha256: str, position: int) -> str:
+    """The contract's stable id: 12 hex of the file's SHA-256, `-`, the 1-based position."""
+    return f"{sha256[:12]}-{position}"
+
+
+def source_of(file_name: str, sha256: str, pages: Iterable[int], kinds: Iterable[str]) -> dict[str, Any]:
+    """The record's `source`: the file's name and hash, its pages, and
+    ``scan`` if any of them was read by OCR."""
+    return {"file": file_name, "sha256": sha256, "pages": sorted(set(pages)),
+            "kind": "scan" if "scan" in set(kinds) else "text"}
+
+
+# ---------------------------------------------------------------- field state
+
+FIELD_STATUSES = ("accepted", "pending", "in_review", "reviewed")
+
+
 @dataclass
-class ParsedForm:
-    """A form record as the parser built it, with where each field came from."""
+class FieldState:
+    """What the product knows of one field besides its value: where it was
+    read, how sure the checks are of it, and whether a person must look."""
+
+    provenance: Provenance | None = None   # page, bbox, method and reading confidence
+    confidence: float | None = None        # set by the confidence check, in [0, 1]
+    status: str | None = None              # one of FIELD_STATUSES, set by routing
+    doubts: set[str] = field(default_factory=set)   # what the checks doubt: see extract.checks.confidence
+
+
+@dataclass
+class FormResult:
+    """One form: its record, the state of each field, and what the checks found."""
 
     record: dict[str, Any]
-    provenance: dict[str, Provenance] = field(default_factory=dict)
+    fields: dict[FieldPath, FieldState] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
-    confidence: dict[str, float] = field(default_factory=dict)   # per field path, in [0, 1]
-    status: dict[str, str] = field(default_factory=dict)        # per field path: pending or accepted
+
+    def state(self, path: str) -> FieldState:
+        """The state of the field at `path`, made empty the first time it is asked for."""
+        path = FieldPath.of(path)
+        if path not in self.fields:
+            self.fields[path] = FieldState()
+        return self.fields[path]
+
+    def provenance(self, path: str) -> Provenance | None:
+        state = self.fields.get(FieldPath.of(path))
+        return state.provenance if state is not None else None
+
+    def confidence(self, path: str) -> float | None:
+        state = self.fields.get(FieldPath.of(path))
+        return state.confidence if state is not None else None
+
+    def status(self, path: str) -> str | None:
+        state = self.fields.get(FieldPath.of(path))
+        return state.status if state is not None else None
+
+    def leaves(self) -> Iterator[tuple[FieldPath, Any, FieldState]]:
+        """Every leaf of the record in contract order, with its state."""
+        for path, value in iter_fields(self.record):
+            yield path, value, self.state(path)
 
 
 def empty_funding_row() -> dict[str, Any]:
@@ -197,7 +398,7 @@ def empty_record() -> dict[str, Any]:
     return record
 
 
-def iter_fields(record: dict[str, Any]) -> Iterator[tuple[str, Any]]:
+def iter_fields(record: dict[str, Any]) -> Iterator[tuple[FieldPath, Any]]:
     """Yield (path, value) for every leaf of a record, in contract order.
 
     Paths read like ``source.pages``, ``funding.total.executed`` and
@@ -208,45 +409,43 @@ def iter_fields(record: dict[str, Any]) -> Iterator[tuple[str, Any]]:
         if key == "source":
             source = value or {}
             for skey in SOURCE_KEYS:
-                yield f"source.{skey}", source.get(skey)
+                yield FieldPath.source(skey), source.get(skey)
         elif key == "funding":
             funding = value or {}
             for fkey in FUNDING_KEYS:
                 row = funding.get(fkey) or {}
                 for rkey in FUNDING_ROW_KEYS:
-                    yield f"funding.{fkey}.{rkey}", row.get(rkey)
+                    yield FieldPath.funding(fkey, rkey), row.get(rkey)
         elif key == "indicators":
             for i, indicator in enumerate(value or []):
                 for ikey in INDICATOR_KEYS:
-                    yield f"indicators[{i}].{ikey}", indicator.get(ikey)
+                    yield FieldPath.indicator(i, ikey), indicator.get(ikey)
         else:
-            yield key, value
+            yield FieldPath.top(key), value
 
 
 def get_field(record: dict[str, Any], path: str) -> Any:
-    node: Any = record
-    for part in _split_path(path):
-        node = node[part] if node is not None else None
-    return node
+    section, row, key = FieldPath.of(path).parts
+    if section == "record":
+        return record.get(key)
+    if section == "source":
+        return (record.get("source") or {}).get(key)
+    if section == "funding":
+        return ((record.get("funding") or {}).get(row) or {}).get(key)
+    indicators = record.get("indicators") or []
+    return indicators[row].get(key) if row < len(indicators) else None
 
 
 def set_field(record: dict[str, Any], path: str, value: Any) -> None:
-    parts = _split_path(path)
-    node: Any = record
-    for part in parts[:-1]:
-        node = node[part]
-    node[parts[-1]] = value
-
-
-def _split_path(path: str) -> list[Any]:
-    parts: list[Any] = []
-    for piece in path.split("."):
-        if "[" in piece:
-            name, index = piece[:-1].split("[")
-            parts.extend([name, int(index)])
-        else:
-            parts.append(piece)
-    return parts
+    section, row, key = FieldPath.of(path).parts
+    if section == "record":
+        record[key] = value
+    elif section == "source":
+        record["source"][key] = value
+    elif section == "funding":
+        record["funding"][row][key] = value
+    else:
+        record["indicators"][row][key] = value
 
 
 def dumps_record(record: dict[str, Any]) -> str:

@@ -1,15 +1,15 @@
-"""The embedded SQLite store that ingest writes, review corrects and export reads.
+"""The embedded SQLite store that ingest writes and export reads.
 
 A source (file, by SHA-256) and all its forms, fields and findings are
 written in one transaction: a crash or Ctrl-C mid-batch leaves every file
 either wholly stored or not at all, and the next run picks up the rest.
 
-Review: every field has a status -- ``accepted`` (trusted as read),
-``pending`` (to be sent to a reviewer), ``in_review`` (in a Label Studio
-task) or ``reviewed``.  A correction changes the field's value in the record
-and in `fields`, keeps the value read at ingest in `fields.original`, and
-adds a line to `audit` (who, when, which task, old and new value), all in
-one transaction.
+Every field has a status, written at ingest -- ``accepted`` (trusted as
+read) or ``pending`` (to be sent to a reviewer) -- and moved on by review to
+``in_review`` (in a Label Studio task) and ``reviewed``.  Its value as read
+at ingest is kept in ``fields.original``.  Review's own tables (projects,
+tasks, audit) and the writes that move a field on are review's:
+`review.store.ReviewStore`, on this store's connection.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from extract.errors import StoreError
-from extract.model import Finding, ParsedForm, dumps_record, dumps_value, iter_fields, loads_record, loads_value
+from extract.model import FailedPage, Finding, FormResult, dumps_record, dumps_value, iter_fields, loads_record, loads_value
 
 DEFAULT_DB = "selfeval.db"
 DB_ENV = "SELFEVAL_DB"
@@ -44,6 +44,11 @@ CREATE TABLE IF NOT EXISTS {name} (
     failed_pages TEXT
 );
 """
+# Ingest's tables.  `fields` holds each field's review state too (status,
+# original, reviewer, reviewed_at): ingest writes the status and the original
+# of every field, export reads all four, review only updates them.  The
+# status is one of extract.model.FIELD_STATUSES: ingest writes accepted or
+# pending, review in_review and reviewed.
 _SCHEMA = _SOURCES_TABLE.format(name="sources") + """
 CREATE TABLE IF NOT EXISTS claims (
     sha256     TEXT PRIMARY KEY,
@@ -81,44 +86,12 @@ CREATE TABLE IF NOT EXISTS findings (
     found    TEXT,
     message  TEXT
 );
-CREATE TABLE IF NOT EXISTS review_projects (
-    server     TEXT NOT NULL,
-    batch      TEXT NOT NULL,
-    project_id INTEGER NOT NULL,
-    created_at TEXT NOT NULL,
-    PRIMARY KEY (server, batch)
-);
-CREATE TABLE IF NOT EXISTS review_tasks (
-    server     TEXT NOT NULL,
-    project_id INTEGER NOT NULL,
-    task_id    INTEGER NOT NULL,
-    form_id    TEXT NOT NULL REFERENCES forms(form_id),
-    paths      TEXT NOT NULL,
-    pushed_at  TEXT NOT NULL,
-    pulled_at  TEXT,
-    PRIMARY KEY (server, task_id)
-);
-CREATE TABLE IF NOT EXISTS audit (
-    id            INTEGER PRIMARY KEY AUTOINCREMENT,
-    form_id       TEXT NOT NULL REFERENCES forms(form_id),
-    path          TEXT NOT NULL,
-    old_value     TEXT,
-    new_value     TEXT,
-    decision      TEXT NOT NULL,
-    reviewer      TEXT,
-    reviewed_at   TEXT NOT NULL,
-    server        TEXT NOT NULL,
-    task_id       INTEGER NOT NULL,
-    annotation_id INTEGER
-);
 """
 # Columns added after the first release, for stores written before them.
 _ADDED_COLUMNS = {
     "sources": ("batch TEXT", "failed_pages TEXT"),
     "fields": ("original TEXT", "reviewer TEXT", "reviewed_at TEXT"),
 }
-FIELD_STATUSES = ("accepted", "pending", "in_review", "reviewed")
-
 
 SOURCE_STATUSES = ("done", "partial", "failed")   # partial: some pages could not be read
 # A claim on a file by a process of another host cannot be checked for
@@ -136,10 +109,6 @@ class StoredSource:
     failed_pages: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True)
-class FailedPage:
-    number: int
-    error: str
 
 
 @dataclass(frozen=True)
@@ -177,42 +146,6 @@ class StoredField:
                    json.loads(bbox) if bbox else None, method, confidence, status, reviewer, reviewed_at)
 
 
-@dataclass(frozen=True)
-class FormToReview:
-    form_id: str
-    record: dict[str, Any]
-    source_path: str
-    batch: str
-    pending: list[StoredField]
-
-
-@dataclass(frozen=True)
-class OpenTask:
-    project_id: int
-    task_id: int
-    form_id: str
-    paths: list[str]
-
-
-@dataclass(frozen=True)
-class FieldChange:
-    path: str
-    old: Any
-    new: Any
-    decision: str            # accepted, corrected or unreadable
-
-
-@dataclass(frozen=True)
-class AppliedReview:
-    record: dict[str, Any]          # the record with the corrections in it
-    changes: list[FieldChange]      # one per reviewed field, unchanged ones too
-    reviewer: str
-    reviewed_at: str
-    annotation_id: int | None
-    findings: list[Finding]         # of the re-validated record
-    repending: set[str] = frozenset()  # accepted fields the new findings name
-
-
 def default_db_path() -> str:
     return os.environ.get(DB_ENV) or DEFAULT_DB
 
@@ -235,7 +168,7 @@ class Store:
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA foreign_keys=ON")
             self.db.executescript(_SCHEMA)
-            with self._transaction():  # two processes may open an old store at once
+            with self.transaction():  # two processes may open an old store at once
                 self._add_missing_columns()
             self._allow_partial_sources()
         except (sqlite3.Error, OSError) as exc:
@@ -268,7 +201,7 @@ class Store:
             return
         self.db.execute("PRAGMA foreign_keys=OFF")
         try:
-            with self._transaction():
+            with self.transaction():
                 if "'partial'" in current():
                     return  # another process did it meanwhile
                 columns = ", ".join(row[1] for row in self.db.execute("PRAGMA table_info(sources)"))
@@ -294,7 +227,7 @@ class Store:
         """Claim a file for this process, atomically: two ingests on one store
         never both read it.  A claim whose process died is taken over."""
         me = process_identity()
-        with self._transaction():
+        with self.transaction():
             known = self.source(sha256)
             if known is not None and known.status == "done":
                 return Claim("done", known)
@@ -304,21 +237,23 @@ class Store:
             if row is not None and row[0] != me and _holder_alive(row[0], row[1]):
                 return Claim("busy", known, holder=row[0])
             self.db.execute("INSERT OR REPLACE INTO claims (sha256, holder, path, claimed_at) VALUES (?, ?, ?, ?)",
-                            (sha256, me, str(path), _now()))
+                            (sha256, me, str(path), utc_now()))
             return Claim("claimed", known)
 
     def release(self, sha256: str) -> None:
-        with self._transaction():
+        with self.transaction():
             self.db.execute("DELETE FROM claims WHERE sha256 = ? AND holder = ?", (sha256, process_identity()))
 
     def _in_review(self, sha256: str) -> bool:
+        """A form of the file has a field in a review task or reviewed: review's
+        tasks and audit lines name its forms, which must then stay."""
         return self.db.execute(
-            "SELECT 1 FROM forms f WHERE f.sha256 = ? AND (EXISTS (SELECT 1 FROM review_tasks t WHERE t.form_id ="
-            " f.form_id) OR EXISTS (SELECT 1 FROM audit a WHERE a.form_id = f.form_id))", (sha256,)).fetchone() is not None
+            "SELECT 1 FROM forms f JOIN fields d ON d.form_id = f.form_id WHERE f.sha256 = ?"
+            " AND d.status IN ('in_review', 'reviewed') LIMIT 1", (sha256,)).fetchone() is not None
 
     # ------------------------------------------------------------ ingest
 
-    def save_source(self, sha256: str, path: str, pages: int, forms: list[ParsedForm], batch: str | None = None,
+    def save_source(self, sha256: str, path: str, pages: int, forms: list[FormResult], batch: str | None = None,
                     failed_pages: list[FailedPage] = ()) -> bool:
         """Store a file's forms with their fields and findings, all or nothing.
 
@@ -326,7 +261,7 @@ class Store:
         with those pages, so that the next run reads it again.  An earlier
         failed or partial ingest of the file is replaced.  Returns False,
         storing nothing, if the file is already stored whole."""
-        with self._transaction():
+        with self.transaction():
             known = self.source(sha256)
             if known is not None and known.status == "done":
                 return False
@@ -336,7 +271,7 @@ class Store:
             self.db.execute(
                 "INSERT INTO sources (sha256, file, path, status, pages, forms, ingested_at, batch, failed_pages)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (sha256, Path(path).name, str(path), status, pages, len(forms), _now(), batch,
+                (sha256, Path(path).name, str(path), status, pages, len(forms), utc_now(), batch,
                  json.dumps([{"page": p.number, "error": p.error} for p in failed_pages], ensure_ascii=False)
                  if failed_pages else None),
             )
@@ -363,19 +298,20 @@ class Store:
         self.db.execute("DELETE FROM sources WHERE sha256 = ?", (sha256,))
 
     def save_failure(self, sha256: str, path: str, error: str) -> None:
-        with self._transaction():
+        with self.transaction():
             self.db.execute(
                 "INSERT INTO sources (sha256, file, path, status, error, ingested_at) VALUES (?, ?, ?, 'failed', ?, ?)"
                 " ON CONFLICT(sha256) DO UPDATE SET error = excluded.error, path = excluded.path,"
                 " ingested_at = excluded.ingested_at WHERE sources.status = 'failed'",
-                (sha256, Path(path).name, str(path), error, _now()),
+                (sha256, Path(path).name, str(path), error, utc_now()),
             )
 
     def records(self, *, with_meta: bool = False, only_reviewed: bool = False) -> Iterator[dict[str, Any]]:
         """Every stored form record, files in ingest order, forms in file order.
 
         `with_meta` adds ``_meta["fields"]``: per field its confidence, review
-        status, reviewer and value before correction; and ``_meta["findings"]``,
+        status, reviewer, value before correction, and where it was read (page,
+        bbox in points from the page's top-left, method); and ``_meta["findings"]``,
         the broken rules and unreadable pages that concern the form.  `only_reviewed` keeps
         the forms with nothing left to review (no field pending or in review).
         """
@@ -390,12 +326,12 @@ class Store:
             if with_meta:
                 record["_meta"] = {"fields": {
                     f.path: {"confidence": f.confidence, "status": f.status, "reviewer": f.reviewer,
-                             "original": f.original}
+                             "original": f.original, "page": f.page, "bbox": f.bbox, "method": f.method}
                     for f in self.fields(form_id)
                 }, "findings": self.findings(form_id)}
             yield record
 
-    # ------------------------------------------------------------ review
+    # ------------------------------------------------------------ readers
 
     def fields(self, form_id: str, status: str | None = None) -> list[StoredField]:
         sql = f"SELECT {_FIELD_COLUMNS} FROM fields WHERE form_id = ?"
@@ -405,147 +341,11 @@ class Store:
             args += (status,)
         return [StoredField.from_row(row) for row in self.db.execute(sql + " ORDER BY rowid", args)]
 
-    def forms_to_review(self) -> list[FormToReview]:
-        """Forms with pending fields, files in ingest order."""
-        rows = self.db.execute(
-            "SELECT f.form_id, f.record, s.path, s.batch FROM forms f JOIN sources s ON s.sha256 = f.sha256"
-            " WHERE EXISTS (SELECT 1 FROM fields d WHERE d.form_id = f.form_id AND d.status = 'pending')"
-            " ORDER BY s.seq, f.position"
-        ).fetchall()
-        return [FormToReview(form_id, loads_record(record), path, batch or "", self.fields(form_id, "pending"))
-                for form_id, record, path, batch in rows]
-
-    def form_record(self, form_id: str) -> dict[str, Any]:
-        row = self.db.execute("SELECT record FROM forms WHERE form_id = ?", (form_id,)).fetchone()
-        if row is None:
-            raise StoreError(f"{self.path}: no form {form_id} in the store")
-        return loads_record(row[0])
-
-    def review_project(self, server: str, batch: str) -> int | None:
-        row = self.db.execute(
-            "SELECT project_id FROM review_projects WHERE server = ? AND batch = ?", (server, batch)).fetchone()
-        return row[0] if row else None
-
-    def save_review_project(self, server: str, batch: str, project_id: int) -> None:
-        with self._transaction():
-            self.db.execute(
-                "INSERT INTO review_projects (server, batch, project_id, created_at) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT(server, batch) DO UPDATE SET project_id = excluded.project_id",
-                (server, batch, project_id, _now()))
-
-    def review_projects(self, server: str) -> dict[str, int]:
-        return dict(self.db.execute("SELECT batch, project_id FROM review_projects WHERE server = ?", (server,)))
-
-    def forget_review_project(self, server: str, batch: str) -> int:
-        """A project deleted on the server: its open tasks' fields go back to
-        pending (reviews already pulled stay).  Returns how many fields."""
-        with self._transaction():
-            row = self.db.execute("SELECT project_id FROM review_projects WHERE server = ? AND batch = ?",
-                                  (server, batch)).fetchone()
-            if row is None:
-                return 0
-            reopened = 0
-            open_tasks = self.db.execute(
-                "SELECT task_id, form_id, paths FROM review_tasks WHERE server = ? AND project_id = ?"
-                " AND pulled_at IS NULL", (server, row[0])).fetchall()
-            for task_id, form_id, paths in open_tasks:
-                reopened += self.db.executemany(
-                    "UPDATE fields SET status = 'pending' WHERE form_id = ? AND path = ? AND status = 'in_review'",
-                    [(form_id, path) for path in json.loads(paths)]).rowcount
-                self.db.execute("DELETE FROM review_tasks WHERE server = ? AND task_id = ?", (server, task_id))
-            self.db.execute("DELETE FROM review_projects WHERE server = ? AND batch = ?", (server, batch))
-            return reopened
-
-    def review_round(self, form_id: str) -> int:
-        """1 for a form's first review task, 2 for the next, …"""
-        return self.db.execute("SELECT COUNT(*) FROM review_tasks WHERE form_id = ?", (form_id,)).fetchone()[0] + 1
-
-    def save_task(self, server: str, project_id: int, task_id: int, form_id: str, paths: list[str]) -> None:
-        """A task now holds these pending fields: they are in review."""
-        with self._transaction():
-            self.db.execute(
-                "INSERT INTO review_tasks (server, project_id, task_id, form_id, paths, pushed_at)"
-                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(server, task_id) DO NOTHING",
-                (server, project_id, task_id, form_id, json.dumps(paths), _now()))
-            self.db.executemany(
-                "UPDATE fields SET status = 'in_review' WHERE form_id = ? AND path = ? AND status = 'pending'",
-                [(form_id, path) for path in paths])
-
-    def open_tasks(self, server: str) -> list[OpenTask]:
-        """Tasks pushed to `server` whose review has not been pulled yet."""
-        rows = self.db.execute(
-            "SELECT project_id, task_id, form_id, paths FROM review_tasks"
-            " WHERE server = ? AND pulled_at IS NULL ORDER BY project_id, task_id", (server,))
-        return [OpenTask(project, task, form_id, json.loads(paths)) for project, task, form_id, paths in rows]
-
-    def apply_review(self, server: str, task: OpenTask, review: AppliedReview) -> None:
-        """Store a pulled review: the corrected record, the fields' new values
-        and status, an audit line per reviewed field, the findings of the
-        re-validated record, and fields it newly names sent back to pending."""
-        form_id = task.form_id
-        with self._transaction():
-            self.db.execute("UPDATE forms SET record = ? WHERE form_id = ?", (dumps_record(review.record), form_id))
-            for change in review.changes:
-                self.db.execute(
-                    "UPDATE fields SET value = ?, status = 'reviewed', reviewer = ?, reviewed_at = ?"
-                    " WHERE form_id = ? AND path = ?",
-                    (_json(change.new), review.reviewer, review.reviewed_at, form_id, change.path))
-                self.db.execute(
-                    "INSERT INTO audit (form_id, path, old_value, new_value, decision, reviewer, reviewed_at,"
-                    " server, task_id, annotation_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (form_id, change.path, _json(change.old), _json(change.new), change.decision,
-                     review.reviewer, review.reviewed_at, server, task.task_id, review.annotation_id))
-            self.db.execute("DELETE FROM findings WHERE form_id = ?", (form_id,))
-            self._insert_findings(form_id, review.findings)
-            self.db.executemany(
-                "UPDATE fields SET status = 'pending' WHERE form_id = ? AND path = ? AND status = 'accepted'",
-                [(form_id, path) for path in sorted(review.repending)])
-            self.db.execute("UPDATE review_tasks SET pulled_at = ? WHERE server = ? AND task_id = ?",
-                            (_now(), server, task.task_id))
-
-    def audit(self, form_id: str | None = None) -> list[dict[str, Any]]:
-        sql = ("SELECT form_id, path, old_value, new_value, decision, reviewer, reviewed_at, server, task_id,"
-               " annotation_id FROM audit")
-        rows = self.db.execute(sql + (" WHERE form_id = ? ORDER BY id" if form_id else " ORDER BY id"),
-                               (form_id,) if form_id else ())
-        keys = ("form_id", "path", "old_value", "new_value", "decision", "reviewer", "reviewed_at", "server",
-                "task_id", "annotation_id")
-        return [{**dict(zip(keys, row)), "old_value": loads_value(row[2]), "new_value": loads_value(row[3])}
-                for row in rows]
-
-    def reviewed_forms(self) -> Iterator[tuple[dict[str, Any], set[str]]]:
-        """(record, paths a person reviewed) for every form with a review: the
-        corrections that `selfeval models train --with-reviews` learns from."""
-        rows = self.db.execute(
-            "SELECT f.form_id, f.record FROM forms f JOIN sources s ON s.sha256 = f.sha256"
-            " WHERE EXISTS (SELECT 1 FROM fields d WHERE d.form_id = f.form_id AND d.status = 'reviewed')"
-            " ORDER BY s.seq, f.position").fetchall()
-        for form_id, record in rows:
-            paths = {p for (p,) in self.db.execute(
-                "SELECT path FROM fields WHERE form_id = ? AND status = 'reviewed'", (form_id,))}
-            yield loads_record(record), paths
-
-    def review_counts(self) -> dict[str, dict[str, int]]:
-        """Fields and forms per review status; a form counts under the least
-        advanced status of its fields (pending < in_review < reviewed < accepted)."""
-        counts = {status: {"fields": 0, "forms": 0} for status in FIELD_STATUSES}
-        for status, n in self.db.execute("SELECT status, COUNT(*) FROM fields GROUP BY status"):
-            counts[status]["fields"] = n
-        rank = "CASE status WHEN 'pending' THEN 0 WHEN 'in_review' THEN 1 WHEN 'reviewed' THEN 2 ELSE 3 END"
-        forms = self.db.execute(f"SELECT MIN({rank}) FROM fields GROUP BY form_id").fetchall()
-        order = ("pending", "in_review", "reviewed", "accepted")
-        for (least,) in forms:
-            counts[order[least]]["forms"] += 1
-        return counts
-
-    def incomplete_forms(self) -> list[tuple[str, str, list[int]]]:
-        """(form_id, source path, failed pages) of every form next to a page that
-        could not be read, files in ingest order."""
-        rows = self.db.execute(
-            "SELECT f.form_id, s.path, s.failed_pages FROM forms f JOIN sources s ON s.sha256 = f.sha256"
-            " WHERE EXISTS (SELECT 1 FROM findings d WHERE d.form_id = f.form_id AND d.rule = 'page_unreadable')"
-            " ORDER BY s.seq, f.position")
-        return [(form_id, path, [p["page"] for p in json.loads(pages or "[]")]) for form_id, path, pages in rows]
+    def replace_findings(self, form_id: str, findings: list[Finding]) -> None:
+        """The form's findings are now these (a re-validated record's); inside
+        the caller's `transaction`."""
+        self.db.execute("DELETE FROM findings WHERE form_id = ?", (form_id,))
+        self._insert_findings(form_id, findings)
 
     def _insert_findings(self, form_id: str, findings: list[Finding]) -> None:
         self.db.executemany(
@@ -578,7 +378,8 @@ class Store:
             "findings": one("SELECT COUNT(*) FROM findings"),
         }
 
-    def _transaction(self) -> "_Transaction":
+    def transaction(self) -> "_Transaction":
+        """``with store.transaction():`` -- the writes in it are all stored or none."""
         return _Transaction(self.db)
 
 
@@ -593,20 +394,18 @@ class _Transaction:
         self.db.execute("ROLLBACK" if exc_type else "COMMIT")
 
 
-def _field_row(form_id: str, path: str, value: Any, form: ParsedForm) -> tuple[Any, ...]:
-    prov = form.provenance.get(path)
-    stored = _json(value)
+def _field_row(form_id: str, path: str, value: Any, form: FormResult) -> tuple[Any, ...]:
+    state = form.state(path)
+    prov = state.provenance
+    stored = dumps_value(value)
     return (
         form_id, path, stored, stored,
         prov.page if prov else None,
         json.dumps(prov.bbox.as_list()) if prov and prov.bbox else None,
         prov.method if prov else None,
-        form.confidence.get(path, prov.confidence if prov else None),
-        form.status.get(path, "accepted"),
+        state.confidence if state.confidence is not None else (prov.confidence if prov else None),
+        state.status or "accepted",
     )
-
-
-_json = dumps_value
 
 
 def process_identity() -> str:
@@ -639,5 +438,6 @@ def _holder_alive(holder: str, claimed_at: str) -> bool:
     return started == "?" or _start_time(pid) == started
 
 
-def _now() -> str:
+def utc_now() -> str:
+    """Now, as the store writes times: ISO 8601 in UTC, to the second."""
     return datetime.now(timezone.utc).isoformat(timespec="seconds")

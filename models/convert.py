@@ -1,4 +1,10 @@
-"""Examples → spaCy `DocBin` files (models/build/train.spacy, dev.spacy).
+"""Examples → spaCy `DocBin` files; the second step of the models/ project:
+
+    python -m models.convert [--examples models/build/examples] [--out models/build/corpus]
+
+reads train.jsonl and dev.jsonl of the `examples` step and writes
+train.spacy, dev.spacy and stats.json (docs, spans, spans left out; with the
+examples' stats) into the corpus folder.
 
 Spans are placed with ``doc.char_span(start, end, label,
 alignment_mode="strict")``: a span whose edges do not fall on token
@@ -10,23 +16,23 @@ spans keep the longest (`spacy.util.filter_spans`), also with a warning.
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass, field
+import argparse
+import json
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable, Sequence
 
 import spacy
 from spacy.language import Language
 from spacy.tokens import DocBin
 from spacy.util import filter_spans
 
-from models.examples import Example
+from models.examples import Example, read_jsonl
+from models.layout import (
+    CORPUS_DIR, DEV_JSONL, DEV_SPACY, EXAMPLES_DIR, STATS_JSON, TRAIN_JSONL, TRAIN_SPACY, logger, start_step, step_errors,
+)
 
-log = logging.getLogger(__name__)
-
-MODELS_DIR = Path(__file__).resolve().parent
-CONFIG_PATH = MODELS_DIR / "config.cfg"
-BUILD_DIR = MODELS_DIR / "build"
+log = logger("convert")
 _SHOWN = 5
 
 
@@ -80,3 +86,46 @@ def write_docbin(examples: Iterable[Example], path: Path, nlp: Language | None =
     docbin.to_disk(path)
     log.info("%s: %d docs, %d spans", path, stats.docs, stats.spans)
     return stats
+
+
+def convert(examples_dir: Path = EXAMPLES_DIR, out_dir: Path = CORPUS_DIR) -> dict[str, Any]:
+    """`examples_dir`/{train,dev}.jsonl → `out_dir`/{train,dev}.spacy and
+    stats.json; returns the stats."""
+    examples_dir, out_dir = Path(examples_dir), Path(out_dir)
+    missing = [str(examples_dir / name) for name in (TRAIN_JSONL, DEV_JSONL) if not (examples_dir / name).is_file()]
+    if missing:
+        raise FileNotFoundError(f"no examples: {', '.join(missing)} missing (run the examples step first: "
+                                "python -m models.examples)")
+    nlp = blank_nlp()
+    stats: dict[str, Any] = {}
+    for split, source, target in (("train", TRAIN_JSONL, TRAIN_SPACY), ("dev", DEV_JSONL, DEV_SPACY)):
+        converted = write_docbin(read_jsonl(examples_dir / source).examples, out_dir / target, nlp)
+        stats[split] = {k: v for k, v in asdict(converted).items() if k != "misaligned_samples"}
+    examples_stats = examples_dir / STATS_JSON
+    if examples_stats.is_file():
+        stats["examples"] = json.loads(examples_stats.read_text(encoding="utf-8"))
+    (out_dir / STATS_JSON).write_text(json.dumps(stats, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return stats
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m models.convert",
+                                     description="Convert the examples to spaCy DocBin files "
+                                                 "(step 2 of models/project.yml).")
+    parser.add_argument("--examples", type=Path, default=EXAMPLES_DIR,
+                        help="folder of train.jsonl and dev.jsonl (default models/build/examples)")
+    parser.add_argument("--out", type=Path, default=CORPUS_DIR,
+                        help="folder for train.spacy, dev.spacy, stats.json (default models/build/corpus)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = start_step(parser, argv)
+    with step_errors(parser, OSError, ValueError):
+        convert(args.examples, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

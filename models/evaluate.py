@@ -1,10 +1,14 @@
 """Scores of the form-field tagger: per label precision, recall and F1 of
 exact spans (start, end and label all equal).
 
-    python -m models.evaluate [--pipeline models/pipeline] [--count 1000]
-    selfeval models evaluate [--pipeline …] [--count …]
+    python -m models.evaluate [--pipeline DIR] [--count 1000] [--output FILE]
+    selfeval models evaluate [--pipeline …] [--count …] [--output …]
 
-prints (a) eval-split deviation cells of the held-out phrasings only (never
+the fourth step of the models/ project.  It scores the pipeline in DIR:
+by default the build's models/build/training/model-best, where there is
+one, else the shipped models/pipeline (`--pipeline models/pipeline` to
+score the shipped one in any case).  It prints, and with `--output` also
+writes to FILE, (a) eval-split deviation cells of the held-out phrasings only (never
 seen in training or model selection), (b) all eval-split deviation cells,
 (c) eval-split flat-text forms where `corpus.flat` exists, (d) the 19 seed
 forms in flat text.  For (a) and (b) it also scores the split into
@@ -17,6 +21,7 @@ contract compares text, so that one sees what the model adds.
 from __future__ import annotations
 
 import argparse
+import json
 from collections import Counter
 from pathlib import Path
 from typing import Callable, Iterable, Optional, Sequence
@@ -24,8 +29,9 @@ from typing import Callable, Iterable, Optional, Sequence
 from models.examples import (
     DEVIATION_CAUSE, FLAT_AVAILABLE, IMPROVEMENT, Example, ExampleSet, deviation_examples, flat_examples,
 )
+from models.layout import BEST_DIR, PIPELINE_DIR, logger, start_step
 
-PIPELINE_DIR = Path(__file__).resolve().parent / "pipeline"
+log = logger("evaluate")
 ALL = "ALL"
 
 Scores = dict[str, dict[str, float]]
@@ -211,13 +217,50 @@ def seed_flat_text_report(pipeline_dir: Path | str = PIPELINE_DIR) -> str:
     return "\n".join(lines)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Score the form-field tagger on the eval split.")
-    parser.add_argument("--pipeline", type=Path, default=PIPELINE_DIR)
+def default_pipeline() -> Path:
+    """The build's model-best where there is one, else the shipped pipeline."""
+    return BEST_DIR if (BEST_DIR / "meta.json").is_file() else PIPELINE_DIR
+
+
+def describe(pipeline_dir: Path | str) -> str:
+    """`folder (name version)`, from its meta.json."""
+    try:
+        meta = json.loads((Path(pipeline_dir) / "meta.json").read_text(encoding="utf-8"))
+        return f"{pipeline_dir} ({meta.get('name')} {meta.get('version')})"
+    except (OSError, ValueError, AttributeError):
+        return str(pipeline_dir)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m models.evaluate",
+        description="Score the form-field tagger on the eval split (step 4 of models/project.yml).")
+    parser.add_argument("--pipeline", type=Path, default=None,
+                        help="the pipeline to score (default: models/build/training/model-best where it "
+                             "exists, else the shipped models/pipeline)")
     parser.add_argument("--count", type=int, default=1000, help="deviation cells per table")
     parser.add_argument("--flat-count", type=int, default=100)
-    args = parser.parse_args(argv)
-    print(report(args.pipeline, args.count, args.flat_count))
+    parser.add_argument("--output", type=Path, default=None, help="also write the tables to this file")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = start_step(parser, argv)
+    pipeline = args.pipeline
+    if pipeline is None:
+        pipeline = default_pipeline()
+        if pipeline == PIPELINE_DIR:
+            log.info("no trained pipeline at %s: scoring the shipped %s", BEST_DIR, PIPELINE_DIR)
+    if not (Path(pipeline) / "meta.json").is_file():
+        parser.exit(1, f"{parser.prog}: {pipeline}: no spaCy pipeline there (run the train step first)\n")
+    log.info("scoring %s …", describe(pipeline))
+    text = f"Pipeline: {describe(pipeline)}\n\n" + report(pipeline, args.count, args.flat_count)
+    print(text)
+    if args.output is not None:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(text + "\n", encoding="utf-8")
+        log.info("scores written to %s", args.output)
     return 0
 
 

@@ -1,4 +1,11 @@
-"""Training and evaluation examples of the form-field tagger.
+"""Training and evaluation examples of the form-field tagger; the first
+step of the models/ project:
+
+    python -m models.examples [--out models/build/examples] [--train-count 4000]
+        [--dev-count 400] [--flat-count 600] [--flat-dev-count 100] [--with-reviews DB]
+
+writes train.jsonl and dev.jsonl (one example a line: ``{"text", "entities",
+"phrasing"}``) and stats.json (counts, skipped cells, labels) there.
 
 An example is ``(text, [(start, end, label), ...])`` with character offsets
 into `text`.  Two sources:
@@ -20,14 +27,19 @@ into `text`.  Two sources:
 
 from __future__ import annotations
 
-import logging
-import re
+import argparse
+import json
+import sys
+import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence
 
 from corpus import synth
+from extract.model import FieldPath
+from models.layout import DEV_JSONL, EXAMPLES_DIR, STATS_JSON, TRAIN_JSONL, logger, start_step
 
-log = logging.getLogger(__name__)
+log = logger("examples")
 
 Entity = tuple[int, int, str]
 Example = tuple[str, list[Entity]]
@@ -214,12 +226,9 @@ def labels_of(examples: Iterable[Example]) -> list[str]:
 # --------------------------------------------------------------------------
 
 class ReviewSource(Protocol):
-    """What `reviewed_examples` reads: `extract.store.Store` offers it."""
+    """What `reviewed_examples` reads: `review.store.ReviewStore` offers it."""
 
     def reviewed_forms(self) -> Iterator[tuple[dict[str, Any], set[str]]]: ...
-
-
-_REVIEWED_PART = re.compile(r"^indicators\[(\d+)\]\.(deviation_cause|improvement)$")
 
 
 def reviewed_examples(source: ReviewSource) -> ExampleSet:
@@ -235,7 +244,8 @@ def reviewed_examples(source: ReviewSource) -> ExampleSet:
     result = ExampleSet()
     for record, paths in source.reviewed_forms():
         indicators = record.get("indicators") or []
-        reviewed = sorted({int(m.group(1)) for m in map(_REVIEWED_PART.match, paths) if m})
+        reviewed = sorted({path.index for path in map(FieldPath.of, paths)
+                           if path.key in ("deviation_cause", "improvement")})
         for index in reviewed:
             where = f"{record.get('form_id') or (record.get('source') or {}).get('file')} indicators[{index}]"
             if index >= len(indicators):
@@ -261,3 +271,146 @@ def _skip(result: ExampleSet, where: str, why: str) -> None:
     result.skipped += 1
     if len(result.skipped_samples) < 5:
         result.skipped_samples.append(where)
+
+
+# --------------------------------------------------------------------------
+# The `examples` step: build the sets and write them as JSON lines.
+# --------------------------------------------------------------------------
+
+DEFAULT_TRAIN_COUNT = 4000     # deviation cells of the train split
+DEFAULT_DEV_COUNT = 400        # deviation cells of the dev split (model selection)
+DEFAULT_FLAT_COUNT = 600       # flat-text forms of the train split, where corpus.flat exists
+DEFAULT_FLAT_DEV_COUNT = 100   # flat-text forms of the dev split (model selection)
+
+
+def examples_from_reviews(db: Path | str) -> ExampleSet:
+    """Training examples from the reviewed corrections in the store at `db`."""
+    from review.store import ReviewStore
+
+    if not Path(db).is_file():
+        raise FileNotFoundError(f"{db}: no such store")
+    with ReviewStore.open(db) as store:
+        reviewed = reviewed_examples(store)
+    log.info("%s: %d reviewed deviation cell(s) as training examples, %d skipped",
+             db, len(reviewed), reviewed.skipped)
+    return reviewed
+
+
+def write_jsonl(examples: ExampleSet, path: Path) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    phrasings = examples.phrasings + [""] * (len(examples.examples) - len(examples.phrasings))
+    with path.open("w", encoding="utf-8") as out:
+        for (text, entities), phrasing in zip(examples.examples, phrasings):
+            out.write(json.dumps({"text": text, "entities": [list(e) for e in entities], "phrasing": phrasing},
+                                 ensure_ascii=False) + "\n")
+
+
+def read_jsonl(path: Path) -> ExampleSet:
+    """The examples `write_jsonl` wrote (skipped counts are in stats.json)."""
+    result = ExampleSet()
+    with Path(path).open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                entities = [(int(s), int(e), str(label)) for s, e, label in row["entities"]]
+                text = str(row["text"])
+            except (ValueError, KeyError, TypeError) as exc:
+                raise ValueError(f"{path}:{number}: not an example ({type(exc).__name__}: {exc})") from None
+            result.examples.append((text, entities))
+            result.phrasings.append(str(row.get("phrasing") or ""))
+    return result
+
+
+def _set_stats(examples: ExampleSet) -> dict[str, Any]:
+    return {"examples": len(examples), "skipped": examples.skipped,
+            "flat": examples.phrasings.count("flat"),
+            "extra": examples.phrasings.count("extra"),
+            "labels": labels_of(examples.examples)}
+
+
+def build_examples(out_dir: Path = EXAMPLES_DIR, train_count: int = DEFAULT_TRAIN_COUNT,
+                   dev_count: int = DEFAULT_DEV_COUNT, flat_count: int = DEFAULT_FLAT_COUNT,
+                   flat_dev_count: int = DEFAULT_FLAT_DEV_COUNT,
+                   extra_examples: Sequence[Example] | None = None) -> dict[str, Any]:
+    """Write `out_dir`/train.jsonl, dev.jsonl and stats.json; returns the stats."""
+    out_dir = Path(out_dir)
+    started = time.monotonic()
+    log.info("examples: %d deviation cells and %d flat-text forms of the train split%s …",
+             train_count, flat_count, f", {len(extra_examples)} extra" if extra_examples else "")
+    train_set = training_examples(train_count, flat_count, extra_examples)
+    log.info("examples: %d of the dev split (%d deviation cells, %d flat-text forms) …",
+             dev_count + flat_dev_count, dev_count, flat_dev_count)
+    dev_set = dev_examples(dev_count, flat_dev_count)
+    if flat_count and not train_set.phrasings.count("flat"):
+        log.warning("no flat-text examples: corpus.flat is missing or failed (see above); "
+                    "the tagger learns the deviation labels only")
+    write_jsonl(train_set, out_dir / TRAIN_JSONL)
+    write_jsonl(dev_set, out_dir / DEV_JSONL)
+    stats = {
+        "requested": {"train_count": train_count, "dev_count": dev_count,
+                      "flat_count": flat_count, "flat_dev_count": flat_dev_count},
+        "train": _set_stats(train_set),
+        "dev": _set_stats(dev_set),
+        "seconds": round(time.monotonic() - started, 1),
+    }
+    stats["train"]["extra"] = len(extra_examples or ())
+    (out_dir / STATS_JSON).write_text(json.dumps(stats, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    log.info("examples: %s: %d train (%d flat, %d extra, %d cells skipped), %d dev, in %.0f s",
+             out_dir, len(train_set), stats["train"]["flat"], stats["train"]["extra"], train_set.skipped,
+             len(dev_set), stats["seconds"])
+    return stats
+
+
+def add_count_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--train-count", type=int, default=DEFAULT_TRAIN_COUNT,
+                        help=f"deviation cells of the train split (default {DEFAULT_TRAIN_COUNT})")
+    parser.add_argument("--dev-count", type=int, default=DEFAULT_DEV_COUNT,
+                        help=f"deviation cells of the dev split (default {DEFAULT_DEV_COUNT})")
+    parser.add_argument("--flat-count", type=int, default=DEFAULT_FLAT_COUNT,
+                        help=f"flat-text forms of the train split (default {DEFAULT_FLAT_COUNT})")
+    parser.add_argument("--flat-dev-count", type=int, default=DEFAULT_FLAT_DEV_COUNT,
+                        help=f"flat-text forms of the dev split (default {DEFAULT_FLAT_DEV_COUNT})")
+    parser.add_argument("--with-reviews", metavar="DB", type=Path, default=None,
+                        help="also train on the deviation cells whose cause/improvement a person reviewed "
+                             "in this store (selfeval --db)")
+
+
+def reviews_or_exit(parser: argparse.ArgumentParser, db: Path | None) -> list[Example]:
+    """The examples of `--with-reviews DB` (none without it); a usage error
+    (exit 2) for a store that is missing or unreadable."""
+    if db is None:
+        return []
+    from extract.errors import StoreError
+
+    try:
+        reviewed = examples_from_reviews(db)
+    except (OSError, StoreError) as exc:
+        parser.error(f"--with-reviews: {exc}")
+    print(f"{len(reviewed)} reviewed deviation cell(s) added to training, {reviewed.skipped} skipped",
+          file=sys.stderr)
+    return reviewed.examples
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m models.examples",
+                                     description="Build the training and dev examples of the form-field tagger "
+                                                 "(step 1 of models/project.yml).")
+    parser.add_argument("--out", type=Path, default=EXAMPLES_DIR,
+                        help="folder for train.jsonl, dev.jsonl, stats.json (default models/build/examples)")
+    add_count_options(parser)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = start_step(parser, argv)
+    extra = reviews_or_exit(parser, args.with_reviews)
+    build_examples(args.out, args.train_count, args.dev_count, args.flat_count, args.flat_dev_count, extra or None)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

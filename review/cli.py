@@ -18,13 +18,15 @@ from pathlib import Path
 from typing import Sequence
 
 from extract.errors import SelfevalError, UsageError, printable
-from extract.scan.ocr import ENGINES
-from extract.pipeline.ingest import DEFAULT_OCR_DPI, DEFAULT_OCR_ENGINE, OCR_MODES
+from extract.scan.engines import ENGINES
+from extract.pipeline.settings import DEFAULT_OCR_DPI, DEFAULT_OCR_ENGINE, OCR_MODES
 from extract.sources.raster import DEFAULT_MAX_PAGE_PIXELS
 from extract.checks.routing import DEFAULT_REVIEW_THRESHOLD
 from extract.store import DB_ENV, Store, default_db_path
 from review.client import DEFAULT_URL, URL_ENV
-from review.server import DEFAULT_IMAGES, TOKEN_ENV
+from review.credentials import TOKEN_ENV
+from review.settings import DEFAULT_IMAGES
+from review.store import ReviewStore
 
 
 class _Console:
@@ -44,6 +46,8 @@ class _Console:
 console = _Console()
 
 EXIT_SOME_FILES_FAILED = 1
+# models/project.yml, in order; `selfeval models STEP` runs `models.STEP.main`.
+MODEL_STEPS = ("examples", "convert", "train", "evaluate", "promote")
 EXIT_INTERNAL_ERROR = 70    # sysexits' EX_SOFTWARE: a bug of ours
 EXIT_BROKEN_PIPE = 141      # 128 + SIGPIPE, what a shell shows for a reader that went away
 
@@ -88,6 +92,9 @@ def _set_up_logging(verbose: bool, quiet: bool) -> None:
     # The review server's install and start take a minute: say what happens.
     logging.getLogger("selfeval.review").setLevel(
         logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO)
+    # Training takes minutes: its progress (examples, epochs, steps, losses, dev scores).
+    logging.getLogger("selfeval.models").setLevel(
+        logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO)
 
 
 def _silence_stdout() -> None:
@@ -118,24 +125,32 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("paths", nargs="+", metavar="PATH", help="a PDF or image file, or a folder of them")
     ingest.add_argument("--workers", type=int, default=None,
                         help="worker processes that read pages (default: the number of cores)")
-    ingest.add_argument("--ocr", choices=OCR_MODES, default="auto",
+    ingest.add_argument("--settings", metavar="FILE", default=None,
+                        help="a TOML settings file (every tunable of reading, checking and routing; "
+                             "`selfeval settings` prints the defaults); the options below win over it")
+    ingest.add_argument("--ocr", choices=OCR_MODES, default=None,
                         help="OCR PDF pages: auto (pages without a text layer), always, never (default: auto)")
-    ingest.add_argument("--ocr-engine", choices=ENGINES, default=DEFAULT_OCR_ENGINE,
+    ingest.add_argument("--ocr-engine", choices=ENGINES, default=None,
                         help=f"the OCR engine for scans (default: {DEFAULT_OCR_ENGINE}, the more accurate "
                              "on the scanned corpus)")
-    ingest.add_argument("--ocr-dpi", type=int, default=DEFAULT_OCR_DPI,
+    ingest.add_argument("--ocr-dpi", type=int, default=None,
                         help=f"the resolution PDF pages are rasterised at for OCR (default: {DEFAULT_OCR_DPI}; "
                              "72 to 600)")
-    ingest.add_argument("--max-page-megapixels", type=float, default=DEFAULT_MAX_PAGE_PIXELS / 1e6,
+    ingest.add_argument("--max-page-megapixels", type=float, default=None,
                         help="a page image larger than this fails alone, before it is decoded (default: "
                              f"{DEFAULT_MAX_PAGE_PIXELS / 1e6:g})")
     ingest.add_argument("--no-progress", action="store_true", help="no progress bar")
     ingest.add_argument("--batch", default=None,
                         help="a name for the files of this run, one review project per batch "
                              "(default: the date and time of the run)")
-    ingest.add_argument("--review-threshold", type=float, default=DEFAULT_REVIEW_THRESHOLD,
+    ingest.add_argument("--review-threshold", type=float, default=None,
                         help="fields below this confidence go to review (default: "
                              f"{DEFAULT_REVIEW_THRESHOLD}, set from the scanned corpus: README, Review)")
+
+    settings = commands.add_parser("settings", help="print the settings, as a file `ingest --settings` reads",
+                                   description="Print every tunable of reading, checking and routing with its "
+                                               "value: the defaults, or those of a settings file (checked).")
+    settings.add_argument("file", nargs="?", default=None, help="a settings file to check and show whole")
 
     export = commands.add_parser("export", help="write the stored records as JSONL, CSV, XLSX or Parquet",
                                  description="Write the stored form records as JSONL (the contract), or as "
@@ -190,10 +205,12 @@ def build_parser() -> argparse.ArgumentParser:
     corpus.add_argument("--synthetic", type=int, default=200, help="synthetic forms per split (default: 200)")
     corpus.add_argument("--scanned", type=int, default=100,
                         help="synthetic eval forms also scanned, besides the gold (default: 100)")
-    models = commands.add_parser("models", help="train or evaluate the field-tagging NER model",
-                                 description="Train the spaCy NER model that tags form fields (models/), or "
-                                             "print its precision/recall/F1 per label.")
-    models.add_argument("action", choices=("train", "evaluate"))
+    models = commands.add_parser("models", help="build, train, evaluate or ship the field-tagging NER model",
+                                 description="The steps of the spaCy project models/project.yml: build the "
+                                             "examples, convert them, train into models/build/training "
+                                             "(train runs all three), print precision/recall/F1 per label, "
+                                             "promote a trained pipeline to models/pipeline.")
+    models.add_argument("action", choices=MODEL_STEPS)
     models.add_argument("options", nargs=argparse.REMAINDER,
                         help="passed on: see `selfeval models train -- --help`")
     return parser
@@ -212,6 +229,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _ingest(args)
         if args.command == "export":
             return _export(args)
+        if args.command == "settings":
+            return _settings(args)
         if args.command == "corpus":
             return _corpus(args)
         if args.command == "models":
@@ -239,18 +258,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _ingest(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from extract.pipeline.ingest import FileResult, IngestSettings, OcrSettings, default_workers, ingest
-    from extract.checks.routing import ReviewSettings
+    from extract.pipeline.batch import FileResult, ingest
 
-    workers = args.workers if args.workers is not None else default_workers()
-    try:
-        ocr = OcrSettings(mode=args.ocr, engine=args.ocr_engine, dpi=args.ocr_dpi,
-                          max_page_pixels=round(args.max_page_megapixels * 1e6))
-        settings = IngestSettings(workers=workers, ocr=ocr,
-                                  review=ReviewSettings(args.review_threshold),
-                                  batch=args.batch or datetime.now().strftime("%Y-%m-%d %H:%M"))
-    except ValueError as exc:
-        raise UsageError(str(exc)) from exc
+    settings = _ingest_settings(args)
     bar = tqdm(unit="page", desc="ingest", disable=True if args.no_progress else None, file=sys.stderr)
 
     def report(result: FileResult) -> None:
@@ -272,6 +282,36 @@ def _ingest(args: argparse.Namespace) -> int:
     for failed in (f for f in batch.files if f.status == "failed" or f.page_errors):
         console.error(f"  failed: {printable(failed.path)}: {printable(failed.message)}")
     return 0 if batch.ok else EXIT_SOME_FILES_FAILED
+
+
+def _ingest_settings(args: argparse.Namespace):
+    """The settings file's (or the defaults), with the options given on the command line over them."""
+    import dataclasses
+
+    from extract.pipeline.jobs import default_workers
+    from extract.pipeline.settings import IngestSettings, load_settings
+
+    settings = load_settings(args.settings) if args.settings else IngestSettings()
+    ocr = {key: value for key, value in (("mode", args.ocr), ("engine", args.ocr_engine), ("dpi", args.ocr_dpi))
+           if value is not None}
+    if args.max_page_megapixels is not None:
+        ocr["max_page_pixels"] = round(args.max_page_megapixels * 1e6)
+    try:
+        review = settings.review if args.review_threshold is None else \
+            dataclasses.replace(settings.review, threshold=args.review_threshold)
+        return dataclasses.replace(
+            settings, ocr=dataclasses.replace(settings.ocr, **ocr), review=review,
+            workers=args.workers if args.workers is not None else default_workers(),
+            batch=args.batch or datetime.now().strftime("%Y-%m-%d %H:%M"))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def _settings(args: argparse.Namespace) -> int:
+    from extract.pipeline.settings import IngestSettings, load_settings, settings_toml
+
+    print(settings_toml(load_settings(args.file) if args.file else IngestSettings()), end="")
+    return 0
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -304,14 +344,10 @@ def _corpus(args: argparse.Namespace) -> int:
 
 
 def _models(args: argparse.Namespace) -> int:
+    import importlib
+
     options = [o for o in args.options if o != "--"]
-    if args.action == "train":
-        from models.train import main as train_main
-
-        return train_main(options)
-    from models.evaluate import main as evaluate_main
-
-    return evaluate_main(options)
+    return importlib.import_module(f"models.{args.action}").main(options)
 
 
 def _review(args: argparse.Namespace) -> int:
@@ -319,7 +355,7 @@ def _review(args: argparse.Namespace) -> int:
         return _review_server(args)
     from review.client import ReviewClient
 
-    with Store(args.db or default_db_path(), must_exist=True) as store:
+    with ReviewStore.open(args.db or default_db_path(), must_exist=True) as store:
         if args.review_action == "status":
             return _review_status(store)
         client = ReviewClient.from_environment(args.url)
@@ -345,7 +381,7 @@ def _review_server(args: argparse.Namespace) -> int:
     return 0
 
 
-def _review_push(args: argparse.Namespace, store: Store, client) -> int:
+def _review_push(args: argparse.Namespace, store: ReviewStore, client) -> int:
     from review.loop import PushSettings, push
 
     images = Path(args.images)
@@ -364,7 +400,7 @@ def _review_push(args: argparse.Namespace, store: Store, client) -> int:
     return 1 if result.errors else 0
 
 
-def _review_pull(store: Store, client) -> int:
+def _review_pull(store: ReviewStore, client) -> int:
     from review.loop import pull
 
     result = pull(store, client)
@@ -375,7 +411,7 @@ def _review_pull(store: Store, client) -> int:
     return 1 if result.errors else 0
 
 
-def _review_status(store: Store) -> int:
+def _review_status(store: ReviewStore) -> int:
     counts = store.review_counts()
     print(f"{'status':<10} {'fields':>8} {'forms':>6}")
     for status, row in counts.items():

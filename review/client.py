@@ -13,8 +13,9 @@ import os
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from extract.errors import ReviewProjectGone, ReviewServerError, ReviewUnreachable, TokenRejected, UsageError
-from review.server import TOKEN_ENV
+from extract.errors import UsageError
+from review.credentials import TOKEN_ENV
+from review.errors import ReviewProjectGone, ReviewServerError, ReviewUnreachable, TokenRejected
 
 URL_ENV = "LABEL_STUDIO_URL"
 DEFAULT_URL = "http://127.0.0.1:8080"
@@ -55,7 +56,7 @@ class ReviewClient:
     def from_environment(cls, url: str | None) -> "ReviewClient":
         token = os.environ.get(TOKEN_ENV)
         if not token:  # our own server's token, from its data folder
-            from review.server import read_token
+            from review.credentials import read_token
 
             try:
                 token = read_token()

@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from extract.sources.raster import IMAGE_SUFFIXES, PageImage, load_image_page, rasterise_pdf_page
+from extract.sources.files import IMAGE_SUFFIXES
+from extract.sources.raster import PageImage, load_image_page, rasterise_pdf_page
 
 # PDF pages are drawn at this resolution for review: sharp enough to read
 # a 9 pt character, small enough to load at once in a browser.

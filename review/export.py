@@ -24,11 +24,8 @@ CSV opened in Excel shows a target such as ``=350.00(本)`` as a broken formula;
 the XLSX export stores it as text, so Excel users should take the XLSX.
 
 Where it writes: jsonl and xlsx to a file, csv and parquet to a folder of
-table files.  `check_target` refuses, before anything is written, a target
-that is the wrong kind (a folder for a file, a file for a folder), anything
-that is not a regular file (a symbolic link, a FIFO, a device such as
-/dev/null), a read-only file and a folder it may not write.  An existing file
-is replaced atomically, so a failed export leaves the old one whole.
+table files, refusing a target it must not write (`check_target`, with
+`review.targets`) and replacing an existing file atomically.
 """
 
 from __future__ import annotations
@@ -36,11 +33,7 @@ from __future__ import annotations
 import errno
 import json
 import math
-import os
-import stat
 import unicodedata
-import uuid
-from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, TextIO
@@ -53,8 +46,9 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from extract.errors import UsageError
+from extract.layout.labels import FIELD_NAMES_ZH
 from extract.model import (
+    NUMBER_LEAVES,
     FUNDING_KEYS,
     FUNDING_ROW_KEYS,
     INDICATOR_KEYS,
@@ -63,6 +57,7 @@ from extract.model import (
     dumps_record,
     iter_fields,
 )
+from review.targets import ExportTargetError, check_file_target, check_folder_target, replacing
 
 Record = dict[str, Any]
 
@@ -95,54 +90,25 @@ TABLE_COLUMNS = {
 FINDING_COLUMNS = ("form_id", "rule", "fields", "expected", "found", "message")
 TABLE_NAMES = tuple(TABLE_COLUMNS) + ("fields", "findings")
 
-# The contract's number fields; every other contract field is text.  `weight`
-# and `score` are numbers both in a funding row and in an indicator.
-NUMBER_FIELDS = frozenset(
-    {"year", "total_weight", "total_score", *FUNDING_ROW_KEYS,
-     "target_value", "actual_value", "weight", "score"}
-)
+# The contract's number fields (extract.model); every other contract field is
+# text.  `weight` and `score` are numbers in a funding row and in an indicator.
+NUMBER_FIELDS = NUMBER_LEAVES
 # The export's own counters: never null, so plain integers.
 INTEGER_COLUMNS = frozenset({"position"})
 
-# Row 1 of each XLSX sheet: the label the form prints, or a plain description
-# for what the form does not print.  Meta keys without a label show their name.
+# Row 1 of each XLSX sheet: the label the form prints (extract.layout), or a
+# plain description for what the form does not print.  Meta keys without a
+# label show their name.
 COLUMN_LABELS = {
+    **FIELD_NAMES_ZH,
+    "funding_key": "资金类别",
     "form_id": "表单编号",
     "schema_version": "格式版本",
     "source_file": "来源文件",
     "source_sha256": "来源文件SHA-256",
     "source_pages": "页码",
     "source_kind": "来源类型（text文本/scan扫描）",
-    "year": "年度",
-    "project_name": "项目名称",
-    "department": "主管部门",
-    "implementing_unit": "实施单位",
-    "goal_expected": "年度总体目标·预期目标",
-    "goal_actual": "年度总体目标·实际完成情况",
-    "total_weight": "总分·分值",
-    "total_score": "总分·得分",
-    "grade": "评分等级",
-    "funding_key": "资金类别",
-    "initial_budget": "年初预算数",
-    "annual_budget": "全年预算数",
-    "executed": "全年执行数",
-    "weight": "分值",
-    "execution_rate": "执行率(%)",
-    "score": "得分",
     "position": "序号",
-    "level1": "一级指标",
-    "level2": "二级指标",
-    "name": "三级指标",
-    "target": "年度指标值",
-    "target_op": "年度指标值·比较符",
-    "target_value": "年度指标值·数值",
-    "target_unit": "年度指标值·单位",
-    "actual": "实际完成值",
-    "actual_value": "实际完成值·数值",
-    "actual_unit": "实际完成值·单位",
-    "deviation": "偏差原因分析及改进措施",
-    "deviation_cause": "偏差原因",
-    "improvement": "改进措施",
     "path": "字段路径",
     "value": "字段值",
     "confidence": "置信度",
@@ -154,6 +120,9 @@ COLUMN_LABELS = {
     "expected": "应为",
     "found": "实为",
     "message": "说明",
+    "page": "页码（读取位置）",
+    "bbox": "位置（x0,top,x1,bottom，磅）",
+    "method": "读取方式",
 }
 
 # ---------------------------------------------------------------- values
@@ -307,169 +276,22 @@ def record_tables(records: Iterable[Record]) -> dict[str, pd.DataFrame]:
     return tables
 
 
-# ---------------------------------------------------------------- safe writes
-
-
-class ExportTargetError(UsageError):
-    """An --out that export will not write, and why: "<path>: <cause and fix>"."""
-
-    def __init__(self, path: Path | str, cause: str):
-        super().__init__(f"{path}: {cause}")
-        self.path = str(path)
-        self.cause = cause
-
+# ---------------------------------------------------------------- targets
 
 FILE_FORMATS = ("jsonl", "xlsx")      # one file
 FOLDER_FORMATS = ("csv", "parquet")   # a folder of table files
 
 
-def _kind(mode: int) -> str:
-    for test, name in ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISDIR, "a folder"),
-                       (stat.S_ISREG, "a regular file"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
-                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-                       (stat.S_ISSOCK, "a socket")):
-        if test(mode):
-            return name
-    return "not a regular file"  # pragma: no cover - door, whiteout, …
-
-
-def _lstat(path: Path, target: Path) -> os.stat_result | None:
-    """What is at `path`, never following a link; None when nothing is."""
-    try:
-        return os.lstat(path)
-    except FileNotFoundError:
-        return None
-    except NotADirectoryError:
-        raise ExportTargetError(target, "a part of the path above it is a file, not a folder; "
-                                        "give --out a path inside a folder") from None
-    except OSError as exc:
-        raise ExportTargetError(target, f"cannot look at it ({exc.strerror}); give --out a path you may write") from exc
-
-
-def _read_only_fs(folder: Path) -> bool:
-    try:
-        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
-    except (OSError, AttributeError):
-        return False
-
-
-def _check_writable_folder(folder: Path, target: Path) -> None:
-    """Export writes a temp file in `folder`, then renames it onto `target`."""
-    if os.access(folder, os.W_OK | os.X_OK):
-        return
-    where = "this folder" if folder == target else f"the folder {folder}"
-    why = "is on a read-only file system" if _read_only_fs(folder) else "is not writable (permission denied)"
-    raise ExportTargetError(target, f"cannot write it: {where} {why}; give --out a path you may write")
-
-
-def _check_creatable(path: Path, target: Path) -> None:
-    """`path` does not exist: its nearest existing ancestor must be a folder we may write."""
-    ancestor = path.absolute().parent
-    while True:
-        try:
-            info = os.stat(ancestor)  # an ancestor may be a link to a folder
-            break
-        except FileNotFoundError:
-            ancestor = ancestor.parent
-        except NotADirectoryError:
-            raise ExportTargetError(target, "a part of the path above it is a file, not a folder; "
-                                            "give --out a path inside a folder") from None
-        except OSError as exc:
-            raise ExportTargetError(target, f"cannot create it ({exc.strerror}); "
-                                            "give --out a path you may write") from exc
-    if not stat.S_ISDIR(info.st_mode):
-        raise ExportTargetError(target, f"{ancestor} is {_kind(info.st_mode)}, not a folder; "
-                                        "give --out a path inside a folder")
-    _check_writable_folder(ancestor, target)
-
-
-def _check_replaceable(path: Path, info: os.stat_result, fmt: str) -> None:
-    """An existing `path` that export would replace: only a regular file it may write."""
-    if stat.S_ISLNK(info.st_mode):
-        raise ExportTargetError(path, "is a symbolic link; export neither writes through a link nor replaces "
-                                      "one: give --out the real path, or a new file")
-    if not stat.S_ISREG(info.st_mode):
-        fix = "give --out - for standard output" if fmt == "jsonl" else "give --out a path for a new file"
-        raise ExportTargetError(path, f"is {_kind(info.st_mode)}, not a regular file; export writes only "
-                                      f"regular files: {fix}")
-    if not info.st_mode & 0o222:
-        raise ExportTargetError(path, f"is read-only (mode {stat.S_IMODE(info.st_mode):o}); make it writable "
-                                      "(chmod u+w) to replace it, or give --out another path")
-
-
 def check_target(fmt: str, out: Path | str) -> None:
     """Refuse, naming the path and the fix, an `out` that `export(records,
-    fmt, out)` must not write; see the module's notes.  Touches nothing."""
+    fmt, out)` must not write; see `review.targets`.  Touches nothing."""
     out = Path(out)
     if fmt in FILE_FORMATS:
-        info = _lstat(out, out)
-        if info is None:
-            _check_creatable(out, out)
-            return
-        if stat.S_ISDIR(info.st_mode):
-            raise ExportTargetError(out, f"is a folder; --format {fmt} writes one file: give --out a file "
-                                         f"name, e.g. {out / ('forms.' + fmt)}")
-        _check_replaceable(out, info, fmt)
-        _check_writable_folder(out.absolute().parent, out)
+        check_file_target(out, fmt)
     elif fmt in FOLDER_FORMATS:
-        info = _lstat(out, out)
-        if info is None:
-            _check_creatable(out, out)
-            return
-        if stat.S_ISLNK(info.st_mode):
-            raise ExportTargetError(out, "is a symbolic link; export does not write through a link: "
-                                         "give --out the real folder")
-        if not stat.S_ISDIR(info.st_mode):
-            tables = ", ".join(f"{name}.{fmt}" for name in TABLE_COLUMNS)
-            raise ExportTargetError(out, f"is {_kind(info.st_mode)}; --format {fmt} writes a folder of "
-                                         f"tables ({tables}): give --out a folder")
-        _check_writable_folder(out, out)
-        for name in TABLE_NAMES:
-            table = out / f"{name}.{fmt}"
-            info = _lstat(table, table)
-            if info is None:
-                continue
-            if stat.S_ISDIR(info.st_mode):
-                raise ExportTargetError(table, f"is a folder where the {name} table is written; move it "
-                                               "away, or give --out another folder")
-            _check_replaceable(table, info, fmt)
+        check_folder_target(out, fmt, TABLE_NAMES, tuple(TABLE_COLUMNS))
     else:
         raise ValueError(f"unknown export format {fmt!r}; expected one of {', '.join(EXPORT_FORMATS)}")
-
-
-@contextmanager
-def _replacing(targets: list[Path]) -> Iterator[list[Path]]:
-    """Temp paths beside `targets` (same folder, so the rename is atomic),
-    moved into place only when the block succeeds: a failed export leaves the
-    old files, or none, never half-written ones.  A replaced file keeps its
-    permissions.  An OSError raised after some targets were replaced carries
-    them in its `replaced` attribute."""
-    for target in targets:
-        target.parent.mkdir(parents=True, exist_ok=True)
-    temps = [target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp") for target in targets]
-    try:
-        yield temps
-        for temp, target in zip(temps, targets):
-            try:
-                old = os.lstat(target)
-            except FileNotFoundError:
-                old = None
-            if old is not None and stat.S_ISREG(old.st_mode):
-                os.chmod(temp, stat.S_IMODE(old.st_mode))
-        replaced: list[Path] = []
-        for temp, target in zip(temps, targets):
-            try:
-                os.replace(temp, target)
-            except OSError as exc:
-                exc.replaced = replaced  # type: ignore[attr-defined]
-                raise
-            replaced.append(target)
-    finally:
-        for temp in temps:
-            try:
-                temp.unlink(missing_ok=True)
-            except OSError:  # pragma: no cover - the error that brought us here matters more
-                pass
 
 
 def _write_tables(
@@ -479,7 +301,7 @@ def _write_tables(
     folder = Path(folder)
     tables = record_tables(records)
     targets = [folder / f"{name}.{suffix}" for name in tables]
-    with _replacing(targets) as temps:
+    with replacing(targets) as temps:
         for table, temp in zip(tables.values(), temps):
             write_table(table, temp)
     # a fields table from an earlier export would no longer match the others
@@ -499,7 +321,7 @@ def write_jsonl_stream(records: Iterable[Record], out: TextIO) -> None:
 
 def write_jsonl(records: Iterable[Record], path: Path | str) -> Path:
     path = Path(path)
-    with _replacing([path]) as (temp,):
+    with replacing([path]) as (temp,):
         with open(temp, "x", encoding="utf-8", newline="\n") as out:
             write_jsonl_stream(records, out)
     return path
@@ -566,7 +388,7 @@ def write_xlsx(records: Iterable[Record], path: Path | str) -> Path:
     workbook.remove(workbook.active)
     for name, table in record_tables(records).items():
         _fill_sheet(workbook.create_sheet(name), table)
-    with _replacing([path]) as (temp,):
+    with replacing([path]) as (temp,):
         workbook.save(temp)
     return path
 
@@ -586,15 +408,9 @@ def export(records: Iterable[Record], fmt: str, out: Path | str) -> Path:
     Raises ExportTargetError, before writing anything, for an `out` that
     `check_target` refuses, and when writing fails (disk full, say); an
     existing file is then left as it was."""
+    check_target(fmt, out)  # a ValueError for an unknown format
     try:
-        writer = EXPORT_FORMATS[fmt]
-    except KeyError:
-        raise ValueError(
-            f"unknown export format {fmt!r}; expected one of {', '.join(EXPORT_FORMATS)}"
-        ) from None
-    check_target(fmt, out)
-    try:
-        return writer(records, out)
+        return EXPORT_FORMATS[fmt](records, out)
     except OSError as exc:
         replaced = getattr(exc, "replaced", [])
         kept = ("already replaced: " + ", ".join(p.name for p in replaced) + "; the others are as they were"

@@ -18,15 +18,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from extract.errors import BadInputFile, ReviewServerError, SelfevalError
+from extract.errors import BadInputFile, SelfevalError
 from extract.model import Finding
 from extract.parse.tagger import optional_tagger
-from extract.checks.routing import fields_named_by_findings
-from extract.store import AppliedReview, FormToReview, Store
-from extract.checks.validate import PAGE_UNREADABLE, validate
+from extract.checks.validate import PAGE_UNREADABLE, fields_named_by_findings, validate
 from review.client import ReviewClient
 from review.crops import CropRequest, write_crop
-from review.server import DEFAULT_IMAGES
+from review.errors import ReviewServerError
+from review.settings import DEFAULT_IMAGES
+from review.store import AppliedReview, FormToReview, ReviewStore
 from review.tasks import (
     CorrectionError,
     ItemAnswer,
@@ -83,7 +83,7 @@ class PullResult:
     errors: list[str] = field(default_factory=list)
 
 
-def push(store: Store, client: ReviewClient, settings: PushSettings = PushSettings(),
+def push(store: ReviewStore, client: ReviewClient, settings: PushSettings = PushSettings(),
          new_project: bool = False, on_form: Callable[[], None] | None = None) -> PushResult:
     """Send every pending field to review; returns what was created."""
     result = PushResult()
@@ -116,7 +116,7 @@ def push(store: Store, client: ReviewClient, settings: PushSettings = PushSettin
     return result
 
 
-def _project_for(store: Store, client: ReviewClient, batch: str, settings: PushSettings,
+def _project_for(store: ReviewStore, client: ReviewClient, batch: str, settings: PushSettings,
                  result: PushResult) -> int:
     if batch in result.projects:
         return result.projects[batch]
@@ -136,7 +136,7 @@ class SourceMissing(SelfevalError):
     """A form's source file is no longer where it was ingested from."""
 
 
-def source_file(store: Store, form: FormToReview) -> str:
+def source_file(store: ReviewStore, form: FormToReview) -> str:
     """The form's source file as ingested (an absolute path since issue 9;
     an older store's relative path is tried against the store's folder too)."""
     candidates = [Path(form.source_path)]
@@ -150,7 +150,7 @@ def source_file(store: Store, form: FormToReview) -> str:
         "page images cannot be made; put the file back there, or ingest it again from where it is now, then push again")
 
 
-def _push_form(store: Store, client: ReviewClient, project_id: int, form: FormToReview, keys: dict[str, int],
+def _push_form(store: ReviewStore, client: ReviewClient, project_id: int, form: FormToReview, keys: dict[str, int],
                settings: PushSettings, tagger, model_version: str, result: PushResult) -> None:
     items = review_items(form.record, form.pending)
     if not items:
@@ -192,7 +192,7 @@ def _image_url(source: str, form: FormToReview, index: int, item, settings: Push
     return f"/data/local-files/?d={relative.as_posix()}"
 
 
-def pull(store: Store, client: ReviewClient) -> PullResult:
+def pull(store: ReviewStore, client: ReviewClient) -> PullResult:
     """Apply every submitted review not applied yet."""
     result = PullResult()
     client.check()
@@ -215,7 +215,7 @@ def pull(store: Store, client: ReviewClient) -> PullResult:
             result.errors.append(f"task {task.task_id} ({task.form_id}): {exc}; fix it in Label Studio and pull again")
             continue
         # The arithmetic is checked again; a page that could not be read stays a finding.
-        findings = validate(record) + [Finding(**f) for f in store.findings(task.form_id)
+        findings = validate(record) + [Finding(**f) for f in store.store.findings(task.form_id)
                                        if f["rule"] == PAGE_UNREADABLE]
         store.apply_review(client.url, task, AppliedReview(
             record=record, changes=changes, reviewer=client.user_email(annotation.completed_by),

@@ -1,44 +1,9 @@
-"""A local Label Studio server for reviewing extracted forms.
+"""A local Label Studio server for reviewing extracted forms: started in the
+background bound to 127.0.0.1, found again, stopped.
 
-Label Studio is installed once, from PyPI, into its own virtual environment
-under the data folder (never into the product's environment: it pins its own
-``label-studio-sdk``), then run as a background process bound to 127.0.0.1.
-
-The data folder (``<home>``; ``$SELFEVAL_LABEL_STUDIO_HOME`` or
-``./labelstudio``) holds::
-
-    venv/           Label Studio 1.23.2 and its stamp file
-    data/           Label Studio's database and media (LABEL_STUDIO_BASE_DATA_DIR)
-    token           the admin's legacy API token, unless $LABEL_STUDIO_API_KEY
-    admin.json      the admin's e-mail and password
-    server.pid      the running server's process id
-    server.log      the server's stdout and stderr
-    install.log     pip's output from the install
-
-It is private, at every start (so a folder made before this rule is fixed
-too): ``<home>`` is made 0700; our files in it (token, admin.json, the logs,
-the pid and lock files) 0600; ``data/`` and everything in it, at any depth,
-0700 (folders) / 0600 (files).  The server runs with umask 077, so what Label
-Studio writes later (its SQLite database ``data/label_studio.sqlite3``, which
-holds the token in plain text, uploads, exports) is private as well.  The
-venv is not secret and is left as pip made it, behind the 0700 home.
-
-Local files are served from the review-images folder only: it is Label
-Studio's ``LOCAL_FILES_DOCUMENT_ROOT`` (``ServerSettings.files_root``, default
-``./review-images`` made absolute, links resolved; created 0700 at start if
-missing).  Every member of the organisation (anyone who joined through its
-invite link; the community edition has no roles) may create a Local Files
-storage, so everything below that root is readable by every reviewer, and
-nothing else is.  Label Studio enforces it in ``io_storages/localfiles``:
-``LocalFilesMixin.validate_connection`` (``models.py``) accepts a storage
-only on an existing folder strictly below the root, compared as text after
-``os.path.normpath`` (so never the root itself: push writes its images into
-a folder below it); ``localfiles_data`` (``views.py``, behind
-``/data/local-files/?d=...``) serves only logged-in users, joins ``d`` to the
-root with Django's ``safe_join`` (which refuses ``../`` out of it) and serves
-a file only from within a storage's folder.  So a root of ``/``, one holding
-the data folder, or one inside it is refused.  Symbolic links below the root
-are followed: put none there that point out of it.
+It is installed first (`review.install`), its token and admin made
+(`review.credentials`), its data folder made private (`review.home`); where
+it lives and which folder it serves images from is `review.settings`.
 
 The child process gets an environment built from a short allow-list, never
 the caller's: Label Studio reads bare ``USERNAME``, ``PASSWORD``, ``PORT``,
@@ -52,16 +17,11 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
-import json
 import logging
 import os
-import re
-import secrets
-import shutil
+import shlex
 import signal
 import socket
-import stat
 import subprocess
 import sys
 import time
@@ -69,25 +29,18 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Mapping
 
-from extract.errors import MissingDependency, PortInUse, ReviewServerError, TokenRejected, UsageError
+from extract.errors import UsageError
+from review.credentials import TOKEN_ENV, AdminAccount, admin_account, ensure_token, env_token, read_token
+from review.errors import PortInUse, ReviewServerError, TokenRejected
+from review.home import (PRIVATE_DIR, SERVER_UMASK, locked, log_tail, make_home, make_private, open_private_log,
+                         rotate_log, write_private)
+from review.install import LABEL_STUDIO_VERSION, ensure_installed
+from review.settings import HOST, ServerSettings, checked_files_root
 
 log = logging.getLogger("selfeval.review")
 
-LABEL_STUDIO_VERSION = "1.23.2"
-HOME_ENV = "SELFEVAL_LABEL_STUDIO_HOME"
-DEFAULT_HOME = Path("labelstudio")
-TOKEN_ENV = "LABEL_STUDIO_API_KEY"
-ADMIN_EMAIL_ENV = "SELFEVAL_LS_ADMIN_EMAIL"
-ADMIN_PASSWORD_ENV = "SELFEVAL_LS_ADMIN_PASSWORD"
-PYTHON_ENV = "SELFEVAL_LS_PYTHON"  # the interpreter that builds the venv (default: python3 on PATH)
-DEFAULT_ADMIN_EMAIL = "admin@selfeval.localhost"
-HOST = "127.0.0.1"
-STAMP_NAME = ".selfeval-label-studio-version"
-# The review-images folder: the only one our server serves local files from (push writes the task
-# images into a folder below it: Label Studio takes no storage on the root itself).
-DEFAULT_IMAGES = Path("review-images")
 IMAGES_MODE = 0o700  # made so when start() creates it; only we (push) and the server need it
 
 # What the child inherits from the caller's environment; everything else is
@@ -97,95 +50,6 @@ _INHERITED = ("PATH", "LANG", "LANGUAGE", "LC_ALL", "TZ", "TMPDIR", "TEMP", "TMP
               "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE",
               "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "SYSTEMROOT")
 _INHERITED_PREFIXES = ("LC_",)
-
-_TOKEN_RE = re.compile(r"^[A-Za-z0-9._\-]{6,40}$")  # Label Studio applies tokens > 5 chars; the key column is 40
-
-
-def default_home() -> Path:
-    """``$SELFEVAL_LABEL_STUDIO_HOME``, else ``./labelstudio``."""
-    return Path(os.environ.get(HOME_ENV) or DEFAULT_HOME)
-
-
-def _checked_root(files_root: Path | None, home: Path) -> Path:
-    """The local files root, absolute and with symbolic links resolved (Label Studio compares
-    paths as text), or UsageError if it would let reviewers read more than review images."""
-    given = Path(files_root) if files_root is not None else DEFAULT_IMAGES
-    root = Path(os.path.realpath(given.expanduser()))
-    real_home = Path(os.path.realpath(home))
-    what = f"{given}: the local files root (the review-images folder every reviewer can read)"
-    if root == Path(root.anchor):
-        raise UsageError(f"{what} is the whole file system; give the folder push writes the task images "
-                         f"to, e.g. ./{DEFAULT_IMAGES}")
-    if root == real_home or root in real_home.parents:
-        raise UsageError(f"{what} contains the Label Studio data folder {home}, whose database, token and "
-                         f"admin password reviewers could then read; give a folder of images only, "
-                         f"e.g. ./{DEFAULT_IMAGES}")
-    if real_home in root.parents:
-        raise UsageError(f"{what} lies inside the Label Studio data folder {home}, which must never be "
-                         f"served; give a folder outside it, e.g. ./{DEFAULT_IMAGES}")
-    if root.exists() and not root.is_dir():
-        raise UsageError(f"{what} is not a folder; give a folder (it is created if missing)")
-    return root
-
-
-@dataclass(frozen=True)
-class ServerSettings:
-    """Where Label Studio lives and how it is served.  Paths are made absolute."""
-
-    home: Path | None = None        # None: default_home()
-    port: int = 8080
-    files_root: Path | None = None  # None: ./review-images. LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT:
-    #                                 the review-images folder; Local Files storages must lie below it
-    venv: Path | None = None        # None: <home>/venv
-
-    def __post_init__(self) -> None:
-        home = Path(self.home) if self.home is not None else default_home()
-        home = home.expanduser().absolute()
-        if home.exists() and not home.is_dir():
-            raise UsageError(f"{home}: the Label Studio data folder is a file; "
-                             f"point {HOME_ENV} (or --home) at a folder")
-        object.__setattr__(self, "home", home)
-        venv = Path(self.venv).expanduser().absolute() if self.venv is not None else home / "venv"
-        object.__setattr__(self, "venv", venv)
-        if isinstance(self.port, bool) or not isinstance(self.port, int) or not 1 <= self.port <= 65535:
-            raise UsageError(f"port {self.port!r}: give a TCP port between 1 and 65535 (e.g. 8080)")
-        object.__setattr__(self, "files_root", _checked_root(self.files_root, home))
-
-    @property
-    def data_dir(self) -> Path:
-        return self.home / "data"
-
-    @property
-    def executable(self) -> Path:
-        return self.venv / "bin" / "label-studio"
-
-    @property
-    def stamp(self) -> Path:
-        return self.venv / STAMP_NAME
-
-    @property
-    def pid_file(self) -> Path:
-        return self.home / "server.pid"
-
-    @property
-    def log_file(self) -> Path:
-        return self.home / "server.log"
-
-    @property
-    def install_log(self) -> Path:
-        return self.home / "install.log"
-
-    @property
-    def token_file(self) -> Path:
-        return self.home / "token"
-
-    @property
-    def admin_file(self) -> Path:
-        return self.home / "admin.json"
-
-    @property
-    def url(self) -> str:
-        return f"http://{HOST}:{self.port}"
 
 
 @dataclass(frozen=True)
@@ -213,221 +77,6 @@ class RunningServer:
 
         http = httpx.Client(timeout=timeout, follow_redirects=True, trust_env=False)
         return LabelStudio(base_url=self.url, api_key=self.token, httpx_client=http)
-
-
-@dataclass(frozen=True)
-class AdminAccount:
-    email: str
-    password: str = field(repr=False)
-
-
-# --------------------------------------------------------------------------- install
-
-
-def ensure_installed(settings: ServerSettings) -> Path:
-    """Install Label Studio into ``settings.venv`` once; return its ``label-studio`` executable."""
-    _make_home(settings)
-    with _locked(settings.home / ".install.lock"):
-        return _ensure_installed(settings)
-
-
-def installed_version(settings: ServerSettings) -> str | None:
-    """The version the stamp file records, if the executable is there too."""
-    try:
-        version = settings.stamp.read_text(encoding="utf-8").strip()
-    except OSError:
-        return None
-    return version if version and settings.executable.exists() else None
-
-
-def _ensure_installed(settings: ServerSettings) -> Path:
-    if installed_version(settings) == LABEL_STUDIO_VERSION:
-        return settings.executable
-    python = settings.venv / "bin" / "python"
-    started = time.monotonic()
-    if not python.exists():
-        base = _base_python()
-        log.info("creating a virtual environment for Label Studio in %s", settings.venv)
-        _run_logged([base, "-m", "venv", str(settings.venv)], settings, "python3 -m venv",
-                    hint="on Debian/Ubuntu: apt-get install python3-venv")
-    log.info("installing label-studio==%s into %s from PyPI (about a minute, ~1 GB) …",
-             LABEL_STUDIO_VERSION, settings.venv)
-    _run_logged([str(python), "-m", "pip", "install", "--disable-pip-version-check", "--no-input",
-                 f"label-studio=={LABEL_STUDIO_VERSION}"], settings, "pip install label-studio",
-                hint="check that PyPI is reachable and the disk has ~1.5 GB free")
-    found = subprocess.run([str(python), "-c",
-                            "import importlib.metadata as m; print(m.version('label-studio'))"],
-                           capture_output=True, text=True, env=_install_env()).stdout.strip()
-    if found != LABEL_STUDIO_VERSION or not settings.executable.exists():
-        raise MissingDependency(f"{settings.venv}: pip finished but label-studio {found or 'is not'} installed "
-                                f"(wanted {LABEL_STUDIO_VERSION}); delete {settings.venv} and try again. "
-                                f"pip's output is in {settings.install_log}")
-    settings.stamp.write_text(LABEL_STUDIO_VERSION + "\n", encoding="utf-8")
-    log.info("Label Studio %s installed in %.0f s", LABEL_STUDIO_VERSION, time.monotonic() - started)
-    return settings.executable
-
-
-def _base_python() -> str:
-    wanted = os.environ.get(PYTHON_ENV) or "python3"
-    found = shutil.which(wanted)
-    if not found:
-        raise MissingDependency(f"{wanted}: not found; Label Studio needs Python >= 3.10 to build its own "
-                                f"environment (install python3 and python3-venv, or set {PYTHON_ENV})")
-    probe = subprocess.run([found, "-c", "import sys, venv, ensurepip; print(sys.version_info >= (3, 10))"],
-                           capture_output=True, text=True)
-    if probe.stdout.strip() != "True":
-        raise MissingDependency(f"{found}: cannot build a virtual environment for Label Studio (it needs "
-                                f"Python >= 3.10 with the venv and ensurepip modules; on Debian/Ubuntu: "
-                                f"apt-get install python3-venv), or set {PYTHON_ENV} to such an interpreter")
-    return found
-
-
-def _install_env() -> dict[str, str]:
-    env = dict(os.environ)
-    for name in ("VIRTUAL_ENV", "PYTHONHOME", "PYTHONPATH", "PIP_REQUIRE_VIRTUALENV", "PIP_USER"):
-        env.pop(name, None)
-    return env
-
-
-def _run_logged(cmd: list[str], settings: ServerSettings, what: str, hint: str) -> None:
-    with _open_private_log(settings.install_log) as out:
-        out.write(f"\n$ {' '.join(cmd)}\n".encode())
-        out.flush()
-        result = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                env=_install_env())
-    if result.returncode != 0:
-        raise MissingDependency(f"{what} failed (exit {result.returncode}) while installing Label Studio into "
-                                f"{settings.venv}; {hint}. Last lines of {settings.install_log}:\n"
-                                + _tail(settings.install_log, 15))
-
-
-# --------------------------------------------------------------------------- token and admin
-
-
-def read_token(settings: ServerSettings | None = None) -> str:
-    """The admin's API token: ``$LABEL_STUDIO_API_KEY``, else ``<home>/token``
-    (of the default data folder when no settings are given)."""
-    token = _env_token()
-    if token:
-        return token
-    token_file = settings.token_file if settings is not None else default_home().expanduser().absolute() / "token"
-    try:
-        token = token_file.read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        raise ReviewServerError(f"{token_file}: no API token yet; start the review server once "
-                                f"(it creates one) or set {TOKEN_ENV}") from None
-    _check_token(token, str(token_file))
-    return token
-
-
-def ensure_token(settings: ServerSettings) -> str:
-    """The token as ``read_token``, creating ``<home>/token`` (0600) the first time."""
-    if _env_token():
-        return read_token(settings)
-    if not settings.token_file.exists():
-        _make_home(settings)
-        with contextlib.suppress(FileExistsError):
-            _write_private(settings.token_file, secrets.token_hex(20) + "\n")
-    return read_token(settings)
-
-
-def _env_token() -> str | None:
-    token = os.environ.get(TOKEN_ENV, "").strip()
-    if token:
-        _check_token(token, f"${TOKEN_ENV}")
-    return token or None
-
-
-def _check_token(token: str, source: str) -> None:
-    if not _TOKEN_RE.match(token):
-        raise UsageError(f"{source}: not a usable Label Studio legacy API token (6 to 40 letters, digits, "
-                         f"'.', '_' or '-'); copy the admin's token from Label Studio's Account & Settings "
-                         f"page, or unset it to use a generated one")
-
-
-def admin_account(settings: ServerSettings) -> AdminAccount:
-    """The admin's e-mail and password: the env variables, else ``<home>/admin.json`` (made once, 0600)."""
-    stored: dict = {}
-    if settings.admin_file.exists():
-        try:
-            stored = json.loads(settings.admin_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as e:
-            raise ReviewServerError(f"{settings.admin_file}: cannot read it ({e}); fix or delete it "
-                                    f"(a new password is then generated)") from None
-    email = os.environ.get(ADMIN_EMAIL_ENV) or stored.get("email") or DEFAULT_ADMIN_EMAIL
-    password = os.environ.get(ADMIN_PASSWORD_ENV) or stored.get("password")
-    if not password:
-        password = secrets.token_urlsafe(18)
-    if stored.get("email") != email or stored.get("password") != password:
-        _make_home(settings)
-        tmp = settings.admin_file.with_suffix(".tmp")
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        _write_private(tmp, json.dumps({"email": email, "password": password}, indent=2) + "\n")
-        os.replace(tmp, settings.admin_file)
-    return AdminAccount(email, password)
-
-
-def _write_private(path: Path, text: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-
-
-# --------------------------------------------------------------------------- private files
-
-PRIVATE_DIR = 0o700
-PRIVATE_FILE = 0o600
-SERVER_UMASK = 0o077  # what Label Studio creates later (its database, uploads, exports) is private too
-
-
-def _make_home(settings: ServerSettings) -> None:
-    """Create ``<home>`` if missing, mode 0700 either way."""
-    settings.home.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
-    os.chmod(settings.home, PRIVATE_DIR)
-
-
-def make_private(settings: ServerSettings) -> None:
-    """``<home>`` 0700; our files in it (token, admin.json, logs, pid and lock files) 0600; ``data/``
-    recursively 0600 / 0700.  Fixes a data folder made before these rules.  The venv, and anything
-    else in ``<home>``, is left alone; symbolic links are not followed."""
-    _make_home(settings)
-    for entry in _own_files(settings):
-        if entry.is_file() and not entry.is_symlink():
-            _chmod(entry, PRIVATE_FILE)
-    data = settings.data_dir
-    if data.is_symlink() or not data.is_dir():
-        return
-    _chmod(data, PRIVATE_DIR)
-    for folder, dirs, files in os.walk(data):  # does not descend into linked folders
-        for name in dirs:
-            path = Path(folder, name)
-            if not path.is_symlink():
-                _chmod(path, PRIVATE_DIR)
-        for name in files:
-            path = Path(folder, name)
-            if not path.is_symlink():
-                _chmod(path, PRIVATE_FILE)
-
-
-def _own_files(settings: ServerSettings) -> list[Path]:
-    return [settings.token_file, settings.admin_file, settings.admin_file.with_suffix(".tmp"),
-            settings.pid_file, settings.pid_file.with_name(settings.pid_file.name + ".tmp"),
-            settings.log_file, settings.log_file.with_name(settings.log_file.name + ".1"),
-            settings.install_log, settings.home / ".install.lock", settings.home / ".server.lock"]
-
-
-def _chmod(path: Path, mode: int) -> None:
-    with contextlib.suppress(FileNotFoundError):  # a file Label Studio removed meanwhile (a -journal)
-        if stat.S_IMODE(path.lstat().st_mode) != mode:
-            os.chmod(path, mode)
-
-
-def _open_private_log(path: Path):
-    """``path`` opened to append, created 0600 (and made 0600 if it was not)."""
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, PRIVATE_FILE)
-    os.fchmod(fd, PRIVATE_FILE)
-    return os.fdopen(fd, "ab")
 
 
 def _make_images_root(settings: ServerSettings) -> None:
@@ -485,8 +134,8 @@ def start(settings: ServerSettings, timeout: float = 180) -> RunningServer:
     data folder's admin has another token (the server is left running so the
     admin can log in and copy the right one), ReviewServerError otherwise.
     """
-    _make_home(settings)
-    with _locked(settings.home / ".server.lock"):
+    make_home(settings)
+    with locked(settings.home / ".server.lock"):
         make_private(settings)
         token = ensure_token(settings)
         running = _our_server(settings)
@@ -499,7 +148,7 @@ def start(settings: ServerSettings, timeout: float = 180) -> RunningServer:
             root = _served_root(pid)
             if root is not None and root != settings.files_root:
                 try:
-                    _checked_root(root, settings.home)
+                    checked_files_root(root, settings.home)
                 except UsageError:
                     raise ReviewServerError(
                         f"{settings.home}: the Label Studio server already running (pid {pid}) serves local "
@@ -521,12 +170,15 @@ def start(settings: ServerSettings, timeout: float = 180) -> RunningServer:
         settings.data_dir.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
         _make_images_root(settings)
         make_private(settings)
-        _rotate(settings.log_file)
+        rotate_log(settings.log_file)
         log_start = settings.log_file.stat().st_size if settings.log_file.exists() else 0
         log.info("starting Label Studio %s at %s (data %s, log %s)", LABEL_STUDIO_VERSION, settings.url,
                  settings.data_dir, settings.log_file)
         started = time.monotonic()
-        with _open_private_log(settings.log_file) as out:
+        # A service, not a program run to its end (extract.external): its
+        # start is bounded by the health check's timeout below.
+        log.debug("run (a service; ready within %g s): %s", timeout, shlex.join(server_command(settings)))
+        with open_private_log(settings.log_file) as out:
             proc = subprocess.Popen(server_command(settings), env=build_child_env(settings, token, admin),
                                     cwd=settings.home, stdin=subprocess.DEVNULL, stdout=out,
                                     stderr=subprocess.STDOUT, start_new_session=True, umask=SERVER_UMASK)
@@ -601,7 +253,7 @@ def _write_pid(settings: ServerSettings, pid: int) -> None:
     tmp = settings.pid_file.with_name(settings.pid_file.name + ".tmp")
     with contextlib.suppress(FileNotFoundError):
         tmp.unlink()
-    _write_private(tmp, f"{pid}\n")
+    write_private(tmp, f"{pid}\n")
     os.replace(tmp, settings.pid_file)
 
 
@@ -722,7 +374,7 @@ def _wait_healthy(settings: ServerSettings, proc: subprocess.Popen | None, deadl
         if proc is not None and proc.poll() is not None:
             raise ReviewServerError(f"Label Studio exited with code {proc.returncode} while starting; "
                                     f"last lines of {settings.log_file}:\n"
-                                    + _tail(settings.log_file, 20, redact=_token_or_none(settings)))
+                                    + log_tail(settings.log_file, 20, redact=_token_or_none(settings)))
         if proc is not None:
             _check_not_moved(settings, log_start)
         status = _get_status(url, timeout=5)
@@ -754,7 +406,7 @@ def _check_token_accepted(settings: ServerSettings, token: str) -> None:
                          headers={"Authorization": f"Token {token}"})
     if status == 200:
         return
-    source = f"${TOKEN_ENV}" if _env_token() else str(settings.token_file)
+    source = f"${TOKEN_ENV}" if env_token() else str(settings.token_file)
     if status in (401, 403):
         raise TokenRejected(
             f"Label Studio at {settings.url} (data {settings.data_dir}; left running) rejects the API token "
@@ -786,37 +438,6 @@ def _token_or_none(settings: ServerSettings) -> str | None:
         return read_token(settings)
     except Exception:
         return None
-
-
-def _tail(path: Path, lines: int, redact: str | None = None) -> str:
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return "(no log)"
-    tail = "\n".join(
-        line for line in text.splitlines()[-lines * 4:]
-        if not line.startswith("WARNING: Location ")  # pip's noise about unused local index folders
-    ).splitlines()[-lines:]
-    out = "\n".join("    " + line for line in tail)
-    return out.replace(redact, "***") if redact else out
-
-
-def _rotate(path: Path, limit: int = 5_000_000) -> None:
-    """Keep one older log: the server appends to its log across starts."""
-    with contextlib.suppress(FileNotFoundError):
-        if path.stat().st_size > limit:
-            os.replace(path, path.with_name(path.name + ".1"))
-
-
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """An exclusive advisory lock between processes (two installs or starts of one folder)."""
-    with os.fdopen(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, PRIVATE_FILE), "a") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 if __name__ == "__main__":  # a quick manual check: python -m review.server [PORT]

@@ -14,30 +14,25 @@ re-derives target_op, target_value and target_unit.
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Iterable, Mapping
 
-from extract.layout.labels import FUNDING_ROW_LABELS
-from extract.model import get_field, set_field
-from extract.store import FieldChange, StoredField
-from extract.parse.values import clean_cell_text, parse_measure, parse_number
-from review.export import COLUMN_LABELS, NUMBER_FIELDS
+from extract.layout.flat_format import DEVIATION_CAUSE, IMPROVEMENT
+from extract.layout.labels import FIELD_NAMES_ZH, FUNDING_ROW_LABELS
+from extract.model import FieldPath, get_field, set_field
+from extract.parse.assembly import cell_values
+from extract.parse.values import clean_cell_text
+from extract.store import StoredField
+from review.store import FieldChange
 
 DECISIONS = {"accepted": "无误", "corrected": "已更正", "unreadable": "无法辨认"}
-NER_LABELS = {"DEVIATION_CAUSE": "偏差原因", "IMPROVEMENT": "改进措施"}
-
-# Leaves parsed out of a printed cell: reviewing the cell reviews them.
-_PARSED_FROM = {
-    "target_op": "target", "target_value": "target", "target_unit": "target",
-    "actual_value": "actual", "actual_unit": "actual",
-}
-_MEASURE_LEAVES = {"target": ("target_op", "target_value", "target_unit"),
-                   "actual": (None, "actual_value", "actual_unit")}
-_INDICATOR_PATH = re.compile(r"^indicators\[(\d+)\]\.(\w+)$")
-_FUNDING_PATH = re.compile(r"^funding\.(\w+)\.(\w+)$")
+NER_LABELS = {DEVIATION_CAUSE: FIELD_NAMES_ZH["deviation_cause"], IMPROVEMENT: FIELD_NAMES_ZH["improvement"]}
+# Cells whose parsed leaves are reviewed with them (correcting 年度指标值
+# re-derives its op, value and unit); a deviation's cause and improvement
+# are reviewed as items of their own, over the whole cell's text.
+_MEASURE_CELLS = ("target", "actual")
 
 
 def label_config() -> str:
@@ -79,9 +74,9 @@ class ReviewItem:
 
 def review_items(record: Mapping[str, Any], pending: Iterable[StoredField]) -> list[ReviewItem]:
     """Group a form's pending fields by the cell they were read from."""
-    by_cell: dict[str, list[StoredField]] = {}
+    by_cell: dict[FieldPath, list[StoredField]] = {}
     for field in pending:
-        if field.path.startswith("source.") or field.path in ("schema_version", "form_id"):
+        if not FieldPath.of(field.path).is_read_from_form:
             continue  # not read from the form: nothing to review
         by_cell.setdefault(cell_of(field.path), []).append(field)
     items = []
@@ -89,9 +84,8 @@ def review_items(record: Mapping[str, Any], pending: Iterable[StoredField]) -> l
         located = next((f for f in fields if f.page is not None), None)
         text = value_as_text(get_field(record, cell))
         read = text
-        match = _INDICATOR_PATH.match(cell)
-        if match and match.group(2) in ("deviation_cause", "improvement"):
-            read = record["indicators"][int(match.group(1))].get("deviation") or ""
+        if cell.key in ("deviation_cause", "improvement"):
+            read = get_field(record, cell.sibling("deviation")) or ""
         items.append(ReviewItem(
             path=cell, leaves=tuple(sorted(_leaves_of(cell))),
             label=field_label(record, cell), text=text, read=read or "（空白）",
@@ -101,33 +95,26 @@ def review_items(record: Mapping[str, Any], pending: Iterable[StoredField]) -> l
     return items
 
 
-def cell_of(path: str) -> str:
-    match = _INDICATOR_PATH.match(path)
-    if match and match.group(2) in _PARSED_FROM:
-        return f"indicators[{match.group(1)}].{_PARSED_FROM[match.group(2)]}"
-    return path
+def cell_of(path: str) -> FieldPath:
+    """The item a pending field is reviewed in: a measure's cell for its parsed leaves, else itself."""
+    path = FieldPath.of(path)
+    return path.cell if path.cell.key in _MEASURE_CELLS else path
 
 
-def _leaves_of(cell: str) -> set[str]:
-    match = _INDICATOR_PATH.match(cell)
-    if match and match.group(2) in _MEASURE_LEAVES:
-        prefix = f"indicators[{match.group(1)}]."
-        return {cell} | {prefix + leaf for leaf in _MEASURE_LEAVES[match.group(2)] if leaf}
-    return {cell}
+def _leaves_of(cell: FieldPath) -> set[FieldPath]:
+    return {cell, *cell.parsed} if cell.key in _MEASURE_CELLS else {cell}
 
 
 def field_label(record: Mapping[str, Any], path: str) -> str:
     """The field's name as the form prints it: 实际完成值（三级指标：图书出版数量）."""
-    match = _INDICATOR_PATH.match(path)
-    if match:
-        indicator = record["indicators"][int(match.group(1))]
-        name = indicator.get("name") or f"第{int(match.group(1)) + 1}行"
-        return f"{COLUMN_LABELS.get(match.group(2), match.group(2))}（三级指标：{name}）"
-    match = _FUNDING_PATH.match(path)
-    if match:
-        row = FUNDING_ROW_LABELS.get(match.group(1), (match.group(1),))[0]
-        return f"项目资金·{row}·{COLUMN_LABELS.get(match.group(2), match.group(2))}"
-    return COLUMN_LABELS.get(path, path)
+    path = FieldPath.of(path)
+    section, row, key = path.parts
+    if section == "indicators":
+        name = (record["indicators"][row].get("name") if row < len(record["indicators"]) else None) or f"第{row + 1}行"
+        return f"{FIELD_NAMES_ZH.get(key, key)}（三级指标：{name}）"
+    if section == "funding":
+        return f"项目资金·{FUNDING_ROW_LABELS.get(row, (row,))[0]}·{FIELD_NAMES_ZH.get(key, key)}"
+    return FIELD_NAMES_ZH.get(key, key)
 
 
 def value_as_text(value: Any) -> str:
@@ -262,26 +249,13 @@ def apply_answer(record: dict[str, Any], item: Mapping[str, Any], answer: ItemAn
 
 
 def _parsed(cell: str, text: str) -> dict[str, Any]:
-    """A corrected cell's value, and the leaves parsed out of it."""
-    leaf = cell.rpartition(".")[2]
+    """A corrected cell's value, and the leaves parsed out of it, as ingest reads a printed cell."""
+    cell = FieldPath.of(cell)
     cleaned = clean_cell_text(text) or None
-    match = _INDICATOR_PATH.match(cell)
-    if match and leaf in _MEASURE_LEAVES:
-        prefix = f"indicators[{match.group(1)}]."
-        measure = parse_measure(cleaned)
-        op_leaf, value_leaf, unit_leaf = _MEASURE_LEAVES[leaf]
-        parsed = {cell: cleaned, prefix + value_leaf: measure.value, prefix + unit_leaf: measure.unit}
-        if op_leaf:
-            parsed[prefix + op_leaf] = measure.op
-        return parsed
-    if leaf in NUMBER_FIELDS:
-        if cleaned is None:
-            return {cell: None}
-        try:
-            number = parse_number(cleaned)
-        except ValueError:
-            number = None
-        if number is None:
-            raise CorrectionError(f"{cell}: {text!r} is not a number")
-        return {cell: int(number) if leaf == "year" else number}
-    return {cell: cleaned}
+    try:
+        values = cell_values(cell, cleaned)
+    except ValueError:
+        raise CorrectionError(f"{cell}: {text!r} is not a number") from None
+    if cell.is_number and cleaned is not None and values[cell] is None:
+        raise CorrectionError(f"{cell}: {text!r} is not a number")   # a dash is no correction of a number
+    return values

@@ -30,7 +30,9 @@ from typing import Iterator
 
 import pytest
 
-from review.server import LABEL_STUDIO_VERSION, ServerSettings, find_running, installed_version, start, stop
+from review.install import LABEL_STUDIO_VERSION, installed_version
+from review.server import find_running, start, stop
+from review.settings import ServerSettings
 
 # $SELFEVAL_TEST_LABEL_STUDIO_HOME gives two test sessions run at once a server each.
 ARTIFACTS = Path(os.environ.get("SELFEVAL_TEST_LABEL_STUDIO_HOME") or

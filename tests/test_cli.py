@@ -15,7 +15,7 @@ from corpus.build import GOLD_PATH, SAMPLE_DIR, load_records
 from extract.checks.compare import compare_records
 from extract.errors import StoreError, UsageError
 from extract.store import DB_ENV, Store
-from review.server import TOKEN_ENV
+from review.credentials import TOKEN_ENV
 
 
 def test_help_says_what_each_command_does(capsys):
@@ -178,7 +178,7 @@ def test_an_error_message_is_printed_escaped(tmp_path, capsys):
 
 
 def _fake_ingest(results, raises=None):
-    from extract.pipeline.ingest import BatchResult
+    from extract.pipeline.batch import BatchResult
 
     def ingest(paths, store, settings, on_file=None, on_page=None):
         if raises is not None:
@@ -193,8 +193,8 @@ def _fake_ingest(results, raises=None):
 
 
 def test_the_report_shows_status_path_and_message_of_any_result(tmp_path, monkeypatch, capsys):
-    import extract.pipeline.ingest
-    from extract.pipeline.ingest import FileResult
+    import extract.pipeline.batch
+    from extract.pipeline.batch import FileResult
 
     results = [
         FileResult("a.pdf", "ok", "retry of an earlier failed ingest", pages=2, forms=1, findings=3),
@@ -203,7 +203,7 @@ def test_the_report_shows_status_path_and_message_of_any_result(tmp_path, monkey
         FileResult("d.pdf", "failed", "not a PDF (no %PDF header); check the file"),
         FileResult("e.pdf", "ok", pages=1, forms=1),
     ]
-    monkeypatch.setattr(extract.pipeline.ingest, "ingest", _fake_ingest(results))
+    monkeypatch.setattr(extract.pipeline.batch, "ingest", _fake_ingest(results))
     assert run("--db", tmp_path / "store.db", "ingest", "--no-progress", "whatever") == 1
     lines = capsys.readouterr().err.splitlines()
     assert lines[:5] == [
@@ -217,12 +217,12 @@ def test_the_report_shows_status_path_and_message_of_any_result(tmp_path, monkey
 
 
 def test_quiet_shows_only_the_failed_files(tmp_path, monkeypatch, capsys):
-    import extract.pipeline.ingest
-    from extract.pipeline.ingest import FileResult
+    import extract.pipeline.batch
+    from extract.pipeline.batch import FileResult
 
     results = [FileResult("a.pdf", "ok", pages=1, forms=1), FileResult("b.pdf", "skipped", "already ingested"),
                FileResult("c.pdf", "failed", "empty file")]
-    monkeypatch.setattr(extract.pipeline.ingest, "ingest", _fake_ingest(results))
+    monkeypatch.setattr(extract.pipeline.batch, "ingest", _fake_ingest(results))
     assert run("--db", tmp_path / "store.db", "-q", "ingest", "--no-progress", "whatever") == 1
     assert capsys.readouterr().err.splitlines() == ["failed  c.pdf: empty file", "  failed: c.pdf: empty file"]
 
@@ -231,8 +231,8 @@ def test_quiet_shows_only_the_failed_files(tmp_path, monkeypatch, capsys):
 
 
 def test_tracebacks_only_with_v(tmp_path, monkeypatch, capsys):
-    import extract.pipeline.ingest
-    from extract.pipeline.ingest import BatchResult
+    import extract.pipeline.batch
+    from extract.pipeline.batch import BatchResult
 
     def ingest(paths, store, settings, on_file=None, on_page=None):
         log = logging.getLogger("selfeval.ingest")
@@ -243,7 +243,7 @@ def test_tracebacks_only_with_v(tmp_path, monkeypatch, capsys):
             log.warning("a warning about %s", "b.pdf", exc_info=True)
         return BatchResult()
 
-    monkeypatch.setattr(extract.pipeline.ingest, "ingest", ingest)
+    monkeypatch.setattr(extract.pipeline.batch, "ingest", ingest)
     db = tmp_path / "store.db"
     assert run("--db", db, "ingest", "--no-progress", "x") == 0
     err = capsys.readouterr().err
@@ -261,9 +261,9 @@ def test_tracebacks_only_with_v(tmp_path, monkeypatch, capsys):
 
 
 def test_an_internal_error_is_one_line_and_exit_70(tmp_path, monkeypatch, capsys):
-    import extract.pipeline.ingest
+    import extract.pipeline.batch
 
-    monkeypatch.setattr(extract.pipeline.ingest, "ingest", _fake_ingest([], raises=RuntimeError("a bug\nforged line")))
+    monkeypatch.setattr(extract.pipeline.batch, "ingest", _fake_ingest([], raises=RuntimeError("a bug\nforged line")))
     db = tmp_path / "store.db"
     assert run("--db", db, "ingest", "--no-progress", "x") == 70
     assert capsys.readouterr().err.splitlines() == [
@@ -275,9 +275,9 @@ def test_an_internal_error_is_one_line_and_exit_70(tmp_path, monkeypatch, capsys
 
 
 def test_an_interrupt_is_still_exit_130(tmp_path, monkeypatch, capsys):
-    import extract.pipeline.ingest
+    import extract.pipeline.batch
 
-    monkeypatch.setattr(extract.pipeline.ingest, "ingest", _fake_ingest([], raises=KeyboardInterrupt()))
+    monkeypatch.setattr(extract.pipeline.batch, "ingest", _fake_ingest([], raises=KeyboardInterrupt()))
     assert run("--db", tmp_path / "store.db", "ingest", "--no-progress", "x") == 130
     assert "interrupted" in capsys.readouterr().err
 

@@ -20,9 +20,10 @@ import pytest
 
 from conftest import run
 from corpus.build import SAMPLE_DIR
-from extract.errors import ReviewServerError
 from extract.store import Store
-from review.server import TOKEN_ENV
+from review.credentials import TOKEN_ENV
+from review.errors import ReviewServerError
+from review.store import ReviewStore
 
 WHOAMI = "/api/current-user/whoami"
 HTML = "<!DOCTYPE html>\n<html><head><title>Welcome to nginx!</title></head><body>It works</body></html>"
@@ -92,7 +93,7 @@ def ingested(tmp_path_factory):
     db = tmp_path_factory.mktemp("store") / "store.db"
     assert run("--db", db, "ingest", "--workers", "1", "--no-progress",
                SAMPLE_DIR / "synthetic_dev_0001.pdf") == 0
-    with Store(db, must_exist=True) as store:
+    with ReviewStore.open(db, must_exist=True) as store:
         assert store.forms_to_review(), "the sample must leave fields to review"
     return db
 
@@ -128,7 +129,7 @@ def test_a_server_that_is_not_label_studio_is_one_clear_line(action, fake_server
     name, url = fake_server
     monkeypatch.setenv(TOKEN_ENV, "not-a-real-token")
     if action == "pull":  # a task pushed earlier, so that pull asks the server for it
-        with Store(store_copy, must_exist=True) as store:
+        with ReviewStore.open(store_copy, must_exist=True) as store:
             form = store.forms_to_review()[0]
             store.save_review_project(url, form.batch, 1)
             store.save_task(url, 1, 7, form.form_id, [f.path for f in form.pending])

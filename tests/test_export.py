@@ -687,7 +687,8 @@ def test_tables_without_out_are_refused(store, fmt, tmp_path, monkeypatch, capsy
 
 def test_check_target_refuses_before_any_work(tmp_path):
     """The library call too: export() checks before writing."""
-    from review.export import ExportTargetError, check_target
+    from review.export import check_target
+    from review.targets import ExportTargetError
 
     os.mkfifo(tmp_path / "pipe")
     with pytest.raises(ExportTargetError, match="named pipe"):

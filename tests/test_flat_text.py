@@ -15,7 +15,8 @@ from corpus.flat import FLAT_LABELS, align_spans, flat_text_examples, flat_text_
 from corpus.build import SEED_TEXT, with_identity_of
 from extract.checks.compare import compare_records
 from extract.parse.flat_reader import parse_flat_text
-from extract.pipeline.ingest import sha256_of
+from extract.pipeline.document import number_forms
+from extract.sources.files import sha256_of
 
 SEED_TXT = SEED_TEXT
 
@@ -30,7 +31,8 @@ SAMPLE_PDF = Path(__file__).resolve().parents[1] / "corpus" / "sample" / "seed_f
 @pytest.fixture(scope="module")
 def seed_forms():
     text = SEED_TXT.read_text(encoding="utf-8")
-    return parse_flat_text(text, SEED_TXT.name, sha256_of(SEED_TXT))
+    sha256 = sha256_of(SEED_TXT)
+    return number_forms(parse_flat_text(text, SEED_TXT.name, sha256), sha256)
 
 
 def test_seed_gives_19_forms_with_identity(seed_forms):
@@ -40,7 +42,7 @@ def test_seed_gives_19_forms_with_identity(seed_forms):
     assert first["source"]["file"] == SEED_TXT.name
     assert first["source"]["kind"] == "text"
     assert all(f.record["year"] == 2023 for f in seed_forms)
-    assert all(p.method == "flat-text" for f in seed_forms for p in f.provenance.values())
+    assert all(s.provenance.method == "flat-text" for f in seed_forms for s in f.fields.values() if s.provenance)
     pages = [f.record["source"]["pages"] for f in seed_forms]
     assert pages[0][0] == 1 and all(a[-1] <= b[0] for a, b in zip(pages, pages[1:]))
 

@@ -246,6 +246,28 @@ def test_settings_are_frozen():
         GridSettings().min_line = 0.1
 
 
+def test_a_settings_section_is_applied_by_name():
+    import pickle
+
+    assert GridSettings.from_mapping({"max_skew": 2, "gap": 0.002}) == GridSettings(max_skew=2.0, gap=0.002)
+    assert pickle.loads(pickle.dumps(GridSettings(max_skew=2.0))) == GridSettings(max_skew=2.0)
+    with pytest.raises(ValueError, match=r"unknown GridSettings setting: max_skw \(known: min_line, "):
+        GridSettings.from_mapping({"max_skw": 2})
+    with pytest.raises(ValueError, match="GridSettings.max_skew must be a number, not 'two'"):
+        GridSettings.from_mapping({"max_skew": "two"})
+    with pytest.raises(ValueError, match="min_cell must be shorter than min_line"):
+        GridSettings.from_mapping({"min_cell": 0.2})
+
+
+def test_the_grid_found_is_logged(pages, caplog):
+    import logging
+
+    with caplog.at_level(logging.DEBUG, logger="selfeval.grid"):
+        grid = find_grid(rotated(pages.raster(0, 200), 1.0))
+    message = next(r.getMessage() for r in caplog.records if r.name == "selfeval.grid")
+    assert f"turned by {grid.angle:.3f}°; 1 table(s) of [{len(grid.tables[0])}] cells" in message
+
+
 def test_wrong_image_type_is_refused():
     with pytest.raises(TypeError):
         find_grid(np.zeros((100, 100), np.float32))

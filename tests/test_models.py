@@ -1,7 +1,8 @@
 """The trained form-field tagger: it loads offline, splits deviation cells of
 phrasings it never saw (where the rules alone do not), can be retrained (also
-on reviewed corrections), and its converter reports spans that do not align
-to tokens."""
+on reviewed corrections) into the build folder only, shows its training
+progress on stderr, is shipped only by `promote`, and its converter reports
+spans that do not align to tokens.  models/project.yml names the steps."""
 
 from __future__ import annotations
 
@@ -133,24 +134,36 @@ def test_the_converter_warns_about_spans_that_do_not_align(caplog):
         ("设备老化。 更新设备。", [(0, 5, DEVIATION_CAUSE), (5, 11, IMPROVEMENT)]),   # starts on the space
         ("设备老化。更新设备。", [(0, 5, DEVIATION_CAUSE), (5, 10, IMPROVEMENT)]),
     ]
-    with caplog.at_level(logging.WARNING, logger="models.convert"):
+    with caplog.at_level(logging.WARNING, logger="selfeval.models.convert"):
         docbin, stats = to_docbin(examples)
     assert stats.misaligned == 1 and stats.docs == 2 and stats.spans == 3
     assert "1 span(s) that do not align" in caplog.text and "更新设备" in caplog.text
     assert len(docbin) == 2
 
 
-def test_training_on_a_tiny_corpus_gives_a_loadable_pipeline(tmp_path):
-    from models.examples import deviation_examples as examples_of
-    from models.train import train
+def _digest(folder: Path) -> dict[str, bytes]:
+    return {str(f.relative_to(folder)): f.read_bytes() for f in sorted(folder.rglob("*")) if f.is_file()}
 
+
+def test_training_on_a_tiny_corpus_writes_the_build_folder_it_is_given(tmp_path):
+    from models.examples import deviation_examples as examples_of
+    from models.train import train, train_on_corpus
+
+    shipped = _digest(DEFAULT_PIPELINE)
     extra = examples_of("train", 5, start=5000).examples
-    out = train(tmp_path / "pipeline", train_count=40, seed=0, extra_examples=extra, dev_count=10,
-                flat_count=0, flat_dev_count=0, max_steps=6, eval_frequency=3, build_dir=tmp_path / "build")
-    assert (out / "meta.json").exists()
+    build = tmp_path / "build"
+    out = train(build / "training", train_count=40, seed=0, extra_examples=extra, dev_count=10,
+                flat_count=0, flat_dev_count=0, max_steps=6, eval_frequency=3, build_dir=build)
+    assert out == build / "training" / "model-best"
+    for step_output in ("examples/train.jsonl", "examples/dev.jsonl", "examples/stats.json",
+                        "corpus/train.spacy", "corpus/dev.spacy", "corpus/stats.json",
+                        "training/model-best/meta.json", "training/model-last/meta.json"):
+        assert (build / step_output).is_file(), step_output
     meta = json.loads((out / "meta.json").read_text(encoding="utf-8"))
     assert meta["selfeval_training"]["train_examples"] == 45
     assert meta["selfeval_training"]["extra_examples"] == 5
+    assert meta["selfeval_training"]["overrides"] == {
+        "system.seed": 0, "training.max_steps": 6, "training.eval_frequency": 3}
     import spacy
 
     nlp = spacy.load(out)
@@ -158,11 +171,252 @@ def test_training_on_a_tiny_corpus_gives_a_loadable_pipeline(tmp_path):
     assert set(nlp.get_pipe("ner").labels) >= {DEVIATION_CAUSE, IMPROVEMENT}
     nlp("设备老化。改进措施：更新设备。")
 
-    # The same seed gives the same weights.
-    again = train(tmp_path / "again", train_count=40, seed=0, extra_examples=extra, dev_count=10,
-                  flat_count=0, flat_dev_count=0, max_steps=6, eval_frequency=3, build_dir=tmp_path / "build2")
+    # The project's train step (on the corpus the convert step wrote), with
+    # the same seed, gives the same weights.
+    again = train_on_corpus(build / "corpus", tmp_path / "again", seed=0, max_steps=6, eval_frequency=3)
     for part in ("tok2vec/model", "ner/model"):
         assert (out / part).read_bytes() == (again / part).read_bytes()
+    assert _digest(DEFAULT_PIPELINE) == shipped            # training never touches models/pipeline
+
+
+def test_training_refuses_to_write_the_shipped_pipeline(tmp_path, capsys):
+    from models.train import ShippedPipelineError, main, train_on_corpus
+
+    for target in (DEFAULT_PIPELINE, DEFAULT_PIPELINE / "model-best", DEFAULT_PIPELINE.parent):
+        with pytest.raises(ShippedPipelineError):
+            train_on_corpus(tmp_path, target)
+    with pytest.raises(SystemExit) as refused:
+        main(["--output", str(DEFAULT_PIPELINE)])
+    assert refused.value.code == 2 and "promote" in capsys.readouterr().err
+    with pytest.raises(FileNotFoundError, match="convert step"):
+        train_on_corpus(tmp_path / "no-corpus", tmp_path / "training")
+
+
+@pytest.fixture(scope="module")
+def tiny_corpus(tmp_path_factory):
+    """build/examples and build/corpus of a handful of deviation cells."""
+    from models.convert import convert
+    from models.examples import build_examples
+
+    build = tmp_path_factory.mktemp("build")
+    stats = build_examples(build / "examples", train_count=12, dev_count=4, flat_count=0, flat_dev_count=0)
+    assert stats["train"]["examples"] == 12 and stats["dev"]["examples"] == 4
+    convert(build / "examples", build / "corpus")
+    return build / "corpus"
+
+
+def test_training_progress_goes_to_stderr_through_selfeval(tiny_corpus, tmp_path, capsys):
+    """`selfeval models train` shows spaCy's progress table (epoch, step,
+    losses, dev scores) on stderr, under selfeval.models.train; stdout
+    stays empty."""
+    from review.cli import main
+
+    assert main(["models", "train", "--corpus", str(tiny_corpus), "--output", str(tmp_path / "training"),
+                 "--max-steps", "4", "--eval-frequency", "2"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = [line for line in captured.err.splitlines() if line.startswith("selfeval.models.train: ")]
+    table = [line.split(": ", 1)[1].split() for line in lines]
+    assert ["E", "#", "LOSS", "TOK2VEC", "LOSS", "NER", "ENTS_F", "ENTS_P", "ENTS_R", "SCORE"] in table
+    steps = [int(row[1]) for row in table if len(row) == 8 and row[0].isdigit()]
+    assert steps == [0, 2, 4]
+    assert "\x1b" not in captured.err                    # no colour escapes
+    assert (tmp_path / "training" / "model-best" / "meta.json").is_file()
+
+
+def test_training_progress_is_logged_when_run_as_a_module(tiny_corpus, tmp_path):
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    done = subprocess.run([sys.executable, "-m", "models.train", "--corpus", str(tiny_corpus),
+                           "--output", str(tmp_path / "training"), "--max-steps", "2", "--eval-frequency", "2"],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == ""
+    assert "INFO selfeval.models.train: E    #" in done.stderr
+    assert "INFO selfeval.models.train:   0       2" in done.stderr
+
+
+def test_examples_round_trip_through_json_lines(tmp_path):
+    from models.examples import ExampleSet, read_jsonl, write_jsonl
+
+    examples = ExampleSet([("设备老化。明年将更新设备。", [(0, 5, DEVIATION_CAUSE), (5, 13, IMPROVEMENT)]),
+                           ("无偏差。", [])], ["next_year", "cause_only"])
+    write_jsonl(examples, tmp_path / "set.jsonl")
+    again = read_jsonl(tmp_path / "set.jsonl")
+    assert again.examples == examples.examples and again.phrasings == examples.phrasings
+    (tmp_path / "bad.jsonl").write_text('{"text": "x"}\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="bad.jsonl:1"):
+        read_jsonl(tmp_path / "bad.jsonl")
+
+
+# --------------------------------------------------------------------------
+# promote: the only way into models/pipeline.
+# --------------------------------------------------------------------------
+
+def _small_pipeline(folder: Path, labels=(DEVIATION_CAUSE, IMPROVEMENT)) -> Path:
+    import spacy
+
+    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "char"}}})
+    if labels is not None:
+        ner = nlp.add_pipe("ner")
+        for label in labels:
+            ner.add_label(label)
+    nlp.initialize()
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    nlp.to_disk(folder)
+    return folder
+
+
+def test_promote_refuses_a_missing_or_broken_source(tmp_path):
+    from models.promote import PromoteError, main, promote
+
+    target = tmp_path / "pipeline"
+    with pytest.raises(PromoteError, match="no trained pipeline"):
+        promote(tmp_path / "missing", target)
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    with pytest.raises(PromoteError, match="not a spaCy pipeline"):
+        promote(broken, target)
+    (broken / "meta.json").write_text("{not json", encoding="utf-8")
+    (broken / "config.cfg").write_text("[nlp]\nlang = \"zh\"\n", encoding="utf-8")
+    with pytest.raises(PromoteError, match="does not load"):
+        promote(broken, target)
+    with pytest.raises(PromoteError, match="no ner"):
+        promote(_small_pipeline(tmp_path / "no-ner", labels=None), target)
+    with pytest.raises(PromoteError, match="IMPROVEMENT"):
+        promote(_small_pipeline(tmp_path / "cause-only", labels=(DEVIATION_CAUSE,)), target)
+    with pytest.raises(PromoteError, match="overlap"):
+        promote(tmp_path / "cause-only", tmp_path / "cause-only" / "inner")
+    assert not target.exists()
+    with pytest.raises(SystemExit) as refused:
+        main(["--source", str(tmp_path / "missing"), "--target", str(target)])
+    assert refused.value.code == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken", "cause-only", "no-ner"]   # nothing staged left
+
+
+def test_promote_swaps_a_pipeline_into_the_target(tmp_path):
+    import spacy
+
+    from models.promote import PromoteError, promote
+
+    source = _small_pipeline(tmp_path / "model-best")
+    target = tmp_path / "models" / "pipeline"
+    # The current pipeline: its name and version are kept, its files replaced.
+    _small_pipeline(target, labels=(DEVIATION_CAUSE, IMPROVEMENT, "GRADE"))
+    meta = json.loads((target / "meta.json").read_text(encoding="utf-8"))
+    meta.update(name="selfeval_fields", version="0.2.0")
+    (target / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    (target / "stale.txt").write_text("from the old pipeline", encoding="utf-8")
+
+    with pytest.raises(PromoteError, match="GRADE"):         # it would lose a label
+        promote(source, target)
+    assert (target / "stale.txt").exists()
+    assert promote(source, target, allow_fewer_labels=True) == target
+    assert not (target / "stale.txt").exists()
+    meta = json.loads((target / "meta.json").read_text(encoding="utf-8"))
+    assert (meta["name"], meta["version"]) == ("selfeval_fields", "0.2.0")
+    assert "MODEL_CARD" in meta["description"]
+    assert spacy.load(target).get_pipe("ner").labels == (DEVIATION_CAUSE, IMPROVEMENT)
+    assert sorted(p.name for p in target.parent.iterdir()) == ["pipeline"]   # no staging folder left
+    assert json.loads((source / "meta.json").read_text(encoding="utf-8"))["name"] == "pipeline"  # source as it was
+
+    promote(source, target, "0.3.0")
+    assert json.loads((target / "meta.json").read_text(encoding="utf-8"))["version"] == "0.3.0"
+    # Into a folder that does not exist yet: name and version of the card.
+    fresh = promote(source, tmp_path / "fresh" / "pipeline")
+    meta = json.loads((fresh / "meta.json").read_text(encoding="utf-8"))
+    assert (meta["name"], meta["version"]) == ("selfeval_fields", "0.2.0")
+
+
+def test_promote_keeps_the_old_pipeline_when_the_swap_fails(tmp_path, monkeypatch):
+    import models.promote as promoting
+
+    source = _small_pipeline(tmp_path / "model-best")
+    target = _small_pipeline(tmp_path / "pipeline")
+    (target / "old.txt").write_text("old", encoding="utf-8")
+    renames = []
+    real_rename = os.rename
+
+    def failing_rename(src, dst):
+        renames.append((Path(src).name, Path(dst).name))
+        if len(renames) == 2:                   # the new folder into place
+            raise OSError("disk trouble")
+        real_rename(src, dst)
+
+    monkeypatch.setattr(promoting.os, "rename", failing_rename)
+    with pytest.raises(OSError, match="disk trouble"):
+        promoting.promote(source, target)
+    assert (target / "old.txt").read_text(encoding="utf-8") == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model-best", "pipeline"]
+
+
+# --------------------------------------------------------------------------
+# models/project.yml
+# --------------------------------------------------------------------------
+
+STEPS = ["examples", "convert", "train", "evaluate", "promote"]
+
+
+def _project():
+    import srsly
+    from weasel.schemas import ProjectConfigSchema, validate
+    from weasel.util.config import substitute_project_variables
+    from weasel.util.validation import validate_project_commands
+
+    from models.layout import PROJECT_FILE
+
+    config = srsly.read_yaml(PROJECT_FILE)
+    assert validate(ProjectConfigSchema, config) == []
+    validate_project_commands(config)            # exits on a bad workflow
+    return substitute_project_variables(config)
+
+
+def test_the_project_names_the_five_steps_with_their_inputs_and_outputs():
+    import importlib
+    import shlex
+
+    from models.layout import MODELS_DIR
+
+    project = _project()
+    commands = {c["name"]: c for c in project["commands"]}
+    assert list(commands) == STEPS
+    assert project["workflows"]["all"] == STEPS[:4]      # promote is run by hand, after reading the scores
+    produced: set[str] = set()
+    for name in STEPS:
+        command = commands[name]
+        assert command["deps"] and command["outputs"], name
+        for dep in command["deps"]:
+            assert dep in produced or (MODELS_DIR / dep).exists(), (name, dep)
+        assert f"{name}.py" in command["deps"]
+        for output in command["outputs"]:
+            inside_build = Path(output).parts[0] == "build"
+            assert inside_build or (name == "promote" and output == "pipeline"), (name, output)
+            produced.add(output)
+        # Each script is `python -m models.<step>` with options the step takes.
+        (script,) = command["script"]
+        argv = shlex.split(script)
+        assert argv[:3] == ["python", "-m", f"models.{name}"], script
+        step = importlib.import_module(f"models.{name}")
+        step.build_parser().parse_args(argv[3:])
+    assert commands["train"]["outputs"] == ["build/training/model-best", "build/training/model-last"]
+    assert "build/training/model-best" in commands["promote"]["deps"]
+    assert (MODELS_DIR / "pipeline" / "meta.json").is_file()
+    # The generated folders and the project's lock file stay out of git.
+    ignored = (REPO / ".gitignore").read_text(encoding="utf-8").splitlines()
+    assert "/models/build/" in ignored and "/models/project.lock" in ignored
+    for directory in project["directories"]:
+        assert Path(directory).parts[0] == "build", directory
+
+
+def test_evaluate_scores_the_build_s_model_best_by_default(tmp_path, monkeypatch, capsys):
+    import models.evaluate as evaluating
+
+    monkeypatch.setattr(evaluating, "BEST_DIR", tmp_path / "training" / "model-best")
+    assert evaluating.default_pipeline() == evaluating.PIPELINE_DIR       # nothing trained yet
+    _small_pipeline(tmp_path / "training" / "model-best")
+    assert evaluating.default_pipeline() == tmp_path / "training" / "model-best"
+    with pytest.raises(SystemExit) as missing:
+        evaluating.main(["--pipeline", str(tmp_path / "none")])
+    assert missing.value.code == 1 and "train step" in capsys.readouterr().err
 
 
 class _FakeTagger:
@@ -186,7 +440,7 @@ def test_the_rules_keep_text_that_the_model_tags_as_neither_part():
 
 
 class _FakeStore:
-    """What `extract.store.Store.reviewed_forms()` yields: (record with the
+    """What `review.store.ReviewStore.reviewed_forms()` yields: (record with the
     corrected values, the field paths a person reviewed)."""
 
     def __init__(self, forms):
@@ -213,7 +467,7 @@ def test_reviewed_corrections_become_deviation_examples(caplog):
     reviewed = {"indicators[0].deviation_cause", "indicators[2].improvement", "indicators[3].deviation_cause",
                 "indicators[4].improvement", "indicators[5].improvement", "indicators[1].score", "project_name",
                 "indicators[9].improvement"}
-    with caplog.at_level(logging.WARNING, logger="models.examples"):
+    with caplog.at_level(logging.WARNING, logger="selfeval.models.examples"):
         examples = reviewed_examples(_FakeStore([(record, reviewed), (_record(), set())]))
     assert examples.examples == [
         ("设备老化。明年将更新设备。", [(0, 5, DEVIATION_CAUSE), (5, 13, IMPROVEMENT)]),
@@ -239,7 +493,7 @@ def test_train_takes_reviews_from_the_cli(tmp_path, monkeypatch, capsys):
     db = tmp_path / "store.db"
     db.write_bytes(b"")
     cell = ("设备老化。明年将更新设备。", "设备老化。", "明年将更新设备。")
-    monkeypatch.setattr("extract.store.Store", lambda path: _ContextStore([(_record(cell), {
+    monkeypatch.setattr("review.store.ReviewStore.open", lambda path, **_: _ContextStore([(_record(cell), {
         "indicators[0].improvement"})]))
     seen = {}
 

@@ -16,10 +16,18 @@ from corpus.degrade import write_scan
 from corpus.flat import PAGE_BREAK, flat_text_file
 from corpus.render import find_font
 from extract.checks.compare import compare_records
-from extract.checks.confidence import FLAT_PAGE_FACTOR
+from extract.checks.confidence import ConfidencePolicy
+
+FLAT_PAGE_FACTOR = ConfidencePolicy().flat_page
 from extract.layout.labels import FORM_TITLE
 from extract.model import Document, Page
-from extract.pipeline.ingest import OcrSettings, extract_forms, read_document, sha256_of
+from extract.pipeline.settings import OcrSettings
+
+# Measured when written (2 synthetic dev forms, 288 fields): the text PDF
+from extract.pipeline.document import extract_forms, read_document
+
+# Measured when written (2 synthetic dev forms, 288 fields): the text PDF
+from extract.sources.files import sha256_of
 
 # Measured when written (2 synthetic dev forms, 288 fields): the text PDF
 # 98.6% (the same as parsing its flat text directly), the 200-dpi greyscale
@@ -113,7 +121,7 @@ def ruled_form(tmp_path_factory):
     """One gold form on one ruled page, read, with its truth."""
     path = tmp_path_factory.mktemp("ruled") / "one.pdf"
     truth = render_with_truth([load_gold()[4]], path)
-    document, _ = read_document(path, sha256_of(path), OcrSettings(), None)
+    document = read_document(path, sha256_of(path), OcrSettings(), None)
     assert len(document.pages) == 1 and document.pages[0].tables
     return document, truth
 
@@ -130,7 +138,7 @@ def renumbered(pages: list[Page], first: int) -> list[Page]:
 def test_ruled_and_unruled_pages_in_one_document_give_their_forms_in_page_order(ruled_form, flat_pdf):
     ruled, ruled_truth = ruled_form
     flat_path, flat_truth = flat_pdf
-    flat, _ = read_document(flat_path, sha256_of(flat_path), OcrSettings(), None)
+    flat = read_document(flat_path, sha256_of(flat_path), OcrSettings(), None)
     assert not any(page.tables for page in flat.pages)
     pages = renumbered(ruled.pages, 1) + renumbered(flat.pages, 2)
     document = Document("mixed.pdf", "ab" * 32, pages)
@@ -140,7 +148,7 @@ def test_ruled_and_unruled_pages_in_one_document_give_their_forms_in_page_order(
     assert [r["project_name"] for r in records] == [
         ruled_truth[0]["project_name"], flat_truth[0]["project_name"], flat_truth[1]["project_name"]]
     assert [r["source"]["pages"] for r in records] == [[1], [2], [2, 3, 4]]
-    methods = [{p.method for p in f.provenance.values()} - {"ner"} for f in forms]
+    methods = [{s.provenance.method for s in f.fields.values() if s.provenance} - {"ner"} for f in forms]
     assert methods == [{"pdf-text"}, {"flat:pdf-text"}, {"flat:pdf-text"}]
     truth = with_identity_of(ruled_truth + flat_truth, records)
     assert compare_records(truth, records).accuracy >= TEXT_MIN_ACCURACY

@@ -13,12 +13,14 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from corpus.render import FONT_CANDIDATES
-from extract.errors import ReviewProjectGone, ReviewUnreachable, TokenRejected
 from extract.model import get_field
-from extract.pipeline.ingest import extract_forms, read_document, sha256_of, OcrSettings
-from extract.store import Store
+from extract.pipeline.document import extract_forms, read_document
+from extract.sources.files import sha256_of
+from extract.pipeline.settings import OcrSettings
 from review.client import ReviewClient
+from review.errors import ReviewProjectGone, ReviewUnreachable, TokenRejected
 from review.loop import PushSettings, pull, push
+from review.store import ReviewStore
 from review.tasks import DECISIONS, read_annotation
 from conftest import exported_records, run
 
@@ -41,18 +43,18 @@ def planted_scan(tmp_path_factory):
         image.convert("L").save(page, dpi=dpi)
     truth = json.loads((SAMPLE / "scanned_dev_forms.truth.jsonl").read_text(encoding="utf-8").splitlines()[0])
     # Where the cells are: read the clean page once.
-    document, _ = read_document(page, sha256_of(page), OcrSettings(), None)
+    document = read_document(page, sha256_of(page), OcrSettings(), None)
     form = extract_forms(document)[0]
     scale = dpi[0] / 72.0
     with Image.open(page) as image:
         image = image.convert("L")
         draw = ImageDraw.Draw(image)
         # The page also holds the head of the next form: blank it, one form is enough.
-        end_of_form = form.provenance["grade"].bbox.as_list()[3] * scale + 20
+        end_of_form = form.provenance("grade").bbox.as_list()[3] * scale + 20
         draw.rectangle((0, end_of_form, image.width, image.height), fill=255)
         font = ImageFont.truetype(next(p for p in FONT_CANDIDATES if Path(p).exists()), int(9 * scale))
         for path, text in (("funding.total.executed", PLANTED_EXECUTED), (ERASED_SCORE, "")):
-            x0, top, x1, bottom = (v * scale for v in form.provenance[path].bbox.as_list())
+            x0, top, x1, bottom = (v * scale for v in form.provenance(path).bbox.as_list())
             inset = max(8.0, (bottom - top) * 0.2)  # the box runs to the rules' centres: keep the rules
             draw.rectangle((x0 + inset, top + inset, x1 - inset, bottom - inset), fill=255)
             if text:
@@ -72,7 +74,7 @@ def reviewed_store(planted_scan, label_studio, review_images, tmp_path):
                planted) == 0
     client = ReviewClient(label_studio.url, label_studio.token)
     settings = PushSettings(images=review_images, files_root=label_studio.files_root)
-    with Store(db) as store:
+    with ReviewStore.open(db) as store:
         before = store.form_record(truth["form_id"])
         pushed = push(store, client, settings)
     return db, client, settings, pushed, before, truth
@@ -97,8 +99,8 @@ def test_review_corrects_the_planted_errors_and_nothing_else(reviewed_store, lab
     db, client, settings, pushed, before, truth = reviewed_store
     form_id = truth["form_id"]
     assert pushed.created == 1 and not pushed.errors
-    with Store(db) as store:
-        in_review = {f.path for f in store.fields(form_id, "in_review")}
+    with ReviewStore.open(db) as store:
+        in_review = {f.path for f in store.store.fields(form_id, "in_review")}
         (task,) = store.open_tasks(client.url)
     # The planted number breaks the execution-rate rule; the erased score was re-derived.
     assert "funding.total.executed" in in_review
@@ -107,7 +109,7 @@ def test_review_corrects_the_planted_errors_and_nothing_else(reviewed_store, lab
 
     cleared_before_pull = _only_reviewed(db, tmp_path / "before.jsonl")
     submit_as_reviewer(client, task.task_id, {"funding.total.executed": "613.04"})
-    with Store(db) as store:
+    with ReviewStore.open(db) as store:
         applied = pull(store, client)
         assert (applied.applied, applied.corrected, applied.errors) == (1, 1, [])
         audit = store.audit(form_id)
@@ -135,7 +137,7 @@ def test_review_corrects_the_planted_errors_and_nothing_else(reviewed_store, lab
     assert counts["in_review"]["fields"] == 0 and counts["reviewed"]["fields"] >= len(in_review)
 
     # A second push and pull change nothing.
-    with Store(db) as store:
+    with ReviewStore.open(db) as store:
         again = push(store, client, settings)
         pulled_again = pull(store, client)
         assert (again.created, again.adopted, pulled_again.applied) == (0, 0, 0)
@@ -153,7 +155,7 @@ def _only_reviewed(db: Path, out: Path) -> list[str]:
 
 def test_an_unsubmitted_task_stays_in_review(reviewed_store):
     db, client, _, _, before, truth = reviewed_store
-    with Store(db) as store:
+    with ReviewStore.open(db) as store:
         result = pull(store, client)
         assert (result.applied, result.waiting) == (0, 1)
         assert store.form_record(truth["form_id"]) == before
@@ -161,7 +163,7 @@ def test_an_unsubmitted_task_stays_in_review(reviewed_store):
 
 def test_a_second_push_creates_no_duplicate_and_adopts_a_lost_task(reviewed_store):
     db, client, settings, _, _, truth = reviewed_store
-    with Store(db) as store:
+    with ReviewStore.open(db) as store:
         (task,) = store.open_tasks(client.url)
         project_tasks = client.task_keys(task.project_id)
         # A push killed after the server made the task, before the store heard of it:
@@ -175,7 +177,7 @@ def test_a_second_push_creates_no_duplicate_and_adopts_a_lost_task(reviewed_stor
 
 def test_a_deleted_project_is_a_clear_error_and_nothing_is_lost(reviewed_store):
     db, client, settings, _, before, truth = reviewed_store
-    with Store(db) as store:
+    with ReviewStore.open(db) as store:
         (task,) = store.open_tasks(client.url)
         client._sdk.projects.delete(id=task.project_id)
         with pytest.raises(ReviewProjectGone, match=f"project {task.project_id}"):
@@ -190,7 +192,7 @@ def test_a_deleted_project_is_a_clear_error_and_nothing_is_lost(reviewed_store):
 
 def test_unreachable_server_and_wrong_token_are_clear_errors(reviewed_store, label_studio):
     db, _, settings, _, before, truth = reviewed_store
-    with Store(db) as store:
+    with ReviewStore.open(db) as store:
         with pytest.raises(ReviewUnreachable, match="cannot reach Label Studio at http://127.0.0.1:9"):
             pull(store, ReviewClient("http://127.0.0.1:9", label_studio.token, timeout=5))
         with pytest.raises(TokenRejected, match="rejects the token"):
@@ -234,11 +236,11 @@ def test_a_reviewer_sees_the_image_the_prefilled_fields_and_the_decision(reviewe
                                                                          tmp_path):
     from playwright.sync_api import sync_playwright
 
-    from review.server import admin_account
+    from review.credentials import admin_account
 
     assert Path(CHROMIUM).exists(), "Debian's chromium is missing: scripts/test.sh installs it (apt-get install chromium)"
     db, client, _, _, _, truth = reviewed_store
-    with Store(db) as store:
+    with ReviewStore.open(db) as store:
         (task,) = store.open_tasks(client.url)
     data = client.task_data(task.task_id)
     admin = admin_account(label_studio_settings)
@@ -309,7 +311,7 @@ def test_push_into_the_servers_own_root_goes_on_past_a_missing_source(planted_sc
     (missing,) = [line for line in err.splitlines() if "failed:" in line]
     assert str(moved) in missing and "not there any more" in missing and "ingest it again" in missing
     assert "in 1 new tasks" in err
-    with Store(db) as store:
+    with ReviewStore.open(db) as store:
         (task,) = store.open_tasks(label_studio.url)
         assert task.form_id.startswith(sha256_of(kept)[:12])
     client = ReviewClient(label_studio.url, label_studio.token)

@@ -1,4 +1,5 @@
-"""review.server: install and run a real Label Studio, and talk to it as the product does."""
+"""review.server (with review.settings, install, credentials and home): install and run a
+real Label Studio, and talk to it as the product does."""
 
 from __future__ import annotations
 
@@ -16,9 +17,15 @@ from pathlib import Path
 
 import pytest
 
-from extract.errors import PortInUse, ReviewServerError, SelfevalError, TokenRejected, UsageError
+from extract.errors import SelfevalError, UsageError
 from review import server as ls
-from review.server import AdminAccount, ServerSettings, build_child_env, ensure_installed, start, stop
+from review.credentials import (ADMIN_EMAIL_ENV, ADMIN_PASSWORD_ENV, DEFAULT_ADMIN_EMAIL, TOKEN_ENV, AdminAccount,
+                                admin_account, ensure_token, read_token)
+from review.errors import PortInUse, ReviewServerError, TokenRejected
+from review.home import make_private
+from review.install import LABEL_STUDIO_VERSION, ensure_installed, installed_version
+from review.server import build_child_env, start, stop
+from review.settings import DEFAULT_IMAGES, HOME_ENV, ServerSettings
 
 PNG = bytes.fromhex(  # a 1x1 white PNG
     "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de"
@@ -130,8 +137,8 @@ def test_a_files_root_that_would_serve_more_than_images_is_refused(tmp_path, roo
 
 def test_the_files_root_defaults_to_review_images_and_is_made_absolute(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv(ls.HOME_ENV, raising=False)
-    assert ls.DEFAULT_IMAGES == Path("review-images")
+    monkeypatch.delenv(HOME_ENV, raising=False)
+    assert DEFAULT_IMAGES == Path("review-images")
     assert ServerSettings().files_root == tmp_path / "review-images"   # missing: created when the server starts
     assert not (tmp_path / "review-images").exists()
     assert ServerSettings(files_root=Path("scans/../pages")).files_root == tmp_path / "pages"
@@ -147,7 +154,7 @@ def test_the_images_root_is_created_private_when_missing(tmp_path):
 
 
 def test_a_running_server_that_serves_too_much_is_not_reused(tmp_path, monkeypatch):
-    monkeypatch.delenv(ls.TOKEN_ENV, raising=False)
+    monkeypatch.delenv(TOKEN_ENV, raising=False)
     settings = ServerSettings(home=tmp_path / "ls", port=18125, files_root=tmp_path / "images")
     monkeypatch.setattr(ls, "_our_server", lambda s: (4242, 18125))  # an older start, with the root "/"
     monkeypatch.setattr(ls, "_served_root", lambda pid: Path("/"))
@@ -175,7 +182,7 @@ def test_make_private_fixes_an_old_data_folder_and_leaves_the_venv(tmp_path):
     for folder in (home, home / "data", home / "data" / "media", home / "data" / "media" / "upload"):
         folder.chmod(0o755)
 
-    ls.make_private(ServerSettings(home=home, files_root=tmp_path / "images"))
+    make_private(ServerSettings(home=home, files_root=tmp_path / "images"))
 
     mode = lambda p: stat.S_IMODE(p.lstat().st_mode)  # noqa: E731
     for folder in (home, home / "data", home / "data" / "media", home / "data" / "media" / "upload"):
@@ -188,9 +195,9 @@ def test_make_private_fixes_an_old_data_folder_and_leaves_the_venv(tmp_path):
 
 def test_settings_home_defaults_to_env_then_cwd(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv(ls.HOME_ENV, raising=False)
+    monkeypatch.delenv(HOME_ENV, raising=False)
     assert ServerSettings().home == tmp_path / "labelstudio"
-    monkeypatch.setenv(ls.HOME_ENV, str(tmp_path / "elsewhere"))
+    monkeypatch.setenv(HOME_ENV, str(tmp_path / "elsewhere"))
     assert ServerSettings().home == tmp_path / "elsewhere"
     assert ServerSettings(home=tmp_path / "arg").home == tmp_path / "arg"
     (tmp_path / "afile").write_text("x")
@@ -199,34 +206,34 @@ def test_settings_home_defaults_to_env_then_cwd(tmp_path, monkeypatch):
 
 
 def test_token_and_admin_files_are_private_and_stable(tmp_path, monkeypatch):
-    monkeypatch.delenv(ls.TOKEN_ENV, raising=False)
-    monkeypatch.delenv(ls.ADMIN_EMAIL_ENV, raising=False)
-    monkeypatch.delenv(ls.ADMIN_PASSWORD_ENV, raising=False)
+    monkeypatch.delenv(TOKEN_ENV, raising=False)
+    monkeypatch.delenv(ADMIN_EMAIL_ENV, raising=False)
+    monkeypatch.delenv(ADMIN_PASSWORD_ENV, raising=False)
     settings = ServerSettings(home=tmp_path)
     with pytest.raises(ReviewServerError, match="no API token yet"):
-        ls.read_token(settings)
-    token = ls.ensure_token(settings)
+        read_token(settings)
+    token = ensure_token(settings)
     assert len(token) == 40 and int(token, 16) >= 0
-    assert ls.ensure_token(settings) == ls.read_token(settings) == token
-    admin = ls.admin_account(settings)
-    assert ls.admin_account(settings) == admin and admin.email == ls.DEFAULT_ADMIN_EMAIL
+    assert ensure_token(settings) == read_token(settings) == token
+    admin = admin_account(settings)
+    assert admin_account(settings) == admin and admin.email == DEFAULT_ADMIN_EMAIL
     assert admin.password not in repr(admin)
     for path in (settings.token_file, settings.admin_file):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
     assert json.loads(settings.admin_file.read_text())["password"] == admin.password
 
-    monkeypatch.setenv(ls.TOKEN_ENV, "b" * 40)
-    monkeypatch.setenv(ls.ADMIN_EMAIL_ENV, "me@example.localhost")
-    monkeypatch.setenv(ls.ADMIN_PASSWORD_ENV, "chosen-password")
-    assert ls.read_token(settings) == "b" * 40
-    assert ls.admin_account(settings) == AdminAccount("me@example.localhost", "chosen-password")
-    monkeypatch.setenv(ls.TOKEN_ENV, "no spaces allowed")
+    monkeypatch.setenv(TOKEN_ENV, "b" * 40)
+    monkeypatch.setenv(ADMIN_EMAIL_ENV, "me@example.localhost")
+    monkeypatch.setenv(ADMIN_PASSWORD_ENV, "chosen-password")
+    assert read_token(settings) == "b" * 40
+    assert admin_account(settings) == AdminAccount("me@example.localhost", "chosen-password")
+    monkeypatch.setenv(TOKEN_ENV, "no spaces allowed")
     with pytest.raises(UsageError):
-        ls.read_token(settings)
+        read_token(settings)
 
 
 def test_busy_port_is_a_typed_error_before_anything_is_installed(tmp_path, monkeypatch):
-    monkeypatch.delenv(ls.TOKEN_ENV, raising=False)
+    monkeypatch.delenv(TOKEN_ENV, raising=False)
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
@@ -258,7 +265,7 @@ def test_server_is_healthy_and_accepts_only_its_token(label_studio):
     assert get(f"{label_studio.url}/health")[0] == 200
     status, body = get(f"{label_studio.url}/api/current-user/whoami", label_studio.token)
     assert status == 200
-    assert json.loads(body)["email"] == ls.admin_account(ServerSettings(home=label_studio.home)).email
+    assert json.loads(body)["email"] == admin_account(ServerSettings(home=label_studio.home)).email
     assert get(f"{label_studio.url}/api/current-user/whoami", "0" * 40)[0] == 401
     assert get(f"{label_studio.url}/api/current-user/whoami")[0] == 401
     assert label_studio.token not in repr(label_studio)
@@ -302,17 +309,17 @@ def test_start_on_another_port_or_root_while_running_is_refused(label_studio, la
 @pytest.mark.labelstudio
 def test_a_token_the_server_does_not_know_is_a_typed_error(label_studio, label_studio_settings, monkeypatch):
     wrong = "c" * 40
-    monkeypatch.setenv(ls.TOKEN_ENV, wrong)
+    monkeypatch.setenv(TOKEN_ENV, wrong)
     with pytest.raises(TokenRejected) as caught:
         start(label_studio_settings)
     assert wrong not in caught.value.message and label_studio.token not in caught.value.message
-    assert ls.TOKEN_ENV in caught.value.message  # says what to do
+    assert TOKEN_ENV in caught.value.message  # says what to do
     assert get(f"{label_studio.url}/health")[0] == 200  # and left the running server alone
 
 
 @pytest.mark.labelstudio
 def test_install_is_recorded_and_not_repeated(label_studio_settings, label_studio, monkeypatch):
-    assert ls.installed_version(label_studio_settings) == ls.LABEL_STUDIO_VERSION
+    assert installed_version(label_studio_settings) == LABEL_STUDIO_VERSION
 
     def no_subprocess(*args, **kwargs):
         raise AssertionError("ensure_installed ran a command although Label Studio is installed")
@@ -323,7 +330,7 @@ def test_install_is_recorded_and_not_repeated(label_studio_settings, label_studi
 
 @pytest.mark.labelstudio
 def test_secrets_stay_out_of_the_logs(label_studio, label_studio_settings):
-    admin = ls.admin_account(label_studio_settings)
+    admin = admin_account(label_studio_settings)
     for log in (label_studio_settings.log_file, label_studio_settings.install_log):
         if log.exists():
             text = log.read_text(errors="replace")

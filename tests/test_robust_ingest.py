@@ -21,7 +21,7 @@ from PIL import Image
 from conftest import exported_records, run
 from corpus.build import render_with_truth
 from corpus.synth import generate_forms
-from extract.pipeline import ingest as pipeline
+from extract.pipeline import batch as pipeline
 from extract.model import Finding
 from extract.store import Store, process_identity
 from extract.checks.validate import PAGE_UNREADABLE, unreadable_page_findings
@@ -140,10 +140,10 @@ def test_a_failure_in_any_later_stage_fails_that_file_alone(tmp_path, monkeypatc
         (folder / name).write_bytes(GOOD_PDF.read_bytes() + f"\n% {name}\n".encode())
     real_extract, real_save = pipeline.extract_forms, Store.save_source
 
-    def extract_forms(document):
+    def extract_forms(document, *args):
         if document.path.endswith("a_parse_bug.pdf"):
             raise KeyError("a stage's bug")
-        return real_extract(document)
+        return real_extract(document, *args)
 
     def save_source(self, sha256, path, *args, **kwargs):
         if path.endswith("b_store_bug.pdf"):

@@ -6,13 +6,12 @@ from decimal import Decimal
 
 import pytest
 
-from extract.model import Finding, ParsedForm, empty_indicator, empty_record, iter_fields
-from extract.checks.routing import (ACCEPTED, DEFAULT_REVIEW_THRESHOLD, PENDING, ReviewSettings,
-                             fields_named_by_findings, pending_fields, route)
-from extract.checks.validate import SCORE_WITHOUT_DEVIATION, TOTAL_SCORE, validate
+from extract.checks.routing import ACCEPTED, DEFAULT_REVIEW_THRESHOLD, PENDING, ReviewSettings, pending_fields, route
+from extract.checks.validate import SCORE_WITHOUT_DEVIATION, TOTAL_SCORE, fields_named_by_findings, validate
+from extract.model import Finding, FormResult, empty_indicator, empty_record, iter_fields
 
 
-def form_with(confidence: dict[str, float] | None = None, findings: list[Finding] | None = None) -> ParsedForm:
+def form_with(confidence: dict[str, float] | None = None, findings: list[Finding] | None = None) -> FormResult:
     """A one-indicator form, every field at confidence 1 unless `confidence` says otherwise."""
     record = empty_record()
     record.update(year=2023, project_name="示例项目", total_weight=Decimal(100), total_score=Decimal(95))
@@ -21,7 +20,10 @@ def form_with(confidence: dict[str, float] | None = None, findings: list[Finding
     record["indicators"] = [indicator]
     scores = {path: 1.0 for path, _ in iter_fields(record)}
     scores.update(confidence or {})
-    return ParsedForm(record=record, findings=list(findings or []), confidence=scores)
+    form = FormResult(record=record, findings=list(findings or []))
+    for path, value in scores.items():
+        form.state(path).confidence = value
+    return form
 
 
 def test_every_field_confident_and_unnamed_is_accepted():
@@ -47,7 +49,7 @@ def test_a_field_named_by_a_finding_is_pending_even_at_confidence_1():
     finding = Finding(TOTAL_SCORE, ["total_score", "funding.total.score", "indicators[0].score"],
                       Decimal(96), Decimal(95))
     form = form_with(findings=[finding])
-    assert form.confidence["total_score"] == 1.0
+    assert form.confidence("total_score") == 1.0
     statuses = route(form, 0.5)
     assert {p for p, s in statuses.items() if s == PENDING} == set(finding.fields)
     assert statuses["project_name"] == ACCEPTED
@@ -74,7 +76,7 @@ def test_findings_of_validate_route_their_fields():
 
 def test_a_field_with_no_confidence_is_pending():
     form = form_with()
-    del form.confidence["goal_expected"]
+    form.state("goal_expected").confidence = None
     assert route(form, 0.5)["goal_expected"] == PENDING
 
 

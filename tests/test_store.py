@@ -1,7 +1,9 @@
-"""The store keeps what was ingested through a crash, and keeps it once."""
+"""The store keeps what was ingested through a crash, and keeps it once; review keeps its
+state in its own tables of the same file."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -12,6 +14,9 @@ from pathlib import Path
 
 from conftest import exported_records, run
 from extract.checks.compare import compare_records
+from extract.model import dumps_record, empty_record
+from extract.store import Store
+from review.store import AppliedReview, FieldChange, ReviewStore
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -46,3 +51,80 @@ def test_a_killed_ingest_then_a_rerun_yields_every_form_exactly_once(synthetic_e
     assert len(records) == len(truth)
     assert len({r["form_id"] for r in records}) == len(truth)
     assert compare_records(truth, records).accuracy >= 0.999
+
+
+# ---------------------------------------------------------------- review's tables, on the ingest store
+
+SERVER = "http://127.0.0.1:8080"
+
+
+def _partial_source_with_a_form(store: Store, sha256: str) -> str:
+    """A file stored as partial (page 2 unreadable) with one form and one pending field."""
+    record = empty_record()
+    record.update(form_id=f"{sha256[:12]}-1", year=2023)
+    store.db.execute("INSERT INTO sources (sha256, file, path, status, ingested_at, failed_pages)"
+                     " VALUES (?, 'a.pdf', '/a.pdf', 'partial', '2024-01-01T00:00:00+00:00', ?)",
+                     (sha256, json.dumps([{"page": 2, "error": "unreadable"}])))
+    store.db.execute("INSERT INTO forms (form_id, sha256, position, record) VALUES (?, ?, 1, ?)",
+                     (record["form_id"], sha256, dumps_record(record)))
+    store.db.execute("INSERT INTO fields (form_id, path, value, original, status) VALUES (?, 'year', '2023', '2023',"
+                     " 'pending')", (record["form_id"],))
+    return record["form_id"]
+
+
+def _tables(db: Path) -> set[str]:
+    with sqlite3.connect(db) as connection:
+        return {name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def test_review_adds_its_tables_to_an_ingest_store_and_finds_them_again(tmp_path):
+    db = tmp_path / "store.db"
+    Store(db).close()
+    assert {"sources", "forms", "fields", "findings"} <= _tables(db)
+    assert not {"review_projects", "review_tasks", "audit"} & _tables(db)  # ingest knows nothing of review
+    with ReviewStore.open(db, must_exist=True) as reviews:
+        assert reviews.path == str(db) and reviews.db is reviews.store.db
+        reviews.save_review_project(SERVER, "batch 1", 3)
+    assert {"review_projects", "review_tasks", "audit"} <= _tables(db)
+    with Store(db) as store:  # a store already holding review's tables, as every store before the split did
+        reviews = ReviewStore(store)
+        assert reviews.review_projects(SERVER) == {"batch 1": 3}
+        reviews.close()  # leaves the store it was given open
+        assert store.counts()["forms"] == 0
+
+
+def test_a_partial_file_whose_form_is_in_review_is_not_read_again(tmp_path):
+    sha256 = "a" * 64
+    with Store(tmp_path / "store.db") as store:
+        form_id = _partial_source_with_a_form(store, sha256)
+        assert store.claim(sha256, "/a.pdf").state == "claimed"  # nothing in review: read it again
+        store.release(sha256)
+
+        reviews = ReviewStore(store)
+        reviews.save_review_project(SERVER, "", 1)
+        reviews.save_task(SERVER, 1, 7, form_id, ["year"])
+        assert [f.path for f in store.fields(form_id, "in_review")] == ["year"]
+        claim = store.claim(sha256, "/a.pdf")
+        assert (claim.state, claim.reason) == ("done", "its forms are in review, so it is not read again")
+
+        assert reviews.forget_review_project(SERVER, "") == 1  # the project was deleted: back to pending
+        assert store.claim(sha256, "/a.pdf").state == "claimed"
+        store.release(sha256)
+
+        reviews.save_task(SERVER, 2, 8, form_id, ["year"])
+        (task,) = reviews.open_tasks(SERVER)
+        record = reviews.form_record(form_id)
+        record["year"] = 2024
+        reviews.apply_review(SERVER, task, AppliedReview(
+            record=record, changes=[FieldChange("year", 2023, 2024, "corrected")], reviewer="r@example.com",
+            reviewed_at="2024-02-01T00:00:00+00:00", annotation_id=5, findings=[]))
+        assert store.claim(sha256, "/a.pdf").state == "done"  # reviewed: kept as it is
+        assert reviews.open_tasks(SERVER) == []
+        (line,) = reviews.audit(form_id)
+        assert (line["old_value"], line["new_value"], line["task_id"], line["reviewer"]) == (2023, 2024, 8,
+                                                                                          "r@example.com")
+        (field,) = store.fields(form_id)
+        assert (field.value, field.original, field.status) == (2024, 2023, "reviewed")
+        assert list(reviews.reviewed_forms()) == [(record, {"year"})]
+        assert reviews.review_counts()["reviewed"] == {"fields": 1, "forms": 1}
+        assert reviews.incomplete_forms() == []  # no page_unreadable finding stored for it

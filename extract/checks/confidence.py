@@ -1,84 +1,110 @@
-"""A confidence in [0, 1] for every field of a record.
+"""The one confidence policy: a confidence in [0, 1] for every field.
 
 It starts from how the field was read (1.0 for a text layer, the engine's
-score for OCR) and is then moved by the contract's arithmetic: a number that
-makes a rule hold is more trustworthy than its OCR score says, one named by a
-broken rule less.
+score for OCR, a lower share of the lines' score for text read off a page
+with no grid) and is then moved by what the other checks found:
+- a number that makes a rule of the contract hold is more trustworthy than
+  its reading says, one named by a broken rule less;
+- a field the model reads otherwise (`DISPUTED`) drops;
+- a number re-derived by arithmetic (`DERIVED`) stays at most
+  `derived` however its rules come out: the rule that gave it cannot also
+  confirm it.  Routing sends every `DERIVED` field to a person, at any
+  threshold.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any
 
-from extract.model import FUNDING_KEYS, ParsedForm, iter_fields
-from extract.checks.routing import fields_named_by_findings
+from extract.checks.validate import fields_named_by_findings
+from extract.model import FUNDING_KEYS, FieldPath, FormResult, iter_fields
+from extract.settings import Settings, check_number
 
-# How far a rule moves a field's confidence.
-BROKEN_RULE_FACTOR = 0.5        # confidence × this
-CONFIRMED_DOUBT_FACTOR = 0.25   # the doubt (1 − confidence) × this
-DISPUTED_FACTOR = 0.6           # where the model and the rules read a field differently
-# A field read as flat text off a page where no grid was found: the lines'
-# reading confidence × this, below what the same text in a ruled cell gets.
-FLAT_PAGE_FACTOR = 0.8
+log = logging.getLogger("selfeval.checks")
 
-# A field the parser found no cell for (empty, with no provenance).  A
-# printed '-' or an empty cell has provenance; a missing one is a doubt.
-NOT_FOUND_CONFIDENCE = 0.5
-_NOT_READ_FROM_THE_FORM = frozenset({"schema_version", "form_id"})
-
-# Leaves parsed out of another cell take that cell's reading confidence.
-_DERIVED_FROM = {
-    "target_op": "target", "target_value": "target", "target_unit": "target",
-    "actual_value": "actual", "actual_unit": "actual",
-    "deviation_cause": "deviation", "improvement": "deviation",
-}
+# What a check may doubt about a field (FieldState.doubts).
+DISPUTED = "disputed"      # the model reads it otherwise (extract.checks.second_opinion)
+DERIVED = "derived"        # re-derived by arithmetic, not read (extract.checks.repair)
+# Doubts that send a field to a person whatever its confidence.
+ALWAYS_REVIEWED = frozenset({DERIVED})
 
 
-def field_confidence(form: ParsedForm, disputed: set[str] = frozenset()) -> dict[str, float]:
+@dataclass(frozen=True)
+class ConfidencePolicy(Settings):
+    """How far each finding moves a field's confidence."""
+
+    broken_rule: float = 0.5        # confidence × this for a field a broken rule names
+    confirmed_doubt: float = 0.25   # a rule that holds leaves its fields this share of their doubt (1 − confidence)
+    disputed: float = 0.6           # confidence × this where the model reads a field otherwise
+    derived: float = 0.6            # a number re-derived by arithmetic: at most this
+    flat_page: float = 0.8          # text read off a page with no grid: the lines' score × this
+    not_found: float = 0.5          # a field no cell gave (no provenance): a form cut short, a label not known
+
+    def __post_init__(self) -> None:
+        for item in fields(self):
+            check_number(self, item.name, 0, 1)
+
+
+def field_confidence(form: FormResult, policy: ConfidencePolicy = ConfidencePolicy()) -> dict[FieldPath, float]:
+    """The confidence of every leaf of the form, by the policy."""
     record = form.record
     broken = fields_named_by_findings(form.findings, soft=False)
     confirmed = arithmetic_fields(record) - broken
-    confidence: dict[str, float] = {}
+    confidence: dict[FieldPath, float] = {}
     for path, found in iter_fields(record):
-        value = _reading_confidence(form, path, found)
+        doubts = form.state(path).doubts
+        value = _reading_confidence(form, path, found, policy)
         if path in broken:
-            value *= BROKEN_RULE_FACTOR
-        elif path in confirmed:
-            value = 1.0 - (1.0 - value) * CONFIRMED_DOUBT_FACTOR
-        if path in disputed:
-            value *= DISPUTED_FACTOR
+            value *= policy.broken_rule
+        elif path in confirmed and DERIVED not in doubts:
+            value = 1.0 - (1.0 - value) * policy.confirmed_doubt
+        if DERIVED in doubts:
+            value = min(value, policy.derived)
+        if DISPUTED in doubts:
+            value *= policy.disputed
         confidence[path] = round(min(1.0, max(0.0, value)), 4)
     return confidence
 
 
-def _reading_confidence(form: ParsedForm, path: str, found: Any) -> float:
-    head, _, leaf = path.rpartition(".")
-    source_path = f"{head}.{_DERIVED_FROM[leaf]}" if head.startswith("indicators[") and leaf in _DERIVED_FROM else path
-    provenance = form.provenance.get(source_path)
+def _reading_confidence(form: FormResult, path: FieldPath, found: Any, policy: ConfidencePolicy) -> float:
+    provenance = form.provenance(path.cell)   # a parsed leaf is as sure as the cell it comes from
     if provenance is not None:
-        return provenance.confidence
-    if found is None and source_path == path and path not in _NOT_READ_FROM_THE_FORM \
-            and not path.startswith("source."):
-        return NOT_FOUND_CONFIDENCE  # no cell gave it: a form cut short, a label not recognised
+        factor = policy.flat_page if provenance.method.startswith("flat:") else 1.0
+        return provenance.confidence * factor
+    if found is None and path.cell == path and path.is_read_from_form:
+        return policy.not_found
     return 1.0
 
 
-def arithmetic_fields(record: dict[str, Any]) -> set[str]:
+def arithmetic_fields(record: dict[str, Any]) -> set[FieldPath]:
     """The numeric fields some rule of the contract checks, where all its inputs are present."""
-    fields: set[str] = set()
+    from extract.checks.validate import total_parts
+
+    found: set[FieldPath] = set()
     funding = record.get("funding") or {}
     for key in FUNDING_KEYS:
         row = funding.get(key) or {}
-        if all(row.get(k) is not None for k in ("executed", "annual_budget", "execution_rate")):
-            fields |= {f"funding.{key}.{k}" for k in ("executed", "annual_budget", "execution_rate")}
-        if all(row.get(k) is not None for k in ("weight", "execution_rate", "score")):
-            fields |= {f"funding.{key}.{k}" for k in ("weight", "execution_rate", "score")}
+        for rule in (("executed", "annual_budget", "execution_rate"), ("weight", "execution_rate", "score")):
+            if all(row.get(k) is not None for k in rule):
+                found |= {FieldPath.funding(key, k) for k in rule}
     indicators = record.get("indicators") or []
     for part in ("score", "weight"):
-        parts = [f"total_{part}", f"funding.total.{part}"] + [f"indicators[{i}].{part}" for i in range(len(indicators))]
         values = [record.get(f"total_{part}"), (funding.get("total") or {}).get(part)] + [i.get(part) for i in indicators]
         if all(v is not None for v in values):
-            fields |= set(parts)
+            found |= set(total_parts(record, part))
     if record.get("total_score") is not None and record.get("grade") is not None:
-        fields.add("grade")
-    return fields
+        found.add(FieldPath.top("grade"))
+    return found
+
+
+def score(forms: list[FormResult], context: "CheckContext") -> None:
+    """The check stage: every field's confidence, by the context's policy."""
+    for form in forms:
+        for path, value in field_confidence(form, context.policy).items():
+            form.state(path).confidence = value
+
+
+if TYPE_CHECKING:
+    from extract.checks import CheckContext

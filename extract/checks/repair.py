@@ -2,44 +2,49 @@
 
 Only on scanned pages, only where a number is missing (its cell was empty or
 unreadable) and exactly one rule gives it from numbers that were read.  A
-derived number gets method "arithmetic" and a low confidence, so that a
-reviewer still looks at it.
+derived number gets method "arithmetic" and the doubt `DERIVED`: the
+confidence policy keeps it low, and routing always sends it to a person.
 """
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from extract.checks.compare import as_decimal
-from extract.model import FUNDING_KEYS, ParsedForm, Provenance, get_field, set_field
-from extract.checks.validate import expected_execution_rate
+from extract.checks.confidence import DERIVED
+from extract.checks.validate import expected_execution_rate, total_parts
+from extract.model import FUNDING_KEYS, FieldPath, FormResult, Provenance, get_field, set_field
 
-DERIVED_CONFIDENCE = 0.6
+log = logging.getLogger("selfeval.checks")
 
 
-def repair_missing_numbers(form: ParsedForm) -> list[str]:
+def repair_missing_numbers(form: FormResult) -> list[FieldPath]:
     """Fill what can be derived; returns the paths filled."""
     record = form.record
-    filled: list[str] = []
+    filled: list[FieldPath] = []
 
-    def missing(path: str) -> bool:
-        provenance = form.provenance.get(path)
+    def missing(path: FieldPath) -> bool:
+        provenance = form.provenance(path)
         return provenance is not None and provenance.method.startswith("ocr") and get_field(record, path) is None
 
-    def fill(path: str, value: Decimal) -> None:
+    def fill(path: FieldPath, value: Decimal) -> None:
         set_field(record, path, value)
-        old = form.provenance[path]
-        form.provenance[path] = Provenance(old.page, old.bbox, "arithmetic", min(old.confidence, DERIVED_CONFIDENCE))
+        state = form.state(path)
+        old = state.provenance
+        state.provenance = Provenance(old.page, old.bbox, "arithmetic", old.confidence)
+        state.doubts.add(DERIVED)
         filled.append(path)
+        log.debug("%s: OCR read no number; %s given by the arithmetic", path, value)
 
     for key in FUNDING_KEYS:
-        prefix = f"funding.{key}"
-        executed, budget = (as_decimal(get_field(record, f"{prefix}.{k}")) for k in ("executed", "annual_budget"))
-        if missing(f"{prefix}.execution_rate") and executed is not None and budget is not None:
-            fill(f"{prefix}.execution_rate", expected_execution_rate(executed, budget))
-    indicators = record.get("indicators") or []
+        rate = FieldPath.funding(key, "execution_rate")
+        executed, budget = (as_decimal(get_field(record, rate.sibling(k))) for k in ("executed", "annual_budget"))
+        if missing(rate) and executed is not None and budget is not None:
+            fill(rate, expected_execution_rate(executed, budget))
     for part in ("score", "weight"):
-        paths = [f"total_{part}", f"funding.total.{part}"] + [f"indicators[{i}].{part}" for i in range(len(indicators))]
+        paths = total_parts(record, part)
         values = [as_decimal(get_field(record, p)) for p in paths]
         unknown = [i for i, v in enumerate(values) if v is None]
         if len(unknown) != 1 or not missing(paths[unknown[0]]):
@@ -51,3 +56,12 @@ def repair_missing_numbers(form: ParsedForm) -> list[str]:
             fill(paths[index], value.quantize(Decimal("0.01")))
     return filled
 
+
+def repair(forms: list[FormResult], context: "CheckContext") -> None:
+    """The check stage: re-derive what OCR lost, form by form."""
+    for form in forms:
+        repair_missing_numbers(form)
+
+
+if TYPE_CHECKING:
+    from extract.checks import CheckContext

@@ -1,17 +1,19 @@
 """Which fields a person reviews (in Label Studio) and which are accepted as read.
 
-A field is *pending* when its confidence is below the review threshold, or
-when a validation finding names it; every other field is *accepted*.  Pure:
-no I/O.
+A field is *pending* when its confidence is below the review threshold,
+when a hard finding names it, or when it was re-derived rather than read;
+every other field is *accepted*.  Pure: no I/O.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import TYPE_CHECKING
 
-from extract.model import Finding, ParsedForm, iter_fields
-from extract.checks.validate import SOFT_RULES
+from extract.checks.confidence import ALWAYS_REVIEWED
+from extract.checks.validate import fields_named_by_findings
+from extract.model import FieldPath, FormResult
+from extract.settings import Settings
 
 PENDING = "pending"
 ACCEPTED = "accepted"
@@ -43,7 +45,7 @@ ROUTE_SOFT_FINDINGS = False
 
 
 @dataclass(frozen=True)
-class ReviewSettings:
+class ReviewSettings(Settings):
     """How fields are routed: below `threshold` a field goes to review."""
 
     threshold: float = DEFAULT_REVIEW_THRESHOLD
@@ -58,28 +60,34 @@ class ReviewSettings:
             raise ValueError(f"soft_findings must be True or False, not {self.soft_findings!r}")
 
 
-def fields_named_by_findings(findings: Iterable[Finding], soft: bool = ROUTE_SOFT_FINDINGS) -> set[str]:
-    """The field paths that the findings name; soft rules count only with `soft`."""
-    return {path for finding in findings if soft or finding.rule not in SOFT_RULES
-            for path in finding.fields}
-
-
-def route(form: ParsedForm, threshold: float | ReviewSettings = DEFAULT_REVIEW_THRESHOLD) -> dict[str, str]:
+def route(form: FormResult, threshold: float | ReviewSettings = DEFAULT_REVIEW_THRESHOLD) -> dict[FieldPath, str]:
     """PENDING or ACCEPTED for every field path of the form's record, in contract order.
 
     A field with no confidence recorded is pending: what was not scored was
-    not checked.
+    not checked.  So is one a hard finding names, and one whose doubts
+    always want a person (a number re-derived by arithmetic), whatever the
+    threshold.
     """
     settings = threshold if isinstance(threshold, ReviewSettings) else ReviewSettings(threshold)
     named = fields_named_by_findings(form.findings, settings.soft_findings)
-    statuses: dict[str, str] = {}
-    for path, _ in iter_fields(form.record):
-        confidence = form.confidence.get(path)
-        doubtful = confidence is None or confidence < settings.threshold
-        statuses[path] = PENDING if doubtful or path in named else ACCEPTED
+    statuses: dict[FieldPath, str] = {}
+    for path, _, state in form.leaves():
+        doubtful = state.confidence is None or state.confidence < settings.threshold
+        statuses[path] = PENDING if doubtful or path in named or state.doubts & ALWAYS_REVIEWED else ACCEPTED
     return statuses
 
 
-def pending_fields(form: ParsedForm, threshold: float | ReviewSettings = DEFAULT_REVIEW_THRESHOLD) -> list[str]:
+def routing(forms: list[FormResult], context: "CheckContext") -> None:
+    """The check stage: each field accepted as read, or pending for a person."""
+    for form in forms:
+        for path, status in route(form, context.review).items():
+            form.state(path).status = status
+
+
+def pending_fields(form: FormResult, threshold: float | ReviewSettings = DEFAULT_REVIEW_THRESHOLD) -> list[str]:
     """The paths that go to review, in contract order."""
     return [path for path, status in route(form, threshold).items() if status == PENDING]
+
+
+if TYPE_CHECKING:
+    from extract.checks import CheckContext

@@ -17,16 +17,16 @@ except the deviation split below):
   (`改进措施：`) and by the model where none does.  Where rule and model
   split a cell differently, both parts are disputed.
 
-A disputed field's confidence drops (`extract.checks.confidence.DISPUTED_FACTOR`),
-so a reviewer sees it.
+A disputed field gets the doubt `DISPUTED`: its confidence drops
+(`extract.checks.confidence`), so a reviewer sees it.  `second_opinion` is
+the check stage.
 """
 
 from __future__ import annotations
 
-import unicodedata
-from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Iterable, Sequence
+import logging
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from extract.checks.compare import fields_equal
 from extract.parse.deviation import split_deviation
@@ -34,120 +34,29 @@ from extract.layout.labels import (
     FORM_TITLE, GOAL_BLOCK_LABELS, GOAL_COLUMN_LABELS, GRADE_LABELS, HEAD_LABELS, INDICATOR_COLUMN_LABELS,
     TOTAL_LABELS,
 )
-from extract.model import ParsedForm, Provenance
+from extract.checks.confidence import DISPUTED
+from extract.layout.flat_format import (
+    COLUMN_EM, DEVIATION_LABELS, INDICATOR_FIELD_LABELS, RECORD_FIELD_LABELS, FieldRange, FlatCell, FlatTextWriter,
+    wrap,
+)
+from extract.model import FieldPath, FormResult, Provenance
 from extract.parse.tagger import FieldTagger, Span, split_deviation_with_model
 
-# The model's label for each field it can give an opinion on.
-RECORD_LABELS = {
-    "project_name": ("PROJECT_NAME",),
-    "department": ("DEPARTMENT",),
-    "implementing_unit": ("IMPLEMENTING_UNIT",),
-    "goal_expected": ("GOAL_EXPECTED",),
-    "goal_actual": ("GOAL_ACTUAL",),
-    "total_weight": ("TOTAL_WEIGHT",),
-    "total_score": ("TOTAL_SCORE",),
-    "grade": ("GRADE",),
-}
-INDICATOR_LABELS = {
-    "level1": ("LEVEL1",),
-    "level2": ("LEVEL2",),
-    "name": ("INDICATOR_NAME",),
-    "target": ("TARGET",),
-    "actual": ("ACTUAL",),
-    "weight": ("WEIGHT",),
-    "score": ("SCORE",),
-    "deviation": ("DEVIATION_CAUSE", "IMPROVEMENT"),
-}
-# Leaves read out of a disputed cell are disputed with it.
-DERIVED_LEAVES = {
-    "target": ("target_op", "target_value", "target_unit"),
-    "actual": ("actual_value", "actual_unit"),
-    "deviation": ("deviation_cause", "improvement"),
-}
+log = logging.getLogger("selfeval.checks")
+
+# The model's labels of each field it can give an opinion on (a deviation
+# cell holds two: its cause and its improvement).
+RECORD_LABELS = {key: (label,) for key, label in RECORD_FIELD_LABELS.items()}
+INDICATOR_LABELS = {key: (label,) for key, label in INDICATOR_FIELD_LABELS.items()
+                    if key not in ("deviation_cause", "improvement")}
+INDICATOR_LABELS["deviation"] = DEVIATION_LABELS
 # Characters that say nothing about where a value starts or ends.
 _NEUTRAL = frozenset("。；;，,、：:！!？?" + " \t\r\n\u3000")
-CELL_BREAK = "\n\n"
-
-
-@dataclass(frozen=True)
-class FieldRange:
-    """Where a field's value (or a merged 一级/二级 label shared by several
-    indicators) sits in a form's flat text."""
-
-    paths: tuple[str, ...]
-    start: int
-    end: int
-    labels: tuple[str, ...]
-
-
-# Cell widths in em (9 pt text, 3 pt padding each side) of the forms the
-# model was trained on (`corpus/render.py`): a value is wrapped to its
-# column's width, as a form prints it, so that the model reads a text like
-# the ones it learned from.
-WIDTH_LEVEL = 2.8
-WIDTH_NAME = 10.5
-WIDTH_MEASURE = 8.2
-WIDTH_NUMBER = 4.0
-WIDTH_DEVIATION = 11.1
-WIDTH_GOAL = 24.4
-WIDTH_HEAD = {"project_name": 39.3, "department": 19.3, "implementing_unit": 12.7}
-WIDTH_LABEL = 6.4
-
-
-@dataclass
-class _Cell:
-    """A cell of one printed row: its wrapped lines, and the field it holds."""
-
-    lines: list[str]
-    paths: tuple[str, ...] = ()
-    labels: tuple[str, ...] = ()
-
-
-@dataclass
-class FormText:
-    """A form written out as flat text, with the ranges of its fields."""
-
-    text: str = ""
-    fields: list[FieldRange] = field(default_factory=list)
-
-    def row(self, cells: Sequence[_Cell]) -> None:
-        """Print one table row as `corpus.flat` reads a rendered one: cell
-        after cell, each line after a blank line, or after a space where it
-        sits at the height of the line printed before it (every cell is
-        centred vertically in the row)."""
-        cells = [c for c in cells if c.lines]
-        height = max((len(c.lines) for c in cells), default=0)
-        previous_y: float | None = None
-        for cell in cells:
-            first = (height - len(cell.lines)) / 2
-            start = None
-            for i, line in enumerate(cell.lines):
-                y = first + i
-                if self.text:
-                    self.text += " " if previous_y is not None and y == previous_y else CELL_BREAK
-                if start is None:
-                    start = len(self.text)
-                self.text += line
-                previous_y = y
-            if cell.paths and cell.labels and start is not None:
-                self.fields.append(FieldRange(cell.paths, start, len(self.text), cell.labels))
 
 
 def _lines(value: Any, width: float) -> list[str]:
-    """A value wrapped to a column `width` em wide (CJK characters 1 em, others ½)."""
-    text = _printed(value)
-    lines: list[str] = []
-    line, used = "", 0.0
-    for char in text:
-        w = 0.0 if char.isspace() else (1.0 if unicodedata.east_asian_width(char) in ("W", "F") else 0.5)
-        if line and used + w > width:
-            lines.append(line)
-            line, used = "", 0.0
-        line += char
-        used += w
-    if line.strip():
-        lines.append(line)
-    return [l.strip() for l in lines if l.strip()]
+    """A value wrapped to a column `width` em wide, as the training forms print it."""
+    return wrap(_printed(value), width)
 
 
 def _printed(value: Any) -> str:
@@ -160,50 +69,53 @@ def _printed(value: Any) -> str:
     return str(value).strip()
 
 
-def _value(value: Any, width: float, paths: Sequence[str], labels: Sequence[str]) -> _Cell:
-    return _Cell(_lines(value, width), tuple(paths), tuple(labels))
+def _value(value: Any, width: float, paths: Sequence[FieldPath], labels: Sequence[str]) -> FlatCell:
+    return FlatCell(_lines(value, width), tuple(paths), tuple(labels))
 
 
-def _label(text: str, width: float = WIDTH_LABEL) -> _Cell:
-    return _Cell(_lines(text, width))
+def _label(text: str, width: float = COLUMN_EM["label"]) -> FlatCell:
+    return FlatCell(_lines(text, width))
 
 
-def form_text(record: dict[str, Any]) -> FormText:
+def form_text(record: dict[str, Any]) -> FlatTextWriter:
     """The flat text of a parsed form as the training forms print it: title,
     head, goals, then per indicator row its merged 一级/二级 labels (where they
     change, in narrow pieces), name, target, actual, 分值, 得分 and deviation,
     then 总分 and the grade.  The funding table is left out: the model tags
     nothing in it."""
-    out = FormText()
-    out.row([_Cell([FORM_TITLE])])
+    out = FlatTextWriter()
+    out.row([FlatCell([FORM_TITLE])])
     if record.get("year"):
-        out.row([_Cell([f"（{record['year']}年度）"])])
-    head = {key: _value(record.get(key), WIDTH_HEAD[key], (key,), RECORD_LABELS[key]) for key in HEAD_LABELS}
+        out.row([FlatCell([f"（{record['year']}年度）"])])
+    head = {key: _value(record.get(key), COLUMN_EM[key], (FieldPath.top(key),), RECORD_LABELS[key]) for key in HEAD_LABELS}
     out.row([_label(HEAD_LABELS["project_name"][0]), head["project_name"]])
     out.row([_label(HEAD_LABELS["department"][0]), head["department"],
              _label(HEAD_LABELS["implementing_unit"][0]), head["implementing_unit"]])
-    out.row([_label(GOAL_BLOCK_LABELS[0]), _label(GOAL_COLUMN_LABELS["goal_expected"][0], WIDTH_GOAL),
-             _label(GOAL_COLUMN_LABELS["goal_actual"][0], WIDTH_GOAL)])
-    out.row([_value(record.get(key), WIDTH_GOAL, (key,), RECORD_LABELS[key]) for key in ("goal_expected", "goal_actual")])
-    header = [_label(labels[0], WIDTH_LEVEL) for labels in list(INDICATOR_COLUMN_LABELS.values())[:2]]
+    out.row([_label(GOAL_BLOCK_LABELS[0]), _label(GOAL_COLUMN_LABELS["goal_expected"][0], COLUMN_EM["goal"]),
+             _label(GOAL_COLUMN_LABELS["goal_actual"][0], COLUMN_EM["goal"])])
+    out.row([_value(record.get(key), COLUMN_EM["goal"], (FieldPath.top(key),), RECORD_LABELS[key])
+             for key in ("goal_expected", "goal_actual")])
+    header = [_label(labels[0], COLUMN_EM["level"]) for labels in list(INDICATOR_COLUMN_LABELS.values())[:2]]
     out.row(header)
     out.row([_label(labels[0], 20.0) for labels in list(INDICATOR_COLUMN_LABELS.values())[2:]])
     indicators = record.get("indicators") or []
     groups = {level: _level_groups(indicators, level) for level in ("level1", "level2")}
-    widths = {"name": WIDTH_NAME, "target": WIDTH_MEASURE, "actual": WIDTH_MEASURE,
-              "weight": WIDTH_NUMBER, "score": WIDTH_NUMBER, "deviation": WIDTH_DEVIATION}
+    widths = {"name": COLUMN_EM["name"], "target": COLUMN_EM["measure"], "actual": COLUMN_EM["measure"],
+              "weight": COLUMN_EM["number"], "score": COLUMN_EM["number"], "deviation": COLUMN_EM["deviation"]}
     for index, indicator in enumerate(indicators):
         for level in ("level1", "level2"):
             members = groups[level].get(index)
             if members is not None:
-                out.row([_value(indicator.get(level), WIDTH_LEVEL, [f"indicators[{i}].{level}" for i in members],
+                out.row([_value(indicator.get(level), COLUMN_EM["level"], [FieldPath.indicator(i, level) for i in members],
                                 INDICATOR_LABELS[level])])
-        out.row([_value(indicator.get(key), width, (f"indicators[{index}].{key}",), INDICATOR_LABELS[key])
+        out.row([_value(indicator.get(key), width, (FieldPath.indicator(index, key),), INDICATOR_LABELS[key])
                  for key, width in widths.items()])
     out.row([_label(TOTAL_LABELS[0]),
-             _value(record.get("total_weight"), WIDTH_NUMBER, ("total_weight",), RECORD_LABELS["total_weight"]),
-             _value(record.get("total_score"), WIDTH_NUMBER, ("total_score",), RECORD_LABELS["total_score"])])
-    out.row([_label(GRADE_LABELS[0]), _value(record.get("grade"), WIDTH_HEAD["project_name"], ("grade",),
+             _value(record.get("total_weight"), COLUMN_EM["number"], (FieldPath.top("total_weight"),),
+                    RECORD_LABELS["total_weight"]),
+             _value(record.get("total_score"), COLUMN_EM["number"], (FieldPath.top("total_score"),),
+                    RECORD_LABELS["total_score"])])
+    out.row([_label(GRADE_LABELS[0]), _value(record.get("grade"), COLUMN_EM["project_name"], (FieldPath.top("grade"),),
                                              RECORD_LABELS["grade"])])
     return out
 
@@ -242,15 +154,14 @@ def disagrees(text: str, place: FieldRange, spans: Iterable[Span]) -> bool:
     return spills or leaves_out
 
 
-def disputed_paths(form_text: FormText, spans: Sequence[Span]) -> set[str]:
+def disputed_paths(form_text: FlatTextWriter, spans: Sequence[Span]) -> set[str]:
     """Paths (with the leaves derived from them) where model and layout disagree."""
-    disputed: set[str] = set()
+    disputed: set[FieldPath] = set()
     for place in form_text.fields:
         if disagrees(form_text.text, place, spans):
             for path in place.paths:
                 disputed.add(path)
-                head, _, leaf = path.rpartition(".")
-                disputed.update(f"{head}.{derived}" for derived in DERIVED_LEAVES.get(leaf, ()))
+                disputed.update(path.parsed)   # what is parsed out of a disputed cell is disputed with it
     return disputed
 
 
@@ -262,7 +173,7 @@ def tag_texts(tagger: Any, texts: list[str]) -> list[list[Span]]:
     return [tagger.tag(text) for text in texts]
 
 
-def review_forms(forms: Sequence[ParsedForm], tagger: Any | None) -> list[set[str]]:
+def review_forms(forms: Sequence[FormResult], tagger: Any | None) -> list[set[str]]:
     """The model's opinion on every field of every form: the disputed paths
     per form.  One text per form, all tagged in one batch (`nlp.pipe`)."""
     if tagger is None or not forms:
@@ -272,9 +183,9 @@ def review_forms(forms: Sequence[ParsedForm], tagger: Any | None) -> list[set[st
     return [disputed_paths(text, form_spans) for text, form_spans in zip(texts, spans)]
 
 
-def review_deviations(form: ParsedForm, tagger: FieldTagger | None) -> set[str]:
+def review_deviations(form: FormResult, tagger: FieldTagger | None) -> set[FieldPath]:
     """Split every deviation cell with the model; returns the disputed paths."""
-    disputed: set[str] = set()
+    disputed: set[FieldPath] = set()
     if tagger is None:
         return disputed
     for index, indicator in enumerate(form.record.get("indicators") or []):
@@ -286,10 +197,26 @@ def review_deviations(form: ParsedForm, tagger: FieldTagger | None) -> set[str]:
         indicator["deviation_cause"], indicator["improvement"] = by_model
         if all(fields_equal(r, m) for r, m in zip(by_rule, by_model)):
             continue
-        cell = form.provenance.get(f"indicators[{index}].deviation")
+        cell = form.provenance(FieldPath.indicator(index, "deviation"))
+        log.debug("indicators[%d]: the model splits the deviation otherwise than the rules", index)
         for key in ("deviation_cause", "improvement"):
-            path = f"indicators[{index}].{key}"
+            path = FieldPath.indicator(index, key)
             disputed.add(path)
             if cell is not None:
-                form.provenance[path] = Provenance(cell.page, cell.bbox, "ner", cell.confidence)
+                form.state(path).provenance = Provenance(cell.page, cell.bbox, "ner", cell.confidence)
     return disputed
+
+
+def second_opinion(forms: list[FormResult], context: "CheckContext") -> None:
+    """The check stage: the model's opinion on every field of the file's
+    forms (one batch), and its split of every deviation cell; what it
+    disputes gets the doubt DISPUTED."""
+    if context.tagger is None:
+        return
+    for form, disputed in zip(forms, review_forms(forms, context.tagger)):
+        for path in disputed | review_deviations(form, context.tagger):
+            form.state(path).doubts.add(DISPUTED)
+
+
+if TYPE_CHECKING:
+    from extract.checks import CheckContext

@@ -4,15 +4,18 @@
 the record is consistent.  A finding is either a misread or a real error on
 the form: a person decides which.  Values that are missing (None) skip the rules
 that need them.  Pure: no I/O, numbers as `decimal.Decimal`.
+
+`validation` is the check stage: the arithmetic, and a finding for each form
+on or next to a page of its file that could not be read.
 """
 
 from __future__ import annotations
 
 from decimal import ROUND_DOWN, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, Iterable
 
 from extract.checks.compare import as_decimal, numbers_close
-from extract.model import FUNDING_KEYS, Finding, iter_fields
+from extract.model import FUNDING_KEYS, FieldPath, Finding, FormResult, iter_fields
 from extract.parse.values import normalise_for_compare
 
 # Rule names, as stored in Finding.rule.
@@ -43,12 +46,12 @@ def validate(record: dict[str, Any]) -> list[Finding]:
     funding = record.get("funding") or {}
     for key in FUNDING_KEYS:
         row = funding.get(key) or {}
-        findings += _check_execution_rate(row, f"funding.{key}")
-        findings += _check_funding_score(row, f"funding.{key}")
-        findings += _check_score_within_weight(row, f"funding.{key}")
+        findings += _check_execution_rate(row, FieldPath.funding(key, "execution_rate"))
+        findings += _check_funding_score(row, FieldPath.funding(key, "score"))
+        findings += _check_score_within_weight(row, FieldPath.funding(key, "score"))
     for i, indicator in enumerate(record.get("indicators") or []):
-        findings += _check_score_within_weight(indicator, f"indicators[{i}]")
-        findings += _check_deviation_given(indicator, f"indicators[{i}]")
+        findings += _check_score_within_weight(indicator, FieldPath.indicator(i, "score"))
+        findings += _check_deviation_given(indicator, FieldPath.indicator(i, "deviation"))
     findings += _check_total(record, "score", TOTAL_SCORE)
     findings += _check_total(record, "weight", TOTAL_WEIGHT)
     findings += _check_grade(record)
@@ -77,47 +80,44 @@ def grade_for(total_score: Decimal) -> str:
     raise AssertionError("unreachable: the last band has no floor")
 
 
-def _check_execution_rate(row: dict[str, Any], prefix: str) -> list[Finding]:
-    executed, budget, rate = _numbers(row, "executed", "annual_budget", "execution_rate")
-    if executed is None or budget is None or rate is None:
+def _derived_rule(rule: str, result: FieldPath, inputs: tuple[str, str], row: dict[str, Any],
+                  expected_of, message: str) -> list[Finding]:
+    """A funding row's `result` that its two `inputs` give (execution rate, score)."""
+    a, b, found = _numbers(row, *inputs, result.key)
+    if a is None or b is None or found is None:
         return []
-    expected = expected_execution_rate(executed, budget)
-    if numbers_close(expected, rate):
+    expected = expected_of(a, b)
+    if numbers_close(expected, found):
         return []
-    return [Finding(EXECUTION_RATE,
-                    [f"{prefix}.execution_rate", f"{prefix}.executed", f"{prefix}.annual_budget"],
-                    expected, rate,
-                    f"execution rate {rate} but {executed} / {budget} × 100 truncated is {expected}")]
+    return [Finding(rule, [result] + [result.sibling(key) for key in inputs], expected, found,
+                    message.format(found=found, a=a, b=b, expected=expected))]
 
 
-def _check_funding_score(row: dict[str, Any], prefix: str) -> list[Finding]:
-    weight, rate, score = _numbers(row, "weight", "execution_rate", "score")
-    if weight is None or rate is None or score is None:
-        return []
-    expected = expected_funding_score(weight, rate)
-    if numbers_close(expected, score):
-        return []
-    return [Finding(FUNDING_SCORE,
-                    [f"{prefix}.score", f"{prefix}.weight", f"{prefix}.execution_rate"],
-                    expected, score,
-                    f"score {score} but {weight} × {rate}% truncated (at most the weight) is {expected}")]
+def _check_execution_rate(row: dict[str, Any], rate: FieldPath) -> list[Finding]:
+    return _derived_rule(EXECUTION_RATE, rate, ("executed", "annual_budget"), row, expected_execution_rate,
+                         "execution rate {found} but {a} / {b} × 100 truncated is {expected}")
 
 
-def _check_score_within_weight(row: dict[str, Any], prefix: str) -> list[Finding]:
+def _check_funding_score(row: dict[str, Any], score: FieldPath) -> list[Finding]:
+    return _derived_rule(FUNDING_SCORE, score, ("weight", "execution_rate"), row, expected_funding_score,
+                         "score {found} but {a} × {b}% truncated (at most the weight) is {expected}")
+
+
+def _check_score_within_weight(row: dict[str, Any], score_path: FieldPath) -> list[Finding]:
     weight, score = _numbers(row, "weight", "score")
     if weight is None or score is None or not _exceeds(score, weight):
         return []
-    return [Finding(SCORE_ABOVE_WEIGHT, [f"{prefix}.score", f"{prefix}.weight"], weight, score,
+    return [Finding(SCORE_ABOVE_WEIGHT, [score_path, score_path.sibling("weight")], weight, score,
                     f"score {score} above its weight {weight}")]
 
 
-def _check_deviation_given(indicator: dict[str, Any], prefix: str) -> list[Finding]:
+def _check_deviation_given(indicator: dict[str, Any], deviation: FieldPath) -> list[Finding]:
     weight, score = _numbers(indicator, "weight", "score")
     if weight is None or score is None or not _exceeds(weight, score):
         return []
     if (indicator.get("deviation") or "").strip():
         return []
-    return [Finding(SCORE_WITHOUT_DEVIATION, [f"{prefix}.deviation", f"{prefix}.score", f"{prefix}.weight"],
+    return [Finding(SCORE_WITHOUT_DEVIATION, [deviation, deviation.sibling("score"), deviation.sibling("weight")],
                     "a deviation", None,
                     f"score {score} below weight {weight} and no deviation given")]
 
@@ -132,8 +132,7 @@ def _check_total(record: dict[str, Any], part: str, rule: str) -> list[Finding]:
     expected = funding_part + sum(indicator_parts, Decimal(0))
     if numbers_close(expected, stated):
         return []
-    fields = [f"total_{part}", f"funding.total.{part}"]
-    fields += [f"indicators[{i}].{part}" for i in range(len(indicator_parts))]
+    fields = total_parts(record, part)
     return [Finding(rule, fields, expected, stated,
                     f"total {part} {stated} but funding {funding_part} + indicators give {expected}")]
 
@@ -145,8 +144,14 @@ def _check_grade(record: dict[str, Any]) -> list[Finding]:
     expected = grade_for(total_score)
     if normalise_for_compare(str(grade)) == expected:
         return []
-    return [Finding(GRADE, ["grade", "total_score"], expected, grade,
+    return [Finding(GRADE, [FieldPath.top("grade"), FieldPath.top("total_score")], expected, grade,
                     f"grade {grade} but a total score of {total_score} is {expected}")]
+
+
+def total_parts(record: dict[str, Any], part: str) -> list[FieldPath]:
+    """总分's `part` ("score" or "weight"), then the funding total's and each indicator's."""
+    return ([FieldPath.top(f"total_{part}"), FieldPath.funding("total", part)]
+            + [FieldPath.indicator(i, part) for i in range(len(record.get("indicators") or []))])
 
 
 def _numbers(row: dict[str, Any], *keys: str) -> list[Decimal | None]:
@@ -169,8 +174,27 @@ def unreadable_page_findings(records: list[dict[str, Any]], failed: dict[int, st
         before = [i for i, pages in enumerate(spans) if pages and pages[0] < number]
         after = [i for i, pages in enumerate(spans) if pages and pages[-1] > number]
         for i in sorted({*before[-1:], *after[:1]}):
-            fields = [path for path, _ in iter_fields(records[i])
-                      if path not in ("schema_version", "form_id") and not path.startswith("source.")]
+            fields = [path for path, _ in iter_fields(records[i]) if path.is_read_from_form]
             findings[i].append(Finding(PAGE_UNREADABLE, fields, None, number,
                                        f"page {number} could not be read ({error}); the form may be incomplete"))
     return findings
+
+
+def fields_named_by_findings(findings: Iterable[Finding], soft: bool = False) -> set[FieldPath]:
+    """The field paths that the findings name; soft rules count only with `soft`."""
+    return {FieldPath.of(path) for finding in findings if soft or finding.rule not in SOFT_RULES
+            for path in finding.fields}
+
+
+def validation(forms: list[FormResult], context: "CheckContext") -> None:
+    """The check stage: each form's arithmetic, and its unreadable neighbours."""
+    for form in forms:
+        form.findings.extend(validate(form.record))
+    if context.failed_pages:
+        found = unreadable_page_findings([form.record for form in forms], context.failed_pages)
+        for form, findings in zip(forms, found):
+            form.findings.extend(findings)
+
+
+if TYPE_CHECKING:
+    from extract.checks import CheckContext

@@ -13,6 +13,8 @@ import unicodedata
 FORM_TITLE = "财政项目支出绩效自评表"
 # The year line under the title, （2023年度）; OCR may lose a parenthesis.
 YEAR_PATTERN = re.compile(r"^\D{0,3}?(\d{4})\s*年度\D{0,3}$")
+# The year anywhere in a line of flat text.
+YEAR_IN_TEXT = re.compile(r"(\d{4})\s*年度")
 
 # Row labels of the head of the form -> record key.
 HEAD_LABELS = {
@@ -85,6 +87,13 @@ IMPROVEMENT_LABELS = ("改进措施：", "整改措施：", "下一步措施："
 # will be done (FORM_RECORD.md, `improvement`).
 IMPROVEMENT_TURNS = ("下一步将", "下一步", "下一年度将", "下一年度", "今后将", "今后", "后续将", "下阶段将", "将进一步", "未来将")
 
+# What is left of an improvement label at the start of a line that a
+# narrow column broke inside the label (改进措 / 施：).
+IMPROVEMENT_LABEL_PIECES = ("施：", "措施", "改进")
+# The vertical pieces of the 一级指标 / 二级指标 headers as OCR may read
+# them: a lone 二 is often 一.
+INDICATOR_HEAD_PIECE_READS = re.compile("(?:[一二]级|指标)+")
+
 # Names a merged 一级/二级 cell prints; a label cut by a page break is known
 # to continue when its first part is not one of these.
 LEVEL1_NAMES = ("产出指标", "效益指标", "满意度指标", "成本指标")
@@ -92,6 +101,40 @@ LEVEL2_NAMES = (
     "数量指标", "质量指标", "时效指标", "成本指标", "经济成本指标", "社会成本指标",
     "经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标", "服务对象满意度指标",
 )
+
+
+# The name of every field of the record as the reference form prints it: what
+# reviewers see (with the row's 三级指标) and row 1 of every XLSX sheet.
+FIELD_NAMES_ZH = {
+    "year": "年度",
+    "project_name": "项目名称",
+    "department": "主管部门",
+    "implementing_unit": "实施单位",
+    "goal_expected": "年度总体目标·预期目标",
+    "goal_actual": "年度总体目标·实际完成情况",
+    "total_weight": "总分·分值",
+    "total_score": "总分·得分",
+    "grade": "评分等级",
+    "initial_budget": "年初预算数",
+    "annual_budget": "全年预算数",
+    "executed": "全年执行数",
+    "weight": "分值",
+    "execution_rate": "执行率(%)",
+    "score": "得分",
+    "level1": "一级指标",
+    "level2": "二级指标",
+    "name": "三级指标",
+    "target": "年度指标值",
+    "target_op": "年度指标值·比较符",
+    "target_value": "年度指标值·数值",
+    "target_unit": "年度指标值·单位",
+    "actual": "实际完成值",
+    "actual_value": "实际完成值·数值",
+    "actual_unit": "实际完成值·单位",
+    "deviation": "偏差原因分析及改进措施",
+    "deviation_cause": "偏差原因",
+    "improvement": "改进措施",
+}
 
 
 def label_key(text: str) -> str:

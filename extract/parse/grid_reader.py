@@ -1,4 +1,4 @@
-"""One form parser: the cells of a document's pages → form records.
+"""The grid reader: the ruled cells of a document's pages → forms.
 
 It finds what a row is by its labels (`extract.layout.labels`), never by column
 position: the head rows by their row labels, the funding and indicator
@@ -6,26 +6,26 @@ columns by their header labels and synonyms, each value by the column header
 its cell lies under.  It reads pages in order as one stream, so a form runs
 over a page break, several forms share a file, and a form may start
 mid-page.  Merged 一级/二级 cells that a page break cuts are joined again.
+What it finds goes into a `FormAssembly`, which makes the record.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from extract.parse.deviation import split_deviation
 from extract.layout.labels import (
     FORM_TITLE, FUNDING_COLUMN_LABELS, FUNDING_ROW_LABELS, GOAL_COLUMN_LABELS, GRADE_LABELS,
     HEAD_LABELS, INDICATOR_COLUMN_LABELS, LEVEL1_NAMES, LEVEL2_NAMES, TOTAL_LABELS, YEAR_PATTERN,
     is_label, label_key, match_label,
 )
-from extract.model import (
-    BBox, Cell, Document, Finding, Page, ParsedForm, Provenance, Table,
-    empty_indicator, empty_record,
-)
-from extract.parse.values import clean_cell_text, parse_measure, parse_number, text_or_none
+from extract.model import BBox, Cell, Document, FieldPath, FormResult, Page, Provenance, Table
+from extract.parse.assembly import FormAssembly
+from extract.parse.values import clean_cell_text
 
-RULE_UNREADABLE_NUMBER = "unreadable_number"
+log = logging.getLogger("selfeval.parse")
+
 _TITLE_KEY = label_key(FORM_TITLE)
 _FUNDING_HEADER_MARKERS = ("annual_budget", "initial_budget", "executed")
 
@@ -67,71 +67,63 @@ class _LevelGroup:
 
 
 class _FormBuilder:
+    """The form being read: its assembly, and the columns its header rows set."""
+
     def __init__(self) -> None:
-        self.record = empty_record()
-        self.provenance: dict[str, Provenance] = {}
-        self.findings: list[Finding] = []
-        self.pages: list[int] = []
-        self.kinds: set[str] = set()
+        self.assembly = FormAssembly()
         self.funding_columns: dict[str, BBox] = {}
         self.goal_columns: dict[str, BBox] = {}
         self.indicator_columns: dict[str, BBox] = {}
         self.goal_values_next = False
         self.levels: dict[str, list[_LevelGroup]] = {"level1": [], "level2": []}
+        self.year_read = False
 
     @property
     def has_content(self) -> bool:
-        return bool(self.record["project_name"] or self.record["indicators"])
+        return self.assembly.has_content
 
     def touch(self, page: Page) -> None:
-        if page.number not in self.pages:
-            self.pages.append(page.number)
-        self.kinds.add(page.kind)
+        self.assembly.touch(page.number, page.kind)
 
-    def put_text(self, path: str, row: _Row, cell: Cell | None, target: dict[str, Any], key: str) -> None:
-        target[key] = text_or_none(cell.text) if cell else None
-        if cell is not None:
-            self._provenance(path, row, cell)
-
-    def put_number(self, path: str, row: _Row, cell: Cell | None, target: dict[str, Any], key: str) -> None:
+    def put(self, path: FieldPath, row: _Row, cell: Cell | None) -> None:
+        """The text of `cell` (None: no cell under the column) for `path`."""
         if cell is None:
-            target[key] = None
-            return
-        try:
-            target[key] = parse_number(cell.text)
-        except ValueError:
-            target[key] = None
-            self.findings.append(Finding(RULE_UNREADABLE_NUMBER, [path], "a number", clean_cell_text(cell.text),
-                                         f"{path}: '{clean_cell_text(cell.text)}' is not a number"))
-        self._provenance(path, row, cell)
-
-    def _provenance(self, path: str, row: _Row, cell: Cell) -> None:
-        self.provenance[path] = Provenance(row.page.number, cell.bbox, row.page.method, cell.confidence)
+            self.assembly.put(path, None)
+        else:
+            self.assembly.put(path, cell.text, _provenance(row, cell))
 
 
-def parse_document(document: Document) -> list[ParsedForm]:
-    """Every form of a document, in order, with `form_id` and `source` filled."""
-    forms: list[ParsedForm] = []
+def _provenance(row: _Row, cell: Cell) -> Provenance:
+    return Provenance(row.page.number, cell.bbox, row.page.method, cell.confidence)
+
+
+def parse_document(document: Document) -> list[FormResult]:
+    """Every form of a document, in order, with its `source` filled."""
+    forms: list[FormResult] = []
     builder = _FormBuilder()
 
     def finish() -> None:
         nonlocal builder
         if builder.has_content:
-            forms.append(_finish(builder, document, len(forms) + 1))
+            _close_levels(builder)
+            forms.append(builder.assembly.finish(document.file_name, document.sha256))
         builder = _FormBuilder()
 
     for page, item in _stream(document):
         if isinstance(item, str):
             key = label_key(item)
             if _TITLE_KEY in key and len(key) <= len(_TITLE_KEY) + 3:
+                log.debug("page %d: a title line %r starts a form", page.number, item)
                 finish()
                 builder.touch(page)
-            elif (year := YEAR_PATTERN.search(item)) and builder.record["year"] is None:
-                builder.record["year"] = int(year.group(1))
+            elif (year := YEAR_PATTERN.search(item)) and not builder.year_read:
+                builder.assembly.put(FieldPath.top("year"), year.group(1))
+                builder.year_read = True
             continue
         row = item
-        if row.labelled(HEAD_LABELS["project_name"]) and builder.record["project_name"]:
-            finish()  # a form without a title line of its own
+        if row.labelled(HEAD_LABELS["project_name"]) and builder.assembly.text(FieldPath.top("project_name")):
+            log.debug("page %d: a second 项目名称 row starts a form without a title line", page.number)
+            finish()
         builder.touch(page)
         _read_row(builder, row)
     finish()
@@ -165,24 +157,25 @@ def _stream(document: Document) -> Iterator[tuple[Page, Any]]:
 
 
 def _read_row(builder: _FormBuilder, row: _Row) -> None:
-    record = builder.record
     if row.labelled(INDICATOR_COLUMN_LABELS["name"]):
         builder.indicator_columns = _header_columns(row, INDICATOR_COLUMN_LABELS)
+        log.debug("page %d: indicator header, columns %s", row.page.number, sorted(builder.indicator_columns))
         return
     if any(row.labelled(FUNDING_COLUMN_LABELS[k]) for k in _FUNDING_HEADER_MARKERS):
         builder.funding_columns = _header_columns(row, FUNDING_COLUMN_LABELS)
+        log.debug("page %d: funding header, columns %s", row.page.number, sorted(builder.funding_columns))
         return
     if any(row.labelled(s) for s in HEAD_LABELS.values()):
         for i, cell in enumerate(row.cells[:-1]):
             key = match_label(cell.text, HEAD_LABELS)
             if key:
-                builder.put_text(key, row, row.cells[i + 1], record, key)
+                builder.put(FieldPath.top(key), row, row.cells[i + 1])
         return
     funding_label = next((c for c in row.cells if match_label(c.text, FUNDING_ROW_LABELS)), None)
     if funding_label is not None and builder.funding_columns:
         fkey = match_label(funding_label.text, FUNDING_ROW_LABELS)
         for column, box in builder.funding_columns.items():
-            builder.put_number(f"funding.{fkey}.{column}", row, row.under(box), record["funding"][fkey], column)
+            builder.put(FieldPath.funding(fkey, column), row, row.under(box))
         return
     if all(row.labelled(s) for s in GOAL_COLUMN_LABELS.values()):
         builder.goal_columns = _header_columns(row, GOAL_COLUMN_LABELS)
@@ -191,7 +184,7 @@ def _read_row(builder: _FormBuilder, row: _Row) -> None:
     if builder.goal_values_next:
         builder.goal_values_next = False
         for key, box in builder.goal_columns.items():
-            builder.put_text(key, row, row.under(box), record, key)
+            builder.put(FieldPath.top(key), row, row.under(box))
         return
     if row.labelled(TOTAL_LABELS):
         _read_totals(builder, row)
@@ -199,10 +192,13 @@ def _read_row(builder: _FormBuilder, row: _Row) -> None:
     grade_label = row.labelled(GRADE_LABELS)
     if grade_label is not None:
         value = next((c for c in row.cells if c is not grade_label and clean_cell_text(c.text)), None)
-        builder.put_text("grade", row, value, record, "grade")
+        builder.put(FieldPath.top("grade"), row, value)
         return
     if builder.indicator_columns and _is_indicator_row(builder, row):
         _read_indicator(builder, row)
+    else:
+        log.debug("page %d, row %d: not read (%s)", row.page.number, row.index,
+                  " | ".join(clean_cell_text(c.text)[:12] for c in row.cells))
 
 
 def _header_columns(row: _Row, labels: dict[str, tuple[str, ...]]) -> dict[str, BBox]:
@@ -218,7 +214,7 @@ def _read_totals(builder: _FormBuilder, row: _Row) -> None:
     columns = builder.indicator_columns
     for key, column in (("total_weight", "weight"), ("total_score", "score")):
         cell = row.under(columns[column]) if column in columns else None
-        builder.put_number(key, row, cell, builder.record, key)
+        builder.put(FieldPath.top(key), row, cell)
 
 
 def _is_indicator_row(builder: _FormBuilder, row: _Row) -> bool:
@@ -228,24 +224,13 @@ def _is_indicator_row(builder: _FormBuilder, row: _Row) -> bool:
 
 def _read_indicator(builder: _FormBuilder, row: _Row) -> None:
     columns = builder.indicator_columns
-    index = len(builder.record["indicators"])
-    indicator = empty_indicator()
-    prefix = f"indicators[{index}]"
+    index = builder.assembly.new_indicator()
 
     def cell_of(key: str) -> Cell | None:
         return row.under(columns[key]) if key in columns else None
 
-    for key in ("name", "target", "actual", "deviation"):
-        builder.put_text(f"{prefix}.{key}", row, cell_of(key), indicator, key)
-    for key in ("weight", "score"):
-        builder.put_number(f"{prefix}.{key}", row, cell_of(key), indicator, key)
-    for key in ("target", "actual"):
-        op, value, unit = parse_measure(indicator[key])
-        if key == "target":
-            indicator["target_op"] = op
-        indicator[f"{key}_value"], indicator[f"{key}_unit"] = value, unit
-    indicator["deviation_cause"], indicator["improvement"] = split_deviation(indicator["deviation"])
-    builder.record["indicators"].append(indicator)
+    for key in ("name", "target", "actual", "weight", "score", "deviation"):
+        builder.put(FieldPath.indicator(index, key), row, cell_of(key))
     level1_continues = _join_level(builder, "level1", row, cell_of("level1"), index, parent_continues=True)
     _join_level(builder, "level2", row, cell_of("level2"), index, parent_continues=level1_continues)
 
@@ -290,23 +275,13 @@ def _continues_over_break(level: str, group: _LevelGroup, last_row: _Row, last_c
     return not so_far or not new or label_key(so_far) not in {label_key(n) for n in names}
 
 
-def _finish(builder: _FormBuilder, document: Document, position: int) -> ParsedForm:
-    record = builder.record
+def _close_levels(builder: _FormBuilder) -> None:
+    """Each merged 一级/二级 cell's text, joined over page breaks, for every
+    indicator it spans, with the provenance of its first part."""
     for level, groups in builder.levels.items():
         for group in groups:
-            text = group.text() or None
-            for index in group.indicators:
-                record["indicators"][index][level] = text
+            text = "\n".join(cell.text for _, cell in group.parts if cell is not None)
             first_row, first_cell = next(((r, c) for r, c in group.parts if c is not None), group.parts[0])
-            if first_cell is not None:
-                for index in group.indicators:
-                    builder.provenance[f"indicators[{index}].{level}"] = Provenance(
-                        first_row.page.number, first_cell.bbox, first_row.page.method, first_cell.confidence)
-    record["form_id"] = f"{document.sha256[:12]}-{position}"
-    record["source"] = {
-        "file": document.file_name,
-        "sha256": document.sha256,
-        "pages": sorted(builder.pages),
-        "kind": "scan" if "scan" in builder.kinds else "text",
-    }
-    return ParsedForm(record=record, provenance=builder.provenance, findings=builder.findings)
+            where = _provenance(first_row, first_cell) if first_cell is not None else None
+            for index in group.indicators:
+                builder.assembly.put(FieldPath.indicator(index, level), text or None, where)

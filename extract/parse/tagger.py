@@ -20,13 +20,12 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from extract.parse.deviation import _CAUSE_LABEL, _IMPROVEMENT_LABEL, split_deviation
+from extract.layout.flat_format import DEVIATION_CAUSE, IMPROVEMENT
 from extract.layout.labels import IMPROVEMENT_LABELS
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("selfeval.parse")
 
 DEFAULT_PIPELINE = Path(__file__).resolve().parents[2] / "models" / "pipeline"
-DEVIATION_CAUSE = "DEVIATION_CAUSE"
-IMPROVEMENT = "IMPROVEMENT"
 
 _LEADING_IMPROVEMENT_LABEL = re.compile(
     "^(?:" + "|".join(re.escape(label.rstrip("：")) + "[：:]" for label in IMPROVEMENT_LABELS) + ")")

@@ -11,17 +11,22 @@ pieces of the line mask, so a title between two forms keeps them apart.
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 
+from extract.settings import Settings
+
+log = logging.getLogger("selfeval.grid")
+
 Box = tuple[int, int, int, int]   # (x0, y0, x1, y1) in pixels, x1/y1 exclusive
 
 
 @dataclass(frozen=True)
-class GridSettings:
+class GridSettings(Settings):
     """Tunables of `find_grid`; lengths are fractions of the page's short side.
 
     On an A4 page 0.01 of the short side is about 6 pt; the forms print 9 pt
@@ -96,6 +101,8 @@ def find_grid(gray: np.ndarray, settings: GridSettings = GridSettings()) -> Page
     lines = line_mask(ink, settings)
     tables = table_cells(lines, _pixels(image, settings.min_cell / 2, 2))
     width = line_width(tables, widest=_pixels(image, settings.min_cell / 4, 3))
+    log.debug("grid: page %d×%d px turned by %.3f°; %d table(s) of %s cells; ruling lines %.1f px wide",
+              image.shape[1], image.shape[0], angle, len(tables), [len(t) for t in tables], width)
     return PageGrid(image=image, angle=angle, tables=tables, line_width=width)
 
 
@@ -134,6 +141,8 @@ def estimate_skew(ink: np.ndarray, settings: GridSettings) -> float:
         return 0.0
     horizontal, vertical = _tilted_strokes(ink, settings)
     if len(horizontal[0]) + len(vertical[0]) < min(ink.shape) // 2:
+        log.debug("deskew: too few ruling-line pixels (%d), the page is left as it is",
+                  len(horizontal[0]) + len(vertical[0]))
         return 0.0   # no rulings worth the name: leave the page as it is
     coarse = np.arange(-settings.max_skew, settings.max_skew + 1e-9, settings.coarse_step)
     best = _best_angle(horizontal, vertical, coarse, bin_px=4)

@@ -11,7 +11,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from extract.model import BBox, Cell, Table, TextLine, Word
+from extract.model import BBox, Cell, Page, Table, TextLine, Word
 
 EDGE_TOLERANCE = 1.5   # points within which two cell edges are the same rule
 
@@ -130,3 +130,13 @@ def glyph_lines(glyphs: Sequence[Glyph]) -> list[tuple[str, BBox]]:
 
 def text_lines(glyphs: Sequence[Glyph]) -> list[TextLine]:
     return [TextLine(text=text, bbox=box) for text, box in glyph_lines(glyphs)]
+
+
+def is_grid(table: Table) -> bool:
+    """A ruled table with at least two rows and two columns (a lone box, such
+    as a frame drawn round the page, is none)."""
+    return table.rows >= 2 and table.cols >= 2
+
+
+def has_grid(page: Page) -> bool:
+    return any(is_grid(table) for table in page.tables)

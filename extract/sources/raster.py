@@ -27,7 +27,6 @@ from extract.errors import BadInputFile, PageTooLarge
 
 log = logging.getLogger("selfeval.raster")
 
-IMAGE_SUFFIXES = frozenset({".tif", ".tiff", ".png", ".jpg", ".jpeg"})
 # Scans that do not record their resolution are taken to be at this one.
 ASSUMED_SCAN_DPI = 200.0
 # The most pixels one page may have: an A3 sheet at 600 dpi is 70 MP, and a

@@ -1,0 +1,121 @@
+"""One form assembly, which both readers fill.
+
+A reader (the grid reader for ruled cells, the flat reader for lines of
+text) says what it found: the text a field's cell prints and where it was
+read.  `FormAssembly.finish` turns that into the record once, the same way
+for both: text as the contract stores it, numbers as Decimal with a finding
+for a cell that prints no number, the leaves parsed out of a cell (a
+target's op/value/unit, a deviation's cause and improvement) with the
+cell's provenance, and the record's `source`.  The form's position in its
+file, and so its `form_id`, is the pipeline's to give.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from extract.model import (
+    FieldPath, Finding, FormResult, Provenance, empty_indicator, empty_record, set_field, source_of,
+)
+from extract.parse.deviation import split_deviation
+from extract.parse.values import clean_cell_text, parse_measure, parse_number, text_or_none
+
+log = logging.getLogger("selfeval.parse")
+
+UNREADABLE_NUMBER = "unreadable_number"   # a number cell printing something that is no number
+
+
+@dataclass
+class _Printed:
+    text: str | None
+    where: Provenance | None
+
+
+@dataclass
+class FormAssembly:
+    """What a reader found of one form, before it becomes a record."""
+
+    printed: dict[FieldPath, _Printed] = field(default_factory=dict)
+    indicators: int = 0
+    pages: set[int] = field(default_factory=set)
+    kinds: set[str] = field(default_factory=set)
+
+    # ------------------------------------------------------------ filling
+
+    def touch(self, page: int, kind: str) -> None:
+        """The form has content on this page (read as `kind`: text or scan)."""
+        self.pages.add(page)
+        self.kinds.add(kind)
+
+    def put(self, path: FieldPath, text: str | None, where: Provenance | None = None) -> None:
+        """The text a field's cell prints (None: no cell was found for it)."""
+        if path.cell != path:
+            raise ValueError(f"{path} is parsed out of {path.cell}: put the cell's text")
+        self.printed[path] = _Printed(text, where)
+
+    def add_text(self, path: FieldPath, more: str, where: Provenance | None = None) -> None:
+        """More lines of a cell already put (a cell a page break cut)."""
+        known = self.printed.get(path)
+        if known is None or not known.text:
+            self.put(path, more, where)
+        else:
+            known.text = known.text + "\n" + more
+
+    def new_indicator(self) -> int:
+        """Open the next 三级指标 row; returns its position."""
+        self.indicators += 1
+        return self.indicators - 1
+
+    def text(self, path: FieldPath) -> str | None:
+        known = self.printed.get(path)
+        return known.text if known is not None else None
+
+    @property
+    def has_content(self) -> bool:
+        return bool(text_or_none(self.text(FieldPath.top("project_name")))) or self.indicators > 0
+
+    # ------------------------------------------------------------ the record
+
+    def finish(self, file_name: str, sha256: str) -> FormResult:
+        record = empty_record()
+        record["indicators"] = [empty_indicator() for _ in range(self.indicators)]
+        form = FormResult(record)
+        for path, printed in self.printed.items():
+            try:
+                values = cell_values(path, printed.text)
+            except ValueError:
+                shown = clean_cell_text(printed.text)
+                form.findings.append(Finding(UNREADABLE_NUMBER, [path], "a number", shown,
+                                             f"{path}: '{shown}' is not a number"))
+                log.debug("%s: %r is not a number", path, shown)
+                values = {path: None}
+            for leaf, value in values.items():
+                set_field(record, leaf, value)
+                if printed.where is not None:
+                    form.state(leaf).provenance = printed.where
+        record["source"] = source_of(file_name, sha256, self.pages, self.kinds)
+        return form
+
+
+def cell_values(cell: FieldPath, text: str | None) -> dict[FieldPath, Any]:
+    """What a printed cell gives the record, by the contract: its own value
+    (text as stored, or a Decimal) and the leaves parsed out of it (a
+    target's op/value/unit, a deviation's cause and improvement).  Raises
+    ValueError for a number cell that prints something that is no number.
+    Review applies a reviewer's correction of a cell the same way."""
+    if cell.is_number:
+        number = parse_number(text)
+        return {cell: int(number) if number is not None and cell.key == "year" else number}
+    value = text_or_none(text)
+    values: dict[FieldPath, Any] = {cell: value}
+    if cell.key in ("target", "actual"):
+        measure = parse_measure(value)
+        values[cell.sibling(f"{cell.key}_value")] = measure.value
+        values[cell.sibling(f"{cell.key}_unit")] = measure.unit
+        if cell.key == "target":
+            values[cell.sibling("target_op")] = measure.op
+    elif cell.key == "deviation":
+        values[cell.sibling("deviation_cause")], values[cell.sibling("improvement")] = split_deviation(value)
+    return values

@@ -1,0 +1,464 @@
+"""The indicator table of a flat text: rows found by their anchors, merged
+一级/二级 labels assembled from their vertical pieces, the lines between two
+anchors given to the deviation of the one and the cells of the next, and a
+row's pieces split into 三级指标 / 年度指标值 / 实际完成值 by how well they fit
+their columns.
+
+Two mixins of the flat reader's form parser (`extract.parse.flat_reader`);
+they work on its state: `lines`, `spans` (the tagger's), `doc` (the
+document's column widths), `record`, `provenance` and `split_score`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from extract.layout.flat_format import ACTUAL, DEVIATION_LABELS, INDICATOR_NAME, TARGET
+from extract.layout.labels import (
+    IMPROVEMENT_LABEL_PIECES, IMPROVEMENT_LABELS, IMPROVEMENT_TURNS, INDICATOR_COLUMN_LABELS, LEVEL1_NAMES, LEVEL2_NAMES, label_key,
+)
+from extract.model import empty_indicator
+from extract.parse.flat_lines import (
+    SENTENCE_ENDS, TWO_CELLS, Line, _anchor, _first_chunk, _is_piece, _number, _run_lines, _segments,
+    _segments_at, width,
+)
+from extract.parse.values import clean_cell_text, parse_measure
+
+log = logging.getLogger("selfeval.parse")
+
+_LEVEL_NAMES = tuple(dict.fromkeys(LEVEL1_NAMES + LEVEL2_NAMES))
+
+
+class IndicatorRows:
+    """The rows of the indicator table (a mixin of the flat form parser)."""
+
+    def _indicator_lines(self, header: int, end: int) -> list[Line]:
+        """Lines of the indicator rows: after the header (and its vertical
+        deviation-label pieces), before 总分."""
+        column_labels = {label_key(l) for syn in INDICATOR_COLUMN_LABELS.values() for l in syn}
+        while header + 1 < end and all(label_key(t) in column_labels for t in self.lines[header + 1].text.split()):
+            header += 1
+        head = self.lines[header].text
+        start = header + 1
+        dev_labels = [label_key(l) for l in INDICATOR_COLUMN_LABELS["deviation"]]
+        if not any(l in label_key(head) for l in dev_labels):
+            acc = ""
+            tail_key = label_key(head).split(label_key(INDICATOR_COLUMN_LABELS["score"][0]))[-1]
+            acc = tail_key if any(l.startswith(tail_key) for l in dev_labels) else ""
+            j = start
+            while j < end:
+                nxt = acc + label_key(self.lines[j].text)
+                if any(l.startswith(nxt) for l in dev_labels):
+                    acc = nxt
+                    j += 1
+                    if acc in dev_labels:
+                        break
+                else:
+                    break
+            start = j
+        return self.lines[start:end]
+
+    def raw_rows(self) -> list[list[str]]:
+        """Rough rows (lines up to each anchor) for measuring column widths."""
+        s = self.sections()
+        if s["indicators"] is None:
+            return []
+        lines = self._indicator_lines(s["indicators"], s["total"] if s["total"] is not None else len(self.lines))
+        rows, current = [], []
+        in_deviation = False
+        for line in lines:
+            if _is_piece(line.text):
+                current = []
+                continue
+            m = _anchor(line.text)
+            if m:
+                pre = m.group("pre").strip()
+                rows.append(current + ([pre] if pre else []))
+                current = []
+                # lines of a deviation cell: up to its sentence end
+                in_deviation = bool(m.group("post")) or _number(m.group("s")) < _number(m.group("w"))
+            elif in_deviation:
+                in_deviation = line.text[-1] not in "。！!"
+            else:
+                current.append(line.text)
+        return rows
+
+    def _indicators(self, header: int, end: int) -> None:
+        lines = self._indicator_lines(header, end)
+        items = self._items(lines)
+        indicators: list[dict[str, Any]] = []
+        level1 = level2 = None
+        pending: list[Line] = []      # text lines since the last anchor
+        last: dict[str, Any] | None = None
+        last_meta: dict[str, Any] = {}
+        for kind, value, line in items:
+            if kind in ("level1", "level2"):
+                self._close_pending(last, last_meta, pending, None)
+                self._read_from(last, pending, [])
+                pending, last = [], None
+                # a label printed after rows it spans (a page break moved it down)
+                unlabelled = [ind for ind in indicators if ind[kind] is None
+                              and (kind == "level1" or ind["level1"] == level1)]
+                for ind in unlabelled:
+                    ind[kind] = value
+                if kind == "level1":
+                    if not (unlabelled and level1 is None):
+                        level2 = None
+                    level1 = value
+                else:
+                    level2 = value
+            elif kind == "text":
+                pending.append(value)
+            elif kind == "anchor":
+                row_lines = self._close_pending(last, last_meta, pending, value)
+                self._read_from(last, pending, row_lines)
+                pending = []
+                indicator, meta = self._row(row_lines, value, line)
+                indicator["level1"], indicator["level2"] = level1, level2
+                if self.text:  # not while measuring column widths
+                    log.debug("row %d at offset %d: %s | %s | %s | %s %s", len(indicators), line.start,
+                              indicator["name"], indicator["target"], indicator["actual"],
+                              indicator["weight"], indicator["score"])
+                indicators.append(indicator)
+                last, last_meta = indicator, meta
+        self._close_pending(last, last_meta, pending, None)
+        self._read_from(last, pending, [])
+        for i, indicator in enumerate(indicators):
+            read_from = indicator.pop("_lines")
+            for key in indicator:
+                self.provenance[f"indicators[{i}].{key}"] = read_from
+        self.record["indicators"] = indicators
+
+    @staticmethod
+    def _read_from(last: dict[str, Any] | None, pending: list[Line], next_row: list[Line]) -> None:
+        """Add the lines after a row's anchor that went to its deviation (or
+        to a cell a page break cut) to the lines the row was read from."""
+        if last is not None:
+            kept = set(map(id, next_row))
+            last["_lines"] += [line for line in pending if id(line) not in kept]
+
+    def _items(self, lines: list[Line]) -> list[tuple[str, Any, Line]]:
+        """Level labels (assembled from their pieces), anchors and text lines."""
+        items: list[tuple[str, Any, Line]] = []
+        lines = list(lines)
+        i = 0
+        current: dict[str, str | None] = {"level1": None, "level2": None}
+        # the unprinted rest of a label completed from its first pieces (a
+        # page break cut it); its pieces come later and are skipped
+        rest = {"level1": "", "level2": ""}
+        while i < len(lines):
+            used, tail = self._skip_rest(lines, i, rest)
+            if not used:
+                label, used, tail = self._match_label(lines, i, current)
+                if label is not None:
+                    level, name, printed = label
+                    current[level] = name
+                    rest[level] = name[len(printed):] if name.startswith(printed) else ""
+                    items.append((level, name, lines[i]))
+            if used:
+                i += used
+                if tail:
+                    # the text printed at the height of the last piece: read it again
+                    i -= 1
+                    at = lines[i].text.rfind(tail)
+                    lines[i] = Line(tail, lines[i].page, lines[i].start + max(at, 0))
+                continue
+            new = self._classify(lines[i])
+            # `name 98 98` then `5.00 5.00`: numbers of the target and actual
+            # printed above the row's 分值 / 得分
+            if (new[0][0] == "anchor" and items and items[-1][0] == "anchor"
+                    and not new[0][1].group("pre").strip() and not items[-1][1].group("post")):
+                previous = items.pop()[2]
+                merged = Line(previous.text + " " + lines[i].text, previous.page, previous.start, tight=previous.tight)
+                new = self._classify(merged)
+            items.extend(new)
+            i += 1
+        return items
+
+    @staticmethod
+    def _skip_rest(lines: list[Line], i: int, rest: dict[str, str]) -> tuple[int, str]:
+        """Skip the pieces, from line i, that print the rest of a label already
+        completed; returns (lines used, text after the last piece on its line)."""
+        for level, remaining in rest.items():
+            if not remaining:
+                continue
+            acc, j, tail = "", i, ""
+            while j < len(lines):
+                head, _, after = lines[j].text.partition(" ")
+                if not _is_piece(head) or not remaining.startswith(acc + head):
+                    break
+                acc, j, tail = acc + head, j + 1, after
+                if tail or acc == remaining:
+                    break
+            ends = acc == remaining or tail or j >= len(lines) or not _is_piece(lines[j].text.partition(" ")[0])
+            if acc and ends:
+                rest[level] = remaining[len(acc):]
+                return j - i, tail
+        return 0, ""
+
+    def _classify(self, line: Line) -> list[tuple[str, Any, Line]]:
+        m = _anchor(line.text)
+        if m:
+            return [("anchor", m, line)]
+        return [("text", line, line)]
+
+    def _match_label(self, lines: list[Line], i: int, current: dict[str, str | None]):
+        """A level label whose vertical pieces start at line i: ((level, name,
+        printed part), lines used, text after the last piece on its line).
+        Pieces that start a known name and stop before a row are that name,
+        cut by a page break."""
+        acc, j, tail = "", i, ""
+        while j < len(lines) and j - i < 12:
+            head, _, tail = lines[j].text.partition(" ")
+            if not _is_piece(head) or not any(n.startswith(acc + head) for n in _LEVEL_NAMES):
+                tail = ""
+                break
+            acc += head
+            j += 1
+            if acc in _LEVEL_NAMES and not any(n.startswith(acc) and n != acc for n in _LEVEL_NAMES):
+                return (self._level_of(acc, current), acc, acc), j - i, tail
+            if tail:
+                break
+        if acc in _LEVEL_NAMES:
+            return (self._level_of(acc, current), acc, acc), j - i, tail
+        names = [n for n in _LEVEL_NAMES if n.startswith(acc)]
+        if acc and len(acc) >= 2 and names:
+            name = min(names, key=len)
+            return (self._level_of(name, current), name, acc), j - i, tail
+        return None, 0, ""
+
+    @staticmethod
+    def _level_of(name: str, current: dict[str, str | None]) -> str:
+        if name in LEVEL1_NAMES and name not in LEVEL2_NAMES:
+            return "level1"
+        if name in LEVEL2_NAMES and name not in LEVEL1_NAMES:
+            return "level2"
+        # 成本指标 is both: a 二级 label when a 一级 group is open and has no 二级 yet
+        return "level2" if current.get("level1") and current.get("level1") != name else "level1"
+
+    # ---------------- rows
+    def _close_pending(self, last: dict[str, Any] | None, meta: dict[str, Any], pending: list[Line],
+                       anchor: re.Match | None) -> list[Line]:
+        """Give the lines after the last anchor to its deviation (or to a cell
+        a page break cut); return the lines that start the next row."""
+        if last is None:
+            return pending
+        post = meta.get("post")
+        dev: list[str] = [post] if post else []
+        rest = list(pending)
+        need = 0
+        if anchor is not None:
+            k = len(_segments(anchor.group("pre").strip()))
+            need = 0 if k >= 3 else (1 if k >= 1 else 2)
+        weight, score = _number(last["weight"] or ""), _number(last["score"] or "")
+        lost_points = weight is not None and score is not None and score < weight
+        tagged = self._tagged_deviation_end(rest)
+        if tagged is not None:
+            dev += [l.text for l in rest[:tagged]]
+            rest = rest[tagged:]
+            if anchor is None and rest:
+                # not a deviation, and no row follows: the rest of a cut cell
+                if self._continue_cell(last, meta, rest[0]):
+                    rest = rest[1:]
+                dev += [l.text for l in rest]
+                rest = []
+        else:
+            if rest and not post and rest[0].page != meta["page"] and len(rest) - 1 >= need:
+                if self._continue_cell(last, meta, rest[0]):
+                    rest = rest[1:]
+            if anchor is None:
+                dev += [l.text for l in rest]         # before a label or 总分: nothing else it can be
+                rest = []
+            elif lost_points or post:
+                n = self._deviation_extent(rest, dev, max(0, len(rest) - need))
+                dev += [l.text for l in rest[:n]]
+                rest = rest[n:]
+            else:
+                # a note on a row with full marks: sentences before the next
+                # row's lines (a 三级指标 name never ends a sentence)
+                k = len(_segments(anchor.group("pre").strip()))
+                available = len(rest) - (3 if k == 0 else max(need, 1))
+                n = next((k + 1 for k in range(available) if rest[k].text[-1] in "。！!"), 0)
+                if n and not any(l.tight or TWO_CELLS.search(l.text) for l in rest[:n]):
+                    dev += [l.text for l in rest[:n]]
+                    rest = rest[n:]
+        if dev:
+            last["deviation"] = clean_cell_text("\n".join(dev)) or None
+        return rest
+
+    def _tagged_deviation_end(self, rest: list[Line]) -> int | None:
+        if not self.spans or not rest:
+            return None
+        a, b = rest[0].start, rest[-1].start + len(rest[-1].text)
+        inside = [(s, e) for s, e, label in self.spans
+                  if label in DEVIATION_LABELS and e > a and s < b]
+        name_start = [s for s, e, label in self.spans if label in (INDICATOR_NAME, TARGET, ACTUAL) and a <= s < b]
+        if not inside and not name_start:
+            return None
+        if not inside:
+            return 0
+        end = max(e for _, e in inside)
+        n = 0
+        for k, line in enumerate(rest):
+            if line.start < end:
+                n = k + 1
+        return n
+
+    def _deviation_extent(self, rest: list[Line], dev: list[str], available: int) -> int:
+        """How many of `rest` (at most `available`) continue a deviation cell:
+        up to the first line that closes a sentence and is not followed by the
+        measure part (改进措施 / 下一步将 …)."""
+        text = "".join(dev)
+        if text and text[-1] in SENTENCE_ENDS[:3] and not self._continues([Line(text, 0, 0)] + rest, 0):
+            return 0
+        for n in range(1, available + 1):
+            line = rest[n - 1]
+            if n > 1 and line.tight:
+                return 0 if not dev else n - 1
+            text += line.text
+            if text[-1] in "。！!" and not self._continues(rest, n - 1):
+                return n
+        return available if dev else 0
+
+    @staticmethod
+    def _continues(rest: list[Line], k: int) -> bool:
+        """Whether the line after rest[k] continues a deviation (its measure part)."""
+        if k + 1 >= len(rest):
+            return False
+        nxt = rest[k + 1].text
+        starts = tuple(l.rstrip("：") for l in IMPROVEMENT_LABELS) + IMPROVEMENT_TURNS + IMPROVEMENT_LABEL_PIECES
+        return nxt.startswith(starts)
+
+
+class RowCells:
+    """A row's cells: its pieces split into name, target and actual (a mixin
+    of the flat form parser)."""
+
+    def _continue_cell(self, last: dict[str, Any], meta: dict[str, Any], fragment: Line) -> bool:
+        """A cell cut by a page break: add the fragment after the break to the
+        cell whose last line filled its column, if one did."""
+        cells = meta.get("cell_lines") or {}
+        doc = self.doc
+        capacities = {"name": doc.name_capacity if doc else 14.0,
+                      "target": doc.narrow_capacity if doc else 6.0,
+                      "actual": doc.narrow_capacity if doc else 6.0}
+        best, fill = None, 0.0
+        for key in ("name", "target", "actual"):
+            cell = cells.get(key)
+            if not cell:
+                continue
+            # the fragment's first character did not fit on the cell's last line
+            if width(cell[-1]) + width(_first_chunk(fragment.text)) <= capacities[key]:
+                continue
+            ratio = width(cell[-1]) / capacities[key]
+            if best is None or ratio > fill + 0.05 or (abs(ratio - fill) <= 0.05 and key != "name"):
+                best, fill = key, ratio
+        if best is None or width(fragment.text) > capacities[best] + 0.5 or _anchor(fragment.text):
+            return False
+        last[best] = clean_cell_text((last.get(best) or "") + "\n" + fragment.text)
+        return True
+    def _row(self, row_lines: list[Line], anchor: re.Match, line: Line) -> tuple[dict[str, Any], dict[str, Any]]:
+        indicator = empty_indicator()
+        indicator["weight"] = anchor.group("w")
+        indicator["score"] = anchor.group("s")
+        pre = anchor.group("pre").strip()
+        cells = self._split_cells(row_lines, pre, line)
+        for key in ("name", "target", "actual"):
+            indicator[key] = clean_cell_text("\n".join(cells[key])) or None
+        indicator["_lines"] = row_lines + [line]
+        meta = {"post": (anchor.group("post") or "").strip(), "page": line.page, "cell_lines": cells}
+        return indicator, meta
+
+    def _split_cells(self, row_lines: list[Line], pre: str, anchor_line: Line) -> dict[str, list[str]]:
+        """Name / target / actual lines of a row: `row_lines` before the anchor
+        line, `pre` the anchor line's text before 分值.
+
+        The cells follow one another (name, target, actual); two cells printed
+        at one height share a line, separated by a space.  Every split of the
+        pieces into three runs is scored by how well each run's lines fit its
+        column (a wrapped cell fills its column on every line but the last),
+        by the spaces it puts inside a cell, by the single line breaks that
+        mark a new cell, and by the target / actual reading as measures."""
+        doc = self.doc
+        caps = {"name": doc.name_capacity if doc else 14.0,
+                "target": doc.narrow_capacity if doc else 6.0,
+                "actual": doc.narrow_capacity if doc else 6.0}
+        # pieces: (text, line number, new line?, tight?); and where each starts in the text
+        pieces: list[tuple[str, int, bool, bool]] = []
+        offsets: list[int] = []
+        for n, line in enumerate(row_lines + [Line(pre, anchor_line.page, anchor_line.start, tight=anchor_line.tight)]):
+            for k, (seg, at) in enumerate(_segments_at(line.text)):
+                pieces.append((seg, n, k == 0, line.tight and k == 0))
+                offsets.append(line.start + at)
+        cells: dict[str, list[str]] = {"name": [], "target": [], "actual": []}
+        if not pieces:
+            return cells
+        if len(pieces) == 1:
+            cells["name"] = [pieces[0][0]]
+            return cells
+        if len(pieces) == 2:
+            cells["name"], cells["target"] = [pieces[0][0]], [pieces[1][0]]
+            return cells
+        # the actual, when on the anchor line, is the anchor line's last piece only
+        anchor_pieces = [i for i, p in enumerate(pieces) if p[1] == len(row_lines)]
+        best, best_score = None, None
+        for a in range(1, len(pieces) - 1):
+            for b in range(a + 1, len(pieces)):
+                if anchor_pieces and b != anchor_pieces[-1]:
+                    continue
+                score = self._score_split(pieces, a, b, caps)
+                if self.spans:
+                    score += 3.0 * (self._span_starts(offsets[a], TARGET) + self._span_starts(offsets[b], ACTUAL))
+                if best_score is None or score > best_score:
+                    best, best_score = (a, b), score
+        if best is None:
+            best = (1, 2)
+        else:
+            self.split_score += best_score
+        a, b = best
+        for key, run in (("name", pieces[:a]), ("target", pieces[a:b]), ("actual", pieces[b:])):
+            cells[key] = _run_lines(run)
+        return cells
+
+    def _span_starts(self, offset: int, label: str) -> bool:
+        """Whether the tagger starts a `label` span at this char offset."""
+        return any(start == offset and lab == label for start, _, lab in self.spans)
+
+    def _score_split(self, pieces: list[tuple[str, int, bool, bool]], a: int, b: int,
+                     caps: dict[str, float]) -> float:
+        score = 0.0
+        runs = {"name": pieces[:a], "target": pieces[a:b], "actual": pieces[b:]}
+        for key, run in runs.items():
+            lines = _run_lines(run)
+            cap = caps[key]
+            for k, line in enumerate(lines):
+                w = width(line)
+                if w > cap + 0.75:
+                    score -= 3.0 if key != "name" else 2.0
+                if k < len(lines) - 1:
+                    # greedy wrapping: the next line's first character did not fit
+                    score += 0.5 if w + width(_first_chunk(lines[k + 1])) > cap - 0.25 else -1.5
+            # a space inside a cell (not operator + number, not Latin words)
+            for k in range(1, len(run)):
+                if run[k][1] == run[k - 1][1]:
+                    score -= 1.0
+            # a single line break inside a cell
+            for k in range(1, len(run)):
+                if run[k][3]:
+                    score -= 2.0
+        for start in (a, b):
+            if pieces[start][3]:
+                score += 1.0
+            elif not pieces[start][2]:
+                score += 0.5           # two cells at one height
+        text_t = "".join(p[0] for p in runs["target"])
+        text_a = "".join(p[0] for p in runs["actual"])
+        if parse_measure(text_t).value is not None:
+            score += 0.75
+        if parse_measure(text_a).value is not None:
+            score += 0.75
+        if re.match(r"^[(（]", text_a) or re.match(r"^[(（]", text_t):
+            score -= 2.0              # a unit cut from its number
+        return score

@@ -1,0 +1,148 @@
+"""Per-page work that a worker process takes whole, and the workers.
+
+A `PageJob` names one page of one file and how to read it; `run_page_job`
+reads it in whatever process runs it and never raises: a page that fails
+comes back as a failed outcome, so that it fails alone.  The workers are
+spawned children of the ingest that die with it.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from extract.errors import SelfevalError
+from extract.model import Page
+from extract.pipeline.settings import OcrSettings
+from extract.sources.files import check_readable_pdf, kind_of
+from extract.sources.pdf import has_text_layer, page_count, read_text_page
+from extract.sources.raster import image_page_count, load_image_page, rasterise_pdf_page
+
+log = logging.getLogger("selfeval.pipeline")
+
+
+@dataclass(frozen=True)
+class PageJob:
+    """One page of one file: the unit of work a worker process takes."""
+
+    path: str
+    number: int
+    is_image: bool
+    ocr: OcrSettings
+
+
+@dataclass
+class PageOutcome:
+    number: int
+    page: Page | None
+    error: str | None = None
+
+
+def page_jobs(path: Path, settings: OcrSettings) -> list[PageJob]:
+    """A job per page of a PDF or image file; a file that cannot be opened is an error."""
+    is_image = kind_of(path) == "image"
+    if is_image:
+        count = image_page_count(str(path))
+    else:
+        check_readable_pdf(path)
+        count = page_count(str(path))
+    return [PageJob(str(path), n, is_image, settings) for n in range(1, count + 1)]
+
+
+def run_page_job(job: PageJob) -> PageOutcome:
+    """Read one page; a page that fails, fails alone."""
+    try:
+        return PageOutcome(job.number, read_page(job))
+    except SelfevalError as exc:
+        log.debug("page %d of %s failed", job.number, job.path, exc_info=True)
+        return PageOutcome(job.number, None, getattr(exc, "cause", exc.message))
+    except Exception as exc:  # noqa: BLE001 - one bad page must not end the file
+        log.debug("page %d of %s failed", job.number, job.path, exc_info=True)
+        return PageOutcome(job.number, None, f"{type(exc).__name__}: {exc}")
+
+
+def read_page(job: PageJob) -> Page:
+    if job.is_image:
+        image = load_image_page(job.path, job.number, job.ocr.max_page_pixels)
+    elif page_needs_ocr(job.path, job.number, job.ocr.mode):
+        image = rasterise_pdf_page(job.path, job.number, job.ocr.dpi, job.ocr.max_page_pixels)
+    else:
+        return read_text_page(job.path, job.number)
+    # OpenCV and the OCR models load only where a page needs them
+    from extract.scan.engines import get_engine
+    from extract.scan.page import read_scan_page
+    from extract.scan.tesseract import TesseractSettings
+
+    engine = get_engine(job.ocr.engine, strips=job.ocr.strips,
+                        tesseract=TesseractSettings.from_environment(base=job.ocr.tesseract))
+    return read_scan_page(image, job.number, engine, settings=job.ocr.scan, grid_settings=job.ocr.grid)
+
+
+def page_needs_ocr(path: str, number: int, mode: str) -> bool:
+    """Whether a PDF page is read by OCR: `always`, `never`, or (auto) when
+    it has no usable text layer."""
+    if mode == "always":
+        return True
+    if mode == "never":
+        return False
+    return not has_text_layer(path, number)
+
+
+# ---------------------------------------------------------------- workers
+
+
+def worker_pool(workers: int) -> Executor | None:
+    """N worker processes, or None for 1 (no process start-up cost for a small batch)."""
+    if workers == 1:
+        return None
+    # Workers are started clean (spawn), not forked from this process: a
+    # forked worker would share the parent's open file handles.  They are the
+    # parent's own children, so that they can be told to die with it.
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_start_worker, initargs=(os.getpid(),))
+
+
+def stop_pool(pool: Executor, wait: bool) -> None:
+    """Shut the workers down; on Ctrl-C or an error (`wait` False), at once."""
+    if not wait:
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()
+    pool.shutdown(wait=wait, cancel_futures=True)
+
+
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+def _start_worker(parent: int) -> None:
+    """In each worker: Ctrl-C is the parent's to handle (it stops the pool),
+    and the worker dies with its parent, SIGKILL of the parent included."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if not _die_with_parent():
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="selfeval-parent-watch").start()
+    if os.getppid() != parent:  # the parent died before we could ask
+        os._exit(1)
+
+
+def _die_with_parent() -> bool:
+    """Linux's PR_SET_PDEATHSIG: the kernel sends SIGKILL when the parent dies."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(1, signal.SIGKILL, 0, 0, 0) == 0  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
