@@ -7,11 +7,17 @@ cell is cut by the break, its label lines fall on both pages, as Word prints
 them.  The font is a TrueType CJK font from Debian (fonts-wqy-zenhei): CFF
 (OTF) CJK fonts give PDFs in which pdfminer sees no characters.
 
+Each form is typeset by its style's `Typesetting` (font, size, column widths,
+alignment, number and punctuation forms, rules, repeated header row, rows
+broken across a page as Word does); `STYLES` names a few.  The default
+typesetting is the original layout, unchanged.
+
 Coordinates are PDF points, origin top-left (the product's one convention).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 from dataclasses import dataclass, field
@@ -42,6 +48,155 @@ INDICATOR_COLS = (32.0, 32.0, 101.28, 80.0, 80.0, 42.0, 42.0, 106.0)
 FUNDING_COLS = (64.0, 91.28, 60.0, 60.0, 60.0, 60.0, 60.0, 60.0)
 GOAL_COLS = (64.0, 225.64, 225.64)
 
+# The TrueType CJK fonts a form can be typeset in (Debian packages
+# fonts-wqy-zenhei, fonts-arphic-uming, fonts-droid-fallback).  Droid Sans
+# Fallback has no Latin glyphs (no digits): it is paired with DejaVu Sans
+# (fonts-dejavu-core) as fpdf2's fallback font for them.
+FONTS = {
+    "wqy-zenhei": "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "uming": "/usr/share/fonts/truetype/arphic/uming.ttc",
+    "droid": "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+}
+LATIN_FALLBACK = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+_NEEDS_LATIN_FALLBACK = {"droid"}
+
+# Named column widths of the indicator table (8 widths summing to TABLE_W).
+INDICATOR_COL_VARIANTS = {
+    "reference": INDICATOR_COLS,
+    "wide-name": (30.0, 30.0, 131.28, 70.0, 70.0, 38.0, 38.0, 108.0),
+    "wide-deviation": (30.0, 30.0, 91.28, 70.0, 70.0, 38.0, 38.0, 148.0),
+}
+RULE_WIDTHS = {"thin": 0.3, "regular": 0.6, "thick": 1.2}
+AS_GIVEN = "as given"
+
+
+@dataclass(frozen=True)
+class Typesetting:
+    """How a form is typeset: font, sizes, alignment, number and punctuation
+    forms, rules and how the indicator table meets a page break.  Every
+    default is the renderer's original typesetting, so `Typesetting()` gives
+    the very same layout as before typesettings existed.
+
+    font            a key of FONTS ("wqy-zenhei", "uming", "droid") or its path
+    font_size       9-12 pt; line height, padding and minimum row height scale with it
+    indicator_cols  8 widths summing to the table width, or a key of INDICATOR_COL_VARIANTS
+    align           "centre" or "top": vertical place of cell text
+    decimals        0, 1, 2 (at least that many decimals; 2 keeps any further
+                    digits a value carries, as before) or "as given" (shortest exact form)
+    cjk_digit_gap   a quarter-em space between a CJK ideograph and a digit
+    fullwidth_punct None (as before: mixed), "full" （： or "half" (: in every printed text
+    ge_glyph        "≥" or "⩾" (refused when the font has no ⩾)
+    rule_width      pt, or a key of RULE_WIDTHS ("thin" 0.3, "regular" 0.6, "thick" 1.2)
+    repeat_header   repeat the indicator header row at the top of each later page
+    break_rows      an indicator row that does not fit breaks across the page (Word)
+    """
+
+    font: str = "wqy-zenhei"
+    font_size: float = FONT_SIZE
+    indicator_cols: tuple[float, ...] | str = INDICATOR_COLS
+    align: str = "centre"
+    decimals: int | str = 2
+    cjk_digit_gap: bool = False
+    fullwidth_punct: str | None = None
+    ge_glyph: str = "≥"
+    rule_width: float | str = 0.6
+    repeat_header: bool = False
+    break_rows: bool = False
+
+    def __post_init__(self) -> None:
+        if self.font not in FONTS and self.font not in FONTS.values():
+            raise ValueError(f"font {self.font!r}: not one of {sorted(FONTS)} (or their paths)")
+        if not isinstance(self.font_size, (int, float)) or not 9 <= self.font_size <= 12:
+            raise ValueError(f"font_size {self.font_size!r}: must be 9 to 12 pt")
+        cols = self.indicator_cols
+        if isinstance(cols, str):
+            if cols not in INDICATOR_COL_VARIANTS:
+                raise ValueError(f"indicator_cols {cols!r}: not one of {sorted(INDICATOR_COL_VARIANTS)}")
+        else:
+            cols = tuple(cols)
+            object.__setattr__(self, "indicator_cols", cols)
+            if len(cols) != 8 or any(not isinstance(w, (int, float)) or w < 20 for w in cols) \
+                    or abs(sum(cols) - TABLE_W) > 0.01:
+                raise ValueError(f"indicator_cols {cols!r}: need 8 widths of at least 20 pt summing to {TABLE_W:.2f}")
+        if self.align not in ("centre", "top"):
+            raise ValueError(f"align {self.align!r}: must be 'centre' or 'top'")
+        if self.decimals not in (0, 1, 2, AS_GIVEN) or isinstance(self.decimals, bool):
+            raise ValueError(f"decimals {self.decimals!r}: must be 0, 1, 2 or {AS_GIVEN!r}")
+        if not isinstance(self.cjk_digit_gap, bool) or not isinstance(self.repeat_header, bool) \
+                or not isinstance(self.break_rows, bool):
+            raise ValueError("cjk_digit_gap, repeat_header and break_rows are booleans")
+        if self.fullwidth_punct not in (None, "full", "half"):
+            raise ValueError(f"fullwidth_punct {self.fullwidth_punct!r}: must be None, 'full' or 'half'")
+        if self.ge_glyph not in ("≥", "⩾"):
+            raise ValueError(f"ge_glyph {self.ge_glyph!r}: must be '≥' or '⩾'")
+        width = self.rule_width
+        if isinstance(width, str):
+            if width not in RULE_WIDTHS:
+                raise ValueError(f"rule_width {width!r}: not one of {sorted(RULE_WIDTHS)}")
+        elif not isinstance(width, (int, float)) or not 0.1 <= width <= 2.0:
+            raise ValueError(f"rule_width {width!r}: must be 0.1 to 2.0 pt")
+        if self.ge_glyph != "≥" and not _font_has(self, ord(self.ge_glyph)):
+            raise ValueError(f"font {self.font!r} has no glyph {self.ge_glyph!r} (U+{ord(self.ge_glyph):04X}); "
+                             "use ge_glyph='≥' with it")
+
+    @property
+    def font_path(self) -> str:
+        return FONTS.get(self.font, self.font)
+
+    @property
+    def font_key(self) -> str:
+        return next(key for key, path in FONTS.items() if self.font in (key, path))
+
+    @property
+    def columns(self) -> tuple[float, ...]:
+        cols = self.indicator_cols
+        return INDICATOR_COL_VARIANTS[cols] if isinstance(cols, str) else cols
+
+    @property
+    def line_width(self) -> float:
+        return RULE_WIDTHS[self.rule_width] if isinstance(self.rule_width, str) else float(self.rule_width)
+
+    @property
+    def line_h(self) -> float:
+        return LINE_H * self.font_size / FONT_SIZE
+
+    @property
+    def pad(self) -> float:
+        return PAD * self.font_size / FONT_SIZE
+
+    @property
+    def min_row_h(self) -> float:
+        return MIN_ROW_H * self.font_size / FONT_SIZE
+
+
+@functools.cache
+def _cmap(path: str) -> frozenset[int]:
+    """The code points a font file (its first face) has glyphs for."""
+    from fontTools.ttLib import TTFont
+
+    if not Path(path).exists():
+        raise FontNotFound(f"font {path} not installed (scripts/setup.sh installs it)")
+    return frozenset(TTFont(path, fontNumber=0, lazy=True).getBestCmap())
+
+
+def _font_has(ts: Typesetting, codepoint: int) -> bool:
+    """Whether the typesetting's font (with its Latin fallback) has a glyph."""
+    paths = [ts.font_path] + ([LATIN_FALLBACK] if ts.font_key in _NEEDS_LATIN_FALLBACK else [])
+    return any(codepoint in _cmap(path) for path in paths)
+
+
+# Named typesettings for the generator to draw from ("reference" is the default).
+STYLES: dict[str, Typesetting] = {
+    "reference": Typesetting(),
+    "uming-11-top": Typesetting(font="uming", font_size=11, align="top", decimals=1),
+    "droid-12-wide": Typesetting(font="droid", font_size=12, indicator_cols="wide-name",
+                                 decimals=AS_GIVEN, fullwidth_punct="half", rule_width="thick"),
+    "word-breaks": Typesetting(break_rows=True, repeat_header=True, align="top"),
+    "dense-9": Typesetting(font_size=9, decimals=0, cjk_digit_gap=True, fullwidth_punct="full",
+                           rule_width="thin", indicator_cols="wide-deviation"),
+    "droid-ge": Typesetting(font="droid", font_size=10, ge_glyph="⩾", cjk_digit_gap=True),
+}
+
 
 @dataclass(frozen=True)
 class FormStyle:
@@ -54,6 +209,7 @@ class FormStyle:
     deviation_label: str = "偏差原因分析及改进措施"
     funding_weight_label: str = "分数"
     group_thousands: bool = False         # 215,457.60 rather than 215457.60
+    typesetting: Typesetting = Typesetting()
 
     @staticmethod
     def varied(seed: int) -> "FormStyle":
@@ -79,11 +235,23 @@ class _Cell:
 
 
 @dataclass
+class _Piece:
+    """Where (part of) a row is drawn; a row broken across a page has two."""
+
+    page: int
+    top: float
+    height: float
+    lines: list[list[str]] | None = None  # per cell; None: the cells' whole text
+
+
+@dataclass
 class _Row:
     cells: list[_Cell]
     height: float = MIN_ROW_H
     page: int = 0
     top: float = 0.0
+    breakable: bool = False               # an indicator row (break_rows may cut it)
+    pieces: list[_Piece] = field(default_factory=list)
 
 
 @dataclass
@@ -102,6 +270,8 @@ class _FormLayout:
     title_lines: list[str]
     rows: list[_Row] = field(default_factory=list)
     merges: list[_Merge] = field(default_factory=list)
+    header: int | None = None             # index of the indicator header row
+    repeats: list[_Row] = field(default_factory=list)   # repeated header rows
 
 
 @dataclass
@@ -124,28 +294,161 @@ def find_font() -> str:
     )
 
 
+def _is_cjk(char: str) -> bool:
+    return "\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf"
+
+
+class _Pen:
+    """The fpdf2 document with one form's typesetting: measures, wraps and
+    prints text the way the typesetting says."""
+
+    def __init__(self, pdf: Any, ts: Typesetting, family: str, fallback: str | None = None) -> None:
+        self.pdf, self.ts, self.family, self.fallback = pdf, ts, family, fallback
+        self.size, self.line_h, self.pad, self.min_row_h = ts.font_size, ts.line_h, ts.pad, ts.min_row_h
+        self.gap = ts.font_size / 4 if ts.cjk_digit_gap else 0.0
+        # fpdf2's own fallback fonts do not work for FPDF.text(): characters
+        # the font lacks are printed in the fallback font run by run here.
+        self.cmap = _cmap(ts.font_path) if fallback else None
+
+    def _runs(self, text: str) -> list[tuple[str, str]]:
+        """(family, text) runs: the font's own glyphs and the fallback's."""
+        if self.cmap is None:
+            return [(self.family, text)]
+        runs: list[tuple[str, str]] = []
+        for char in text:
+            family = self.family if ord(char) in self.cmap else self.fallback
+            if runs and runs[-1][0] == family:
+                runs[-1] = (family, runs[-1][1] + char)
+            else:
+                runs.append((family, char))
+        return runs
+
+    def _string_width(self, text: str) -> float:
+        if self.cmap is None:
+            return self.pdf.get_string_width(text)
+        size, width = self.pdf.font_size_pt, 0.0
+        for family, run in self._runs(text):
+            self.pdf.set_font(family, size=size)
+            width += self.pdf.get_string_width(run)
+        self.pdf.set_font(self.family, size=size)
+        return width
+
+    def _print(self, x: float, baseline: float, text: str) -> float:
+        if self.cmap is None:
+            self.pdf.text(x, baseline, text)
+            return x + self.pdf.get_string_width(text)
+        size = self.pdf.font_size_pt
+        for family, run in self._runs(text):
+            self.pdf.set_font(family, size=size)
+            self.pdf.text(x, baseline, run)
+            x += self.pdf.get_string_width(run)
+        self.pdf.set_font(self.family, size=size)
+        return x
+
+    def use(self, size: float | None = None) -> None:
+        self.pdf.set_font(self.family, size=self.size if size is None else size)
+
+    def _segments(self, text: str) -> list[str]:
+        """Text cut where a CJK ideograph meets a digit (the quarter-em gaps)."""
+        if not self.gap:
+            return [text]
+        segments = [""]
+        for char in text:
+            prev = segments[-1][-1:] if segments[-1] else ""
+            if prev and ((_is_cjk(prev) and char.isdigit() and char.isascii())
+                         or (prev.isdigit() and prev.isascii() and _is_cjk(char))):
+                segments.append("")
+            segments[-1] += char
+        return segments
+
+    def width(self, text: str) -> float:
+        segments = self._segments(text)
+        return sum(self._string_width(seg) for seg in segments) + self.gap * (len(segments) - 1)
+
+    def text(self, x: float, baseline: float, text: str) -> None:
+        if not self.gap and self.cmap is None:
+            self.pdf.text(x, baseline, text)
+            return
+        for seg in self._segments(text):
+            x = self._print(x, baseline, seg) + self.gap
+
+    def wrap(self, text: str, width: float) -> list[str]:
+        usable = width - 2 * self.pad
+        lines: list[str] = []
+        line = ""
+        for char in text:
+            if line and self.width(line + char) > usable:
+                lines.append(line)
+                line = ""
+            line += char
+        if line:
+            lines.append(line)
+        return lines
+
+
+_FULL_PUNCT = str.maketrans({"(": "（", ")": "）", ":": "："})
+_HALF_PUNCT = str.maketrans({"（": "(", "）": ")", "：": ":"})
+
+
+def _printed(text: str, ts: Typesetting) -> str:
+    """A text as the typesetting prints it (punctuation width, ≥ glyph)."""
+    if ts.fullwidth_punct == "full":
+        text = text.translate(_FULL_PUNCT)
+    elif ts.fullwidth_punct == "half":
+        text = text.translate(_HALF_PUNCT)
+    if ts.ge_glyph != "≥":
+        text = text.replace("≥", ts.ge_glyph)
+    return text
+
+
 def render_forms(
     records: Iterable[dict[str, Any]],
     path: str | Path,
     styles: Iterable[FormStyle] | None = None,
 ) -> RenderResult:
-    """Render records one after another into one PDF at `path`."""
+    """Render records one after another into one PDF at `path`; each form is
+    typeset by its style's `typesetting`."""
     from fpdf import FPDF
 
     logging.getLogger("fontTools").setLevel(logging.ERROR)
+    logging.getLogger("fpdf").setLevel(logging.ERROR)
     records = list(records)
     style_list = list(styles) if styles is not None else [FormStyle()] * len(records)
     pdf = FPDF(unit="pt", format="A4")
     pdf.set_auto_page_break(False)
     pdf.set_creation_date(datetime(2024, 1, 1, tzinfo=timezone.utc))
-    pdf.add_font("cjk", fname=find_font())
-    pdf.set_font("cjk", size=FONT_SIZE)
-    pdf.set_line_width(0.6)
+    families: dict[str, str] = {}
+
+    def family_of(ts: Typesetting) -> str:
+        # The reference font is found as before (any of FONT_CANDIDATES).
+        path = find_font() if ts.font == Typesetting.font else ts.font_path
+        if path not in families:
+            if not Path(path).exists():
+                raise FontNotFound(f"font {path} not installed (scripts/setup.sh installs it)")
+            families[path] = "cjk" if not families else f"cjk{len(families)}"
+            pdf.add_font(families[path], fname=path)
+        if ts.font_key in _NEEDS_LATIN_FALLBACK and "latin" not in families.values():
+            if not Path(LATIN_FALLBACK).exists():
+                raise FontNotFound(f"font {LATIN_FALLBACK} not installed (package fonts-dejavu-core)")
+            families[LATIN_FALLBACK] = "latin"
+            pdf.add_font("latin", fname=LATIN_FALLBACK)
+        return families[path]
+
+    pens = []
+    for style in style_list[:len(records)]:
+        ts = style.typesetting
+        fallback = "latin" if ts.font_key in _NEEDS_LATIN_FALLBACK else None
+        pens.append(_Pen(pdf, ts, family_of(ts), fallback))
+    first_pen = pens[0] if pens else _Pen(pdf, Typesetting(), family_of(Typesetting()))
+    first_pen.use()
+    pdf.set_line_width(first_pen.ts.line_width)
     pdf.add_page()
     cursor = MARGIN_TOP
     form_pages: list[list[int]] = []
-    for record, style in zip(records, style_list):
-        layout = _layout_form(pdf, record, style)
+    for record, style, pen in zip(records, style_list, pens):
+        pen.use()
+        pdf.set_line_width(pen.ts.line_width)
+        layout = _layout_form(pen, record, style)
         # A form starts mid-page when its title and first rows fit there.
         head_h = 40.0 + sum(row.height for row in layout.rows[:3])
         if cursor > MARGIN_TOP and cursor + FORM_GAP + head_h > PAGE_H - MARGIN_BOTTOM:
@@ -154,7 +457,7 @@ def render_forms(
         elif cursor > MARGIN_TOP:
             cursor += FORM_GAP
         first_page = pdf.page
-        cursor = _draw_form(pdf, layout, cursor)
+        cursor = _draw_form(pen, layout, cursor)
         form_pages.append(list(range(first_page, pdf.page + 1)))
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -167,8 +470,18 @@ def _fmt(value: Any, style: FormStyle) -> str:
         return "-"
     if isinstance(value, Decimal) or isinstance(value, (int, float)):
         number = Decimal(str(value))
-        if number.as_tuple().exponent > -2:  # forms print two decimals: 10.00
-            number = number.quantize(Decimal("0.01"))
+        decimals = style.typesetting.decimals
+        if decimals == AS_GIVEN:                 # shortest exact form: 10, 10.5
+            number = number.normalize()
+            if number.as_tuple().exponent > 0:
+                number = number.quantize(Decimal(1))
+        else:
+            step = Decimal(1).scaleb(-decimals)
+            exponent = number.as_tuple().exponent
+            if exponent > -decimals:             # forms print two decimals: 10.00
+                number = number.quantize(step)
+            elif exponent < -decimals and decimals < 2 and number == number.quantize(step):
+                number = number.quantize(step)   # 10.00 printed with 0 decimals: 10
         return f"{number:,f}" if style.group_thousands else f"{number:f}"
     return str(value)
 
@@ -180,11 +493,12 @@ def _cols(widths: tuple[float, ...]) -> list[tuple[float, float]]:
     return list(zip(edges[:-1], edges[1:]))
 
 
-def _layout_form(pdf: Any, record: dict[str, Any], style: FormStyle) -> _FormLayout:
+def _layout_form(pen: _Pen, record: dict[str, Any], style: FormStyle) -> _FormLayout:
+    ts = style.typesetting
     year = record.get("year")
     layout = _FormLayout(title_lines=[FORM_TITLE, f"（{year}年度）" if year else ""])
     rows, merges = layout.rows, layout.merges
-    ind = _cols(INDICATOR_COLS)
+    ind = _cols(ts.columns)
     fund = _cols(FUNDING_COLS)
     goal = _cols(GOAL_COLS)
     right = MARGIN_X + TABLE_W
@@ -221,6 +535,7 @@ def _layout_form(pdf: Any, record: dict[str, Any], style: FormStyle) -> _FormLay
                       _Cell(*goal[2], record.get("goal_actual") or "", "L")]))
     merges.append(_Merge(first, len(rows) - 1, *goal[0], "年度总体目标"))
     # Indicator table.
+    layout.header = len(rows)
     rows.append(_Row([_Cell(*ind[i], text) for i, text in enumerate(
         ("一级指标", "二级指标", "三级指标", style.target_label, style.actual_label,
          style.weight_label, style.score_label, style.deviation_label))]))
@@ -234,7 +549,7 @@ def _layout_form(pdf: Any, record: dict[str, Any], style: FormStyle) -> _FormLay
             _Cell(*ind[5], _fmt(indicator.get("weight"), style)),
             _Cell(*ind[6], _fmt(indicator.get("score"), style)),
             _Cell(*ind[7], indicator.get("deviation") or "", "L"),
-        ]))
+        ], breakable=True))
     for level, col in (("level1", ind[0]), ("level2", ind[1])):
         for a, b in _runs([(i.get("level1"), i.get("level2") if level == "level2" else None) for i in indicators]):
             merges.append(_Merge(start + a, start + b, *col, indicators[a].get(level) or ""))
@@ -242,7 +557,14 @@ def _layout_form(pdf: Any, record: dict[str, Any], style: FormStyle) -> _FormLay
                       _Cell(*ind[5], _fmt(record.get("total_weight"), style)),
                       _Cell(*ind[6], _fmt(record.get("total_score"), style)), _Cell(*ind[7], "")]))
     rows.append(_Row([_Cell(ind[0][0], ind[2][1], "评分等级"), _Cell(ind[3][0], right, record.get("grade") or "")]))
-    _size_rows(pdf, layout)
+    if ts.fullwidth_punct is not None or ts.ge_glyph != "≥":
+        layout.title_lines = [_printed(line, ts) for line in layout.title_lines]
+        for row in rows:
+            for cell in row.cells:
+                cell.text = _printed(cell.text, ts)
+        for merge in merges:
+            merge.text = _printed(merge.text, ts)
+    _size_rows(pen, layout)
     return layout
 
 
@@ -258,7 +580,8 @@ def _runs(keys: list[Any]) -> list[tuple[int, int]]:
 
 
 def wrap_text(pdf: Any, text: str, width: float) -> list[str]:
-    """Break text into lines that fit `width`; CJK breaks between any two characters."""
+    """Break text into lines that fit `width` at the reference typesetting;
+    CJK breaks between any two characters."""
     usable = width - 2 * PAD
     lines: list[str] = []
     line = ""
@@ -272,78 +595,118 @@ def wrap_text(pdf: Any, text: str, width: float) -> list[str]:
     return lines
 
 
-def _size_rows(pdf: Any, layout: _FormLayout) -> None:
+def _size_rows(pen: _Pen, layout: _FormLayout) -> None:
     for row in layout.rows:
-        lines = max((len(wrap_text(pdf, c.text, c.x1 - c.x0)) for c in row.cells), default=1)
-        row.height = max(MIN_ROW_H, lines * LINE_H + 2 * PAD)
+        lines = max((len(pen.wrap(c.text, c.x1 - c.x0)) for c in row.cells), default=1)
+        row.height = max(pen.min_row_h, lines * pen.line_h + 2 * pen.pad)
     # A merged cell needs its rows tall enough for its own text.
     for merge in layout.merges:
-        need = len(wrap_text(pdf, merge.text, merge.x1 - merge.x0)) * LINE_H + 2 * PAD
+        need = len(pen.wrap(merge.text, merge.x1 - merge.x0)) * pen.line_h + 2 * pen.pad
         have = sum(r.height for r in layout.rows[merge.first:merge.last + 1])
         if need > have:
             layout.rows[merge.last].height += need - have
 
 
-def _draw_form(pdf: Any, layout: _FormLayout, cursor: float) -> float:
+def _draw_form(pen: _Pen, layout: _FormLayout, cursor: float) -> float:
     # Place every row first, then draw page by page: fpdf2 loses the font
     # state when it goes back to an earlier page.
+    pdf = pen.pdf
     title_top = cursor
     for _ in range(len(layout.merges) + 1):
-        pages, cursor = _place_rows(layout, pdf.page, title_top + 44)
+        pages, cursor = _place_rows(pen, layout, pdf.page, title_top + 44)
         # A merged cell cut by a page break may hold less than it needs:
         # grow its last row and place again.
-        short = [m for m in layout.merges if not _merge_fits(pdf, layout.rows, m)]
+        short = [m for m in layout.merges if not _merge_fits(pen, layout.rows, m)]
         if not short:
             break
         for merge in short:
-            layout.rows[merge.last].height += LINE_H
-    parts = [part for merge in layout.merges for part in _merge_parts(pdf, layout.rows, merge)]
+            layout.rows[merge.last].height += pen.line_h
+    parts = [part for merge in layout.merges for part in _merge_parts(pen, layout.rows, merge)]
     for page in pages:
         if page != pdf.page:
             pdf.add_page()
         if page == pages[0]:
-            pdf.set_font("cjk", size=14)
-            _centred_text(pdf, layout.title_lines[0], title_top + 16)
-            pdf.set_font("cjk", size=FONT_SIZE + 1)
-            _centred_text(pdf, layout.title_lines[1], title_top + 34)
-            pdf.set_font("cjk", size=FONT_SIZE)
-        for row in layout.rows:
-            if row.page == page:
-                for cell in row.cells:
-                    pdf.rect(cell.x0, row.top, cell.x1 - cell.x0, row.height)
-                    _cell_text(pdf, cell, row.top, row.height)
+            pen.use(14)
+            _centred_text(pen, layout.title_lines[0], title_top + 16)
+            pen.use(pen.size + 1)
+            _centred_text(pen, layout.title_lines[1], title_top + 34)
+            pen.use()
+        for row in layout.rows + layout.repeats:
+            for piece in row.pieces:
+                if piece.page != page:
+                    continue
+                for i, cell in enumerate(row.cells):
+                    pdf.rect(cell.x0, piece.top, cell.x1 - cell.x0, piece.height)
+                    if piece.lines is None:
+                        _cell_text(pen, cell, piece.top, piece.height)
+                    elif piece.lines[i]:
+                        _cell_text(pen, cell, piece.top, piece.height, piece.lines[i], pen.pad)
         for part in parts:
             if part.page == page:
                 pdf.rect(part.cell.x0, part.top, part.cell.x1 - part.cell.x0, part.height)
                 if part.lines:
-                    _cell_text(pdf, part.cell, part.top, part.height, part.lines, part.first_offset)
+                    _cell_text(pen, part.cell, part.top, part.height, part.lines, part.first_offset)
     return cursor
 
 
-def _place_rows(layout: _FormLayout, page: int, cursor: float) -> tuple[list[int], float]:
+def _place_rows(pen: _Pen, layout: _FormLayout, page: int, cursor: float) -> tuple[list[int], float]:
     bottom = PAGE_H - MARGIN_BOTTOM
+    ts = pen.ts
     pages = [page]
-    for row in layout.rows:
+    layout.repeats = []
+
+    def new_page(index: int) -> float:
+        pages.append(pages[-1] + 1)
+        top = MARGIN_TOP
+        if ts.repeat_header and layout.header is not None and index > layout.header:
+            src = layout.rows[layout.header]
+            copy = _Row(src.cells, src.height, pages[-1], top)
+            copy.pieces = [_Piece(pages[-1], top, src.height)]
+            layout.repeats.append(copy)
+            top += src.height
+        return top
+
+    for index, row in enumerate(layout.rows):
+        row.pieces = []
         if cursor + row.height > bottom:
-            pages.append(pages[-1] + 1)
-            cursor = MARGIN_TOP
+            room = bottom - cursor
+            fit = int((room - 2 * pen.pad + 0.01) // pen.line_h)
+            if ts.break_rows and row.breakable and fit >= 1:
+                # Word breaks the row: the lines that fit stay at the foot of
+                # the page, the rest of each cell continues on the next.
+                cell_lines = [pen.wrap(c.text, c.x1 - c.x0) for c in row.cells]
+                head = [lines[:fit] for lines in cell_lines]
+                rest = [lines[fit:] for lines in cell_lines]
+                if any(rest):
+                    row.page, row.top = pages[-1], cursor
+                    row.pieces.append(_Piece(pages[-1], cursor, room, head))
+                    cursor = new_page(index)
+                    need = max(len(lines) for lines in rest) * pen.line_h + 2 * pen.pad
+                    height = max(need, pen.min_row_h, row.height - room)
+                    row.pieces.append(_Piece(pages[-1], cursor, height, rest))
+                    cursor += height
+                    continue
+            cursor = new_page(index)
         row.page, row.top = pages[-1], cursor
+        row.pieces.append(_Piece(pages[-1], cursor, row.height))
         cursor += row.height
     return pages, cursor
 
 
-def _centred_text(pdf: Any, text: str, baseline: float) -> None:
-    pdf.text(MARGIN_X + (TABLE_W - pdf.get_string_width(text)) / 2, baseline, text)
+def _centred_text(pen: _Pen, text: str, baseline: float) -> None:
+    pen.text(MARGIN_X + (TABLE_W - pen.width(text)) / 2, baseline, text)
 
 
-def _cell_text(pdf: Any, cell: _Cell, top: float, height: float, lines: list[str] | None = None,
+def _cell_text(pen: _Pen, cell: _Cell, top: float, height: float, lines: list[str] | None = None,
                first_offset: float | None = None) -> None:
-    lines = wrap_text(pdf, cell.text, cell.x1 - cell.x0) if lines is None else lines
-    y = top + (height - len(lines) * LINE_H) / 2 if first_offset is None else top + first_offset
+    lines = pen.wrap(cell.text, cell.x1 - cell.x0) if lines is None else lines
+    if first_offset is None:
+        first_offset = pen.pad if pen.ts.align == "top" else (height - len(lines) * pen.line_h) / 2
+    y = top + first_offset
     for line in lines:
-        x = cell.x0 + PAD if cell.align == "L" else cell.x0 + (cell.x1 - cell.x0 - pdf.get_string_width(line)) / 2
-        pdf.text(x, y + FONT_SIZE, line)
-        y += LINE_H
+        x = cell.x0 + pen.pad if cell.align == "L" else cell.x0 + (cell.x1 - cell.x0 - pen.width(line)) / 2
+        pen.text(x, y + pen.size, line)
+        y += pen.line_h
 
 
 @dataclass
@@ -356,27 +719,29 @@ class _MergePart:
     first_offset: float | None = None
 
 
-def _merge_parts(pdf: Any, rows: list[_Row], merge: _Merge) -> list[_MergePart]:
+def _merge_parts(pen: _Pen, rows: list[_Row], merge: _Merge) -> list[_MergePart]:
     """Cut a merged cell into parts where it crosses a page break.  Its text
     lines go where vertical centring over the whole cell puts them, within
     what each part can hold: a label cut by the break shows on both pages."""
     cell = _Cell(merge.x0, merge.x1, merge.text)
     parts: list[_MergePart] = []
     for row in rows[merge.first:merge.last + 1]:
-        if parts and parts[-1].page == row.page:
-            parts[-1].height += row.height
-        else:
-            parts.append(_MergePart(row.page, row.top, row.height, cell))
-    lines = wrap_text(pdf, merge.text, merge.x1 - merge.x0)
+        for piece in row.pieces:
+            if parts and parts[-1].page == piece.page:
+                parts[-1].height += piece.height
+            else:
+                parts.append(_MergePart(piece.page, piece.top, piece.height, cell))
+    lines = pen.wrap(merge.text, merge.x1 - merge.x0)
     if len(parts) == 1:
         parts[0].lines = lines
         return parts
-    capacity = [max(0, int((p.height - 2 * PAD) // LINE_H)) for p in parts]
+    line_h, pad = pen.line_h, pen.pad
+    capacity = [max(0, int((p.height - 2 * pad) // line_h)) for p in parts]
     starts = [sum(p.height for p in parts[:i]) for i in range(len(parts))]
-    first = (sum(p.height for p in parts) - len(lines) * LINE_H) / 2
+    first = (sum(p.height for p in parts) - len(lines) * line_h) / 2
     counts = [0] * len(parts)
     for i in range(len(lines)):
-        centre = first + (i + 0.5) * LINE_H
+        centre = first + (i + 0.5) * line_h
         counts[max(j for j in range(len(parts)) if starts[j] <= centre)] += 1
     for j in range(len(parts) - 1, 0, -1):          # overflow goes up …
         excess = max(0, counts[j] - capacity[j])
@@ -392,10 +757,10 @@ def _merge_parts(pdf: Any, rows: list[_Row], merge: _Merge) -> list[_MergePart]:
         taken += counts[j]
         # The text block reads on across the break: bottom of the first
         # part, top of the next ones.
-        part.first_offset = part.height - PAD - len(part.lines) * LINE_H if j == 0 else PAD
+        part.first_offset = part.height - pad - len(part.lines) * line_h if j == 0 else pad
     return parts
 
 
-def _merge_fits(pdf: Any, rows: list[_Row], merge: _Merge) -> bool:
-    parts = _merge_parts(pdf, rows, merge)
-    return all(len(p.lines) * LINE_H <= p.height - 2 * PAD + 0.01 for p in parts)
+def _merge_fits(pen: _Pen, rows: list[_Row], merge: _Merge) -> bool:
+    parts = _merge_parts(pen, rows, merge)
+    return all(len(p.lines) * pen.line_h <= p.height - 2 * pen.pad + 0.01 for p in parts)
