@@ -8,6 +8,7 @@ from extract.parse.values import Measure, clean_cell_text, normalise_for_compare
 @pytest.mark.parametrize("printed, expected", [
     # The contract's own table (FORM_RECORD.md, Values).
     ("=350.00(本)", ("=", Decimal("350"), "本")),
+    ("≧735人次", ("≥", Decimal("735"), "人次")),
     ("≥10000.00(张)", ("≥", Decimal("10000"), "张")),
     (">=90%", ("≥", Decimal("90"), "%")),
     ("不超过100%", ("≤", Decimal("100"), "%")),
@@ -17,6 +18,12 @@ from extract.parse.values import Measure, clean_cell_text, normalise_for_compare
     ("及时", (None, None, None)),
     ("4小时内完成", (None, None, None)),
     ("27429箱、2300卷、3000件", (None, None, None)),
+    # The contract's other symbols (≦ ═, ﹦ by NFKC), and ⩾ ⩽ as some fonts print ≥ ≤.
+    ("≦10个", ("≤", Decimal("10"), "个")),
+    ("═5(份)", ("=", Decimal("5"), "份")),
+    ("﹦5(份)", ("=", Decimal("5"), "份")),
+    ("⩾90%", ("≥", Decimal("90"), "%")),
+    ("⩽3(天)", ("≤", Decimal("3"), "天")),
     # Word operators, thousands separators, NFKC, bare units, white space.
     ("不低于 95 %", ("≥", Decimal("95"), "%")),
     ("少于3个", ("<", Decimal("3"), "个")),

@@ -70,7 +70,12 @@ DASH_LOOKALIKES = frozenset({"•", "·", "・", "．", "."})
 NUMBER_EDGE_SPECKS = ".,•·・'`"
 
 # Operators at the start of a target (FORM_RECORD.md, Values, rule 2).
-MEASURE_OPERATOR_SYMBOLS = {">=": "≥", "≥": "≥", "<=": "≤", "≤": "≤", "=": "=", ">": ">", "<": "<"}
+# (`≧ ≦ ═` as the contract lists them; `⩾ ⩽` as some fonts print ≥ ≤.)
+MEASURE_OPERATOR_SYMBOLS = {
+    ">=": "≥", "≥": "≥", "≧": "≥", "⩾": "≥",
+    "<=": "≤", "≤": "≤", "≦": "≤", "⩽": "≤",
+    "=": "=", "═": "=", ">": ">", "<": "<",
+}
 MEASURE_OPERATOR_WORDS = {
     "不低于": "≥", "不少于": "≥", "不小于": "≥",
     "不高于": "≤", "不超过": "≤", "不多于": "≤", "不大于": "≤",
