@@ -77,6 +77,8 @@ class _FormBuilder:
         self.goal_values_next = False
         self.levels: dict[str, list[_LevelGroup]] = {"level1": [], "level2": []}
         self.year_read = False
+        self.last_indicator_row: _Row | None = None   # the row the last 三级指标 was read from
+        self.indicator_tables: set[int] = set()        # tables that gave an indicator row
 
     @property
     def has_content(self) -> bool:
@@ -195,7 +197,10 @@ def _read_row(builder: _FormBuilder, row: _Row) -> None:
         builder.put(FieldPath.top("grade"), row, value)
         return
     if builder.indicator_columns and _is_indicator_row(builder, row):
-        _read_indicator(builder, row)
+        if _continues_last_row(builder, row):
+            _read_continuation(builder, row)
+        else:
+            _read_indicator(builder, row)
     else:
         log.debug("page %d, row %d: not read (%s)", row.page.number, row.index,
                   " | ".join(clean_cell_text(c.text)[:12] for c in row.cells))
@@ -222,6 +227,58 @@ def _is_indicator_row(builder: _FormBuilder, row: _Row) -> bool:
     return name_column is not None and row.under(name_column) is not None
 
 
+def _continues_last_row(builder: _FormBuilder, row: _Row) -> bool:
+    """A piece of the last 三级指标 row that a page break cut, as Word and WPS
+    print it: the first indicator row of a new table, right after a row that
+    reached the bottom of its table, with no 分值 and no 得分 of its own but
+    text in some of the other cells."""
+    last = builder.last_indicator_row
+    if last is None or row.table_serial == last.table_serial or row.table_serial in builder.indicator_tables:
+        return False
+    if max(cell.last_row for cell in last.cells) < last.table.rows - 1:
+        return False
+    columns = builder.indicator_columns
+
+    def printed(key: str) -> str:
+        cell = row.under(columns[key]) if key in columns else None
+        return clean_cell_text(cell.text) if cell is not None else ""
+
+    if "weight" not in columns or printed("weight") or printed("score"):
+        return False
+    return any(printed(key) for key in ("name", "target", "actual", "deviation"))
+
+
+def _read_continuation(builder: _FormBuilder, row: _Row) -> None:
+    """Join a cut row's piece to its row, cell by cell."""
+    index = builder.assembly.indicators - 1
+    columns = builder.indicator_columns
+    log.debug("page %d: row %d continues indicator %d across the page break", row.page.number, row.index, index)
+    for key in ("name", "target", "actual", "deviation"):
+        cell = row.under(columns[key]) if key in columns else None
+        if cell is not None and clean_cell_text(cell.text):
+            builder.assembly.add_text(FieldPath.indicator(index, key), cell.text, _provenance(row, cell))
+    for level in ("level1", "level2"):
+        cell = row.under(columns[level]) if level in columns else None
+        if cell is not None:
+            _continue_level(builder, level, row, cell)
+    builder.indicator_tables.add(row.table_serial)
+    builder.last_indicator_row = row
+
+
+def _continue_level(builder: _FormBuilder, level: str, row: _Row, cell: Cell) -> None:
+    """A merged 一级/二级 cell beside a continuation piece: more of the last
+    group's label, or the start of a group the next rows will join."""
+    groups = builder.levels[level]
+    if groups:
+        last_row, last_cell = groups[-1].parts[-1]
+        if cell is last_cell:
+            return
+        if _continues_over_break(level, groups[-1], last_row, last_cell, row, cell):
+            groups[-1].parts.append((row, cell))
+            return
+    groups.append(_LevelGroup(parts=[(row, cell)]))
+
+
 def _read_indicator(builder: _FormBuilder, row: _Row) -> None:
     columns = builder.indicator_columns
     index = builder.assembly.new_indicator()
@@ -233,6 +290,8 @@ def _read_indicator(builder: _FormBuilder, row: _Row) -> None:
         builder.put(FieldPath.indicator(index, key), row, cell_of(key))
     level1_continues = _join_level(builder, "level1", row, cell_of("level1"), index, parent_continues=True)
     _join_level(builder, "level2", row, cell_of("level2"), index, parent_continues=level1_continues)
+    builder.indicator_tables.add(row.table_serial)
+    builder.last_indicator_row = row
 
 
 def _join_level(builder: _FormBuilder, level: str, row: _Row, cell: Cell | None, index: int,
