@@ -373,17 +373,7 @@ class _Pen:
             x = self._print(x, baseline, seg) + self.gap
 
     def wrap(self, text: str, width: float) -> list[str]:
-        usable = width - 2 * self.pad
-        lines: list[str] = []
-        line = ""
-        for char in text:
-            if line and self.width(line + char) > usable:
-                lines.append(line)
-                line = ""
-            line += char
-        if line:
-            lines.append(line)
-        return lines
+        return _wrap(text, width - 2 * self.pad, self.width)
 
 
 _FULL_PUNCT = str.maketrans({"(": "（", ")": "）", ":": "："})
@@ -582,11 +572,15 @@ def _runs(keys: list[Any]) -> list[tuple[int, int]]:
 def wrap_text(pdf: Any, text: str, width: float) -> list[str]:
     """Break text into lines that fit `width` at the reference typesetting;
     CJK breaks between any two characters."""
-    usable = width - 2 * PAD
+    return _wrap(text, width - 2 * PAD, pdf.get_string_width)
+
+
+def _wrap(text: str, usable: float, measure: Any) -> list[str]:
+    """`text` in lines no wider than `usable` by `measure`; CJK breaks between any two characters."""
     lines: list[str] = []
     line = ""
     for char in text:
-        if line and pdf.get_string_width(line + char) > usable:
+        if line and measure(line + char) > usable:
             lines.append(line)
             line = ""
         line += char
