@@ -9,11 +9,13 @@ tests use.
 from __future__ import annotations
 
 import copy
+import random
 import tempfile
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Sequence
 
-from corpus.render import FormStyle, render_forms
+from corpus.render import STYLES, TUNING_STYLES, FormStyle, printed_text, render_forms
 from extract.model import dumps_record, loads_record
 from extract.sources.files import sha256_of
 
@@ -62,20 +64,44 @@ def render_with_truth(records: list[dict[str, Any]], path: str | Path,
     result = render_forms(records, path, styles)
     sha256 = sha256_of(Path(path))
     truth = []
-    for position, (record, pages) in enumerate(zip(records, result.form_pages), start=1):
-        expected = copy.deepcopy(record)
+    styles = list(styles) if styles is not None else [FormStyle()] * len(records)
+    for position, (record, pages, style) in enumerate(zip(records, result.form_pages, styles), start=1):
+        expected = as_printed(record, style)
         expected["form_id"] = f"{sha256[:12]}-{position}"
         expected["source"] = {"file": Path(path).name, "sha256": sha256, "pages": pages, "kind": "text"}
         truth.append(expected)
     return truth
 
 
-def synthetic_styles(seeds: Iterable[int]) -> list[FormStyle]:
-    return [FormStyle.varied(seed) for seed in seeds]
+def as_printed(record: dict[str, Any], style: FormStyle) -> dict[str, Any]:
+    """A copy of the record with its targets and actuals as the style prints
+    them (`⩾` for `≥`, full- or half-width parentheses): the contract keeps
+    them as printed, and the comparison's NFKC does not make `⩾` a `≥`."""
+    expected = copy.deepcopy(record)
+    for indicator in expected.get("indicators") or []:
+        for key in ("target", "actual"):
+            if isinstance(indicator.get(key), str):
+                indicator[key] = printed_text(indicator[key], style.typesetting)
+    return expected
 
 
-def render_synthetic(split: str, count: int, folder: Path) -> Iterator[tuple[Path, list[dict[str, Any]]]]:
-    """Synthetic forms of a split, FORMS_PER_SYNTHETIC_FILE to a PDF."""
+def synthetic_styles(seeds: Iterable[int], style_names: Sequence[str] | None = None) -> list[FormStyle]:
+    """Label and number styles per form; with `style_names`, one typesetting
+    of those for all of them (drawn by the first seed: a file is typeset one
+    way, as an office prints it)."""
+    seeds = list(seeds)
+    styles = [FormStyle.varied(seed) for seed in seeds]
+    if style_names and seeds:
+        typesetting = STYLES[random.Random(seeds[0]).choice(list(style_names))]
+        styles = [replace(style, typesetting=typesetting) for style in styles]
+    return styles
+
+
+def render_synthetic(split: str, count: int, folder: Path,
+                     style_names: Sequence[str] | None = TUNING_STYLES) -> Iterator[tuple[Path, list[dict[str, Any]]]]:
+    """Synthetic forms of a split, FORMS_PER_SYNTHETIC_FILE to a PDF, each
+    file typeset in one of `style_names` (the tuning styles unless told;
+    None: the reference typesetting)."""
     from corpus.synth import SPLIT_SEEDS, generate_forms
 
     records = generate_forms(split, count)
@@ -84,7 +110,7 @@ def render_synthetic(split: str, count: int, folder: Path) -> Iterator[tuple[Pat
         chunk = records[start:start + FORMS_PER_SYNTHETIC_FILE]
         seeds = range(SPLIT_SEEDS[split] + start, SPLIT_SEEDS[split] + start + len(chunk))
         path = folder / f"synthetic_{split}_{start // FORMS_PER_SYNTHETIC_FILE + 1:04d}.pdf"
-        yield path, render_with_truth(chunk, path, synthetic_styles(seeds))
+        yield path, render_with_truth(chunk, path, synthetic_styles(seeds, style_names))
 
 
 def build_corpus(out: Path, synthetic_per_split: int = 200, scanned_synthetic: int = 100) -> Iterator[str]:

@@ -65,6 +65,8 @@ INDICATOR_COL_VARIANTS = {
     "reference": INDICATOR_COLS,
     "wide-name": (30.0, 30.0, 131.28, 70.0, 70.0, 38.0, 38.0, 108.0),
     "wide-deviation": (30.0, 30.0, 91.28, 70.0, 70.0, 38.0, 38.0, 148.0),
+    # Only the held-out styles use these widths (no rule was tuned to them).
+    "wide-values": (36.0, 36.0, 96.28, 84.0, 84.0, 40.0, 40.0, 99.0),
 }
 RULE_WIDTHS = {"thin": 0.3, "regular": 0.6, "thick": 1.2}
 AS_GIVEN = "as given"
@@ -195,7 +197,19 @@ STYLES: dict[str, Typesetting] = {
     "dense-9": Typesetting(font_size=9, decimals=0, cjk_digit_gap=True, fullwidth_punct="full",
                            rule_width="thin", indicator_cols="wide-deviation"),
     "droid-ge": Typesetting(font="droid", font_size=10, ge_glyph="⩾", cjk_digit_gap=True),
+    # Held out of all tuning (rules and model): combinations, and column
+    # widths, that nothing was fitted to; benchmarks report them apart.
+    "uming-10-breaks": Typesetting(font="uming", font_size=10, break_rows=True, decimals=AS_GIVEN,
+                                   cjk_digit_gap=True, fullwidth_punct="half", indicator_cols="wide-values",
+                                   rule_width="thin"),
+    "droid-11-top-ge": Typesetting(font="droid", font_size=11, align="top", ge_glyph="⩾",
+                                   fullwidth_punct="full", decimals=1, break_rows=True, repeat_header=True,
+                                   indicator_cols="wide-name"),
+    "zenhei-12-thick": Typesetting(font_size=12, decimals=0, indicator_cols="wide-values",
+                                   rule_width="thick", repeat_header=True),
 }
+HELD_OUT_STYLES = ("uming-10-breaks", "droid-11-top-ge", "zenhei-12-thick")
+TUNING_STYLES = tuple(name for name in STYLES if name not in HELD_OUT_STYLES)
 
 
 @dataclass(frozen=True)
@@ -380,7 +394,7 @@ _FULL_PUNCT = str.maketrans({"(": "（", ")": "）", ":": "："})
 _HALF_PUNCT = str.maketrans({"（": "(", "）": ")", "：": ":"})
 
 
-def _printed(text: str, ts: Typesetting) -> str:
+def printed_text(text: str, ts: Typesetting) -> str:
     """A text as the typesetting prints it (punctuation width, ≥ glyph)."""
     if ts.fullwidth_punct == "full":
         text = text.translate(_FULL_PUNCT)
@@ -453,6 +467,30 @@ def render_forms(
     path.parent.mkdir(parents=True, exist_ok=True)
     pdf.output(str(path))
     return RenderResult(path=path, pages=pdf.page, form_pages=form_pages)
+
+
+def printed_rows(record: dict[str, Any], style: FormStyle = FormStyle()) -> tuple[list[str], list[list[str]]]:
+    """The form's title lines and its table as an HTML page holds it: a list
+    of cell texts per row, left to right, a merged cell only in the first row
+    it spans (a web page's rowspan), each text as the style prints it."""
+    from fpdf import FPDF
+
+    pdf = FPDF(unit="pt", format="A4")
+    ts = style.typesetting
+    pdf.add_font("cjk", fname=find_font() if ts.font == Typesetting.font else ts.font_path)
+    fallback = None
+    if ts.font_key in _NEEDS_LATIN_FALLBACK:
+        pdf.add_font("latin", fname=LATIN_FALLBACK)
+        fallback = "latin"
+    pen = _Pen(pdf, ts, "cjk", fallback)
+    pen.use()
+    layout = _layout_form(pen, record, style)
+    rows = []
+    for index, row in enumerate(layout.rows):
+        cells = [(cell.x0, cell.text) for cell in row.cells]
+        cells += [(merge.x0, merge.text) for merge in layout.merges if merge.first == index]
+        rows.append([text for _, text in sorted(cells, key=lambda cell: cell[0])])
+    return layout.title_lines, rows
 
 
 def _fmt(value: Any, style: FormStyle) -> str:
@@ -548,12 +586,12 @@ def _layout_form(pen: _Pen, record: dict[str, Any], style: FormStyle) -> _FormLa
                       _Cell(*ind[6], _fmt(record.get("total_score"), style)), _Cell(*ind[7], "")]))
     rows.append(_Row([_Cell(ind[0][0], ind[2][1], "评分等级"), _Cell(ind[3][0], right, record.get("grade") or "")]))
     if ts.fullwidth_punct is not None or ts.ge_glyph != "≥":
-        layout.title_lines = [_printed(line, ts) for line in layout.title_lines]
+        layout.title_lines = [printed_text(line, ts) for line in layout.title_lines]
         for row in rows:
             for cell in row.cells:
-                cell.text = _printed(cell.text, ts)
+                cell.text = printed_text(cell.text, ts)
         for merge in merges:
-            merge.text = _printed(merge.text, ts)
+            merge.text = printed_text(merge.text, ts)
     _size_rows(pen, layout)
     return layout
 

@@ -25,6 +25,9 @@ from extract.parse.values import clean_cell_text, parse_measure, parse_number, t
 log = logging.getLogger("selfeval.parse")
 
 UNREADABLE_NUMBER = "unreadable_number"   # a number cell printing something that is no number
+# The reader could not be sure of the table's structure (which row or
+# column a cell belongs to): its fields go to review whatever their text.
+LAYOUT_IN_DOUBT = "layout_in_doubt"
 
 
 @dataclass
@@ -41,6 +44,7 @@ class FormAssembly:
     indicators: int = 0
     pages: set[int] = field(default_factory=set)
     kinds: set[str] = field(default_factory=set)
+    doubts: list[Finding] = field(default_factory=list)
 
     # ------------------------------------------------------------ filling
 
@@ -62,6 +66,13 @@ class FormAssembly:
             self.put(path, more, where)
         else:
             known.text = known.text + "\n" + more
+
+    def doubt(self, fields: list[FieldPath], message: str, rule: str = LAYOUT_IN_DOUBT,
+              expected: Any = None, found: Any = None) -> None:
+        """The reader doubts where these fields' cells belong (a row joined
+        or split by guess, a column not found by its header): a finding
+        that sends them to review."""
+        self.doubts.append(Finding(rule, list(fields), expected, found, message))
 
     def new_indicator(self) -> int:
         """Open the next 三级指标 row; returns its position."""
@@ -95,6 +106,7 @@ class FormAssembly:
                 set_field(record, leaf, value)
                 if printed.where is not None:
                     form.state(leaf).provenance = printed.where
+        form.findings.extend(self.doubts)
         record["source"] = source_of(file_name, sha256, self.pages, self.kinds)
         return form
 

@@ -1,0 +1,95 @@
+"""The flat texts people get from a form, by the extractors they use: the
+corpus's material for the flat parser, its tests and the NER model.
+
+    content-order  the seed's shape: content-stream order, cell after cell,
+                   blank lines between text boxes (`corpus.flat`)
+    pdfplumber     `page.extract_text()` of every page, joined by newlines:
+                   lines by height, the cells of a row interleaved line by line
+    pdfminer       `pdfminer.high_level.extract_text` with its default layout
+                   analysis (what `pdf2txt.py` prints): text boxes grouped by
+                   column, form feeds between pages
+    pdftotext      `pdftotext -layout` of Debian's poppler-utils: lines by
+                   height, columns kept apart by runs of spaces
+    web-table      a form published as an HTML table and copied from the
+                   browser: a line per row, cells split by tabs, runs of
+                   spaces or ` | `, a merged cell only in its first row
+
+`flat_text(name, pdf, records, styles, seed)` gives one extractor's text; the
+PDF-based ones read `pdf`, `web-table` prints `records` in their `styles` (a
+web page has no pages, so no row is broken across one).
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any, Sequence
+
+from corpus.render import FormStyle, printed_rows
+from extract.external import run_program
+
+FLAT_EXTRACTORS = ("content-order", "pdfplumber", "pdfminer", "pdftotext", "web-table")
+WEB_SEPARATORS = ("\t", "  ", " | ")
+
+
+def content_order_text(pdf: Path, seed: int = 0) -> str:
+    from corpus.flat import pdf_to_flat_text
+
+    return pdf_to_flat_text(pdf, seed)[0]
+
+
+def pdfplumber_text(pdf: Path) -> str:
+    import pdfplumber
+
+    with pdfplumber.open(str(pdf)) as document:
+        return "\n".join(page.extract_text() or "" for page in document.pages) + "\n"
+
+
+def pdfminer_text(pdf: Path) -> str:
+    from pdfminer.high_level import extract_text
+
+    return extract_text(str(pdf))
+
+
+def pdftotext_text(pdf: Path) -> str:
+    result = run_program(["pdftotext", "-layout", "-enc", "UTF-8", str(pdf), "-"], timeout=120,
+                         install_hint="apt-get install poppler-utils")
+    return result.stdout.decode("utf-8")
+
+
+def web_table_text(records: Sequence[dict[str, Any]], styles: Sequence[FormStyle] | None = None,
+                   seed: int = 0) -> str:
+    """The forms as copied from a web page: title lines, then a line per table
+    row with its cells split by one separator (drawn per text, seeded)."""
+    separator = random.Random(seed).choice(WEB_SEPARATORS)
+    styles = list(styles) if styles is not None else [FormStyle()] * len(records)
+    lines: list[str] = []
+    for record, style in zip(records, styles):
+        title_lines, rows = printed_rows(record, style)
+        lines += [line for line in title_lines if line]
+        lines += [separator.join(cells).rstrip() for cells in rows]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def flat_text(name: str, pdf: Path | None = None, records: Sequence[dict[str, Any]] | None = None,
+              styles: Sequence[FormStyle] | None = None, seed: int = 0) -> str:
+    if name == "content-order":
+        return content_order_text(_needs(pdf, name), seed)
+    if name == "pdfplumber":
+        return pdfplumber_text(_needs(pdf, name))
+    if name == "pdfminer":
+        return pdfminer_text(_needs(pdf, name))
+    if name == "pdftotext":
+        return pdftotext_text(_needs(pdf, name))
+    if name == "web-table":
+        if records is None:
+            raise ValueError("web-table: needs the records (a web page is printed from them)")
+        return web_table_text(records, styles, seed)
+    raise ValueError(f"extractor {name!r}: not one of {', '.join(FLAT_EXTRACTORS)}")
+
+
+def _needs(pdf: Path | None, name: str) -> Path:
+    if pdf is None:
+        raise ValueError(f"{name}: needs the PDF")
+    return Path(pdf)
