@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(fonts-wqy-zenhei fonts-arphic-uming fonts-droid-fallback fonts-dejavu-core tesseract-ocr tesseract-ocr-chi-sim)
+APT_PACKAGES=(fonts-wqy-zenhei fonts-arphic-uming fonts-droid-fallback fonts-dejavu-core tesseract-ocr tesseract-ocr-chi-sim poppler-utils)
 missing=()
 for package in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
