@@ -26,13 +26,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 import logging
+import unicodedata
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from extract.checks.compare import fields_equal
 from extract.parse.deviation import split_deviation
 from extract.layout.labels import (
     FORM_TITLE, GOAL_BLOCK_LABELS, GOAL_COLUMN_LABELS, GRADE_LABELS, HEAD_LABELS, INDICATOR_COLUMN_LABELS,
-    TOTAL_LABELS,
+    MEASURE_OPERATOR_SYMBOLS, TOTAL_LABELS,
 )
 from extract.checks.confidence import DISPUTED
 from extract.layout.flat_format import (
@@ -51,6 +52,8 @@ INDICATOR_LABELS = {key: (label,) for key, label in INDICATOR_FIELD_LABELS.items
                     if key not in ("deviation_cause", "improvement")}
 INDICATOR_LABELS["deviation"] = DEVIATION_LABELS
 # Characters that say nothing about where a value starts or ends.
+_ONE_GLYPH_PER_OPERATOR = str.maketrans({symbol: op for symbol, op in MEASURE_OPERATOR_SYMBOLS.items()
+                                         if len(symbol) == 1 and op in "≥≤"})
 _NEUTRAL = frozenset("。；;，,、：:！!？?" + " \t\r\n\u3000")
 
 
@@ -66,7 +69,9 @@ def _printed(value: Any) -> str:
         if value.as_tuple().exponent > -2:           # forms print two decimals: 10.00
             value = value.quantize(Decimal("0.01"))
         return f"{value:f}"
-    return str(value).strip()
+    # The model reads the forms' text as the contract compares it: full-width
+    # （） and half-width () alike, and one glyph per operator (⩾ ≧ are ≥).
+    return unicodedata.normalize("NFKC", str(value)).translate(_ONE_GLYPH_PER_OPERATOR).strip()
 
 
 def _value(value: Any, width: float, paths: Sequence[FieldPath], labels: Sequence[str]) -> FlatCell:
