@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from extract.layout.labels import FORM_TITLE
+from extract.layout.flat_format import NO_LINE_START
 
 FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
@@ -614,13 +615,17 @@ def wrap_text(pdf: Any, text: str, width: float) -> list[str]:
 
 
 def _wrap(text: str, usable: float, measure: Any) -> list[str]:
-    """`text` in lines no wider than `usable` by `measure`; CJK breaks between any two characters."""
+    """`text` in lines no wider than `usable` by `measure`; CJK breaks between
+    any two characters, but, as Word and WPS do, a closing bracket or a
+    punctuation mark never starts a line: the character before it goes down
+    to the next line with it."""
     lines: list[str] = []
     line = ""
     for char in text:
         if line and measure(line + char) > usable:
-            lines.append(line)
-            line = ""
+            carried = line[-1] if char in NO_LINE_START and len(line) > 1 else ""
+            lines.append(line[:len(line) - len(carried)])
+            line = carried
         line += char
     if line:
         lines.append(line)

@@ -77,6 +77,11 @@ def em_width(text: str) -> float:
     return total
 
 
+# Characters that line breaking keeps off the start of a line (kinsoku, as
+# Word and WPS break): the character before goes down with them.
+NO_LINE_START = frozenset(")）]】」』》〉、。，,．.：:；;！!？?%‰")
+
+
 def wrap(text: str, width: float) -> list[str]:
     """`text` wrapped to a column `width` em wide, as a form prints it."""
     lines: list[str] = []
@@ -84,8 +89,9 @@ def wrap(text: str, width: float) -> list[str]:
     for char in text:
         w = em_width(char)
         if line and used + w > width:
-            lines.append(line)
-            line, used = "", 0.0
+            carried = line[-1] if char in NO_LINE_START and len(line) > 1 else ""
+            lines.append(line[:len(line) - len(carried)])
+            line, used = carried, em_width(carried)
         line += char
         used += w
     if line.strip():

@@ -44,6 +44,8 @@ from extract.model import FormResult, Page, Provenance, empty_record, iter_field
 from extract.parse.assembly import FormAssembly
 from extract.parse.flat_lines import NUMBER, SENTENCE_ENDS, Line, _first_chunk, _is_number_token, split_lines, width
 from extract.parse.flat_rows import IndicatorRows, RowCells
+from extract.parse.box_text import looks_like_box_text, parse_box_text
+from extract.parse.row_text import parse_row_text, row_text_shape
 from extract.parse.values import clean_cell_text
 
 Tagger = Callable[[str], Iterable[tuple[int, int, str]]]
@@ -77,6 +79,14 @@ def parse_flat_text(text: str, source_file: str, sha256: str, tagger: Tagger | N
     `locate(page, start, end)`, when given, makes each field's provenance
     from the lines it was read from (char offsets into `text`); without it a
     field gets its page, no bbox, method "flat-text" and confidence 1.0."""
+    if locate is None:
+        # Other extractors' shapes: pdfminer's text boxes grouped by column;
+        # a text printed row by row (pdfplumber, pdftotext -layout, a web table).
+        if looks_like_box_text(text):
+            return parse_box_text(text, source_file, sha256, tagger)
+        shape = row_text_shape(text)
+        if shape is not None:
+            return parse_row_text(text, source_file, sha256, shape, page_of)
     text = text.replace("\r", " ")      # CRLF: same offsets for the tagger's spans
     lines = split_lines(text)
     forms: list[list[Line]] = []

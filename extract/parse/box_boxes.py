@@ -1,0 +1,195 @@
+"""The text boxes of a pdfminer text, and what kind of cell each one is.
+
+pdfminer's default layout analysis (`extract_text`, `pdf2txt.py`) prints one
+text box after another, separated by a blank line, pages by a form feed.  A
+box is one cell's lines, or now and then two cells side by side that it put
+on one text line joined by a space (`=350.00(本) 350.00(本)`, `达成指标 10`,
+`4.00 因国家反馈…`).  The order of the boxes is the order of pdfminer's
+hierarchical grouping (LTTextGroupLRTB: pairs of nearest boxes, each pair
+ordered by its height on the page), not the order of the table's rows: a
+column of cells may come before the row they start.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from extract.layout.labels import (
+    FUNDING_BLOCK_LABELS,
+    FUNDING_COLUMN_LABELS,
+    FUNDING_ROW_LABELS,
+    GOAL_BLOCK_LABELS,
+    GOAL_COLUMN_LABELS,
+    GRADE_LABELS,
+    HEAD_LABELS,
+    INDICATOR_COLUMN_LABELS,
+    LEVEL1_NAMES,
+    LEVEL2_NAMES,
+    NULL_MARKS,
+    TOTAL_LABELS,
+    label_key,
+)
+from extract.parse.values import parse_measure
+
+# A weight, score or funding figure as a box prints it (a dash: no value).
+_BARE_NUMBER = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^\d+(?:\.\d+)?%?$")
+_CJK = "\u3400-\u9fff\uf900-\ufaff"
+
+
+@dataclass
+class Box:
+    lines: list[str]
+    page: int                  # 1-based page of the text
+    kind: str = ""             # set by `classify`
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+    @property
+    def flat(self) -> str:
+        """The box's text without line breaks or spaces (labels, numbers)."""
+        return re.sub(r"\s+", "", self.text)
+
+
+def read_boxes(text: str) -> list[Box]:
+    boxes: list[Box] = []
+    for page, page_text in enumerate(text.replace("\r", "").split("\f"), start=1):
+        for chunk in re.split(r"\n[ \t]*\n", page_text):
+            lines = [line.strip() for line in chunk.split("\n") if line.strip()]
+            if lines:
+                boxes.append(Box(lines, page))
+    return boxes
+
+
+def is_number(text: str) -> bool:
+    flat = re.sub(r"\s+", "", text)
+    return bool(_BARE_NUMBER.match(flat)) or flat in NULL_MARKS and flat != ""
+
+
+def _label_keys(*tables) -> set[str]:
+    keys: set[str] = set()
+    for table in tables:
+        values = table.values() if isinstance(table, dict) else [table]
+        for synonyms in values:
+            keys.update(label_key(s) for s in synonyms)
+    return keys
+
+
+HEAD_KEYS = {label_key(s): key for key, synonyms in HEAD_LABELS.items() for s in synonyms}
+FUNDING_ROW_KEYS = {label_key(s): key for key, synonyms in FUNDING_ROW_LABELS.items() for s in synonyms}
+FUNDING_HEAD_KEYS = _label_keys(FUNDING_COLUMN_LABELS, FUNDING_BLOCK_LABELS) | {"万元", "项目资金万", "元"}
+GOAL_KEYS = _label_keys(GOAL_BLOCK_LABELS, GOAL_COLUMN_LABELS)
+INDICATOR_HEAD_KEYS = _label_keys(INDICATOR_COLUMN_LABELS) | {"一级指标", "二级指标"}
+LEVEL1_KEYS = {label_key(s) for s in LEVEL1_NAMES}
+LEVEL2_KEYS = {label_key(s) for s in LEVEL2_NAMES}
+TOTAL_KEYS = _label_keys(TOTAL_LABELS)
+GRADE_KEYS = _label_keys(GRADE_LABELS)
+
+
+def label_kind(flat: str) -> str | None:
+    """What label a box is, by its folded text; None for a cell's content."""
+    key = label_key(flat)
+    if key in HEAD_KEYS:
+        return "head-label"
+    if key in FUNDING_ROW_KEYS:
+        return "funding-row"
+    if key in FUNDING_HEAD_KEYS:
+        return "funding-head"
+    if key in GOAL_KEYS:
+        return "goal-label"
+    if key in INDICATOR_HEAD_KEYS:
+        return "indicator-head"
+    if key in LEVEL2_KEYS and key not in LEVEL1_KEYS:
+        return "level2"
+    if key in LEVEL1_KEYS and key not in LEVEL2_KEYS:
+        return "level1"
+    if key in LEVEL1_KEYS:
+        return "level-either"
+    if key in TOTAL_KEYS:
+        return "total-label"
+    if key in GRADE_KEYS:
+        return "grade-label"
+    # header labels printed on one line side by side (年初预算数 全年预算数 …)
+    return None
+
+
+def _is_header_run(line: str) -> bool:
+    parts = line.split()
+    return len(parts) > 1 and all(label_kind(p) in ("funding-head", "indicator-head", "head-label",
+                                                       "total-label", "grade-label", "goal-label")
+                                  for p in parts)
+
+
+def split_joined(box: Box, in_table: bool) -> list[Box]:
+    """Split a box that holds cells pdfminer joined on one text line.
+
+    Only the first line is split (the box's other lines continue its last
+    cell: pdfminer joins cells whose first lines meet side by side); a space
+    splits where both sides are what different cells print: a label and
+    content, two measures, a bare number and text, two CJK texts (a cell's
+    own text has no space between two CJK characters)."""
+    first = box.lines[0]
+    if " " not in first:
+        return [box]
+    if _is_header_run(first):
+        return [Box([p], box.page) for p in first.split()] + ([Box(box.lines[1:], box.page)]
+                                                            if box.lines[1:] else [])
+    tokens = first.split(" ")
+    cells: list[str] = [tokens[0]]
+    for i, token in enumerate(tokens[1:], start=1):
+        last = i == len(tokens) - 1 and len(box.lines) == 1
+        if _boundary(cells[-1], token, in_table, last):
+            cells.append(token)
+        else:
+            cells[-1] += " " + token
+    if len(cells) == 1:
+        return [box]
+    out = [Box([c], box.page) for c in cells[:-1]]
+    out.append(Box([cells[-1]] + box.lines[1:], box.page))
+    return out
+
+
+def _boundary(left: str, right: str, in_table: bool, last: bool) -> bool:
+    if not left or not right:
+        return False
+    if label_kind(left) is not None and label_kind(left) != "level-either":
+        return True
+    if in_table and is_number(left) and not is_number(right):
+        # a weight/score before text; a CJK-digit gap (`3 次`) has a unit after it
+        small = not re.match(r"^\d", left) or float(re.sub(r"[^\d.]", "", left) or 0) <= 100
+        return small and not re.match(rf"^[{_CJK}]{{1,2}}[，。；、]?$", right)
+    if in_table and is_number(right) and not is_number(left):
+        # text, then a weight/score: only as the line's last token (a gap
+        # inside text such as `完成 48 期` goes on), never after an operator
+        # word (`不超过 100%` is one target)
+        return last and "%" not in right and parse_measure(left + right).op is None
+    if in_table and is_number(left) and is_number(right):
+        return True
+    if parse_measure(left).value is not None and parse_measure(right).value is not None:
+        return True
+    return bool(re.search(rf"[{_CJK}）)》。%]$", left) and re.match(rf"^[{_CJK}（(《=≥≤<>⩾]", right))
+
+
+_ALL_LABEL_KEYS = (set(HEAD_KEYS) | set(FUNDING_ROW_KEYS) | FUNDING_HEAD_KEYS | GOAL_KEYS | INDICATOR_HEAD_KEYS
+                   | LEVEL1_KEYS | LEVEL2_KEYS | TOTAL_KEYS | GRADE_KEYS)
+
+
+def merge_label_pieces(cells: list[Box], reach: int = 40) -> list[Box]:
+    """Join a label pdfminer cut into two boxes (`偏差原因分析及改` … `进措施`,
+    `社会` … `效益指标`): a short box that is no label but the start of one,
+    with the first box within `reach` that completes it."""
+    cells = list(cells)
+    i = 0
+    while i < len(cells):
+        head = label_key(cells[i].flat)
+        if head and label_kind(head) is None and len(head) <= 10 \
+                and any(k.startswith(head) and k != head for k in _ALL_LABEL_KEYS):
+            for j in range(i + 1, min(len(cells), i + 1 + reach)):
+                if label_key(head + cells[j].flat) in _ALL_LABEL_KEYS:
+                    cells[i] = Box(cells[i].lines + cells[j].lines, cells[i].page)
+                    del cells[j]
+                    break
+        i += 1
+    return cells

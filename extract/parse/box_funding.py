@@ -1,0 +1,139 @@
+"""The funding table of a box text: its figures back into rows and columns.
+
+pdfminer prints the table's figures as boxes in the order of its grouping:
+whole columns one after another (年初预算数 of the four rows, then 全年预算数
+…), a row, or blocks of either.  Which order it was is not printed, so
+every plausible order -- the table cut into at most 2 x 3 blocks, each read
+row by row or column by column -- is tried and scored by the arithmetic the
+form obeys (FORM_RECORD.md): execution rate = executed / annual budget,
+score = weight x rate, the total row the sum of the others, no weight or
+score outside the total row.  The best-scoring reading wins; where several
+differ in what they give a field, or none fits the arithmetic, the fields
+are in doubt.
+"""
+
+from __future__ import annotations
+
+import functools
+from decimal import ROUND_DOWN, Decimal
+
+from extract.parse.values import parse_number
+
+Cell = tuple[int, int]     # (row, column) of the grid
+
+COLUMNS = ("initial_budget", "annual_budget", "executed", "weight", "execution_rate", "score")
+ROWS = ("total", "current_appropriation", "carryover", "other")
+
+
+@functools.cache
+def _orders(rows: int, cols: int) -> tuple[tuple[Cell, ...], ...]:
+    """Orders in which pdfminer may print a rows x cols grid's cells: its
+    grouping is a binary tree, so the grid is cut in two (across or along),
+    the upper or left part first, at most four times, and each part is
+    printed row by row or column by column."""
+    return tuple(dict.fromkeys(_block_orders(0, rows, 0, cols, 4)))
+
+
+@functools.cache
+def _block_orders(r0: int, r1: int, c0: int, c1: int, cuts: int) -> tuple[tuple[Cell, ...], ...]:
+    orders = [tuple((r, c) for r in range(r0, r1) for c in range(c0, c1)),
+              tuple((r, c) for c in range(c0, c1) for r in range(r0, r1))]
+    if cuts:
+        for k in range(r0 + 1, r1):
+            for spare in range(cuts):
+                for top in _block_orders(r0, k, c0, c1, spare):
+                    for bottom in _block_orders(k, r1, c0, c1, cuts - 1 - spare):
+                        orders.append(top + bottom)
+        for k in range(c0 + 1, c1):
+            for spare in range(cuts):
+                for left in _block_orders(r0, r1, c0, k, spare):
+                    for right in _block_orders(r0, r1, k, c1, cuts - 1 - spare):
+                        orders.append(left + right)
+    return tuple(dict.fromkeys(orders))
+
+
+def _trunc(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+
+
+def _score(grid: dict[tuple[str, str], Decimal | None]) -> float:
+    """How well a reading fits the form's arithmetic (higher is better)."""
+    points = 0.0
+    rows = {r for r, _ in grid}
+
+    def get(row: str, col: str) -> Decimal | None:
+        return grid.get((row, col))
+
+    for row in rows:
+        annual, executed, rate = get(row, "annual_budget"), get(row, "executed"), get(row, "execution_rate")
+        if annual is not None and executed is not None and rate is not None:
+            expected = _trunc(executed / annual * 100) if annual else Decimal(0)
+            points += 2 if abs(expected - rate) <= Decimal("0.011") else -1
+        if annual is not None and executed is not None:
+            points += 0.5 if executed <= annual else -0.5
+        if annual is not None and get(row, "initial_budget") == annual:
+            points += 0.1       # a tie-break: budgets seldom change in the year
+        if row != "total":
+            points += 0.3 * sum(get(row, c) is None for c in ("weight", "score") if (row, c) in grid)
+            points -= 0.5 * sum(get(row, c) is None for c in ("initial_budget", "annual_budget", "executed")
+                                if (row, c) in grid)
+    weight, rate, score = get("total", "weight"), get("total", "execution_rate"), get("total", "score")
+    if weight is not None and rate is not None and score is not None:
+        points += 2 if abs(min(weight, _trunc(weight * rate / 100)) - score) <= Decimal("0.011") else -1
+    if weight is not None and score is not None:
+        points += 0.5 if score <= weight else -1
+    for col in ("initial_budget", "annual_budget", "executed"):
+        parts = [get(r, col) for r in rows if r != "total" and (r, col) in grid]
+        total = get("total", col)
+        if total is not None and parts and all(p is not None for p in parts):
+            points += 1 if abs(sum(parts) - total) <= Decimal("0.011") else -0.5
+    return points
+
+
+def _number(token: str) -> Decimal | None:
+    try:
+        return parse_number(token)
+    except ValueError:
+        return None
+
+
+def solve_funding(tokens: list[str], rows: list[str], cols: list[str]) -> tuple[dict[tuple[str, str], str], set[tuple[str, str]]]:
+    """The printed figure of each (row, column), and the cells in doubt."""
+    cells = len(rows) * len(cols)
+    if len(tokens) != cells or not cells:
+        # not the grid's count: read column by column as far as it goes, all in doubt
+        order = [(r, c) for c in range(len(cols)) for r in range(len(rows))]
+        got = {(rows[r], cols[c]): t for (r, c), t in zip(order, tokens)}
+        return got, {(row, col) for row in rows for col in cols}
+    values = [_number(t) for t in tokens]
+    keys = [(row, col) for row in rows for col in cols]
+    # many orders give the same grid (rows of zeros, columns of dashes): score each grid once
+    grids: dict[tuple, tuple[int, ...]] = {}
+    for where in _positions(len(rows), len(cols)):
+        grids.setdefault(tuple(values[i] for i in where), where)
+    scored = [(_score(dict(zip(keys, grid))), grid, where) for grid, where in grids.items()]
+    best = max(s for s, _, _ in scored)
+    readings = [(grid, where) for s, grid, where in scored if s >= best - 1e-9]
+    grid, where = readings[0]
+    chosen = {key: tokens[i] for key, i in zip(keys, where)}
+    doubt = {key for k, key in enumerate(keys) if any(other[k] != grid[k] for other, _ in readings[1:])}
+    if best < _fits_all(len(rows)):
+        doubt = set(chosen)
+    return chosen, doubt
+
+
+@functools.cache
+def _positions(rows: int, cols: int) -> tuple[tuple[int, ...], ...]:
+    """Per order: the position in the text of each cell, row by row."""
+    out = []
+    for order in _orders(rows, cols):
+        where = [0] * (rows * cols)
+        for i, (r, c) in enumerate(order):
+            where[r * cols + c] = i
+        out.append(tuple(where))
+    return tuple(out)
+
+
+def _fits_all(rows: int) -> float:
+    """The lowest score of a reading that fits every rule it can check."""
+    return 2 * rows + 0.5 * rows + 2 + 0.5 + (3 if rows > 1 else 0) + 0.3 * 2 * (rows - 1) - 0.01

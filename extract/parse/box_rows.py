@@ -1,0 +1,405 @@
+"""The indicator rows of a box text: cells back into rows.
+
+In pdfminer's order the cells of one column mostly keep their order among
+themselves (a column's cells are grouped top to bottom), but the columns
+are interleaved at will: three names, then three targets, then three
+actuals each with its weight and score.  So each column is read as a queue
+and its k-th cell goes to row k; what cannot be told from the text alone is
+decided by what the form obeys:
+- the rows: one 实际完成值 per row (达成指标-like text or a measure);
+- a weight and a score per row, score <= weight; a run of 2k figures is a
+  row-by-row or a column-by-column print of k rows, whichever keeps that;
+- a name and a text target look alike: a row's name comes before its
+  target, its target usually right before its actual, and a line wider than
+  the target column (measured on the document's actuals) is no target;
+- a deviation goes to a row that lost points;
+- the merged 一级/二级 labels come in order, but not how many rows each spans:
+  their spans are fitted to the rows' words (满意度 rows under 服务对象满意度…).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from extract.parse.values import parse_measure, parse_number
+
+# Text an actual prints instead of a figure.
+ACTUAL_WORDS = re.compile(r"达成|^未完成|^已完成$")
+# Words of a deviation cell (偏差原因分析及改进措施).
+DEVIATION_WORDS = re.compile(r"原因|改进|措施|导致|由于|滞后|下一步|今后")
+# Words that tie a row to its 二级指标 (a fit, not a rule: any row may go anywhere).
+LEVEL2_CUES = {
+    "数量": (r"数$|数量|次数|份数|场次|量$|完成率|册|份|本|套|张|条|项|场|户|人次|个", 1.0),
+    "质量": (r"质量|达标|准确|合格|通过|容错|差错|良好|故障|规范|完整|验收", 1.5),
+    "时效": (r"及时|时效|按时|时间|前完成|年底|响应|时限|进度", 2.0),
+    "成本": (r"成本|经费|费$|执行率|预算|控制", 2.0),
+    "效益": (r"效益|影响|传播|保障|满足|社会|知晓|覆盖|引用|转变|提升|推动|提高|促进", 1.0),
+    "可持续": (r"长效|持续|机制|共享|公开|分享|健全", 2.0),
+    "满意": (r"满意", 4.0),
+}
+LEVEL2_PARENT = (("满意", "满意度指标"), ("效益", "效益指标"), ("可持续", "效益指标"),
+                 ("数量", "产出指标"), ("质量", "产出指标"), ("时效", "产出指标"), ("成本", "产出指标"))
+
+
+ALL_CELLS = ("name", "target", "actual", "weight", "score", "deviation", "level1", "level2")
+
+
+@dataclass
+class Token:
+    kind: str              # num, target, actual, maybe-target (no-op measure), text, deviation
+    text: str
+    width: float = 0.0     # widest line, in em
+    lines: int = 1
+    page: int = 0
+
+
+@dataclass
+class Row:
+    name: str | None = None
+    target: str | None = None
+    actual: str | None = None
+    weight: str | None = None
+    score: str | None = None
+    deviation: str | None = None
+    level1: str | None = None
+    level2: str | None = None
+    doubt: set[str] = field(default_factory=set)
+
+
+def em_width(line: str) -> float:
+    return sum(0.5 if ord(ch) < 0x2E80 else 1.0 for ch in line)
+
+
+def content_kind(text: str) -> str:
+    flat = re.sub(r"\s+", "", text)
+    measure = parse_measure(flat)
+    if measure.value is not None:
+        return "target" if measure.op is not None else "maybe-target"
+    if ACTUAL_WORDS.search(flat) and len(flat) <= 16:
+        return "actual"
+    if DEVIATION_WORDS.search(flat) and len(flat) >= 12:
+        return "deviation"
+    return "text"
+
+
+def _num(text: str | None) -> Decimal | None:
+    try:
+        return parse_number(text)
+    except ValueError:
+        return None
+
+
+def build_rows(tokens: list[Token], target_width: float, weight_sum: Decimal | None = None) -> list[Row]:
+    """The rows of one form's indicator table from its tokens in box order."""
+    settle_maybe_targets(tokens)
+    actuals = [t for t in tokens if t.kind == "actual"]
+    rows = [Row() for _ in actuals]
+    if not rows:
+        return rows
+    for row, token in zip(rows, actuals):
+        row.actual = token.text
+    _read_figures(rows, tokens, weight_sum)
+    _read_names_and_targets(rows, tokens, target_width)
+    _read_deviations(rows, tokens)
+    return rows
+
+
+def settle_maybe_targets(tokens: list[Token]) -> None:
+    """A measure with no operator is the actual of a target still waiting
+    for one (`=5.00(份)` then `5.00(份)`), else a target (`95.00(null)` then
+    `95.00(null)`)."""
+    waiting = 0
+    for token in tokens:
+        if token.kind == "maybe-target":
+            token.kind = "actual" if waiting > 0 else "target"
+        if token.kind == "target":
+            waiting += 1
+        elif token.kind == "actual":
+            waiting = max(waiting - 1, 0)
+
+
+def _read_figures(rows: list[Row], tokens: list[Token], weight_sum: Decimal | None) -> None:
+    """Weights and scores.  A run of figures with nothing between them is
+    printed row by row (weight, score, weight, …) or column by column (the
+    run's weights, then its scores); a run may also close a pair the last
+    run left open.  A small dynamic programme over the runs picks the
+    readings that keep every score <= its weight, rarely below it, and make
+    the weights sum to what the totals leave (总分 less the funding weight)."""
+    runs: list[list[Token]] = []
+    for k, token in enumerate(tokens):
+        if token.kind == "num":
+            if not runs or tokens[k - 1].kind != "num" or k == 0:
+                runs.append([])
+            runs[-1].append(token)
+    figures = [t for run in runs for t in run]
+    values = [_num(t.text) for t in figures]
+    n = len(rows)
+    if len(figures) != 2 * n or any(v is None for v in values):
+        # not two figures a row: the rows themselves are not sure
+        for row, (w, sc) in zip(rows, zip(figures[0::2], figures[1::2])):
+            row.weight, row.score = w.text, sc.text
+        for row in rows:
+            row.doubt.update(ALL_CELLS)
+        return
+    Key = tuple[int, int, Decimal, tuple]
+    best: dict[Key, tuple[float, str]] = {(0, 0, Decimal(0), ()): (0.0, "")}
+    at = 0
+    for run in runs:
+        run_values = values[at:at + len(run)]
+        at += len(run)
+        step: dict[Key, tuple[float, str]] = {}
+        for state, (cost, labels) in best.items():
+            for reading, c in _run_readings(len(run)):
+                got = _apply(state, reading, run_values, n)
+                if got is not None and cost + c + got[1] < step.get(got[0], (float("inf"), ""))[0]:
+                    step[got[0]] = (cost + c + got[1], labels + reading)
+        best = dict(sorted(step.items(), key=lambda item: item[1][0])[:4000])
+    ends = [(v, k) for k, v in best.items() if k[0] == n and k[1] == n
+            and (weight_sum is None or abs(k[2] - weight_sum) < Decimal("0.005"))]
+    if not ends:
+        ends = [(v, k) for k, v in best.items() if k[0] == n and k[1] == n]
+        for row in rows:
+            row.doubt.update(("weight", "score"))
+    (cost, labels), _ = min(ends, key=lambda e: e[0][0])
+    weights = [t.text for t, label in zip(figures, labels) if label == "W"]
+    scores = [t.text for t, label in zip(figures, labels) if label == "S"]
+    for row, weight, score in zip(rows, weights, scores):
+        row.weight, row.score = weight, score
+    if cost >= 10.0:
+        for row in rows:
+            row.doubt.update(("weight", "score"))
+
+
+@functools.cache
+def _run_readings(length: int) -> tuple[tuple[str, float], ...]:
+    """The labelings (W weight, S score) of a run of figures, with a small
+    cost for the less usual."""
+    half, rest = length // 2, length - length // 2
+    readings = {
+        ("WS" * rest)[:length]: 0.0,
+        ("SW" * rest)[:length]: 0.1,
+        "W" * rest + "S" * half: 0.3,
+        "W" * half + "S" * rest: 0.3,
+        "S" + "W" * ((length - 1) - (length - 1) // 2) + "S" * ((length - 1) // 2): 0.4,
+    }
+    out: dict[str, float] = {}
+    for reading, cost in readings.items():
+        out[reading] = min(cost, out.get(reading, cost))
+    return tuple(out.items())
+
+
+def _apply(state: tuple, reading: str, values: list, n: int) -> tuple[tuple, float] | None:
+    """The state after labelling a run's figures, and the pairs' cost."""
+    nw, ns, total, waiting = state
+    cost = 0.0
+    for label, value in zip(reading, values):
+        if label == "W":
+            if nw >= n:
+                return None
+            if ns > nw:               # its score came first
+                cost += 0.5 + _pair_cost(value, waiting[0])
+                waiting = waiting[1:]
+            else:
+                waiting = waiting + (value,)
+            nw, total = nw + 1, total + value
+        else:
+            if ns >= n:
+                return None
+            if ns < nw:
+                cost += _pair_cost(waiting[0], value)
+                waiting = waiting[1:]
+            else:
+                cost += 0.5
+                waiting = waiting + (value,)
+            ns += 1
+    return (nw, ns, total, waiting), cost
+
+
+def _pair_cost(weight: Decimal, score: Decimal) -> float:
+    """A score above its weight is impossible; below it, rare (a row that
+    lost points)."""
+    return 10.0 if score > weight else 1.0 if score < weight else 0.0
+
+
+def _read_names_and_targets(rows: list[Row], tokens: list[Token], target_width: float) -> None:
+    """Label each text cell name or target (a small dynamic programme over
+    the box order: n names and t targets so far), then fill both queues."""
+    items = [(i, t) for i, t in enumerate(tokens) if t.kind in ("text", "target")]
+    n_rows = len(rows)
+    texts = sum(t.kind == "text" for _, t in items)
+    known = len(items) - texts
+    # more text cells than names and missing targets: the extra are deviations
+    extra = texts - (2 * n_rows - known)
+    if extra > 0:
+        longest = sorted((t for _, t in items if t.kind == "text"), key=lambda t: -len(t.text))[:extra]
+        for token in longest:
+            token.kind = "deviation"
+        items = [(i, t) for i, t in items if t.kind != "deviation"]
+    final = _label_texts(items, tokens, n_rows, target_width)
+    doubtful = final is None
+    if final is None:                  # counts do not fit: the nearest reading, in doubt
+        final = _label_texts(items, tokens, n_rows, target_width, exact=False) or (0.0, [])
+    names, targets = _queues(items, final[1])
+    for row, name in zip(rows, names):
+        row.name = name
+    for row, target in zip(rows, targets):
+        row.target = target
+    if doubtful:
+        # the text cells do not make a name and a target a row: the rows are not sure
+        for row in rows:
+            row.doubt.update(ALL_CELLS)
+        return
+    # a text cell whose other label costs hardly more: the rows that reading
+    # would change are in doubt
+    for j, (_, token) in enumerate(items):
+        if token.kind != "text":
+            continue
+        other = _label_texts(items, tokens, n_rows, target_width, forced=(j, "T" if final[1][j] == "N" else "N"))
+        if other is None or other[0] - final[0] >= 0.6:
+            continue
+        other_names, other_targets = _queues(items, other[1])
+        for k, row in enumerate(rows):
+            if _at(other_names, k) != row.name or _at(other_targets, k) != row.target:
+                row.doubt.update(("name", "target"))
+
+
+def _queues(items: list, labels: list[str]) -> tuple[list[str], list[str]]:
+    names = [t.text for (_, t), label in zip(items, labels) if label == "N"]
+    targets = [t.text for (_, t), label in zip(items, labels) if label == "T"]
+    return names, targets
+
+
+def _at(values: list[str], k: int) -> str | None:
+    return values[k] if k < len(values) else None
+
+
+def _label_texts(items: list, tokens: list[Token], n_rows: int, target_width: float,
+                 forced: tuple[int, str] | None = None, exact: bool = True) -> tuple[float, list[str]] | None:
+    """The cheapest labelling (N name / T target) of the text and target
+    cells, state (names so far, targets so far, last label); `forced` fixes
+    one cell's label; None where no labelling gives every row both."""
+    INF = float("inf")
+    best: dict[tuple[int, int, str], tuple[float, list[str]]] = {(0, 0, ""): (0.0, [])}
+    for j, (i, token) in enumerate(items):
+        after = _next_kind(tokens, i)
+        step: dict[tuple[int, int, str], tuple[float, list[str]]] = {}
+        if token.kind == "target":
+            options = [("T", 0.0)]
+        else:
+            name_cost = 1.0 if after == "actual" else 0.0
+            # a wrapped line no wider than the target column: a target's
+            # (the name column is the wider)
+            if target_width and token.lines > 1 and token.width <= target_width + 0.25:
+                name_cost += 1.0
+            # right after a row's figures a new row starts, with its name
+            target_cost = (1.0 if after == "target" else 0.0) + \
+                (0.5 if i > 0 and tokens[i - 1].kind == "num" else 0.0) + \
+                (5.0 if target_width and token.width > target_width + 0.75 else 0.0)
+            options = [("N", name_cost), ("T", target_cost)]
+        if forced is not None and forced[0] == j:
+            options = [o for o in options if o[0] == forced[1]]
+        for (n, t, last), (cost, labels) in best.items():
+            for label, c in options:
+                key = (n + 1, t, label) if label == "N" else (n, t + 1, label)
+                if key[0] > n_rows or key[1] > n_rows:
+                    continue
+                if label == "T" and t >= n:
+                    c += 3.0       # a target before its row's name
+                if label == last:
+                    c += 0.3       # rows print name, target, … more often than columns
+                total = cost + c
+                if total < step.get(key, (INF, []))[0]:
+                    step[key] = (total, labels + [label])
+        best = step
+    ends = [v for (n, t, _), v in best.items() if not exact or (n == n_rows and t == n_rows)]
+    return min(ends, key=lambda v: v[0]) if ends else None
+
+
+def _next_kind(tokens: list[Token], i: int) -> str | None:
+    for token in tokens[i + 1:]:
+        if token.kind != "num":
+            return token.kind
+    return None
+
+
+def _read_deviations(rows: list[Row], tokens: list[Token]) -> None:
+    deviations = [t.text for t in tokens if t.kind == "deviation"]
+    lost = [row for row in rows if _lost_points(row)]
+    if len(deviations) == len(lost):
+        for row, text in zip(lost, deviations):
+            row.deviation = text
+        return
+    # otherwise: each to the row whose actual came last before it, in doubt
+    row_at, current = {}, -1
+    for i, token in enumerate(tokens):
+        if token.kind == "actual":
+            current += 1
+        row_at[i] = max(current, 0)
+    for i, token in enumerate(tokens):
+        if token.kind == "deviation" and rows:
+            row = rows[min(row_at[i], len(rows) - 1)]
+            row.deviation = token.text if row.deviation is None else row.deviation + "\n" + token.text
+            row.doubt.add("deviation")
+    for row in lost:
+        row.doubt.add("deviation")
+
+
+def _lost_points(row: Row) -> bool:
+    w, s = _num(row.weight), _num(row.score)
+    return w is not None and s is not None and s < w
+
+
+def fit_levels(rows: list[Row], level1: list[str], level2: list[str]) -> bool:
+    """Spread the 二级 labels over the rows in order, each over >= 1 row,
+    where the rows' words fit them best; the 一级 label of a row is its 二级's
+    parent.  Returns False where the labels cannot cover the rows."""
+    n, m = len(rows), len(level2)
+    if not rows:
+        return True
+    if m == 0 or m > n:
+        return False
+    words = [" ".join(filter(None, (r.name, r.target, r.actual))) for r in rows]
+    fit = [[_affinity(w, label) for label in level2] for w in words]
+    # best[i][j]: rows[:i] covered by labels[:j+1], row i-1 under label j
+    NEG = float("-inf")
+    best = [[NEG] * m for _ in range(n + 1)]
+    back = [[0] * m for _ in range(n + 1)]
+    best[1][0] = fit[0][0]
+    for i in range(2, n + 1):
+        for j in range(m):
+            stay = best[i - 1][j]
+            move = best[i - 1][j - 1] if j else NEG
+            # a tie goes to the earlier label: the first groups of a table are the longer
+            best[i][j], back[i][j] = (stay, j) if stay > move else (move, j - 1)
+            best[i][j] += fit[i - 1][j]
+    j = m - 1
+    for i in range(n, 0, -1):
+        rows[i - 1].level2 = level2[j]
+        j = back[i][j]
+    for row in rows:
+        row.level1 = _parent(row.level2, level1)
+    return True
+
+
+def _affinity(words: str, label: str) -> float:
+    score = 0.0
+    for cue, (pattern, weight) in LEVEL2_CUES.items():
+        if cue in label and re.search(pattern, words):
+            score += weight
+        elif cue not in label and cue in ("满意",) and re.search(pattern, words):
+            score -= weight
+    return score
+
+
+def _parent(level2: str | None, level1: list[str]) -> str | None:
+    if not level1:
+        return None
+    for cue, parent in LEVEL2_PARENT:
+        if level2 and cue in level2:
+            for label in level1:
+                if re.sub(r"\s+", "", label) == parent:
+                    return label
+    return level1[0] if len(level1) == 1 else None

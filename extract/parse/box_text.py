@@ -1,0 +1,285 @@
+"""Read the flat text of pdfminer's default layout analysis into form records.
+
+`pdfminer.high_level.extract_text` (and `pdf2txt.py`) print text boxes
+separated by blank lines, in the order of its hierarchical grouping
+(`boxes_flow=0.5`), which for the ruled 绩效自评表 puts whole columns of
+cells one after another and the merged 一级/二级 labels in a bunch.  The
+boxes keep each cell's text whole, so this reader does not read lines in
+order (the flat reader does) but sorts cells by what they print and puts
+them back in their rows (`box_rows`) and the funding grid (`box_funding`),
+choosing between readings by the arithmetic the form obeys.  Where it
+cannot be sure where a cell belongs, the fields get a `layout_in_doubt`
+finding and go to review.
+"""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+from itertools import combinations
+
+from extract.layout.labels import FORM_TITLE, GRADES, YEAR_IN_TEXT, label_key
+from extract.model import FieldPath, FormResult
+from extract.parse.assembly import FormAssembly
+from extract.parse.box_boxes import (
+    FUNDING_ROW_KEYS,
+    Box,
+    is_number,
+    label_kind,
+    merge_label_pieces,
+    read_boxes,
+    split_joined,
+)
+from extract.parse.box_funding import COLUMNS, ROWS, solve_funding
+from extract.parse.box_rows import (
+    Row,
+    Token,
+    build_rows,
+    content_kind,
+    em_width,
+    fit_levels,
+    settle_maybe_targets,
+)
+from extract.parse.values import parse_number
+from extract.parse.flat_lines import _anchor
+
+log = logging.getLogger("selfeval.parse")
+
+_HALF_CENT = Decimal("0.005")      # numbers are equal within it (FORM_RECORD.md)
+
+_TITLE_KEY = label_key(FORM_TITLE)
+HEAD_ORDER = ("project_name", "department", "implementing_unit", "goal_expected", "goal_actual")
+ROW_KEYS = ("name", "target", "actual", "weight", "score", "deviation")
+
+
+def looks_like_box_text(text: str) -> bool:
+    """pdfminer's box text: the form title, and most cells a box of their own
+    (as many blank-line gaps as a few lines each; a row-ordered text has
+    none or one per page)."""
+    if _TITLE_KEY not in label_key(text[:20000]):
+        return False
+    lines = [line for line in text.split("\n") if line.strip()]
+    boxes = read_boxes(text)
+    lone_numbers = sum(1 for b in boxes if len(b.lines) == 1 and is_number(b.lines[0]))
+    # A content-order text joins a row's 分值 and 得分 on one line (an anchor
+    # per indicator); pdfminer's boxes keep nearly every number apart.
+    anchors = sum(1 for line in lines if _anchor(line.strip()))
+    return (len(lines) > 0 and len(boxes) >= 0.4 * len(lines) and lone_numbers >= 10
+            and lone_numbers >= 4 * anchors)
+
+
+def parse_box_text(text: str, source_file: str, sha256: str, tagger=None) -> list[FormResult]:
+    """The forms of a pdfminer box text, in order.  `tagger` is accepted for
+    the readers' common signature; box order gives it nothing to tag."""
+    boxes = read_boxes(text)
+    forms: list[list[Box]] = []
+    for box in boxes:
+        if _TITLE_KEY in label_key(box.lines[0]):
+            forms.append([box])
+        elif forms:
+            forms[-1].append(box)
+    target_width = _target_width(boxes)
+    return [_read_form(form, target_width).finish(source_file, sha256) for form in forms]
+
+
+def _target_width(boxes: list[Box]) -> float:
+    """The width (em) of the target/actual columns: the widest first line of a
+    wrapped actual (a wrapped cell's first line nearly fills its column)."""
+    cells = [piece for box in boxes for piece in split_joined(box, in_table=True)]
+    widths = [em_width(b.lines[0]) for b in cells
+              if len(b.lines) > 1 and content_kind(b.text) in ("actual", "target")]
+    return max(widths, default=0.0)
+
+
+def _read_form(boxes: list[Box], target_width: float) -> FormAssembly:
+    assembly = FormAssembly()
+    for page in sorted({b.page for b in boxes}):
+        assembly.touch(page, "text")
+    for box in boxes[:2]:
+        match = YEAR_IN_TEXT.search(box.flat)
+        if match:
+            assembly.put(FieldPath.top("year"), match.group(1))
+            break
+    cells = merge_label_pieces([piece for box in boxes[1:] for piece in split_joined(box, in_table=True)])
+    header = next((i for i, b in enumerate(cells) if label_key(b.flat) == "三级指标"), None)
+    if header is None:
+        header = next((i for i, b in enumerate(cells) if label_kind(b.flat) == "indicator-head"), len(cells))
+    # the merged 一级/二级 labels may print before the header (pdfminer groups them apart)
+    levels = [c for c in cells[:header] if label_kind(c.flat) in ("level1", "level2", "level-either")]
+    _read_head_and_funding(assembly, cells[:header])
+    _read_indicators(assembly, levels + cells[header:], target_width)
+    return assembly
+
+
+def _read_head_and_funding(assembly: FormAssembly, cells: list[Box]) -> None:
+    texts, figures, funding_rows = [], [], []
+    for cell in cells:
+        kind = label_kind(cell.flat)
+        if kind == "funding-row":
+            funding_rows.append(FUNDING_ROW_KEYS[label_key(cell.flat)])
+        elif kind is not None:
+            continue
+        elif is_number(cell.text):
+            figures.append(cell.flat)
+        else:
+            texts.append(cell.text)
+    # head values and goals print in their order: name, department, unit, goals
+    for key, text in zip(HEAD_ORDER, texts):
+        assembly.put(FieldPath.top(key), text)
+    if len(texts) != len(HEAD_ORDER):
+        assembly.doubt([FieldPath.top(k) for k in HEAD_ORDER],
+                       f"head and goals: {len(texts)} text cells for {len(HEAD_ORDER)} fields")
+    rows = [r for r in ROWS if r in funding_rows] or list(ROWS)
+    grid, doubt = solve_funding(figures, rows, list(COLUMNS))
+    for (row, col), printed in grid.items():
+        assembly.put(FieldPath.funding(row, col), printed)
+    if doubt:
+        assembly.doubt([FieldPath.funding(r, c) for r, c in sorted(doubt)],
+                       f"funding: {len(figures)} figures, their order in the text is not sure")
+
+
+def _read_indicators(assembly: FormAssembly, cells: list[Box], target_width: float) -> None:
+    level1: list[str] = []
+    level2: list[str] = []
+    tokens: list[Token] = []
+    grade = None
+    for cell in cells:
+        kind = label_kind(cell.flat)
+        if kind == "level1":
+            _add_level(level1, cell.flat)
+        elif kind in ("level2", "level-either"):
+            _add_level(level2, cell.flat)
+        elif kind is not None:
+            continue
+        elif cell.flat in GRADES:
+            grade = cell.flat
+        elif is_number(cell.text):
+            tokens.append(Token("num", cell.flat, page=cell.page))
+        else:
+            tokens.append(Token(content_kind(cell.text), cell.text,
+                                max(em_width(line) for line in cell.lines), len(cell.lines), cell.page))
+    tokens = _join_page_breaks(tokens)
+    if grade is not None:
+        assembly.put(FieldPath.top("grade"), grade)
+    totals = _take_totals(tokens)
+    if totals is not None:
+        assembly.put(FieldPath.top("total_weight"), totals[0])
+        assembly.put(FieldPath.top("total_score"), totals[1])
+    funding_weight = _number(assembly.text(FieldPath.funding("total", "weight")))
+    funding_score = _number(assembly.text(FieldPath.funding("total", "score")))
+    weight_sum = None
+    if totals is not None and funding_weight is not None and funding_score is not None \
+            and _number(totals[0]) is not None and _number(totals[1]) is not None:
+        weight_sum = _number(totals[0]) - funding_weight
+        _bare_targets(tokens, weight_sum + _number(totals[1]) - funding_score)
+    rows = build_rows(tokens, target_width, weight_sum)
+    if not fit_levels(rows, level1, level2):
+        for row in rows:
+            row.doubt.update(("level1", "level2"))
+    for row in rows:
+        _put_row(assembly, row)
+    if rows and len(level2) > 1:
+        # the 二级 spans are fitted to the rows' words, not read
+        assembly.doubt([FieldPath.indicator(i, k) for i in range(len(rows)) for k in ("level1", "level2")],
+                       "indicator levels: spans of the merged 一级/二级 cells fitted, not read")
+
+
+def _add_level(labels: list[str], label: str) -> None:
+    """A merged label a page break cut prints on both pages: once is enough."""
+    if not labels or labels[-1] != label:
+        labels.append(label)
+
+
+def _join_page_breaks(tokens: list[Token]) -> list[Token]:
+    """A row broken across a page (Word's break_rows) leaves the rest of its
+    long cells at the top of the next page, before that page's first figure
+    or actual.  Only where the form has more text cells than its rows have
+    names and text targets, each such piece is joined to the previous page's
+    text of its last rows whose last line is widest (a cell cut by the
+    break fills its lines)."""
+    settle_maybe_targets(tokens)
+    rows = sum(t.kind == "actual" for t in tokens)
+    surplus = sum(t.kind == "text" for t in tokens) - (2 * rows - sum(t.kind == "target" for t in tokens))
+    out: list[Token] = []
+    for i, token in enumerate(tokens):
+        starts_page = out and token.page != out[-1].page
+        if starts_page and surplus > 0 and token.kind == "text":
+            actual_at = [k for k, t in enumerate(out) if t.kind == "actual"]
+            since = actual_at[-3] + 1 if len(actual_at) >= 3 else 0
+            pieces = []
+            for later in tokens[i:]:
+                if later.page != token.page or later.kind != "text" or len(pieces) >= surplus:
+                    break
+                pieces.append(later)
+            candidates = [t for t in out[since:] if t.kind == "text"]
+            heads = sorted(sorted(candidates, key=lambda t: -em_width(t.text.split("\n")[-1]))[:len(pieces)],
+                           key=candidates.index)
+            for piece, head in zip(pieces, heads):
+                head.text += "\n" + piece.text
+                head.width = max(head.width, piece.width)
+                piece.kind = "joined"
+                surplus -= 1
+        if token.kind != "joined":
+            out.append(token)
+    return out
+
+
+def _put_row(assembly: FormAssembly, row: Row) -> None:
+    index = assembly.new_indicator()
+    for key in ROW_KEYS + ("level1", "level2"):
+        value = getattr(row, key)
+        if value is not None:
+            assembly.put(FieldPath.indicator(index, key), value)
+    if row.doubt:
+        assembly.doubt([FieldPath.indicator(index, k) for k in sorted(row.doubt)],
+                       f"indicator {index + 1}: cells matched to the row by order, not sure")
+
+
+def _number(text: str | None):
+    try:
+        return parse_number(text)
+    except ValueError:
+        return None
+
+
+def _take_totals(tokens: list[Token]) -> tuple[str, str] | None:
+    """总分's two figures: the last two figures of the form (pdfminer prints
+    the 总分 row last); the weight is the larger."""
+    figures = [i for i, t in enumerate(tokens) if t.kind == "num"]
+    if len(figures) < 2:
+        return None
+    a, b = tokens[figures[-2]].text, tokens[figures[-1]].text
+    for i in sorted(figures[-2:], reverse=True):
+        del tokens[i]
+    na, nb = _number(a), _number(b)
+    if na is not None and nb is not None and nb > na:
+        a, b = b, a
+    return a, b
+
+
+def _bare_targets(tokens: list[Token], expected_sum) -> None:
+    """Targets printed as a bare figure (`100`, `90`) look like weights: take
+    out the fewest of the least weight-like figures that make the rest sum to
+    the weights and scores the totals give."""
+    figures = [t for t in tokens if t.kind == "num"]
+    values = [_number(t.text) for t in figures]
+    if any(v is None for v in values) or expected_sum is None:
+        return
+    surplus = sum(values) - expected_sum
+    if abs(surplus) < _HALF_CENT:
+        return
+    # least weight-like first: large, and printed unlike most figures (decimals)
+    common = max({_decimals(t.text) for t in figures}, key=lambda d: sum(_decimals(t.text) == d for t in figures))
+    suspects = sorted(range(len(figures)), key=lambda k: (_decimals(figures[k].text) == common, -values[k]))[:10]
+    for size in range(1, len(suspects) + 1):
+        for chosen in combinations(suspects, size):
+            if abs(sum(values[k] for k in chosen) - surplus) < _HALF_CENT:
+                for k in chosen:
+                    figures[k].kind = "target"
+                return
+
+
+def _decimals(text: str) -> int:
+    return len(text.split(".")[1]) if "." in text else 0
+
+

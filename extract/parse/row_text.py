@@ -1,0 +1,398 @@
+"""Row-ordered flat texts of 绩效自评表 forms → form records.
+
+Three extractors people use print a form's table row by row, not cell by
+cell as the content-order text does (`extract.parse.flat_reader`):
+- ``cells``: a table copied from a web page: a line per row, its cells split
+  by one separator (tab, ``" | "`` or two spaces), a merged cell only in the
+  first row it spans;
+- ``spaced``: lines by height, a line of every cell printed at that height on
+  one text line: pdfplumber splits cells by one space, ``pdftotext -layout``
+  by runs of spaces (their start a rough x).
+
+`row_text_shape` tells them from the content-order text by the indicator
+header line; `parse_row_text` reads them.  The head, funding, goal and total
+rows are read by their labels (`extract.layout.labels`); the indicator table
+by `extract.parse.row_columns`.  Everything read goes into a `FormAssembly`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+from extract.layout.flat_format import em_width
+from extract.layout.labels import (
+    FORM_TITLE, FUNDING_BLOCK_LABELS, FUNDING_COLUMN_LABELS, FUNDING_ROW_LABELS, GOAL_BLOCK_LABELS,
+    GOAL_COLUMN_LABELS, GRADE_LABELS, GRADES, HEAD_LABELS, INDICATOR_COLUMN_LABELS, TOTAL_LABELS,
+    YEAR_IN_TEXT, label_key, match_label,
+)
+from extract.model import FieldPath, FormResult, Provenance
+from extract.parse.assembly import FormAssembly
+from extract.parse.flat_lines import _is_number_token
+from extract.parse.row_cells import read_cell_rows
+from extract.parse.row_columns import Frag, TextLine, capacities, read_indicator_lines
+
+METHOD = "row-text"
+WEB_SEPARATORS = ("\t", " | ")
+FUNDING_KEYS = ("initial_budget", "annual_budget", "executed", "weight", "execution_rate", "score")
+INDICATOR_ORDER = ("level1", "level2", "name", "target", "actual", "weight", "score", "deviation")
+_TITLE = label_key(FORM_TITLE)
+_ALL_INDICATOR_LABELS = tuple(label_key(s) for syn in INDICATOR_COLUMN_LABELS.values() for s in syn)
+
+
+# --------------------------------------------------------------------------
+# Which shape a text has
+# --------------------------------------------------------------------------
+
+def _header_lines(text: str) -> list[str]:
+    name = INDICATOR_COLUMN_LABELS["name"][0]
+    return [line for line in text.split("\n") if name in line and any(
+        t in line for t in INDICATOR_COLUMN_LABELS["target"] + INDICATOR_COLUMN_LABELS["actual"])]
+
+
+def cell_separator(text: str) -> str | None:
+    """The separator of a web table's cells, from its indicator header lines."""
+    headers = _header_lines(text)
+    if not headers:
+        return None
+    for sep in WEB_SEPARATORS:
+        if all(sep in h for h in headers):
+            return sep
+    # two spaces: every run of spaces in the header is two long, none leads
+    if all(not h.startswith(" ") and re.search(r"\S  \S", h)
+           and all(len(run) == 2 for run in re.findall(r" +", h.strip())) for h in headers):
+        return "  "
+    return None
+
+
+def row_text_shape(text: str) -> str | None:
+    """``cells``, ``spaced`` or None (the content-order text, or no form)."""
+    headers = _header_lines(text)
+    if not headers:
+        return None
+    if cell_separator(text) is not None:
+        return "cells"
+    if any(re.search(r"\S {2,}\S", h) for h in headers):
+        return "spaced"         # pdftotext -layout: columns apart by runs of spaces
+    lines = [line for line in text.split("\n")]
+    blank = sum(1 for line in lines if not line.strip())
+    # the content-order text puts a blank line between cells; pdfplumber none
+    if blank <= 0.05 * len(lines):
+        return "spaced"
+    return None
+
+
+# --------------------------------------------------------------------------
+# Entry point
+# --------------------------------------------------------------------------
+
+def parse_row_text(text: str, source_file: str, sha256: str, shape: str,
+                   page_of: Callable[[int], tuple[int, str]] | None = None) -> list[FormResult]:
+    """The forms of a row-ordered text, in order, `source` filled."""
+    raw = text.replace("\r", "")
+    lines: list[tuple[int, str]] = []
+    page = 1
+    for part in raw.split("\n"):
+        pieces = part.split("\f")
+        for k, piece in enumerate(pieces):
+            if k:
+                page += 1
+            lines.append((page, piece))
+    forms: list[list[tuple[int, str]]] = []
+    for page, line in lines:
+        if _TITLE in label_key(line) and len(label_key(line)) <= len(_TITLE) + 6:
+            forms.append([])
+        if forms:
+            forms[-1].append((page, line))
+    separator = cell_separator(raw) if shape == "cells" else None
+    caps = None
+    if separator is None:
+        # column widths measured over the whole document
+        regions = [_SpacedForm(f, FormAssembly(), Provenance(1, None, METHOD, 1.0)).indicator_region() for f in forms]
+        regions = [r for r in regions if r is not None]
+        if regions:
+            caps = capacities([line for r in regions for line in r[0]], regions[0][1])
+    results = []
+    for form_lines in forms:
+        assembly = FormAssembly()
+        for page in sorted({p for p, _ in form_lines}):
+            assembly.touch(*(page_of(page) if page_of is not None else (page, "text")))
+        where = Provenance(form_lines[0][0], None, METHOD, 1.0)
+        if separator is not None:
+            read_cell_rows([(p, [c.strip() for c in line.split(separator)]) for p, line in form_lines
+                            if line.strip()], assembly, where)
+        else:
+            _SpacedForm(form_lines, assembly, where, caps).read()
+        results.append(assembly.finish(source_file, sha256))
+    return results
+
+
+# --------------------------------------------------------------------------
+# Lines by height (pdfplumber, pdftotext)
+# --------------------------------------------------------------------------
+
+def _frags(line: str, layout: bool) -> list[Frag]:
+    if layout:
+        return [Frag(m.group(), float(m.start())) for m in re.finditer(r"\S+(?: \S+)*", line)]
+    return [Frag(t) for t in line.split()]
+
+
+def _is_piece_of(text: str, labels: tuple[str, ...]) -> bool:
+    key = label_key(text)
+    return bool(key) and any(key in label_key(l) for l in labels)
+
+
+class _SpacedForm:
+    def __init__(self, lines: list[tuple[int, str]], assembly: FormAssembly, where: Provenance,
+                 caps: dict[str, float] | None = None) -> None:
+        self.caps = caps
+        self.pages = [p for p, _ in lines]
+        self.texts = [t for _, t in lines]
+        self.layout = any(re.search(r"\S {2,}\S", t) for t in self.texts)
+        self.frags = [_frags(t, self.layout) for t in self.texts]
+        self.assembly = assembly
+        self.where = where
+
+    def put(self, path: FieldPath, text: str | None, line: int | None = None) -> None:
+        where = self.where if line is None else Provenance(self.pages[line], None, METHOD, 1.0)
+        self.assembly.put(path, text, where)
+
+    def find(self, predicate: Callable[[str], bool], start: int = 0) -> int | None:
+        return next((i for i in range(start, len(self.texts)) if predicate(self.texts[i])), None)
+
+    def read(self) -> None:
+        key = lambda t: label_key(t)
+        for i, t in enumerate(self.texts[:4]):
+            if (m := YEAR_IN_TEXT.search(t)):
+                self.put(FieldPath.top("year"), m.group(1), i)
+                break
+        head = self.find(lambda t: key(t).startswith(label_key(HEAD_LABELS["project_name"][0])))
+        dept = self.find(lambda t: label_key(HEAD_LABELS["department"][0]) in key(t), head or 0)
+        funding = self.find(lambda t: sum(label_key(s)[:4] in key(t) for s in ("年初预算数", "全年预算数", "全年执行数")) >= 2,
+                            dept or 0)
+        goal = self.find(lambda t: GOAL_COLUMN_LABELS["goal_expected"][0] in t, funding or 0)
+        header = self.find(lambda t: INDICATOR_COLUMN_LABELS["name"][0] in t, goal or 0)
+        total = self.find(lambda t: any(key(t).startswith(l) for l in TOTAL_LABELS), header or 0)
+        grade = self.find(lambda t: any(key(t).startswith(label_key(l)) for l in GRADE_LABELS), total or 0)
+        end = len(self.texts)
+        if head is not None:
+            self._head(head, dept, funding or goal or end)
+        if funding is not None:
+            self._funding(funding, goal or header or end)
+        if goal is not None and header is not None:
+            goal_end = header
+            while goal_end - 1 > goal and self._is_header_piece(goal_end - 1):
+                goal_end -= 1       # the header's pieces printed above it (一级 / 二级)
+            self._goals(goal, goal_end)
+        if header is not None:
+            self._indicators(header, total if total is not None else end)
+        if total is not None:
+            numbers = [f.text for f in self.frags[total] if _is_number_token(f.text) and f.text not in "-—/"]
+            if len(numbers) >= 2:
+                self.put(FieldPath.top("total_weight"), numbers[-2], total)
+                self.put(FieldPath.top("total_score"), numbers[-1], total)
+        if grade is not None:
+            rest = " ".join(f.text for f in self.frags[grade])
+            for label in GRADE_LABELS:
+                rest = rest.replace(label, "", 1) if rest.startswith(label) else rest
+            rest = rest.strip(" ：:") or (self.texts[grade + 1].strip() if grade + 1 < end else "")
+            value = next((g for g in GRADES if rest.startswith(g)), rest or None)
+            self.put(FieldPath.top("grade"), value, grade)
+
+    # ---------------- head
+    def _head(self, head: int, dept: int | None, end: int) -> None:
+        frags = self.frags[head]
+        self.put(FieldPath.top("project_name"), " ".join(f.text for f in frags[1:]) or None, head)
+        if frags and label_key(frags[0].text) != label_key(HEAD_LABELS["project_name"][0]):
+            self.put(FieldPath.top("project_name"), frags[0].text[len(HEAD_LABELS["project_name"][0]):].strip(), head)
+        if dept is None:
+            return
+        values: dict[str, list[str]] = {"department": [], "implementing_unit": []}
+        starts: dict[str, float | None] = {}
+        current = None
+        for f in self.frags[dept]:
+            k = match_label(f.text, HEAD_LABELS)
+            if k in values:
+                current = k
+                continue
+            if current:
+                starts.setdefault(current, f.x)
+                values[current].append(f.text)
+        above = [i for i in range(head + 1, dept)]
+        below = [i for i in range(dept + 1, end)]
+        for where, rows in (("above", above), ("below", below)):
+            for i in (reversed(rows) if where == "above" else rows):
+                frags = [f for f in self.frags[i] if not _is_piece_of(f.text, FUNDING_BLOCK_LABELS)]
+                if not frags:
+                    continue
+                if len(frags) >= 2:
+                    parts = {"department": [frags[0].text], "implementing_unit": [" ".join(f.text for f in frags[1:])]}
+                else:
+                    x = frags[0].x
+                    side = "implementing_unit"
+                    if x is not None and starts.get("department") is not None and starts.get("implementing_unit") is not None:
+                        if abs(x - starts["department"]) < abs(x - starts["implementing_unit"]):
+                            side = "department"
+                    parts = {side: [frags[0].text]}
+                for k, texts in parts.items():
+                    values[k] = texts + values[k] if where == "above" else values[k] + texts
+        for k, texts in values.items():
+            self.put(FieldPath.top(k), "\n".join(texts) or None, dept)
+
+    # ---------------- funding
+    def _funding(self, header: int, end: int) -> None:
+        columns = self._funding_columns(header)
+        pending: list[str] = []
+        last_key = None
+        for i in range(header + 1, end):
+            texts = [f.text for f in self.frags[i] if not _is_piece_of(f.text, FUNDING_BLOCK_LABELS)]
+            numbers = 0
+            while numbers < len(texts) and _is_number_token(texts[len(texts) - 1 - numbers]):
+                numbers += 1
+            if numbers < 6:
+                if texts and last_key is None:
+                    pending += texts
+                continue
+            label = "".join(pending + texts[:len(texts) - 6])
+            pending = []
+            key = _funding_row(label)
+            if key is None:
+                continue
+            last_key = None
+            for column, value in zip(columns, texts[-6:]):
+                self.put(FieldPath.funding(key, column), value, i)
+
+    def _funding_columns(self, header: int) -> tuple[str, ...]:
+        found = [match_label(f.text, FUNDING_COLUMN_LABELS) for f in self.frags[header]]
+        found = [k for k in found if k]
+        return tuple(found) if len(found) == 6 and len(set(found)) == 6 else FUNDING_KEYS
+
+    # ---------------- goals
+    def _goals(self, header: int, end: int) -> None:
+        block = GOAL_BLOCK_LABELS + GOAL_COLUMN_LABELS["goal_expected"] + GOAL_COLUMN_LABELS["goal_actual"]
+        head_x = [f.x for f in self.frags[header] if not _is_piece_of(f.text, GOAL_BLOCK_LABELS)]
+        rows: list[list[Frag]] = []
+        for i in range(header + 1, end):
+            frags = []
+            for f in self.frags[i]:
+                text = f.text
+                for label in GOAL_BLOCK_LABELS:
+                    if text.startswith(label + " "):
+                        text = text[len(label):].strip()
+                if label_key(text) in {label_key(l) for l in block} or (
+                        _is_piece_of(text, GOAL_BLOCK_LABELS) and len(label_key(text)) < 6 and not frags):
+                    continue
+                frags.append(Frag(text, f.x))
+            if frags and all(label_key(f.text) in _ALL_INDICATOR_LABELS or
+                             _is_piece_of(f.text, tuple(INDICATOR_COLUMN_LABELS["level1"] + INDICATOR_COLUMN_LABELS["level2"]))
+                             for f in frags):
+                continue      # the indicator header's pieces (一级 二级)
+            if frags:
+                rows.append(frags)
+        expected, actual = _two_columns(rows, head_x)
+        self.put(FieldPath.top("goal_expected"), "\n".join(expected) or None, header)
+        self.put(FieldPath.top("goal_actual"), "\n".join(actual) or None, header)
+
+    # ---------------- indicators
+    def indicator_region(self) -> tuple[list[TextLine], list[str]] | None:
+        header = self.find(lambda t: INDICATOR_COLUMN_LABELS["name"][0] in t)
+        if header is None:
+            return None
+        total = self.find(lambda t: any(label_key(t).startswith(l) for l in TOTAL_LABELS), header)
+        return self._indicator_lines(header, total if total is not None else len(self.texts)), \
+            self._indicator_columns(header)[0]
+
+    def _indicator_lines(self, header: int, end: int) -> list[TextLine]:
+        return [TextLine(self.frags[i], i) for i in range(header + 1, end)
+                if self.frags[i] and not self._is_header_piece(i)]
+
+    def _indicators(self, header: int, end: int) -> None:
+        columns, piece_width = self._indicator_columns(header)
+        lines = self._indicator_lines(header, end)
+        read = read_indicator_lines(lines, columns, piece_width, header, end, self.caps)
+        for r, row in enumerate(read.rows):
+            index = self.assembly.new_indicator()
+            for column in ("name", "target", "actual", "deviation"):
+                if column in columns:
+                    self.put(FieldPath.indicator(index, column), "\n".join(row.cells.get(column) or []) or None, row.line)
+            self.put(FieldPath.indicator(index, "weight"), row.weight, row.line)
+            self.put(FieldPath.indicator(index, "score"), row.score, row.line)
+            for level in ("level1", "level2"):
+                if level in columns:
+                    self.put(FieldPath.indicator(index, level), row.levels.get(level), row.line)
+        for r, column, why in read.doubts:
+            if r < len(read.rows):
+                self.assembly.doubt([FieldPath.indicator(r, column)], why)
+
+    def _is_header_piece(self, i: int) -> bool:
+        frags = self.frags[i]
+        if INDICATOR_COLUMN_LABELS["name"][0] in self.texts[i]:
+            return True
+        return all(label_key(f.text) and any(label_key(f.text) in l for l in _ALL_INDICATOR_LABELS) for f in frags) \
+            and (self._near_header(i))
+
+    def _near_header(self, i: int) -> bool:
+        return any(INDICATOR_COLUMN_LABELS["name"][0] in self.texts[j] for j in range(max(0, i - 3), min(len(self.texts), i + 4)))
+
+    def _indicator_columns(self, header: int) -> tuple[list[str], float]:
+        found: list[str] = []
+        piece_width = 0.0
+        for i in range(header - 3, header + 4):
+            if not 0 <= i < len(self.texts) or (i != header and not self._is_header_piece(i)):
+                continue
+            for f in self.frags[i]:
+                key = label_key(f.text)
+                for column in INDICATOR_ORDER:
+                    labels = [label_key(s) for s in INDICATOR_COLUMN_LABELS[column]]
+                    if key in labels or (any(l.startswith(key) for l in labels)
+                                         and (len(key) >= 2 or column in ("level1", "level2"))
+                                         and column in ("level1", "level2", "deviation")):
+                        if column == "level1" and not piece_width:
+                            piece_width = float(len(key))
+                        if column not in found:
+                            found.append(column)
+                        break
+        ordered = [c for c in INDICATOR_ORDER if c in found]
+        piece_width = piece_width or 2.0
+        return (ordered if {"name", "weight", "score"} <= set(ordered) else list(INDICATOR_ORDER)), piece_width
+
+
+def _funding_row(label: str) -> str | None:
+    key = label_key(label)
+    if not key:
+        return None
+    best, best_len = None, 0
+    for row, synonyms in FUNDING_ROW_LABELS.items():
+        for s in synonyms:
+            s = label_key(s)
+            if s == key or s.startswith(key) or key.endswith(s) or key.startswith(s):
+                length = min(len(s), len(key))
+                if length > best_len:
+                    best, best_len = row, length
+    return best
+
+
+def _two_columns(rows: list[list[Frag]], head_x: list[float | None]) -> tuple[list[str], list[str]]:
+    """The goal block's lines: two cells side by side, each line one or both.
+    A line alone goes by its x where it has one; else to the cell that goes
+    on past the shared lines (its last shared line filled the column)."""
+    seconds = [r[1].x for r in rows if len(r) >= 2 and r[1].x is not None]
+    threshold = min(seconds) - 1 if seconds else None
+    paired = [r for r in rows if len(r) >= 2]
+    cap = [max([em_width(r[0].text) for r in paired] or [0]),
+           max([em_width(" ".join(f.text for f in r[1:])) for r in paired] or [0])]
+    side = 0
+    if paired:
+        last_left, last_right = paired[-1][0].text, " ".join(f.text for f in paired[-1][1:])
+        if em_width(last_right) >= cap[1] - 1.1 and em_width(last_left) < cap[0] - 1.1:
+            side = 1
+    cols: list[list[str]] = [[], []]
+    for r in rows:
+        if len(r) >= 2:
+            cols[0].append(r[0].text)
+            cols[1].append(" ".join(f.text for f in r[1:]))
+        elif r[0].x is not None and threshold is not None:
+            cols[1 if r[0].x >= threshold else 0].append(r[0].text)
+        else:
+            cols[side].append(r[0].text)
+    return cols[0], cols[1]
