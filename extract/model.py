@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Iterable, Iterator
@@ -145,20 +145,41 @@ class Document:
 
 @dataclass
 class Provenance:
-    """Where a field's value came from."""
+    """Where a field's value came from.
+
+    `page` and `bbox` are where the cell is printed, or for a cell a page
+    break cut (Word's broken rows, a merged 一级/二级 cell), where its first
+    piece is; `continued` holds where each further piece is, in reading
+    order (page, bbox, method, that piece's own confidence).  `confidence`
+    is the whole cell's: the lowest of its pieces'."""
 
     page: int
     bbox: BBox | None
     method: str                      # "pdf-text", "ocr:<engine>", "rule", "ner", "review"
     confidence: float = 1.0
+    continued: list["Provenance"] = field(default_factory=list)
+
+    @property
+    def parts(self) -> list[tuple[int, BBox | None]]:
+        """(page, bbox) of every piece of the cell, the first piece first."""
+        return [(self.page, self.bbox)] + [(part.page, part.bbox) for part in self.continued]
+
+    def with_continuation(self, more: "Provenance") -> "Provenance":
+        """This provenance with one more piece (and that piece's own
+        further pieces) after it; the confidence is the lowest of all."""
+        pieces = [*self.continued, replace(more, continued=[]), *more.continued]
+        return replace(self, continued=pieces, confidence=min([self.confidence] + [p.confidence for p in pieces]))
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        shown = {
             "page": self.page,
             "bbox": self.bbox.as_list() if self.bbox else None,
             "method": self.method,
             "confidence": round(self.confidence, 4),
         }
+        if self.continued:
+            shown["continued"] = [part.to_dict() for part in self.continued]
+        return shown
 
 
 @dataclass

@@ -75,6 +75,7 @@ CREATE TABLE IF NOT EXISTS fields (
     original   TEXT,
     reviewer   TEXT,
     reviewed_at TEXT,
+    continued  TEXT,
     PRIMARY KEY (form_id, path)
 );
 CREATE TABLE IF NOT EXISTS findings (
@@ -90,7 +91,7 @@ CREATE TABLE IF NOT EXISTS findings (
 # Columns added after the first release, for stores written before them.
 _ADDED_COLUMNS = {
     "sources": ("batch TEXT", "failed_pages TEXT"),
-    "fields": ("original TEXT", "reviewer TEXT", "reviewed_at TEXT"),
+    "fields": ("original TEXT", "reviewer TEXT", "reviewed_at TEXT", "continued TEXT"),
 }
 
 SOURCE_STATUSES = ("done", "partial", "failed")   # partial: some pages could not be read
@@ -122,7 +123,8 @@ class Claim:
     reason: str = ""                         # done although partial: why it is not read again
 
 
-_FIELD_COLUMNS = "form_id, path, value, original, page, bbox, method, confidence, status, reviewer, reviewed_at"
+_FIELD_COLUMNS = ("form_id, path, value, original, page, bbox, method, confidence, status, reviewer, reviewed_at,"
+                  " continued")
 
 
 @dataclass(frozen=True)
@@ -138,12 +140,21 @@ class StoredField:
     status: str
     reviewer: str | None
     reviewed_at: str | None
+    # A cell a page break cut: where its further pieces are, after the one
+    # `page` and `bbox` give: ((page, [x0, top, x1, bottom] or None), …).
+    continued: tuple[tuple[int, list[float] | None], ...] = ()
+
+    @property
+    def parts(self) -> list[tuple[int | None, list[float] | None]]:
+        """(page, bbox) of every piece of the field's cell, the first first."""
+        return [(self.page, self.bbox), *self.continued]
 
     @classmethod
     def from_row(cls, row: tuple[Any, ...]) -> "StoredField":
-        form_id, path, value, original, page, bbox, method, confidence, status, reviewer, reviewed_at = row
+        form_id, path, value, original, page, bbox, method, confidence, status, reviewer, reviewed_at, continued = row
+        parts = tuple((part["page"], part["bbox"]) for part in json.loads(continued)) if continued else ()
         return cls(form_id, path, loads_value(value), loads_value(original), page,
-                   json.loads(bbox) if bbox else None, method, confidence, status, reviewer, reviewed_at)
+                   json.loads(bbox) if bbox else None, method, confidence, status, reviewer, reviewed_at, parts)
 
 
 def default_db_path() -> str:
@@ -282,8 +293,8 @@ class Store:
                     (record["form_id"], sha256, position, dumps_record(record)),
                 )
                 self.db.executemany(
-                    "INSERT INTO fields (form_id, path, value, original, page, bbox, method, confidence, status)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO fields (form_id, path, value, original, page, bbox, method, confidence, status,"
+                    " continued) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [_field_row(record["form_id"], path, value, form) for path, value in iter_fields(record)],
                 )
                 self._insert_findings(record["form_id"], form.findings)
@@ -312,7 +323,9 @@ class Store:
         `with_meta` adds ``_meta["fields"]``: per field its confidence, review
         status, reviewer, value before correction, and where it was read (page,
         bbox in points from the page's top-left, method); and ``_meta["findings"]``,
-        the broken rules and unreadable pages that concern the form.  `only_reviewed` keeps
+        the broken rules and unreadable pages that concern the form.  A field
+        whose cell a page break cut also has ``continued``: the page and bbox
+        of each further piece.  `only_reviewed` keeps
         the forms with nothing left to review (no field pending or in review).
         """
         where = ("WHERE NOT EXISTS (SELECT 1 FROM fields d WHERE d.form_id = f.form_id"
@@ -326,7 +339,9 @@ class Store:
             if with_meta:
                 record["_meta"] = {"fields": {
                     f.path: {"confidence": f.confidence, "status": f.status, "reviewer": f.reviewer,
-                             "original": f.original, "page": f.page, "bbox": f.bbox, "method": f.method}
+                             "original": f.original, "page": f.page, "bbox": f.bbox, "method": f.method,
+                             **({"continued": [{"page": p, "bbox": b} for p, b in f.continued]}
+                                if f.continued else {})}
                     for f in self.fields(form_id)
                 }, "findings": self.findings(form_id)}
             yield record
@@ -405,6 +420,8 @@ def _field_row(form_id: str, path: str, value: Any, form: FormResult) -> tuple[A
         prov.method if prov else None,
         state.confidence if state.confidence is not None else (prov.confidence if prov else None),
         state.status or "accepted",
+        json.dumps([{"page": part.page, "bbox": part.bbox.as_list() if part.bbox else None}
+                    for part in prov.continued]) if prov and prov.continued else None,
     )
 
 

@@ -5,6 +5,12 @@ The band runs the page's whole width, so the row's 三级指标 and the column
 headers nearby are in view; the outline is drawn into the image, so any
 Label Studio (ours or a team's) shows it without predictions of regions.
 Bounding boxes are in points with the origin at the top-left (extract.model).
+
+A cell a page break cut (a row Word broke across two pages) has a piece on
+each page: the request's `page`/`bbox` is the first piece and `continued`
+the others; the image shows the first piece's band with each further
+piece's band under it, each outlined, so the reviewer reads the whole cell.
+A request without `continued` gives the one band, as before.
 """
 
 from __future__ import annotations
@@ -28,20 +34,50 @@ CONTEXT_PT = 45.0
 MAX_BAND_PT = 260.0
 
 
+# Pixels of white between the bands of a cell's pieces.
+PIECE_GAP_PX = 6
+
+Box = tuple[float, float, float, float]
+
+
 @dataclass(frozen=True)
 class CropRequest:
     source_path: str
     page: int                           # 1-based
-    bbox: tuple[float, float, float, float] | None   # points: x0, top, x1, bottom
+    bbox: Box | None                    # points: x0, top, x1, bottom
+    continued: tuple[tuple[int, Box | None], ...] = ()   # further pieces of a cut cell: (page, bbox)
+
+    @property
+    def parts(self) -> list[tuple[int, Box | None]]:
+        return [(self.page, self.bbox), *self.continued]
 
 
 def write_crop(request: CropRequest, out: Path) -> Path:
     """Write the reviewer's image of one field to `out` (PNG)."""
-    image = _page_image(request.source_path, request.page)
+    bands = [_band(request.source_path, page, bbox) for page, bbox in request.parts]
+    rgb = bands[0]
+    if len(bands) > 1:
+        width = max(band.width for band in bands)
+        height = sum(band.height for band in bands) + PIECE_GAP_PX * (len(bands) - 1)
+        rgb = Image.new("RGB", (width, height), (255, 255, 255))
+        y = 0
+        for band in bands:
+            rgb.paste(band, (0, y))
+            y += band.height + PIECE_GAP_PX
+    out.parent.mkdir(parents=True, exist_ok=True)
+    temporary = out.with_suffix(".tmp.png")
+    rgb.save(temporary, format="PNG", optimize=True)
+    temporary.replace(out)
+    return out
+
+
+def _band(source_path: str, page: int, bbox: Box | None) -> Image.Image:
+    """The page (bbox None), or the band of it around `bbox` with the cell outlined."""
+    image = _page_image(source_path, page)
     scale = image.dpi / 72.0
     rgb = Image.fromarray(image.pixels).convert("RGB")
-    if request.bbox is not None:
-        x0, top, x1, bottom = (v * scale for v in request.bbox)
+    if bbox is not None:
+        x0, top, x1, bottom = (v * scale for v in bbox)
         context = CONTEXT_PT * scale
         band_top = max(0.0, top - context)
         band_bottom = min(float(rgb.height), bottom + context, band_top + MAX_BAND_PT * scale)
@@ -50,11 +86,7 @@ def write_crop(request: CropRequest, out: Path) -> Path:
         width = max(2, round(scale * 1.5))
         draw.rectangle((x0 - width, top - width, x1 + width, bottom + width), outline=OUTLINE, width=width)
         rgb = rgb.crop((0, int(band_top), rgb.width, int(np.ceil(band_bottom))))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    temporary = out.with_suffix(".tmp.png")
-    rgb.save(temporary, format="PNG", optimize=True)
-    temporary.replace(out)
-    return out
+    return rgb
 
 
 @lru_cache(maxsize=4)

@@ -93,3 +93,42 @@ def test_an_invalid_threshold_raises(threshold):
         ReviewSettings(threshold)
     with pytest.raises(ValueError, match="threshold"):
         route(form_with(), threshold)
+
+
+def test_a_layout_doubt_caps_confidence_below_the_threshold_and_routes_the_field():
+    from extract.checks.confidence import ConfidencePolicy, field_confidence
+    from extract.checks.validate import LAYOUT_IN_DOUBT
+    from extract.model import BBox, Provenance
+
+    form = form_with(findings=[Finding(LAYOUT_IN_DOUBT, ["indicators[0].name", "indicators[0].weight"], None, None,
+                                       "a piece that could be a row of its own")])
+    for path in ("indicators[0].name", "indicators[0].weight", "indicators[0].score"):
+        form.state(path).provenance = Provenance(1, BBox(0, 0, 1, 1), "pdf-text", 1.0)
+    policy = ConfidencePolicy()
+    confidence = field_confidence(form, policy)
+    # The weight makes the total hold, yet a rule cannot confirm a value that may belong to another row.
+    assert confidence["indicators[0].name"] == confidence["indicators[0].weight"] == policy.layout_doubt
+    assert confidence["indicators[0].score"] == 1.0
+    assert policy.layout_doubt < DEFAULT_REVIEW_THRESHOLD
+    for path, value in confidence.items():
+        form.state(path).confidence = value
+    pending = set(pending_fields(form))
+    assert {"indicators[0].name", "indicators[0].weight"} <= pending and "indicators[0].score" not in pending
+    assert field_confidence(form, ConfidencePolicy(layout_doubt=0.2))["indicators[0].name"] == 0.2
+
+
+def test_a_layout_doubt_on_a_cell_caps_its_parsed_leaves():
+    from extract.checks.confidence import ConfidencePolicy, field_confidence
+    from extract.checks.validate import LAYOUT_IN_DOUBT
+
+    form = form_with(findings=[Finding(LAYOUT_IN_DOUBT, ["indicators[0].target"], None, None, "")])
+    confidence = field_confidence(form)
+    assert confidence["indicators[0].target_value"] <= ConfidencePolicy().layout_doubt
+
+
+@pytest.mark.parametrize("bad", [-0.1, 1.5, "0.4", None])
+def test_the_layout_doubt_weight_is_checked_like_the_others(bad):
+    from extract.checks.confidence import ConfidencePolicy
+
+    with pytest.raises(ValueError):
+        ConfidencePolicy(layout_doubt=bad)

@@ -190,3 +190,45 @@ def test_rule_names_are_snake_case_and_findings_serialise():
     record = good_record()
     record["grade"] = "差"
     assert validate(record)[0].to_dict()["rule"] == GRADE
+
+
+def test_an_indicator_without_a_weight_among_weighted_ones_breaks_the_total():
+    """A row with no 分值 is most often a piece of another row read as its
+    own: the sum cannot be checked, and the finding names that row's cells."""
+    from extract.checks.validate import row_fields
+
+    record = good_record()
+    extra = empty_indicator()
+    extra.update(name="的完成情况", target="全部")
+    record["indicators"].append(extra)
+    (finding,) = [f for f in validate(record) if f.rule == TOTAL_WEIGHT]
+    assert finding.fields[0] == "total_weight"
+    assert set(row_fields(2)) <= set(finding.fields)
+    assert "indicators[2].target_value" in finding.fields and "indicators[0].name" not in finding.fields
+    assert TOTAL_SCORE in rules(record)
+
+
+def test_a_template_without_weights_is_silent():
+    record = good_record()
+    for indicator in record["indicators"]:
+        indicator.update(weight=None, score=None)
+    assert TOTAL_WEIGHT not in rules(record) and TOTAL_SCORE not in rules(record)
+
+
+def test_a_total_off_names_the_rows_joined_across_a_page_break():
+    from extract.checks import CheckContext
+    from extract.checks.validate import validation
+    from extract.model import BBox, FormResult, Provenance
+
+    record = good_record()
+    record["total_weight"] = D("110.00")
+    form = FormResult(record)
+    cut = Provenance(1, BBox(0, 700, 10, 790), "pdf-text").with_continuation(Provenance(2, BBox(0, 50, 10, 70),
+                                                                                        "pdf-text"))
+    form.state("indicators[1].target").provenance = cut
+    validation([form], CheckContext())
+    (finding,) = [f for f in form.findings if f.rule == TOTAL_WEIGHT]
+    assert {"indicators[1].name", "indicators[1].target", "indicators[1].deviation",
+            "indicators[1].improvement", "indicators[0].weight"} <= set(finding.fields)
+    assert "indicators[0].name" not in finding.fields and "joined across a page break" in finding.message
+    assert [f.rule for f in form.findings].count(TOTAL_SCORE) == 0

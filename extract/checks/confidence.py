@@ -6,6 +6,11 @@ with no grid) and is then moved by what the other checks found:
 - a number that makes a rule of the contract hold is more trustworthy than
   its reading says, one named by a broken rule less;
 - a field the model reads otherwise (`DISPUTED`) drops;
+- a field whose place in the table the reader doubts (a `layout_in_doubt`
+  finding: a row joined or split by guess, a column not found by its
+  header, a cell under an unexpected column) is at most `layout_doubt`,
+  however perfectly its text was read and whatever rule it makes hold: a
+  rule cannot confirm a value that may belong to another row;
 - a number re-derived by arithmetic (`DERIVED`) stays at most
   `derived` however its rules come out: the rule that gave it cannot also
   confirm it.  Routing sends every `DERIVED` field to a person, at any
@@ -18,7 +23,7 @@ import logging
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
-from extract.checks.validate import fields_named_by_findings
+from extract.checks.validate import LAYOUT_IN_DOUBT, fields_named_by_findings
 from extract.model import FUNDING_KEYS, FieldPath, FormResult, iter_fields
 from extract.settings import Settings, check_number
 
@@ -41,6 +46,7 @@ class ConfidencePolicy(Settings):
     derived: float = 0.6            # a number re-derived by arithmetic: at most this
     flat_page: float = 0.8          # text read off a page with no grid: the lines' score × this
     not_found: float = 0.5          # a field no cell gave (no provenance): a form cut short, a label not known
+    layout_doubt: float = 0.4       # a field a layout_in_doubt finding names: at most this
 
     def __post_init__(self) -> None:
         for item in fields(self):
@@ -50,8 +56,9 @@ class ConfidencePolicy(Settings):
 def field_confidence(form: FormResult, policy: ConfidencePolicy = ConfidencePolicy()) -> dict[FieldPath, float]:
     """The confidence of every leaf of the form, by the policy."""
     record = form.record
-    broken = fields_named_by_findings(form.findings, soft=False)
-    confirmed = arithmetic_fields(record) - broken
+    layout = fields_named_by_findings(f for f in form.findings if f.rule == LAYOUT_IN_DOUBT)
+    broken = fields_named_by_findings((f for f in form.findings if f.rule != LAYOUT_IN_DOUBT), soft=False)
+    confirmed = arithmetic_fields(record) - broken - layout
     confidence: dict[FieldPath, float] = {}
     for path, found in iter_fields(record):
         doubts = form.state(path).doubts
@@ -64,6 +71,8 @@ def field_confidence(form: FormResult, policy: ConfidencePolicy = ConfidencePoli
             value = min(value, policy.derived)
         if DISPUTED in doubts:
             value *= policy.disputed
+        if path in layout or path.cell in layout:
+            value = min(value, policy.layout_doubt)
         confidence[path] = round(min(1.0, max(0.0, value)), 4)
     return confidence
 

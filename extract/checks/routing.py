@@ -2,7 +2,12 @@
 
 A field is *pending* when its confidence is below the review threshold,
 when a hard finding names it, or when it was re-derived rather than read;
-every other field is *accepted*.  Pure: no I/O.
+every other field is *accepted*.  A reader's doubt about the table's
+structure (`layout_in_doubt`: a row joined by guess, a column its header did
+not give, a cell under an unexpected column) is a hard finding, and its
+confidence is capped below any sensible threshold
+(`ConfidencePolicy.layout_doubt`): what is accepted was read right *and* from
+the right row and column.  Pure: no I/O.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from extract.checks.compare import as_decimal, numbers_close
 from extract.model import FUNDING_KEYS, FieldPath, Finding, FormResult, iter_fields
+from extract.parse.assembly import LAYOUT_IN_DOUBT as ASSEMBLY_LAYOUT_IN_DOUBT
 from extract.parse.values import normalise_for_compare
 
 # Rule names, as stored in Finding.rule.
@@ -29,6 +30,10 @@ GRADE = "grade"                                  # 评分等级 matches the band
 # Not arithmetic: a page of the file could not be read, so a form on or
 # next to it may be cut short.  Kept through review's re-validation.
 PAGE_UNREADABLE = "page_unreadable"
+# Not arithmetic either: the reader doubts the table's structure (a row
+# joined or split by guess, a column not found by its header); its fields
+# go to review whatever their text.  Made by the readers, not here.
+LAYOUT_IN_DOUBT = ASSEMBLY_LAYOUT_IN_DOUBT
 
 RULES = (EXECUTION_RATE, FUNDING_SCORE, SCORE_ABOVE_WEIGHT, SCORE_WITHOUT_DEVIATION,
          TOTAL_SCORE, TOTAL_WEIGHT, GRADE)
@@ -122,12 +127,35 @@ def _check_deviation_given(indicator: dict[str, Any], deviation: FieldPath) -> l
                     f"score {score} below weight {weight} and no deviation given")]
 
 
+# The printed cells of an indicator row: what a row joined or split wrongly moves.
+ROW_CELLS = ("name", "target", "actual", "weight", "score", "deviation")
+
+
+def row_fields(index: int) -> list[FieldPath]:
+    """Every leaf read from indicator `index`'s row but its merged 一级/二级 cells."""
+    cells = [FieldPath.indicator(index, key) for key in ROW_CELLS]
+    return [leaf for cell in cells for leaf in (cell, *cell.parsed)]
+
+
 def _check_total(record: dict[str, Any], part: str, rule: str) -> list[Finding]:
-    """总分's `part` ("score" or "weight") = funding total's + every indicator's."""
+    """总分's `part` ("score" or "weight") = funding total's + every indicator's.
+
+    Where some indicators print the part and others print none, the sum
+    cannot be checked, and a row with no 分值/得分 is most often a piece of
+    another row read as one of its own (or a row whose numbers were lost):
+    the finding names those rows' cells, and the total."""
     stated = as_decimal(record.get(f"total_{part}"))
     funding_part = as_decimal(((record.get("funding") or {}).get("total") or {}).get(part))
     indicator_parts = [as_decimal(ind.get(part)) for ind in record.get("indicators") or []]
-    if stated is None or funding_part is None or None in indicator_parts:
+    if stated is None or funding_part is None:
+        return []
+    lacking = [i for i, value in enumerate(indicator_parts) if value is None]
+    if lacking and len(lacking) < len(indicator_parts):
+        fields = [FieldPath.top(f"total_{part}")] + [f for i in lacking for f in row_fields(i)]
+        return [Finding(rule, fields, "a figure per indicator", None,
+                        f"total {part} {stated}, but indicators {', '.join(map(str, lacking))} print no {part}: "
+                        "a row split or joined wrongly, or a figure lost")]
+    if lacking:
         return []
     expected = funding_part + sum(indicator_parts, Decimal(0))
     if numbers_close(expected, stated):
@@ -186,10 +214,37 @@ def fields_named_by_findings(findings: Iterable[Finding], soft: bool = False) ->
             for path in finding.fields}
 
 
+def joined_indicators(form: FormResult) -> list[int]:
+    """The indicators a cell of which was read in pieces on two pages (a row
+    Word broke across a page, joined again by the reader)."""
+    joined = []
+    for i in range(len(form.record.get("indicators") or [])):
+        provenances = (form.provenance(FieldPath.indicator(i, key)) for key in ROW_CELLS)
+        if any(p is not None and p.continued for p in provenances):
+            joined.append(i)
+    return joined
+
+
+def with_structure_suspects(form: FormResult, findings: list[Finding]) -> list[Finding]:
+    """A total that does not add up names every indicator's weight or score,
+    but where a row was joined across a page break, the join is as likely the
+    cause as any figure (a row of its own taken for the rest of the one
+    before, so one indicator too few): the joined rows' cells are named too."""
+    joined = joined_indicators(form)
+    if not joined:
+        return findings
+    for finding in findings:
+        if finding.rule in (TOTAL_SCORE, TOTAL_WEIGHT):
+            named = set(finding.fields)
+            finding.fields = list(finding.fields) + [f for i in joined for f in row_fields(i) if f not in named]
+            finding.message += f"; indicators {', '.join(map(str, joined))} were joined across a page break"
+    return findings
+
+
 def validation(forms: list[FormResult], context: "CheckContext") -> None:
     """The check stage: each form's arithmetic, and its unreadable neighbours."""
     for form in forms:
-        form.findings.extend(validate(form.record))
+        form.findings.extend(with_structure_suspects(form, validate(form.record)))
     if context.failed_pages:
         found = unreadable_page_findings([form.record for form in forms], context.failed_pages)
         for form, findings in zip(forms, found):

@@ -7,6 +7,19 @@ its cell lies under.  It reads pages in order as one stream, so a form runs
 over a page break, several forms share a file, and a form may start
 mid-page.  Merged 一级/二级 cells that a page break cuts are joined again.
 What it finds goes into a `FormAssembly`, which makes the record.
+
+Where it has to guess at the table's structure it says so
+(`FormAssembly.doubt`, rule `layout_in_doubt`), naming the fields the guess
+touches, so that they go to review however well their text was read:
+- a continuation piece that could as well be a row of its own (the last
+  row printed no 分值/得分 either, a new 一级/二级 label starts beside it, or
+  a row at the top of the page prints numbers but no 三级指标);
+- an indicator column the header row did not give (a header cell no label
+  matched, or no indicator header at all before indicator-like rows);
+- a cell read from an unexpected column: one cell under two columns, several
+  cells under one, or a cell that covers only part of its column;
+- a merged 一级/二级 cell cut by a page break whose text is empty or no
+  whole label once joined.
 """
 
 from __future__ import annotations
@@ -22,12 +35,17 @@ from extract.layout.labels import (
 )
 from extract.model import BBox, Cell, Document, FieldPath, FormResult, Page, Provenance, Table
 from extract.parse.assembly import FormAssembly
-from extract.parse.values import clean_cell_text
+from extract.parse.values import clean_cell_text, parse_number
 
 log = logging.getLogger("selfeval.parse")
 
 _TITLE_KEY = label_key(FORM_TITLE)
 _FUNDING_HEADER_MARKERS = ("annual_budget", "initial_budget", "executed")
+# The columns every indicator row is read from.
+_INDICATOR_KEYS = ("level1", "level2", "name", "target", "actual", "weight", "score", "deviation")
+# A cell lies under its column as expected when it and the column overlap
+# by at least this share of the wider of the two (ruled grids: about 1).
+_COLUMN_FIT = 0.75
 
 
 @dataclass
@@ -54,6 +72,20 @@ class _Row:
             return None
         return best
 
+    def misfit(self, column: BBox, cell: Cell) -> str | None:
+        """Why `cell`, the one `under(column)` chose, may not be the column's
+        value: it covers only part of the column or much beyond it, or other
+        cells of the row lie under the column too.  None: it fits."""
+        overlap = cell.bbox.x_overlap(column)
+        if overlap < _COLUMN_FIT * max(cell.bbox.width, column.width):
+            return (f"the cell ({cell.bbox.x0:.0f}–{cell.bbox.x1:.0f} pt) and its column "
+                    f"({column.x0:.0f}–{column.x1:.0f} pt) overlap by {overlap:.0f} pt only")
+        others = [c for c in self.cells if c is not cell and clean_cell_text(c.text)
+                  and c.bbox.x_overlap(column) >= 0.5 * c.bbox.width]
+        if others:
+            return f"{len(others) + 1} cells lie under the column"
+        return None
+
 
 @dataclass
 class _LevelGroup:
@@ -79,6 +111,8 @@ class _FormBuilder:
         self.year_read = False
         self.last_indicator_row: _Row | None = None   # the row the last 三级指标 was read from
         self.indicator_tables: set[int] = set()        # tables that gave an indicator row
+        self.unmatched_header: list[str] = []           # indicator header cells no label matched
+        self.skipped_rows = 0                           # rows after the head that nothing read
 
     @property
     def has_content(self) -> bool:
@@ -94,6 +128,33 @@ class _FormBuilder:
         else:
             self.assembly.put(path, cell.text, _provenance(row, cell))
 
+    def put_under(self, path: FieldPath, row: _Row, column: BBox | None,
+                  used: dict[int, FieldPath] | None = None) -> Cell | None:
+        """`put` the cell of `row` under `column` (None: the header gave no
+        such column), doubting it when it is not where the column says:
+        a cell that does not fit the column, or one already read for another
+        field of the row (`used`: id of each cell read → its field)."""
+        cell = row.under(column) if column is not None else None
+        self.put(path, row, cell)
+        if cell is None:
+            return None
+        why = row.misfit(column, cell)
+        other = used.get(id(cell)) if used is not None else None
+        if other is not None:
+            why = f"the same cell is read for {other} too"
+            self.doubt([other], row, f"{other}: {why.replace(str(other), str(path))}")
+        if why is not None:
+            self.doubt([path], row, f"{path}: {why}")
+        if used is not None:
+            used.setdefault(id(cell), path)
+        return cell
+
+    def doubt(self, paths: list[FieldPath], row: _Row, message: str) -> None:
+        """Doubt where these cells belong; their parsed leaves go with them."""
+        fields = list(dict.fromkeys(leaf for path in paths for leaf in (path, *path.parsed)))
+        log.debug("page %d, row %d: layout in doubt: %s", row.page.number, row.index, message)
+        self.assembly.doubt(fields, f"page {row.page.number}: {message}")
+
 
 def _provenance(row: _Row, cell: Cell) -> Provenance:
     return Provenance(row.page.number, cell.bbox, row.page.method, cell.confidence)
@@ -108,6 +169,7 @@ def parse_document(document: Document) -> list[FormResult]:
         nonlocal builder
         if builder.has_content:
             _close_levels(builder)
+            _doubt_missing_header(builder)
             forms.append(builder.assembly.finish(document.file_name, document.sha256))
         builder = _FormBuilder()
 
@@ -161,6 +223,8 @@ def _stream(document: Document) -> Iterator[tuple[Page, Any]]:
 def _read_row(builder: _FormBuilder, row: _Row) -> None:
     if row.labelled(INDICATOR_COLUMN_LABELS["name"]):
         builder.indicator_columns = _header_columns(row, INDICATOR_COLUMN_LABELS)
+        builder.unmatched_header = [clean_cell_text(c.text) for c in row.cells if clean_cell_text(c.text)
+                                    and not match_label(c.text, INDICATOR_COLUMN_LABELS)]
         log.debug("page %d: indicator header, columns %s", row.page.number, sorted(builder.indicator_columns))
         return
     if any(row.labelled(FUNDING_COLUMN_LABELS[k]) for k in _FUNDING_HEADER_MARKERS):
@@ -176,8 +240,9 @@ def _read_row(builder: _FormBuilder, row: _Row) -> None:
     funding_label = next((c for c in row.cells if match_label(c.text, FUNDING_ROW_LABELS)), None)
     if funding_label is not None and builder.funding_columns:
         fkey = match_label(funding_label.text, FUNDING_ROW_LABELS)
+        used: dict[int, FieldPath] = {}
         for column, box in builder.funding_columns.items():
-            builder.put(FieldPath.funding(fkey, column), row, row.under(box))
+            builder.put_under(FieldPath.funding(fkey, column), row, box, used)
         return
     if all(row.labelled(s) for s in GOAL_COLUMN_LABELS.values()):
         builder.goal_columns = _header_columns(row, GOAL_COLUMN_LABELS)
@@ -185,8 +250,9 @@ def _read_row(builder: _FormBuilder, row: _Row) -> None:
         return
     if builder.goal_values_next:
         builder.goal_values_next = False
+        used = {}
         for key, box in builder.goal_columns.items():
-            builder.put(FieldPath.top(key), row, row.under(box))
+            builder.put_under(FieldPath.top(key), row, box, used)
         return
     if row.labelled(TOTAL_LABELS):
         _read_totals(builder, row)
@@ -200,8 +266,17 @@ def _read_row(builder: _FormBuilder, row: _Row) -> None:
         if _continues_last_row(builder, row):
             _read_continuation(builder, row)
         else:
-            _read_indicator(builder, row)
+            could_continue = _could_continue(builder, row)
+            index = _read_indicator(builder, row)
+            name = builder.assembly.text(FieldPath.indicator(index, "name"))
+            if could_continue and not clean_cell_text(name or "") and index > 0:
+                keys = ("name", "target", "actual", "weight", "score", "deviation")
+                builder.doubt([FieldPath.indicator(i, k) for i in (index - 1, index) for k in keys], row,
+                              f"indicator {index} opens the page with numbers but no 三级指标: "
+                              f"a row of its own, or the rest of indicator {index - 1}")
     else:
+        if builder.goal_columns and sum(1 for c in row.cells if clean_cell_text(c.text)) >= 3:
+            builder.skipped_rows += 1
         log.debug("page %d, row %d: not read (%s)", row.page.number, row.index,
                   " | ".join(clean_cell_text(c.text)[:12] for c in row.cells))
 
@@ -217,9 +292,19 @@ def _header_columns(row: _Row, labels: dict[str, tuple[str, ...]]) -> dict[str, 
 
 def _read_totals(builder: _FormBuilder, row: _Row) -> None:
     columns = builder.indicator_columns
+    used: dict[int, FieldPath] = {}
     for key, column in (("total_weight", "weight"), ("total_score", "score")):
-        cell = row.under(columns[column]) if column in columns else None
-        builder.put(FieldPath.top(key), row, cell)
+        builder.put_under(FieldPath.top(key), row, columns.get(column), used)
+
+
+def _doubt_missing_header(builder: _FormBuilder) -> None:
+    """A form whose indicator header was never found (its rows went unread)
+    cannot know where its totals are."""
+    if builder.indicator_columns or not builder.skipped_rows:
+        return
+    fields = [FieldPath.top(k) for k in ("total_weight", "total_score", "grade")]
+    builder.assembly.doubt(fields, f"no indicator header (三级指标 …) found; {builder.skipped_rows} rows "
+                                   "of the form were not read")
 
 
 def _is_indicator_row(builder: _FormBuilder, row: _Row) -> bool:
@@ -227,15 +312,21 @@ def _is_indicator_row(builder: _FormBuilder, row: _Row) -> bool:
     return name_column is not None and row.under(name_column) is not None
 
 
+def _could_continue(builder: _FormBuilder, row: _Row) -> bool:
+    """Where a piece of the last row would be: the first indicator row of a
+    new table, right after a row that reached the bottom of its table."""
+    last = builder.last_indicator_row
+    if last is None or row.table_serial == last.table_serial or row.table_serial in builder.indicator_tables:
+        return False
+    return max(cell.last_row for cell in last.cells) >= last.table.rows - 1
+
+
 def _continues_last_row(builder: _FormBuilder, row: _Row) -> bool:
     """A piece of the last 三级指标 row that a page break cut, as Word and WPS
     print it: the first indicator row of a new table, right after a row that
     reached the bottom of its table, with no 分值 and no 得分 of its own but
     text in some of the other cells."""
-    last = builder.last_indicator_row
-    if last is None or row.table_serial == last.table_serial or row.table_serial in builder.indicator_tables:
-        return False
-    if max(cell.last_row for cell in last.cells) < last.table.rows - 1:
+    if not _could_continue(builder, row):
         return False
     columns = builder.indicator_columns
 
@@ -249,53 +340,102 @@ def _continues_last_row(builder: _FormBuilder, row: _Row) -> bool:
 
 
 def _read_continuation(builder: _FormBuilder, row: _Row) -> None:
-    """Join a cut row's piece to its row, cell by cell."""
+    """Join a cut row's piece to its row, cell by cell.  Each cell that
+    continues keeps where both its pieces are (`Provenance.continued`)."""
     index = builder.assembly.indicators - 1
     columns = builder.indicator_columns
     log.debug("page %d: row %d continues indicator %d across the page break", row.page.number, row.index, index)
+    touched: list[FieldPath] = []
+    used: dict[int, FieldPath] = {}
     for key in ("name", "target", "actual", "deviation"):
         cell = row.under(columns[key]) if key in columns else None
-        if cell is not None and clean_cell_text(cell.text):
-            builder.assembly.add_text(FieldPath.indicator(index, key), cell.text, _provenance(row, cell))
+        if cell is None or not clean_cell_text(cell.text):
+            continue
+        path = FieldPath.indicator(index, key)
+        piece = _provenance(row, cell)
+        known = builder.assembly.printed.get(path)
+        first = known.where if known is not None and known.text and known.where is not None else None
+        builder.assembly.add_text(path, cell.text, piece)
+        if first is not None:
+            builder.assembly.printed[path].where = first.with_continuation(piece)
+        touched.append(path)
+        why = row.misfit(columns[key], cell)
+        if id(cell) in used:
+            why = f"the same cell continues {used[id(cell)]} too"
+        if why is not None:
+            builder.doubt([path], row, f"{path}: {why}")
+        used.setdefault(id(cell), path)
+    new_groups = []
     for level in ("level1", "level2"):
         cell = row.under(columns[level]) if level in columns else None
-        if cell is not None:
-            _continue_level(builder, level, row, cell)
+        if cell is not None and _continue_level(builder, level, row, cell) and clean_cell_text(cell.text):
+            new_groups.append(level)
+    weight, score = (builder.assembly.text(FieldPath.indicator(index, k)) for k in ("weight", "score"))
+    reasons = []
+    if not _has_figure(weight) and not _has_figure(score):
+        reasons.append(f"indicator {index} printed no 分值/得分 either")
+    if new_groups:
+        reasons.append(f"a new {'/'.join(new_groups)} label starts beside it")
+    if reasons:
+        levels = [FieldPath.indicator(index, level) for level in new_groups]
+        builder.doubt(touched + levels + [FieldPath.indicator(index, k) for k in ("weight", "score")], row,
+                      f"the piece at the top of the page is joined to indicator {index}, but it could be a row "
+                      f"of its own: {'; '.join(reasons)}")
     builder.indicator_tables.add(row.table_serial)
     builder.last_indicator_row = row
 
 
-def _continue_level(builder: _FormBuilder, level: str, row: _Row, cell: Cell) -> None:
+def _has_figure(text: str | None) -> bool:
+    """A cell that prints a number (or something OCR made of one), not
+    nothing or a dash."""
+    try:
+        return parse_number(text) is not None
+    except ValueError:
+        return True
+
+
+def _continue_level(builder: _FormBuilder, level: str, row: _Row, cell: Cell) -> bool:
     """A merged 一级/二级 cell beside a continuation piece: more of the last
-    group's label, or the start of a group the next rows will join."""
+    group's label, or the start of a group the next rows will join.  Returns
+    whether it starts a group."""
     groups = builder.levels[level]
     if groups:
         last_row, last_cell = groups[-1].parts[-1]
         if cell is last_cell:
-            return
-        if _continues_over_break(level, groups[-1], last_row, last_cell, row, cell):
+            return False
+        if _continues_over_break(level, groups[-1], last_row, last_cell, row, cell, first_in_table=True):
             groups[-1].parts.append((row, cell))
-            return
+            return False
     groups.append(_LevelGroup(parts=[(row, cell)]))
+    return True
 
 
-def _read_indicator(builder: _FormBuilder, row: _Row) -> None:
+def _read_indicator(builder: _FormBuilder, row: _Row) -> int:
+    """A 三级指标 row; returns the indicator's position."""
     columns = builder.indicator_columns
     index = builder.assembly.new_indicator()
 
     def cell_of(key: str) -> Cell | None:
         return row.under(columns[key]) if key in columns else None
 
+    used: dict[int, FieldPath] = {}
     for key in ("name", "target", "actual", "weight", "score", "deviation"):
-        builder.put(FieldPath.indicator(index, key), row, cell_of(key))
-    level1_continues = _join_level(builder, "level1", row, cell_of("level1"), index, parent_continues=True)
-    _join_level(builder, "level2", row, cell_of("level2"), index, parent_continues=level1_continues)
+        builder.put_under(FieldPath.indicator(index, key), row, columns.get(key), used)
+    missing = [key for key in _INDICATOR_KEYS if key not in columns]
+    if missing and builder.unmatched_header:
+        builder.doubt([FieldPath.indicator(index, key) for key in missing], row,
+                      f"no column for {', '.join(missing)}: the header's "
+                      f"{' / '.join(builder.unmatched_header)} matched no label")
+    first_in_table = row.table_serial not in builder.indicator_tables
+    level1_continues = _join_level(builder, "level1", row, cell_of("level1"), index, True, first_in_table)
+    _join_level(builder, "level2", row, cell_of("level2"), index, level1_continues, first_in_table)
     builder.indicator_tables.add(row.table_serial)
     builder.last_indicator_row = row
+    return index
 
 
 def _join_level(builder: _FormBuilder, level: str, row: _Row, cell: Cell | None, index: int,
-                parent_continues: bool) -> bool:
+                parent_continues: bool, first_in_table: bool = False) -> bool:
     """Add indicator `index` to the merged-cell group its 一级/二级 cell belongs to.
 
     Returns whether the row stays in the previous row's group (so that a
@@ -308,7 +448,8 @@ def _join_level(builder: _FormBuilder, level: str, row: _Row, cell: Cell | None,
         last_row, last_cell = last.parts[-1]
         if cell is not None and cell is last_cell:
             same = True
-        elif parent_continues and _continues_over_break(level, last, last_row, last_cell, row, cell):
+        elif parent_continues and _continues_over_break(level, last, last_row, last_cell, row, cell,
+                                                        first_in_table):
             last.parts.append((row, cell))
             same = True
     if not same:
@@ -319,14 +460,15 @@ def _join_level(builder: _FormBuilder, level: str, row: _Row, cell: Cell | None,
 
 
 def _continues_over_break(level: str, group: _LevelGroup, last_row: _Row, last_cell: Cell | None,
-                          row: _Row, cell: Cell | None) -> bool:
+                          row: _Row, cell: Cell | None, first_in_table: bool = False) -> bool:
     """A merged cell cut by a page break: the old part reaches the bottom of
-    its table and the new one starts the next table, and the label read so
-    far is not already a whole one."""
+    its table and the new one starts the next table's body (its first row,
+    or its first indicator row under a repeated header: `first_in_table`),
+    and the label read so far is not already a whole one."""
     if row.table_serial == last_row.table_serial:
         return False
     reached_bottom = last_cell is None or last_cell.last_row >= last_row.table.rows - 1
-    starts_top = cell is None or cell.row == 0
+    starts_top = cell is None or cell.row == 0 or (first_in_table and cell.row == row.index)
     if not (reached_bottom and starts_top):
         return False
     names = LEVEL1_NAMES if level == "level1" else LEVEL2_NAMES
@@ -336,11 +478,52 @@ def _continues_over_break(level: str, group: _LevelGroup, last_row: _Row, last_c
 
 def _close_levels(builder: _FormBuilder) -> None:
     """Each merged 一级/二级 cell's text, joined over page breaks, for every
-    indicator it spans, with the provenance of its first part."""
+    indicator it spans, with the provenance of its first part and the
+    further parts as `continued`.  A group at a page break whose text is
+    empty or no whole label is doubted, and so is the group before it."""
     for level, groups in builder.levels.items():
-        for group in groups:
+        names = {label_key(n) for n in (LEVEL1_NAMES if level == "level1" else LEVEL2_NAMES)}
+        for g, group in enumerate(groups):
+            printed = [(r, c) for r, c in group.parts if c is not None and clean_cell_text(c.text)]
             text = "\n".join(cell.text for _, cell in group.parts if cell is not None)
-            first_row, first_cell = next(((r, c) for r, c in group.parts if c is not None), group.parts[0])
+            first_row, first_cell = (printed or [(r, c) for r, c in group.parts if c is not None]
+                                     or group.parts)[0]
             where = _provenance(first_row, first_cell) if first_cell is not None else None
+            if where is not None:
+                for part_row, part_cell in printed:
+                    if part_cell is not first_cell:
+                        where = where.with_continuation(_provenance(part_row, part_cell))
             for index in group.indicators:
                 builder.assembly.put(FieldPath.indicator(index, level), text or None, where)
+            if not group.indicators:
+                continue
+            # A label a template prints its own way (产出指标(50分)) is kept
+            # as printed; only one a page break cut is in doubt.
+            if not _at_page_break(group) or all(c is None for _, c in group.parts):
+                continue
+            if not clean_cell_text(text):
+                why = "is empty"
+            elif label_key(text) not in names:
+                why = f"'{clean_cell_text(text)}' is no whole label"
+            else:
+                continue
+            indicators = list(group.indicators)
+            if g > 0 and _at_page_break(group):
+                indicators = groups[g - 1].indicators + indicators
+            row = group.parts[0][0]
+            builder.doubt([FieldPath.indicator(i, level) for i in indicators], row,
+                          f"the merged {level} cell of indicators {group.indicators[0]}–{group.indicators[-1]} "
+                          f"{why} at a page break")
+
+
+def _at_page_break(group: _LevelGroup) -> bool:
+    """The group's cells lie on two tables, or it starts a later table's body
+    or reaches the bottom of its table."""
+    tables = {row.table_serial for row, _ in group.parts}
+    if len(tables) > 1:
+        return True
+    row, cell = group.parts[0]
+    last_row, last_cell = group.parts[-1]
+    starts = cell is not None and cell.row <= 1 and row.index <= 1
+    ends = last_cell is not None and last_cell.last_row >= last_row.table.rows - 1
+    return starts or ends
