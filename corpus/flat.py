@@ -22,18 +22,31 @@ its value (the value equals the spanned text with white space removed).
 Values that cannot be aligned (a merged label a page break cut or moved below
 its first row, mostly) are skipped; `flat_text_examples.last_stats` counts
 them (`{"aligned": n, "missed": m}`), as does `align_spans`.
+
+`extractor_examples(split, count, extractors, style_names)` gives the same
+forms in the flat text of every extractor of `corpus.extractors` (and the
+style and extractor of each example).  In pdfplumber and pdftotext text the
+cells of a row are interleaved line by line, so `align_contiguous` spans a
+value only where it is contiguous (one line; a pdfminer text box; a
+web-table cell) and counts, per extractor, the values it cannot align.
+Which columns of a page hold 三级指标 / 指标值 text is read from its ruled
+header cells (`_detect_text_columns`), so styles with other column widths
+get the same treatment as the reference one.
 """
 
 from __future__ import annotations
 
+import logging
 import random
 import re
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator, Sequence
 
-from corpus.render import INDICATOR_COLS, LINE_H, MARGIN_X, PAD
+from corpus.render import FONT_SIZE, INDICATOR_COLS, LINE_H, MARGIN_X, PAD
 from extract.layout.flat_format import CELL_BREAK, FLAT_LABELS, PAGE_BREAK, SAME_HEIGHT  # noqa: F401 - FLAT_LABELS: the corpus's labels
+
+log = logging.getLogger("selfeval.corpus.flat")
 
 MAX_EXAMPLE_CHARS = 3000
 SEARCH_WINDOW = 250      # compact chars a value may lie past the previous one
@@ -41,30 +54,43 @@ _CJK = r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]"
 _CJK_DIGIT = re.compile(rf"(?<={_CJK})(?=\d)")
 
 
-def _text_columns_x0() -> frozenset[float]:
-    """Left edges of the 三级指标 and 年度指标值 columns of the rendered forms."""
+def _text_columns_x0(widths: tuple[float, ...] = INDICATOR_COLS) -> frozenset[float]:
+    """Left edges of the 三级指标 and 年度指标值 columns of an indicator
+    table with these column widths (the reference widths unless told)."""
     edges = [MARGIN_X]
-    for col_width in INDICATOR_COLS:
+    for col_width in widths:
         edges.append(edges[-1] + col_width)
     return frozenset({round(edges[2], 1), round(edges[3], 1)})
 
 
+# The reference typesetting's columns: only a fallback now.  A typesetting
+# with other widths has its own (`_text_columns_x0(ts.columns)`), and a page
+# shows its own in the ruled header cells (`_detect_text_columns`).
 TEXT_COLUMNS_X0 = _text_columns_x0()
+_COLUMN_TOLERANCE = 0.6
 
 
 # --------------------------------------------------------------------------
 # PDF → flat text
 # --------------------------------------------------------------------------
 
-def pdf_to_flat_text(path: str | Path, seed: int = 0) -> tuple[str, list[int]]:
-    """The seed-like flat text of a rendered PDF, and where each page starts in it."""
+def pdf_to_flat_text(path: str | Path, seed: int = 0, typesetting: Any = None) -> tuple[str, list[int]]:
+    """The seed-like flat text of a rendered PDF, and where each page starts in it.
+
+    Which columns hold 三级指标 / 指标值 text (the only ones whose text may
+    sit at the top of its cell) is read from the indicator header's ruled
+    cells of each page; a page without that header keeps the columns of the
+    page before it, else those of `typesetting` (a `corpus.render.Typesetting`,
+    when the caller knows it), else the reference widths."""
     import pdfplumber
 
     rng = random.Random(seed)
+    columns = _text_columns_x0(typesetting.columns) if typesetting is not None else TEXT_COLUMNS_X0
     pages_text: list[str] = []
     with pdfplumber.open(str(path)) as pdf:
         for page in pdf.pages:
-            pages_text.append(_page_flat_text(page, rng))
+            page_text, columns = _page_flat_text(page, rng, columns)
+            pages_text.append(page_text)
     starts, text = [], ""
     for i, page_text in enumerate(pages_text):
         if i:
@@ -74,9 +100,35 @@ def pdf_to_flat_text(path: str | Path, seed: int = 0) -> tuple[str, list[int]]:
     return text + "\n", starts
 
 
-def _page_flat_text(page: Any, rng: random.Random) -> str:
+def _detect_text_columns(words: list[dict], rects: list[tuple[float, float, float, float]]) -> frozenset[float] | None:
+    """The left edges of the 三级指标 cell of the indicator header and of the
+    cell right of it (年度指标值 or its synonym), from the page's ruled cells;
+    None where the page has no such header."""
+    for word in words:
+        if word["text"].strip() != "三级指标":
+            continue
+        cx, cy = (word["x0"] + word["x1"]) / 2, (word["top"] + word["bottom"]) / 2
+        inside = [r for r in rects if r[0] <= cx <= r[2] and r[1] <= cy <= r[3]]
+        if not inside:
+            continue
+        cell = min(inside, key=lambda r: (r[2] - r[0]) * (r[3] - r[1]))
+        right = [r for r in rects if abs(r[0] - cell[2]) < _COLUMN_TOLERANCE and r[1] <= cy <= r[3]]
+        if right:
+            return frozenset({round(cell[0], 1), round(min(right, key=lambda r: r[2] - r[0])[0], 1)})
+    return None
+
+
+def _in_columns(x0: float, columns: frozenset[float]) -> bool:
+    return any(abs(x0 - c) < _COLUMN_TOLERANCE for c in columns)
+
+
+def _page_flat_text(page: Any, rng: random.Random,
+                    columns: frozenset[float] = TEXT_COLUMNS_X0) -> tuple[str, frozenset[float]]:
+    """A page's flat text, and the text columns it used (its own where its
+    indicator header shows them, else `columns`)."""
     words = page.extract_words(use_text_flow=True, keep_blank_chars=True)
     rects = [(r["x0"], r["top"], r["x1"], r["bottom"]) for r in page.rects]
+    columns = _detect_text_columns(words, rects) or columns
     alignment = rng.choice(("centre", "top", "mixed"))
     spacing = rng.choice((0.0, 0.0, 0.3, 0.7))       # CJK–digit spaces Word puts in
     items = []
@@ -104,7 +156,7 @@ def _page_flat_text(page: Any, rng: random.Random) -> str:
     column_modes: dict[Any, str] = {}
     for key in sorted(order, key=cell_sort):
         cell_words = sorted(by_cell[key], key=lambda w: (round(w["top"], 1), w["x0"]))
-        if alignment == "mixed" and (key[0] == "line" or round(key[0], 1) not in TEXT_COLUMNS_X0):
+        if alignment == "mixed" and (key[0] == "line" or not _in_columns(key[0], columns)):
             mode = "centre"           # only 三级指标 / 指标值 text may sit at the top
         elif alignment == "mixed":
             column = round(key[0]) if key[0] != "line" else None
@@ -113,9 +165,12 @@ def _page_flat_text(page: Any, rng: random.Random) -> str:
             mode = column_modes[column]
         else:
             mode = alignment
+        # line height and padding scale with the font size (a word's height)
+        size = (cell_words[0]["bottom"] - cell_words[0]["top"]) or FONT_SIZE
+        line_h, pad = LINE_H * size / FONT_SIZE, PAD * size / FONT_SIZE
         for i, word in enumerate(cell_words):
             if key[0] != "line" and mode == "top":
-                y = key[1] + PAD + i * LINE_H
+                y = key[1] + pad + i * line_h
             else:
                 y = word["top"]
             text = word["text"].strip()
@@ -129,21 +184,26 @@ def _page_flat_text(page: Any, rng: random.Random) -> str:
                 # now and then a single line break, as Word's extractions have
                 out += ("\n" if i == 0 and rng.random() < 0.15 else CELL_BREAK) + text
             prev_y = y
-    return out
+    return out, columns
 
 
 # --------------------------------------------------------------------------
 # Span alignment
 # --------------------------------------------------------------------------
 
-def _fmt_number(value: Any) -> str | None:
+def _fmt_style(value: Any, style: Any = None) -> str | None:
     from corpus.render import FormStyle, _fmt
-    return None if value is None else _fmt(value, FormStyle())
+    return None if value is None else _fmt(value, style if style is not None else FormStyle())
 
 
-def record_values(record: dict[str, Any]) -> list[tuple[str, str]]:
-    """(label, printed value) of a record, in document order."""
+def record_values(record: dict[str, Any], style: Any = None) -> list[tuple[str, str]]:
+    """(label, printed value) of a record, in document order; numbers as
+    `style` (the form's `corpus.render.FormStyle`; default: the reference
+    one) prints them."""
     from extract.parse.deviation import split_deviation
+
+    def _fmt_number(value: Any) -> str | None:
+        return _fmt_style(value, style)
 
     values: list[tuple[str, str]] = []
 
@@ -233,14 +293,38 @@ def _find(text: str, positions: list[int], compact: str, needle: str, pointer: i
 # Examples
 # --------------------------------------------------------------------------
 
-def flat_text_file(split: str, count: int, folder: Path) -> list[tuple[str, list[dict[str, Any]], list[int]]]:
+def rendered_files(split: str, count: int, folder: Path, style_names: Sequence[str] | None = None,
+                   ) -> Iterator[tuple[Path, list[dict[str, Any]], list[Any], str]]:
+    """(PDF, truth records, the forms' `FormStyle`s, typesetting name) per
+    synthetic file of a split, rendered as `corpus.build.render_synthetic`
+    renders them (same records, seeds, styles and file names): one of
+    `style_names` per file (default: the tuning styles; the held-out ones
+    only when asked for)."""
+    from corpus.build import FORMS_PER_SYNTHETIC_FILE, render_with_truth, synthetic_styles
+    from corpus.render import STYLES, TUNING_STYLES
+    from corpus.synth import SPLIT_SEEDS, generate_forms
+
+    style_names = TUNING_STYLES if style_names is None else tuple(style_names)
+    records = generate_forms(split, count)
+    folder.mkdir(parents=True, exist_ok=True)
+    for start in range(0, count, FORMS_PER_SYNTHETIC_FILE):
+        chunk = records[start:start + FORMS_PER_SYNTHETIC_FILE]
+        seeds = range(SPLIT_SEEDS[split] + start, SPLIT_SEEDS[split] + start + len(chunk))
+        styles = synthetic_styles(seeds, style_names)
+        path = folder / f"synthetic_{split}_{start // FORMS_PER_SYNTHETIC_FILE + 1:04d}.pdf"
+        truth = render_with_truth(chunk, path, styles)
+        name = next((n for n, ts in STYLES.items() if ts == styles[0].typesetting), "custom")
+        yield path, truth, styles, name
+
+
+def flat_text_file(split: str, count: int, folder: Path, style_names: Sequence[str] | None = None,
+                   ) -> list[tuple[str, list[dict[str, Any]], list[int]]]:
     """(flat text, truth records, page starts) per rendered synthetic file."""
-    from corpus.build import render_synthetic
     from corpus.synth import SPLIT_SEEDS
 
     out = []
-    for n, (path, truth) in enumerate(render_synthetic(split, count, folder)):
-        text, starts = pdf_to_flat_text(path, seed=SPLIT_SEEDS[split] + n)
+    for n, (path, truth, styles, _) in enumerate(rendered_files(split, count, folder, style_names)):
+        text, starts = pdf_to_flat_text(path, seed=SPLIT_SEEDS[split] + n, typesetting=styles[0].typesetting)
         out.append((text, truth, starts))
     return out
 
@@ -254,32 +338,196 @@ def flat_text_examples(split: str, count: int) -> list[tuple[str, list[tuple[int
     """`count` synthetic forms of `split` as seed-like flat texts, one example
     per form (longer forms cut at blank lines between spans into pieces of at
     most MAX_EXAMPLE_CHARS), with their value spans.  Deterministic."""
-    stats = {"aligned": 0, "missed": 0}
-    examples: list[tuple[str, list[tuple[int, int, str]]]] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for text, truth, _ in flat_text_file(split, count, Path(tmp)):
-            starts = form_starts(text) + [len(text)]
-            for record, a, b in zip(truth, starts, starts[1:]):
-                spans, missed = align_spans(text, record_values(record), a, b)
-                stats["aligned"] += len(spans)
-                stats["missed"] += missed
-                chunk = text[a:b].strip("\n")
-                offset = a + (len(text[a:b]) - len(text[a:b].lstrip("\n")))
-                local = [(s - offset, e - offset, label) for s, e, label in spans]
-                examples.extend(_cut(chunk, local))
-    flat_text_examples.last_stats = stats  # type: ignore[attr-defined]
+    examples = [(text, spans) for text, spans, _ in
+                extractor_examples(split, count, extractors=("content-order",))]
+    stats = extractor_examples.last_stats.get("content-order", {"aligned": 0, "missed": 0})  # type: ignore[attr-defined]
+    flat_text_examples.last_stats = {"aligned": stats["aligned"], "missed": stats["missed"]}  # type: ignore[attr-defined]
     return examples
 
 
-def _cut(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[str, list[tuple[int, int, str]]]]:
-    """Cut a form's text into pieces ≤ MAX_EXAMPLE_CHARS at blank lines outside spans."""
+# --------------------------------------------------------------------------
+# Other extractors' texts: spans only where a value is contiguous
+# --------------------------------------------------------------------------
+
+# The white space a value's span may hold between two of its characters, per
+# extractor.  pdfplumber and pdftotext interleave the cells of a row line by
+# line, so a value is contiguous only on one line (a space inside it, as the
+# extractor may put one between a CJK character and a digit; pdftotext's
+# columns are runs of spaces); a web-table cell is one line between
+# separators; a pdfminer text box may hold line breaks but no blank line.
+_ONE_LINE = re.compile(r" ?")
+CONTIGUOUS_GAP = {
+    "pdfplumber": _ONE_LINE,
+    "pdftotext": _ONE_LINE,
+    "web-table": _ONE_LINE,
+    "pdfminer": re.compile(r"[ \t]*(?:\n[ \t]*)?"),
+}
+# Labels that may lie inside a cell (after `原因：`, say): no word boundary asked.
+_IN_CELL = frozenset({"DEVIATION_CAUSE", "IMPROVEMENT"})
+# Labels a value of which may be found out of order (pdfminer groups text
+# boxes by column; merged 一级/二级 cells come where their middle is) when
+# its text occurs once in the form: never numbers, whose text repeats.
+_ANY_ORDER = frozenset({"PROJECT_NAME", "DEPARTMENT", "IMPLEMENTING_UNIT", "GOAL_EXPECTED", "GOAL_ACTUAL",
+                        "LEVEL1", "LEVEL2", "INDICATOR_NAME", "DEVIATION_CAUSE", "IMPROVEMENT"})
+
+
+def align_contiguous(text: str, values: list[tuple[str, str]], extractor: str, start: int = 0,
+                     end: int | None = None) -> tuple[list[tuple[int, int, str]], int]:
+    """Spans of `values` in text[start:end] of another extractor than the
+    content-order one: a value is aligned only where it lies contiguous in
+    the text (between two of its characters only the white space
+    CONTIGUOUS_GAP[extractor] allows) and as a whole cell (white space, `|`
+    or the text's edge either side; a deviation part may sit inside its
+    cell).  In order first (SEARCH_WINDOW past the previous value), else, for
+    the labels of _ANY_ORDER, where its text occurs exactly once.  Spans do
+    not overlap.  Returns (spans, how many values could not be aligned)."""
+    if extractor == "content-order":
+        return align_spans(text, values, start, end)
+    gap_ok = CONTIGUOUS_GAP[extractor]
+    end = len(text) if end is None else end
+    positions = [i for i in range(start, end) if not text[i].isspace()]
+    compact = "".join(text[i] for i in positions)
+    taken = bytearray(len(compact))
+
+    def valid(at: int, n: int, label: str) -> bool:
+        if any(taken[at:at + n]):
+            return False
+        a, b = positions[at], positions[at + n - 1] + 1
+        if label not in _IN_CELL:
+            before = text[a - 1] if a > start else " "
+            after = text[b] if b < end else " "
+            if not (before.isspace() or before == "|") or not (after.isspace() or after == "|"):
+                return False
+        for k in range(at, at + n - 1):
+            gap = text[positions[k] + 1:positions[k + 1]]
+            if gap and not gap_ok.fullmatch(gap):
+                return False
+        return True
+
+    spans: list[tuple[int, int, str]] = []
+    missed = 0
+    pointer = 0
+    for label, value in values:
+        needle = re.sub(r"\s+", "", value)
+        if not needle:
+            continue
+        n = len(needle)
+        found = -1
+        at = compact.find(needle, pointer)
+        while 0 <= at <= pointer + SEARCH_WINDOW:
+            if valid(at, n, label):
+                found = at
+                break
+            at = compact.find(needle, at + 1)
+        if found >= 0:
+            pointer = found + n
+        elif label in _ANY_ORDER and n >= 2:
+            everywhere = [at for at in _occurrences(compact, needle)]
+            if len(everywhere) == 1 and valid(everywhere[0], n, label):
+                found = everywhere[0]
+                if label not in ("LEVEL1", "LEVEL2"):     # a row's cells follow it (merged cells: anywhere)
+                    pointer = max(pointer, found + n)
+        if found < 0:
+            missed += 1
+            continue
+        taken[found:found + n] = b"\x01" * n
+        spans.append((positions[found], positions[found + n - 1] + 1, label))
+    return sorted(spans), missed
+
+
+def _occurrences(haystack: str, needle: str) -> Iterator[int]:
+    at = haystack.find(needle)
+    while at >= 0:
+        yield at
+        at = haystack.find(needle, at + 1)
+
+
+def extractor_texts(path: Path, truth: list[dict[str, Any]], styles: list[Any], seed: int,
+                    extractors: Sequence[str]) -> dict[str, str]:
+    """The flat text of each extractor for one rendered file."""
+    from corpus.extractors import flat_text
+
+    texts = {}
+    for name in extractors:
+        if name == "content-order":
+            texts[name] = pdf_to_flat_text(path, seed, typesetting=styles[0].typesetting)[0]
+        else:
+            texts[name] = flat_text(name, pdf=path, records=truth, styles=styles, seed=seed)
+    return texts
+
+
+def file_examples(text: str, truth: list[dict[str, Any]], styles: list[Any], extractor: str,
+                  stats: dict[str, int]) -> list[tuple[str, list[tuple[int, int, str]]]]:
+    """One extractor's text of a file as examples, a form (or a piece of at
+    most MAX_EXAMPLE_CHARS) each, with the spans that align; `stats` counts
+    aligned and missed values (and files whose forms cannot be told apart)."""
+    starts = form_starts(text)
+    if len(starts) != len(truth):
+        stats["files_skipped"] = stats.get("files_skipped", 0) + 1
+        return []
+    starts.append(len(text))
+    examples = []
+    for record, style, a, b in zip(truth, styles, starts, starts[1:]):
+        spans, missed = align_contiguous(text, record_values(record, style), extractor, a, b)
+        stats["aligned"] += len(spans)
+        stats["missed"] += missed
+        chunk = text[a:b].strip("\n")
+        offset = a + (len(text[a:b]) - len(text[a:b].lstrip("\n")))
+        local = [(s - offset, e - offset, label) for s, e, label in spans]
+        if extractor == "content-order":
+            examples.extend(_cut(chunk, local))
+        else:                  # no blank lines between cells: cut at line breaks
+            examples.extend(_cut(chunk.rstrip(), local, r"\n[\s]*"))
+    return examples
+
+
+def extractor_examples(split: str, count: int, extractors: Sequence[str] | None = None,
+                       style_names: Sequence[str] | None = None,
+                       ) -> list[tuple[str, list[tuple[int, int, str]], dict[str, str]]]:
+    """`count` synthetic forms of `split`, rendered a typesetting of
+    `style_names` per file (default the tuning styles), in the flat text of
+    each of `extractors` (default all of `corpus.extractors.FLAT_EXTRACTORS`):
+    ``(text, spans, {"style": name, "extractor": name})`` per form and
+    extractor.  A value that does not align (not contiguous in that
+    extractor's text) is left out and counted per extractor in
+    `extractor_examples.last_stats` (``{extractor: {"aligned", "missed"}}``),
+    with a warning.  Deterministic."""
+    from corpus.extractors import FLAT_EXTRACTORS
+    from corpus.synth import SPLIT_SEEDS
+
+    extractors = tuple(FLAT_EXTRACTORS if extractors is None else extractors)
+    stats = {name: {"aligned": 0, "missed": 0} for name in extractors}
+    out: list[tuple[str, list[tuple[int, int, str]], dict[str, str]]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n, (path, truth, styles, style) in enumerate(rendered_files(split, count, Path(tmp), style_names)):
+            texts = extractor_texts(path, truth, styles, SPLIT_SEEDS[split] + n, extractors)
+            for name in extractors:
+                meta = {"style": style, "extractor": name}
+                out.extend((text, spans, dict(meta)) for text, spans in
+                           file_examples(texts[name], truth, styles, name, stats[name]))
+            path.unlink(missing_ok=True)
+    for name, counts in stats.items():
+        total = counts["aligned"] + counts["missed"]
+        if counts["missed"] or counts.get("files_skipped"):
+            log.warning("%s: %d of %d value(s) of %d %s form(s) do not align (not contiguous in the text) "
+                        "and are left out%s", name, counts["missed"], total, count, split,
+                        f"; {counts['files_skipped']} file(s) whose forms could not be told apart"
+                        if counts.get("files_skipped") else "")
+    extractor_examples.last_stats = stats  # type: ignore[attr-defined]
+    return out
+
+
+def _cut(text: str, spans: list[tuple[int, int, str]],
+         breaks: str = r"\n\n+") -> list[tuple[str, list[tuple[int, int, str]]]]:
+    """Cut a form's text into pieces ≤ MAX_EXAMPLE_CHARS at `breaks` (blank
+    lines) outside spans."""
     if len(text) <= MAX_EXAMPLE_CHARS:
         return [(text, spans)]
     inside = [False] * (len(text) + 1)
     for s, e, _ in spans:
         for i in range(s, e):
             inside[i] = True
-    cuts = [m.end() for m in re.finditer(r"\n\n+", text) if not inside[m.start()]]
+    cuts = [m.end() for m in re.finditer(breaks, text) if not inside[m.start()]]
     pieces = []
     start = 0
     last_ok = None

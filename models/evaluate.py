@@ -10,8 +10,11 @@ one, else the shipped models/pipeline (`--pipeline models/pipeline` to
 score the shipped one in any case).  It prints, and with `--output` also
 writes to FILE, (a) eval-split deviation cells of the held-out phrasings only (never
 seen in training or model selection), (b) all eval-split deviation cells,
-(c) eval-split flat-text forms where `corpus.flat` exists, (d) the 19 seed
-forms in flat text.  For (a) and (b) it also scores the split into
+(c) eval-split flat-text forms where `corpus.flat` exists, in the text of every
+extractor (`corpus.extractors.FLAT_EXTRACTORS`): all together, the tuning
+styles, each held-out style (`corpus.render.HELD_OUT_STYLES`, never rendered
+for training or model selection) and each extractor apart, and a table of
+micro F1 per style group and extractor, (d) the 19 seed forms in flat text.  For (a) and (b) it also scores the split into
 `deviation_cause` / `improvement` the way the extractor makes it: by the
 rules alone (`extract.parse.deviation.split_deviation`) and with the model
 (`extract.parse.tagger.split_deviation_with_model`), the parts compared as the
@@ -28,6 +31,7 @@ from typing import Callable, Iterable, Optional, Sequence
 
 from models.examples import (
     DEVIATION_CAUSE, FLAT_AVAILABLE, IMPROVEMENT, Example, ExampleSet, deviation_examples, flat_examples,
+    held_out_style_examples, _extractor_list,
 )
 from models.layout import BEST_DIR, PIPELINE_DIR, logger, start_step
 
@@ -64,15 +68,20 @@ def score_spans(gold: Iterable[Iterable[tuple[int, int, str]]],
     return scores
 
 
-def evaluate(pipeline_dir: Path | str, examples: Sequence[Example]) -> Scores:
-    """Tag `examples` with the pipeline in `pipeline_dir` and score it."""
+def predict(pipeline_dir: Path | str, examples: Sequence[Example]) -> list[list[tuple[int, int, str]]]:
+    """The spans the pipeline in `pipeline_dir` tags in each example's text."""
     from extract.parse.tagger import load_tagger
 
     nlp = load_tagger(pipeline_dir).nlp
     predicted = []
     for doc in nlp.pipe((text for text, _ in examples), batch_size=64):
         predicted.append([(e.start_char, e.end_char, e.label_) for e in doc.ents])
-    return score_spans((entities for _, entities in examples), predicted)
+    return predicted
+
+
+def evaluate(pipeline_dir: Path | str, examples: Sequence[Example]) -> Scores:
+    """Tag `examples` with the pipeline in `pipeline_dir` and score it."""
+    return score_spans((entities for _, entities in examples), predict(pipeline_dir, examples))
 
 
 def format_scores(scores: Scores, title: str = "") -> str:
@@ -167,7 +176,8 @@ def per_phrasing(pipeline_dir: Path | str, examples: ExampleSet) -> str:
     return "\n".join(lines)
 
 
-def report(pipeline_dir: Path | str = PIPELINE_DIR, count: int = 1000, flat_count: int = 100) -> str:
+def report(pipeline_dir: Path | str = PIPELINE_DIR, count: int = 1000, flat_count: int = 30,
+           extractors: Sequence[str] | None = None) -> str:
     held_out = deviation_examples("eval", count, held_out_only=True)
     every = deviation_examples("eval", count)
     parts = [
@@ -186,14 +196,88 @@ def report(pipeline_dir: Path | str = PIPELINE_DIR, count: int = 1000, flat_coun
         per_phrasing(pipeline_dir, every),
     ]
     if FLAT_AVAILABLE:
-        flat = flat_examples("eval", flat_count)
-        if flat.examples:
-            parts.append(format_scores(evaluate(pipeline_dir, flat.examples),
-                                       f"(c) eval split, flat-text forms ({len(flat)} forms)"))
+        parts.extend(flat_report(pipeline_dir, flat_count, extractors))
     else:
         parts.append("(c) flat-text forms: corpus.flat not available")
     parts.append(seed_flat_text_report(pipeline_dir))
     return "\n\n".join(parts)
+
+
+TUNING = "tuning styles"
+
+
+def flat_report(pipeline_dir: Path | str, flat_count: int = 30,
+                extractors: Sequence[str] | None = None) -> list[str]:
+    """(c) eval-split flat-text forms: `flat_count` forms in the tuning styles
+    and `flat_count` in each held-out style, each form in the text of every
+    extractor; per label P/R/F1 for all of them, the tuning styles, each
+    held-out style, each extractor, and micro F1 per style group × extractor."""
+    groups: dict[str, ExampleSet] = {TUNING: flat_examples("eval", flat_count, extractors)}
+    groups.update(held_out_style_examples(flat_count, extractors))
+    if not any(len(group) for group in groups.values()):
+        return ["(c) flat-text forms: none produced (see the warnings above)"]
+    rows: list[tuple[str, str, Example, list[tuple[int, int, str]]]] = []   # group, extractor, example, predicted
+    for name, group in groups.items():
+        predicted = predict(pipeline_dir, group.examples)
+        for example, meta, got in zip(group.examples, group.metadata(), predicted):
+            rows.append((name, meta.get("extractor", ""), example, got))
+
+    def scores(keep: Callable[[str, str], bool]) -> Scores:
+        chosen = [(example[1], got) for group, extractor, example, got in rows if keep(group, extractor)]
+        return score_spans((gold for gold, _ in chosen), (got for _, got in chosen))
+
+    def misses(names: Iterable[str]) -> str:
+        counts: Counter[str] = Counter()
+        totals: Counter[str] = Counter()
+        for name in names:
+            for extractor, c in groups[name].alignment.items():
+                counts[extractor] += c.get("missed", 0)
+                totals[extractor] += c.get("aligned", 0) + c.get("missed", 0)
+        return "; ".join(f"{e} {counts[e]}/{totals[e]}" for e in totals) or "none"
+
+    held = [name for name in groups if name != TUNING]
+    extractors_seen = list(dict.fromkeys(extractor for _, extractor, _, _ in rows))
+    n_ex = len(extractors_seen)
+    parts = [
+        format_scores(scores(lambda g, e: True),
+                      f"(c) eval split, flat-text forms, all styles and extractors ({flat_count} forms per style "
+                      f"group × {n_ex} extractors, {len(rows)} examples; values left out as not contiguous "
+                      f"in the text: {misses(groups)})"),
+        format_scores(scores(lambda g, e: g == TUNING),
+                      f"(c) flat text, tuning styles ({flat_count} forms, one of {', '.join(_tuning_names())} "
+                      f"per file; all extractors)"),
+    ]
+    for name in held:
+        parts.append(format_scores(scores(lambda g, e, name=name: g == name),
+                                   f"(c) flat text, held-out style {name} ({flat_count} forms; all extractors; "
+                                   f"left out: {misses([name])})"))
+    parts.append(format_scores(scores(lambda g, e: g != TUNING),
+                               f"(c) flat text, all held-out styles ({', '.join(held)}; all extractors)"))
+    for extractor in extractors_seen:
+        parts.append(format_scores(scores(lambda g, e, x=extractor: e == x),
+                                   f"(c) flat text, extractor {extractor} (tuning and held-out styles)"))
+    parts.append(style_extractor_table(rows, [TUNING] + held, extractors_seen, scores))
+    return parts
+
+
+def _tuning_names() -> tuple[str, ...]:
+    from corpus.render import TUNING_STYLES
+    return TUNING_STYLES
+
+
+def style_extractor_table(rows: Sequence[tuple], groups: Sequence[str], extractors: Sequence[str],
+                          scores: Callable[[Callable[[str, str], bool]], Scores]) -> str:
+    """Micro F1 (and gold span count) per style group and extractor."""
+    lines = ["(c) flat text, micro F1 (gold spans) per style group and extractor", "",
+             "| styles | " + " | ".join(extractors) + " | all |",
+             "| --- | " + " | ".join("---:" for _ in extractors) + " | ---: |"]
+    for group in groups:
+        cells = []
+        for extractor in list(extractors) + [None]:
+            s = scores(lambda g, e, group=group, x=extractor: g == group and (x is None or e == x))[ALL]
+            cells.append(f"{s['f']:.4f} ({int(s['n'])})")
+        lines.append(f"| {group} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def seed_flat_text_report(pipeline_dir: Path | str = PIPELINE_DIR) -> str:
@@ -239,7 +323,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the pipeline to score (default: models/build/training/model-best where it "
                              "exists, else the shipped models/pipeline)")
     parser.add_argument("--count", type=int, default=1000, help="deviation cells per table")
-    parser.add_argument("--flat-count", type=int, default=100)
+    parser.add_argument("--flat-count", type=int, default=30,
+                        help="eval-split flat-text forms per style group (the tuning styles; each held-out "
+                             "style), each in the text of every extractor (default 30)")
+    parser.add_argument("--extractors", type=_extractor_list, default=None, metavar="NAME[,NAME…]",
+                        help="flat-text extractors to score (default all of corpus.extractors.FLAT_EXTRACTORS)")
     parser.add_argument("--output", type=Path, default=None, help="also write the tables to this file")
     return parser
 
@@ -255,7 +343,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not (Path(pipeline) / "meta.json").is_file():
         parser.exit(1, f"{parser.prog}: {pipeline}: no spaCy pipeline there (run the train step first)\n")
     log.info("scoring %s …", describe(pipeline))
-    text = f"Pipeline: {describe(pipeline)}\n\n" + report(pipeline, args.count, args.flat_count)
+    text = f"Pipeline: {describe(pipeline)}\n\n" + report(pipeline, args.count, args.flat_count, args.extractors)
     print(text)
     if args.output is not None:
         args.output.parent.mkdir(parents=True, exist_ok=True)

@@ -17,9 +17,17 @@ into `text`.  Two sources:
   skipped and counted.  Training uses the train split, evaluation the eval
   (or dev) split; `held_out_only=True` keeps only the phrasings that never
   occur in train (`corpus.synth.HELD_OUT_PHRASINGS`).
-* flat-text examples of whole forms, from `corpus.flat.flat_text_examples`
+* flat-text examples of whole forms, from `corpus.flat.extractor_examples`
   when that module exists (it is optional: without it the tagger learns the
-  deviation labels only).
+  deviation labels only): synthetic forms rendered in the tuning typesetting
+  styles (`corpus.render.TUNING_STYLES`, one per file), each form in the flat
+  text of every extractor of `corpus.extractors.FLAT_EXTRACTORS`
+  (content-order, pdfplumber, pdfminer, pdftotext, web-table), with the
+  values that lie contiguous in that text as spans (the others are counted
+  and warned about).  Each example's metadata names its `style` and
+  `extractor`.  The held-out styles (`corpus.render.HELD_OUT_STYLES`) are
+  never rendered for training or dev: `held_out_style_examples` gives the
+  eval split in each of them, for `models.evaluate`.
 * reviewed corrections (`reviewed_examples`): deviation cells whose
   `deviation_cause` or `improvement` a person reviewed in the store, with
   the corrected parts located in the cell.
@@ -31,11 +39,14 @@ import argparse
 import json
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence
 
 from corpus import synth
+from corpus.extractors import FLAT_EXTRACTORS
+from corpus.render import HELD_OUT_STYLES, TUNING_STYLES
 from extract.model import FieldPath
 from models.layout import DEV_JSONL, EXAMPLES_DIR, STATS_JSON, TRAIN_JSONL, logger, start_step
 
@@ -53,8 +64,9 @@ _FORMS_PER_CHUNK = 200
 _MAX_FORMS = 200_000
 
 
-def _load_flat() -> Callable[[str, int], list[Example]] | None:
-    """`corpus.flat.flat_text_examples`, or None where it does not (yet) exist."""
+def _load_flat() -> Callable[..., list[Any]] | None:
+    """`corpus.flat.extractor_examples` (or the older `flat_text_examples`),
+    or None where it does not (yet) exist."""
     try:
         from corpus import flat  # noqa: PLC0415 - optional module
     except ImportError:
@@ -63,7 +75,7 @@ def _load_flat() -> Callable[[str, int], list[Example]] | None:
         log.warning("corpus.flat cannot be imported (%s: %s); flat-text examples left out",
                     type(exc).__name__, exc)
         return None
-    function = getattr(flat, "flat_text_examples", None)
+    function = getattr(flat, "extractor_examples", None) or getattr(flat, "flat_text_examples", None)
     return function if callable(function) else None
 
 
@@ -79,15 +91,29 @@ class ExampleSet:
     phrasings: list[str] = field(default_factory=list)   # per example, "flat" for flat text
     skipped: int = 0                                      # cells whose parts were not found
     skipped_samples: list[str] = field(default_factory=list)
+    # per example: {"style", "extractor"} of a flat text ({} for a cell)
+    meta: list[dict[str, str]] = field(default_factory=list)
+    # per extractor: {"aligned", "missed"} values of the flat texts
+    alignment: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.examples)
 
+    def metadata(self) -> list[dict[str, str]]:
+        """Per example its metadata ({} where none was recorded)."""
+        return self.meta + [{} for _ in range(len(self.examples) - len(self.meta))]
+
     def extend(self, other: "ExampleSet") -> None:
+        self.meta = self.metadata()
         self.examples.extend(other.examples)
         self.phrasings.extend(other.phrasings)
+        self.meta.extend(other.metadata())
         self.skipped += other.skipped
         self.skipped_samples.extend(other.skipped_samples[: max(0, 5 - len(self.skipped_samples))])
+        for name, counts in other.alignment.items():
+            mine = self.alignment.setdefault(name, {})
+            for key, value in counts.items():
+                mine[key] = mine.get(key, 0) + value
 
 
 def locate_deviation(text: str, cause: str | None, improvement: str | None) -> list[Entity] | None:
@@ -174,29 +200,50 @@ def deviation_examples(split: str, count: int, *, start: int = 0,
     return result
 
 
-def flat_examples(split: str, count: int) -> ExampleSet:
-    """Flat-text examples from `corpus.flat`, or none where it is missing."""
+def flat_examples(split: str, count: int, extractors: Sequence[str] | None = None,
+                  styles: Sequence[str] | None = None) -> ExampleSet:
+    """Flat-text examples from `corpus.flat`, or none where it is missing:
+    `count` forms of `split` rendered in `styles` (default the tuning
+    styles, one per file), each in the text of every one of `extractors`
+    (default all of FLAT_EXTRACTORS), so up to count × extractors examples."""
     result = ExampleSet()
     if _flat_text_examples is None or count <= 0:
         return result
+    held_out = set(styles or ()) & set(HELD_OUT_STYLES)
+    if held_out and split != "eval":
+        raise ValueError(f"held-out style(s) {sorted(held_out)} only in the eval split, not {split}")
     try:
-        produced = _flat_text_examples(split, count)
+        if _flat_text_examples.__name__ == "extractor_examples":
+            produced = _flat_text_examples(split, count, extractors=extractors, style_names=styles)
+            result.alignment = {name: dict(counts) for name, counts in
+                                getattr(_flat_text_examples, "last_stats", {}).items()}
+        else:                                     # the older corpus.flat: content-order only
+            produced = [(text, spans, {"extractor": "content-order"}) for text, spans in
+                        _flat_text_examples(split, count)]
     except Exception as exc:  # noqa: BLE001 - an optional source must not stop training
-        log.warning("corpus.flat.flat_text_examples(%r, %d) failed (%s: %s); flat-text examples left out",
+        log.warning("corpus.flat flat-text examples (%r, %d) failed (%s: %s); flat-text examples left out",
                     split, count, type(exc).__name__, exc)
         return result
-    for text, entities in produced:
+    for text, entities, meta in produced:
         result.examples.append((text, [(int(s), int(e), str(label)) for s, e, label in entities]))
         result.phrasings.append("flat")
+        result.meta.append({"style": str(meta.get("style", "")), "extractor": str(meta.get("extractor", ""))})
     return result
 
 
+def held_out_style_examples(count: int, extractors: Sequence[str] | None = None) -> dict[str, ExampleSet]:
+    """{held-out style: `count` eval-split forms typeset in it, in every
+    extractor's flat text}: material no training or model selection sees."""
+    return {style: flat_examples("eval", count, extractors, styles=(style,)) for style in HELD_OUT_STYLES}
+
+
 def training_examples(train_count: int, flat_count: int = 0,
-                      extra_examples: Sequence[Example] | None = None) -> ExampleSet:
-    """The train split's deviation cells, flat-text forms and any extra
-    (reviewed) examples."""
+                      extra_examples: Sequence[Example] | None = None,
+                      extractors: Sequence[str] | None = None) -> ExampleSet:
+    """The train split's deviation cells, flat-text forms (tuning styles,
+    every extractor) and any extra (reviewed) examples."""
     result = deviation_examples("train", train_count)
-    result.extend(flat_examples("train", flat_count))
+    result.extend(flat_examples("train", flat_count, extractors))
     if extra_examples:
         result.examples.extend((text, list(entities)) for text, entities in extra_examples)
         result.phrasings.extend(["extra"] * len(extra_examples))
@@ -208,12 +255,12 @@ def seen_phrasings() -> tuple[str, ...]:
     return tuple(p for p in synth.DEVIATION_PHRASINGS if p not in synth.HELD_OUT_PHRASINGS)
 
 
-def dev_examples(count: int, flat_count: int = 0) -> ExampleSet:
+def dev_examples(count: int, flat_count: int = 0, extractors: Sequence[str] | None = None) -> ExampleSet:
     """The dev split, used by spaCy to pick model-best.  Held-out phrasings
     are kept out of it too, so that not even model selection has seen them;
     the scores of the model card come from the eval split."""
     result = deviation_examples("dev", count, phrasings=seen_phrasings())
-    result.extend(flat_examples("dev", flat_count))
+    result.extend(flat_examples("dev", flat_count, extractors))
     return result
 
 
@@ -279,8 +326,9 @@ def _skip(result: ExampleSet, where: str, why: str) -> None:
 
 DEFAULT_TRAIN_COUNT = 4000     # deviation cells of the train split
 DEFAULT_DEV_COUNT = 400        # deviation cells of the dev split (model selection)
-DEFAULT_FLAT_COUNT = 600       # flat-text forms of the train split, where corpus.flat exists
-DEFAULT_FLAT_DEV_COUNT = 100   # flat-text forms of the dev split (model selection)
+DEFAULT_FLAT_COUNT = 200       # flat-text forms of the train split (× every extractor), where corpus.flat exists
+DEFAULT_CELL_REPEATS = 3       # each training deviation cell written 3 times (weight next to flat text)
+DEFAULT_FLAT_DEV_COUNT = 40    # flat-text forms of the dev split (model selection, × every extractor)
 
 
 def examples_from_reviews(db: Path | str) -> ExampleSet:
@@ -301,9 +349,10 @@ def write_jsonl(examples: ExampleSet, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     phrasings = examples.phrasings + [""] * (len(examples.examples) - len(examples.phrasings))
     with path.open("w", encoding="utf-8") as out:
-        for (text, entities), phrasing in zip(examples.examples, phrasings):
-            out.write(json.dumps({"text": text, "entities": [list(e) for e in entities], "phrasing": phrasing},
-                                 ensure_ascii=False) + "\n")
+        for (text, entities), phrasing, meta in zip(examples.examples, phrasings, examples.metadata()):
+            row = {"text": text, "entities": [list(e) for e in entities], "phrasing": phrasing}
+            row.update({key: meta[key] for key in ("style", "extractor") if meta.get(key)})
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
 def read_jsonl(path: Path) -> ExampleSet:
@@ -321,37 +370,64 @@ def read_jsonl(path: Path) -> ExampleSet:
                 raise ValueError(f"{path}:{number}: not an example ({type(exc).__name__}: {exc})") from None
             result.examples.append((text, entities))
             result.phrasings.append(str(row.get("phrasing") or ""))
+            result.meta.append({key: str(row[key]) for key in ("style", "extractor") if row.get(key)})
     return result
 
 
 def _set_stats(examples: ExampleSet) -> dict[str, Any]:
+    meta = examples.metadata()
     return {"examples": len(examples), "skipped": examples.skipped,
             "flat": examples.phrasings.count("flat"),
             "extra": examples.phrasings.count("extra"),
+            "flat_by_extractor": dict(sorted(Counter(m["extractor"] for m in meta if m.get("extractor")).items())),
+            "flat_by_style": dict(sorted(Counter(m["style"] for m in meta if m.get("style")).items())),
+            "flat_values_by_extractor": examples.alignment,
             "labels": labels_of(examples.examples)}
+
+
+def repeat_cells(examples: ExampleSet, times: int) -> ExampleSet:
+    """The set with each deviation cell (not flat text, not extra) `times` times over."""
+    if times <= 1:
+        return examples
+    out = ExampleSet(skipped=examples.skipped, skipped_samples=list(examples.skipped_samples),
+                     alignment=examples.alignment)
+    for example, phrasing, meta in zip(examples.examples, examples.phrasings, examples.metadata()):
+        for _ in range(times if phrasing not in ("flat", "extra", "reviewed") else 1):
+            out.examples.append(example)
+            out.phrasings.append(phrasing)
+            out.meta.append(meta)
+    return out
 
 
 def build_examples(out_dir: Path = EXAMPLES_DIR, train_count: int = DEFAULT_TRAIN_COUNT,
                    dev_count: int = DEFAULT_DEV_COUNT, flat_count: int = DEFAULT_FLAT_COUNT,
                    flat_dev_count: int = DEFAULT_FLAT_DEV_COUNT,
-                   extra_examples: Sequence[Example] | None = None) -> dict[str, Any]:
-    """Write `out_dir`/train.jsonl, dev.jsonl and stats.json; returns the stats."""
+                   extra_examples: Sequence[Example] | None = None,
+                   extractors: Sequence[str] | None = None, cell_repeats: int = 1) -> dict[str, Any]:
+    """Write `out_dir`/train.jsonl, dev.jsonl and stats.json; returns the stats.
+    Flat-text forms are rendered in the tuning styles only and given in the
+    text of each of `extractors` (default every one of FLAT_EXTRACTORS).
+    `cell_repeats` writes each training deviation cell that many times, so
+    that the short cells keep their weight next to the long flat texts (a
+    model fine-tuned on flat text alone forgets held-out turns such as 明年将)."""
     out_dir = Path(out_dir)
     started = time.monotonic()
     log.info("examples: %d deviation cells and %d flat-text forms of the train split%s …",
              train_count, flat_count, f", {len(extra_examples)} extra" if extra_examples else "")
-    train_set = training_examples(train_count, flat_count, extra_examples)
+    train_set = training_examples(train_count, flat_count, extra_examples, extractors)
     log.info("examples: %d of the dev split (%d deviation cells, %d flat-text forms) …",
              dev_count + flat_dev_count, dev_count, flat_dev_count)
-    dev_set = dev_examples(dev_count, flat_dev_count)
+    dev_set = dev_examples(dev_count, flat_dev_count, extractors)
     if flat_count and not train_set.phrasings.count("flat"):
         log.warning("no flat-text examples: corpus.flat is missing or failed (see above); "
                     "the tagger learns the deviation labels only")
-    write_jsonl(train_set, out_dir / TRAIN_JSONL)
+    write_jsonl(repeat_cells(train_set, cell_repeats), out_dir / TRAIN_JSONL)
     write_jsonl(dev_set, out_dir / DEV_JSONL)
     stats = {
         "requested": {"train_count": train_count, "dev_count": dev_count,
-                      "flat_count": flat_count, "flat_dev_count": flat_dev_count},
+                      "flat_count": flat_count, "flat_dev_count": flat_dev_count,
+                      "extractors": list(extractors or FLAT_EXTRACTORS), "styles": list(TUNING_STYLES),
+                      "cell_repeats": cell_repeats},
         "train": _set_stats(train_set),
         "dev": _set_stats(dev_set),
         "seconds": round(time.monotonic() - started, 1),
@@ -364,6 +440,14 @@ def build_examples(out_dir: Path = EXAMPLES_DIR, train_count: int = DEFAULT_TRAI
     return stats
 
 
+def _extractor_list(value: str) -> tuple[str, ...]:
+    names = tuple(name.strip() for name in value.split(",") if name.strip())
+    unknown = [name for name in names if name not in FLAT_EXTRACTORS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"{value!r}: extractors are {', '.join(FLAT_EXTRACTORS)}")
+    return names
+
+
 def add_count_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--train-count", type=int, default=DEFAULT_TRAIN_COUNT,
                         help=f"deviation cells of the train split (default {DEFAULT_TRAIN_COUNT})")
@@ -373,6 +457,10 @@ def add_count_options(parser: argparse.ArgumentParser) -> None:
                         help=f"flat-text forms of the train split (default {DEFAULT_FLAT_COUNT})")
     parser.add_argument("--flat-dev-count", type=int, default=DEFAULT_FLAT_DEV_COUNT,
                         help=f"flat-text forms of the dev split (default {DEFAULT_FLAT_DEV_COUNT})")
+    parser.add_argument("--extractors", type=_extractor_list, default=None, metavar="NAME[,NAME…]",
+                        help=f"flat-text extractors to give each form in (default all: {', '.join(FLAT_EXTRACTORS)})")
+    parser.add_argument("--cell-repeats", type=int, default=DEFAULT_CELL_REPEATS,
+                        help=f"write each training deviation cell this many times (default {DEFAULT_CELL_REPEATS})")
     parser.add_argument("--with-reviews", metavar="DB", type=Path, default=None,
                         help="also train on the deviation cells whose cause/improvement a person reviewed "
                              "in this store (selfeval --db)")
@@ -408,7 +496,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = start_step(parser, argv)
     extra = reviews_or_exit(parser, args.with_reviews)
-    build_examples(args.out, args.train_count, args.dev_count, args.flat_count, args.flat_dev_count, extra or None)
+    build_examples(args.out, args.train_count, args.dev_count, args.flat_count, args.flat_dev_count, extra or None,
+                   args.extractors, args.cell_repeats)
     return 0
 
 

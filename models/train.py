@@ -39,7 +39,7 @@ from typing import Any, Sequence  # noqa: E402
 
 from models.convert import convert  # noqa: E402
 from models.examples import (  # noqa: E402, F401 - examples_from_reviews: where it was before
-    DEFAULT_DEV_COUNT, DEFAULT_FLAT_COUNT, DEFAULT_FLAT_DEV_COUNT, DEFAULT_TRAIN_COUNT, Example,
+    DEFAULT_CELL_REPEATS, DEFAULT_DEV_COUNT, DEFAULT_FLAT_COUNT, DEFAULT_FLAT_DEV_COUNT, DEFAULT_TRAIN_COUNT, Example,
     add_count_options, build_examples, examples_from_reviews, reviews_or_exit,
 )
 from models.layout import (  # noqa: E402
@@ -69,25 +69,33 @@ def train(output_dir: Path | None = None, train_count: int = DEFAULT_TRAIN_COUNT
           dev_count: int = DEFAULT_DEV_COUNT, flat_count: int = DEFAULT_FLAT_COUNT,
           flat_dev_count: int = DEFAULT_FLAT_DEV_COUNT, max_steps: int | None = None,
           eval_frequency: int | None = None, build_dir: Path | None = None,
-          config_path: Path = CONFIG_PATH, overrides: dict[str, Any] | None = None) -> Path:
+          config_path: Path = CONFIG_PATH, overrides: dict[str, Any] | None = None,
+          extractors: Sequence[str] | None = None, init_from: Path | None = None,
+          cell_repeats: int = 1) -> Path:
     """examples → convert → train, all in `build_dir` (default models/build:
     examples/, corpus/, and the training in `output_dir`, default
     `build_dir`/training).  Returns `output_dir`/model-best."""
     build_dir = Path(build_dir) if build_dir is not None else BUILD_DIR
     output_dir = Path(output_dir) if output_dir is not None else build_dir / "training"
     refuse_shipped(output_dir)           # before a minute of building examples
-    build_examples(build_dir / "examples", train_count, dev_count, flat_count, flat_dev_count, extra_examples)
+    build_examples(build_dir / "examples", train_count, dev_count, flat_count, flat_dev_count, extra_examples,
+                   extractors, cell_repeats)
     convert(build_dir / "examples", build_dir / "corpus")
     return train_on_corpus(build_dir / "corpus", output_dir, seed=seed, max_steps=max_steps,
-                           eval_frequency=eval_frequency, config_path=config_path, overrides=overrides)
+                           eval_frequency=eval_frequency, config_path=config_path, overrides=overrides,
+                           init_from=init_from)
 
 
 def train_on_corpus(corpus_dir: Path, output_dir: Path = TRAINING_DIR, *, seed: int = 0,
                     max_steps: int | None = None, eval_frequency: int | None = None,
-                    config_path: Path = CONFIG_PATH, overrides: dict[str, Any] | None = None) -> Path:
+                    config_path: Path = CONFIG_PATH, overrides: dict[str, Any] | None = None,
+                    init_from: Path | None = None) -> Path:
     """Train with `config_path` on `corpus_dir`/{train,dev}.spacy into
     `output_dir`/{model-best,model-last}; returns model-best.  Their
-    meta.json get `selfeval_training` (seed, example counts, settings)."""
+    meta.json get `selfeval_training` (seed, example counts, settings).
+    With `init_from` (a trained pipeline, e.g. models/pipeline) the tok2vec
+    and ner start from its weights (spaCy's `source`) instead of random
+    ones: a retraining on new material that needs far fewer steps."""
     corpus_dir, output_dir = Path(corpus_dir), Path(output_dir)
     refuse_shipped(output_dir)
     missing = [str(corpus_dir / name) for name in (TRAIN_SPACY, DEV_SPACY) if not (corpus_dir / name).is_file()]
@@ -110,10 +118,11 @@ def train_on_corpus(corpus_dir: Path, output_dir: Path = TRAINING_DIR, *, seed: 
         if (output_dir / name).exists():
             shutil.rmtree(output_dir / name)
     started = time.monotonic()
-    _run_spacy_training(Path(config_path), output_dir, settings)
+    _run_spacy_training(Path(config_path), output_dir, settings, init_from)
     seconds = time.monotonic() - started
-
     training = _training_record(corpus_dir, seed, settings, seconds)
+    if init_from is not None:
+        training["initialised_from"] = _describe_source(Path(init_from))
     for name in TRAINED_FOLDERS:
         if (output_dir / name / "meta.json").is_file():
             _stamp_meta(output_dir / name / "meta.json", training)
@@ -124,7 +133,16 @@ def train_on_corpus(corpus_dir: Path, output_dir: Path = TRAINING_DIR, *, seed: 
     return best
 
 
-def _run_spacy_training(config_path: Path, output_dir: Path, settings: dict[str, Any]) -> None:
+def _describe_source(folder: Path) -> str:
+    try:
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        return f"{folder.name} ({meta.get('name')} {meta.get('version')})"
+    except (OSError, ValueError, AttributeError):
+        return folder.name
+
+
+def _run_spacy_training(config_path: Path, output_dir: Path, settings: dict[str, Any],
+                        init_from: Path | None = None) -> None:
     """What `spacy train` does, with spaCy's console output (the progress
     table) logged line by line instead of printed on stdout."""
     from spacy import util
@@ -134,6 +152,12 @@ def _run_spacy_training(config_path: Path, output_dir: Path, settings: dict[str,
 
     with show_validation_error(config_path):
         config = util.load_config(config_path, overrides=settings, interpolate=False)
+    if init_from is not None:
+        if not (Path(init_from) / "meta.json").is_file():
+            raise FileNotFoundError(f"{init_from}: no trained pipeline to start from")
+        for component in ("tok2vec", "ner"):
+            config["components"][component] = {"source": str(Path(init_from).resolve())}
+        log.info("tok2vec and ner start from the weights of %s", init_from)
     training = config["training"]
     log.info("initializing the pipeline of %s (seed %s) …", config_path.name, settings.get("system.seed"))
     with show_validation_error(config_path, hint_fill=False):
@@ -189,6 +213,7 @@ def _training_record(corpus_dir: Path, seed: int, settings: dict[str, Any], seco
     return {
         "seed": seed,
         "train_examples": train_set.get("examples", stats.get("train", {}).get("docs")),
+        "train_docs": stats.get("train", {}).get("docs"),          # with the deviation cells repeated
         "train_skipped": train_set.get("skipped"),
         "train_spans_misaligned": stats.get("train", {}).get("misaligned"),
         "dev_examples": dev_set.get("examples", stats.get("dev", {}).get("docs")),
@@ -233,6 +258,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-steps", type=int, default=None, help="override training.max_steps")
     parser.add_argument("--eval-frequency", type=int, default=None, help="override training.eval_frequency")
+    parser.add_argument("--learn-rate", type=float, default=None,
+                        help="override training.optimizer.learn_rate (e.g. 0.0005 with --init-from)")
+    parser.add_argument("--init-from", type=Path, default=None, metavar="PIPELINE",
+                        help="start tok2vec and ner from this trained pipeline's weights (e.g. models/pipeline) "
+                             "rather than from random ones")
     return parser
 
 
@@ -249,21 +279,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             ("--train-count", args.train_count, DEFAULT_TRAIN_COUNT), ("--dev-count", args.dev_count, DEFAULT_DEV_COUNT),
             ("--flat-count", args.flat_count, DEFAULT_FLAT_COUNT),
             ("--flat-dev-count", args.flat_dev_count, DEFAULT_FLAT_DEV_COUNT),
-            ("--with-reviews", args.with_reviews, None)) if value != default]
+            ("--with-reviews", args.with_reviews, None), ("--extractors", args.extractors, None),
+            ("--cell-repeats", args.cell_repeats, DEFAULT_CELL_REPEATS))
+            if value != default]
         if building:
             parser.error(f"{', '.join(building)}: these build the examples, which --corpus skips "
                          "(give them to python -m models.examples)")
+    overrides = {"training.optimizer.learn_rate": args.learn_rate} if args.learn_rate is not None else None
     set_up_logging()
     started = time.monotonic()
     try:
         if args.corpus is not None:
             best = train_on_corpus(args.corpus, output, seed=args.seed, max_steps=args.max_steps,
-                                   eval_frequency=args.eval_frequency)
+                                   eval_frequency=args.eval_frequency, init_from=args.init_from,
+                                   overrides=overrides)
         else:
             extra = reviews_or_exit(parser, args.with_reviews)
             kwargs: dict[str, Any] = dict(dev_count=args.dev_count, flat_count=args.flat_count,
                                           flat_dev_count=args.flat_dev_count, max_steps=args.max_steps,
-                                          build_dir=args.build)
+                                          build_dir=args.build, extractors=args.extractors,
+                                          init_from=args.init_from, cell_repeats=args.cell_repeats,
+                                          overrides=overrides)
             if args.eval_frequency is not None:
                 kwargs["eval_frequency"] = args.eval_frequency
             best = train(output, args.train_count, args.seed, extra or None, **kwargs)

@@ -187,7 +187,7 @@ def _image_url(source: str, form: FormToReview, index: int, item, settings: Push
     name = re.sub(r"[^\w.-]+", "_", item.path)
     out = settings.folder / form.form_id / f"{index:02d}-{name}.png"
     if not out.exists():
-        write_crop(CropRequest(source, item.page, item.bbox), out)
+        write_crop(CropRequest(source, item.page, item.bbox, item.continued), out)
     relative = out.relative_to(settings.files_root)
     return f"/data/local-files/?d={relative.as_posix()}"
 

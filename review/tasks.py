@@ -70,6 +70,8 @@ class ReviewItem:
     read: str                 # the text shown above the field (a deviation cell: the whole cell)
     page: int | None
     bbox: tuple[float, float, float, float] | None
+    # Further pieces of a cell a page break cut: (page, bbox), shown below the first.
+    continued: tuple[tuple[int, tuple[float, float, float, float] | None], ...] = ()
 
 
 def review_items(record: Mapping[str, Any], pending: Iterable[StoredField]) -> list[ReviewItem]:
@@ -91,6 +93,8 @@ def review_items(record: Mapping[str, Any], pending: Iterable[StoredField]) -> l
             label=field_label(record, cell), text=text, read=read or "（空白）",
             page=located.page if located else None,
             bbox=tuple(located.bbox) if located and located.bbox else None,
+            continued=tuple((page, tuple(bbox) if bbox else None) for page, bbox in located.continued)
+            if located else (),
         ))
     return items
 

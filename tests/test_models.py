@@ -515,3 +515,63 @@ class _ContextStore(_FakeStore):
 
     def __exit__(self, *exc):
         return None
+
+
+# --------------------------------------------------------------------------
+# Flat text of every extractor and style; held-out styles kept out.
+# --------------------------------------------------------------------------
+
+def test_flat_examples_carry_style_and_extractor_and_keep_held_out_styles_out(tmp_path):
+    from corpus.render import HELD_OUT_STYLES, TUNING_STYLES
+    from models.examples import flat_examples, read_jsonl, write_jsonl
+
+    extractors = ("content-order", "pdfplumber", "web-table")
+    examples = flat_examples("dev", 10, extractors)
+    metas = examples.metadata()
+    assert {m["extractor"] for m in metas} == set(extractors)
+    assert len({m["style"] for m in metas}) == 1 and metas[0]["style"] in TUNING_STYLES
+    assert set(examples.alignment) == set(extractors)
+    # one-line cells align in pdfplumber's interleaved rows, multi-line ones do not
+    assert examples.alignment["pdfplumber"]["missed"] > examples.alignment["web-table"]["missed"]
+    for (text, spans), meta in zip(examples.examples, metas):
+        for start, end, _ in spans:
+            if meta["extractor"] in ("pdfplumber", "web-table"):
+                assert "\n" not in text[start:end]
+    write_jsonl(examples, tmp_path / "flat.jsonl")
+    again = read_jsonl(tmp_path / "flat.jsonl")
+    assert again.examples == examples.examples and again.metadata() == metas
+    for split in ("train", "dev"):
+        with pytest.raises(ValueError):
+            flat_examples(split, 10, extractors, styles=HELD_OUT_STYLES[:1])
+
+
+def test_contiguous_alignment_of_interleaved_rows():
+    from corpus.flat import align_contiguous
+
+    text = "名称 监测站点数量 ≥98(个) 6.00\n信息公开 公开出版并分发至 达成指标 27.00\n共享 相关部门参阅。\n"
+    values = [("INDICATOR_NAME", "监测站点数量"), ("TARGET", "≥98(个)"), ("WEIGHT", "6.00"),
+              ("INDICATOR_NAME", "信息公开共享"), ("TARGET", "公开出版并分发至相关部门参阅。"),
+              ("ACTUAL", "达成指标"), ("WEIGHT", "27.00")]
+    spans, missed = align_contiguous(text, values, "pdfplumber")
+    assert [text[s:e] for s, e, _ in spans] == ["监测站点数量", "≥98(个)", "6.00", "达成指标", "27.00"]
+    assert missed == 2
+    # a pdfminer text box keeps a wrapped value together
+    box = "信息公开共享\n\n公开出版并分发至\n相关部门参阅。\n\n达成指标\n"
+    spans, missed = align_contiguous(box, values[3:6], "pdfminer")
+    assert missed == 0 and [label for _, _, label in spans] == ["INDICATOR_NAME", "TARGET", "ACTUAL"]
+
+
+def test_the_content_order_text_finds_the_text_columns_of_any_width(tmp_path):
+    import pdfplumber
+
+    from corpus.flat import _detect_text_columns, _text_columns_x0, rendered_files
+    from corpus.render import STYLES
+
+    path, _, styles, name = next(rendered_files("eval", 2, tmp_path, ("zenhei-12-thick",)))
+    assert name == "zenhei-12-thick" and styles[0].typesetting == STYLES[name]
+    with pdfplumber.open(str(path)) as pdf:
+        page = pdf.pages[0]
+        words = page.extract_words(use_text_flow=True, keep_blank_chars=True)
+        rects = [(r["x0"], r["top"], r["x1"], r["bottom"]) for r in page.rects]
+        found = _detect_text_columns(words, rects)
+    assert found == _text_columns_x0(STYLES[name].columns) != _text_columns_x0()

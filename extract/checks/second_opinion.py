@@ -24,6 +24,7 @@ the check stage.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 import logging
 import unicodedata
@@ -40,7 +41,7 @@ from extract.layout.flat_format import (
     COLUMN_EM, DEVIATION_LABELS, INDICATOR_FIELD_LABELS, RECORD_FIELD_LABELS, FieldRange, FlatCell, FlatTextWriter,
     wrap,
 )
-from extract.model import FieldPath, FormResult, Provenance
+from extract.model import FieldPath, FormResult
 from extract.parse.tagger import FieldTagger, Span, split_deviation_with_model
 
 log = logging.getLogger("selfeval.checks")
@@ -208,7 +209,7 @@ def review_deviations(form: FormResult, tagger: FieldTagger | None) -> set[Field
             path = FieldPath.indicator(index, key)
             disputed.add(path)
             if cell is not None:
-                form.state(path).provenance = Provenance(cell.page, cell.bbox, "ner", cell.confidence)
+                form.state(path).provenance = replace(cell, method="ner")
     return disputed
 
 

@@ -223,6 +223,7 @@ def _stream(document: Document) -> Iterator[tuple[Page, Any]]:
 def _read_row(builder: _FormBuilder, row: _Row) -> None:
     if row.labelled(INDICATOR_COLUMN_LABELS["name"]):
         builder.indicator_columns = _header_columns(row, INDICATOR_COLUMN_LABELS)
+        _level_columns_by_place(row, builder.indicator_columns)
         builder.unmatched_header = [clean_cell_text(c.text) for c in row.cells if clean_cell_text(c.text)
                                     and not match_label(c.text, INDICATOR_COLUMN_LABELS)]
         log.debug("page %d: indicator header, columns %s", row.page.number, sorted(builder.indicator_columns))
@@ -279,6 +280,21 @@ def _read_row(builder: _FormBuilder, row: _Row) -> None:
             builder.skipped_rows += 1
         log.debug("page %d, row %d: not read (%s)", row.page.number, row.index,
                   " | ".join(clean_cell_text(c.text)[:12] for c in row.cells))
+
+
+def _level_columns_by_place(row: _Row, columns: dict[str, BBox]) -> None:
+    """一级 and 二级 stand left of 三级指标, in that order: a header cell there
+    that OCR misread (二级指标 as 一一级指标) is still that column.  The cell's
+    unmatched label keeps the column's fields in doubt."""
+    name = columns["name"]
+    before = sorted((c for c in row.cells if c.bbox.x1 <= name.x0 + 1 and clean_cell_text(c.text)),
+                    key=lambda c: c.bbox.x0)
+    if len(before) != 2:
+        return
+    for key, cell in zip(("level1", "level2"), before):
+        if key not in columns and not match_label(cell.text, INDICATOR_COLUMN_LABELS):
+            log.debug("page %d: header %r taken as the %s column by its place", row.page.number, cell.text, key)
+            columns[key] = cell.bbox
 
 
 def _header_columns(row: _Row, labels: dict[str, tuple[str, ...]]) -> dict[str, BBox]:
