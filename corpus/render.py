@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from extract.layout.labels import FORM_TITLE
-from extract.layout.flat_format import NO_LINE_START
+from extract.layout.flat_format import wrap_lines
 
 FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
@@ -615,21 +615,9 @@ def wrap_text(pdf: Any, text: str, width: float) -> list[str]:
 
 
 def _wrap(text: str, usable: float, measure: Any) -> list[str]:
-    """`text` in lines no wider than `usable` by `measure`; CJK breaks between
-    any two characters, but, as Word and WPS do, a closing bracket or a
-    punctuation mark never starts a line: the character before it goes down
-    to the next line with it."""
-    lines: list[str] = []
-    line = ""
-    for char in text:
-        if line and measure(line + char) > usable:
-            carried = line[-1] if char in NO_LINE_START and len(line) > 1 else ""
-            lines.append(line[:len(line) - len(carried)])
-            line = carried
-        line += char
-    if line:
-        lines.append(line)
-    return lines
+    """`text` in lines no wider than `usable` by `measure`, broken as Word
+    breaks (`extract.layout.flat_format.wrap_lines`)."""
+    return wrap_lines(text, lambda line: measure(line) <= usable)
 
 
 def _size_rows(pen: _Pen, layout: _FormLayout) -> None:

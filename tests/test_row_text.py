@@ -133,3 +133,22 @@ def test_gold_through_extractor(tmp_path, style_name, extractor):
     """zenhei-12-thick is a held-out style: nothing was tuned to it."""
     floor = FLOORS.get((style_name, extractor), TARGET)
     assert _gold_accuracy(tmp_path, style_name, extractor) >= floor
+
+
+@pytest.mark.parametrize("separator", ["\t", " | "])
+def test_routing_trusts_a_web_tables_cells_but_not_a_guessed_layout(tmp_path, separator):
+    """A web table's cells are split by its separator: read as printed.  A
+    pdfplumber text's columns are guessed: every field goes to a person."""
+    from extract.checks.routing import ACCEPTED, PENDING
+    from extract.pipeline.document import read_flat_text_file
+    from extract.sources.files import sha256_of
+
+    web, plumber = tmp_path / "web.txt", tmp_path / "plumber.txt"
+    web.write_text(WEB.replace("\t", separator), encoding="utf-8")
+    plumber.write_text(PLUMBER, encoding="utf-8")
+    (web_form,) = read_flat_text_file(web, sha256_of(web))
+    (plumber_form,) = read_flat_text_file(plumber, sha256_of(plumber))
+    assert web_form.status("indicators[0].name") == ACCEPTED
+    assert web_form.provenance("indicators[0].name").method == "row-text"
+    read = [path for path, value, _ in plumber_form.leaves() if value is not None and path.is_read_from_form]
+    assert read and all(plumber_form.status(path) == PENDING for path in read)

@@ -23,7 +23,7 @@ import re
 import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from extract.model import BBox, Page, Provenance
 from extract.sources.cells import is_grid
@@ -77,25 +77,47 @@ def em_width(text: str) -> float:
     return total
 
 
-# Characters that line breaking keeps off the start of a line (kinsoku, as
-# Word and WPS break): the character before goes down with them.
+# Line breaking as Word and WPS do it: CJK breaks between any two
+# characters, but a run of Latin letters, digits and their signs
+# (`≥90.00(%)`, `2023`) is one word, a closing bracket or punctuation mark
+# never starts a line and an opening bracket never ends one.
 NO_LINE_START = frozenset(")）]】」』》〉、。，,．.：:；;！!？?%‰")
+NO_LINE_END = frozenset("(（[【「『《〈")
+
+
+def _in_word(char: str) -> bool:
+    return (char.isascii() and not char.isspace()) or char in "≥≤⩾⩽‰"
+
+
+def break_allowed(before: str, after: str, inside_words: bool = False) -> bool:
+    """Whether a line may end between these two characters (`inside_words`:
+    a word too long for its line may be broken, but not at a bracket)."""
+    if after in NO_LINE_START or before in NO_LINE_END:
+        return False
+    return inside_words or not (_in_word(before) and _in_word(after))
+
+
+def wrap_lines(text: str, fits: Callable[[str], bool]) -> list[str]:
+    """`text` in lines that `fits`, broken where `break_allowed`; a word
+    longer than a line is broken where it must."""
+    lines: list[str] = []
+    line = ""
+    for char in text:
+        if line and not fits(line + char):
+            joined = line + char
+            cut = next((k for inside in (False, True) for k in range(len(line), 0, -1)
+                        if break_allowed(joined[k - 1], joined[k], inside)), len(line))
+            lines.append(line[:cut])
+            line = line[cut:]
+        line += char
+    if line:
+        lines.append(line)
+    return lines
 
 
 def wrap(text: str, width: float) -> list[str]:
     """`text` wrapped to a column `width` em wide, as a form prints it."""
-    lines: list[str] = []
-    line, used = "", 0.0
-    for char in text:
-        w = em_width(char)
-        if line and used + w > width:
-            carried = line[-1] if char in NO_LINE_START and len(line) > 1 else ""
-            lines.append(line[:len(line) - len(carried)])
-            line, used = carried, em_width(carried)
-        line += char
-        used += w
-    if line.strip():
-        lines.append(line)
+    lines = wrap_lines(text, lambda line: em_width(line) <= width)
     return [part.strip() for part in lines if part.strip()]
 
 

@@ -45,6 +45,9 @@ class FormAssembly:
     pages: set[int] = field(default_factory=set)
     kinds: set[str] = field(default_factory=set)
     doubts: list[Finding] = field(default_factory=list)
+    # How the reader read cells it gives no place for (a flat text's reader):
+    # their provenance says so, with the form's first page.
+    method: str | None = None
 
     # ------------------------------------------------------------ filling
 
@@ -104,8 +107,11 @@ class FormAssembly:
                 values = {path: None}
             for leaf, value in values.items():
                 set_field(record, leaf, value)
-                if printed.where is not None:
-                    form.state(leaf).provenance = printed.where
+                where = printed.where
+                if where is None and self.method is not None and printed.text is not None:
+                    where = Provenance(min(self.pages, default=1), None, self.method, 1.0)
+                if where is not None:
+                    form.state(leaf).provenance = where
         form.findings.extend(self.doubts)
         record["source"] = source_of(file_name, sha256, self.pages, self.kinds)
         return form

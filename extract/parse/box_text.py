@@ -45,6 +45,10 @@ from extract.parse.flat_lines import _anchor
 
 log = logging.getLogger("selfeval.parse")
 
+# The reader rebuilds the table from boxes in pdfminer's order: its
+# structure is a guess (extract.checks.confidence caps such fields).
+METHOD = "box-text"
+
 _HALF_CENT = Decimal("0.005")      # numbers are equal within it (FORM_RECORD.md)
 
 _TITLE_KEY = label_key(FORM_TITLE)
@@ -92,7 +96,7 @@ def _target_width(boxes: list[Box]) -> float:
 
 
 def _read_form(boxes: list[Box], target_width: float) -> FormAssembly:
-    assembly = FormAssembly()
+    assembly = FormAssembly(method=METHOD)
     for page in sorted({b.page for b in boxes}):
         assembly.touch(page, "text")
     for box in boxes[:2]:

@@ -58,7 +58,21 @@ class IndicatorRows:
                 else:
                     break
             start = j
-        return self.lines[start:end]
+        # A header row repeated on a later page (Word's "repeat as header
+        # row") is no indicator text, nor are its 一级/二级 label pieces before it.
+        level_pieces = {label_key(label[:k]) for key in ("level1", "level2")
+                        for label in INDICATOR_COLUMN_LABELS[key] for k in range(1, len(label))}
+        level_pieces |= {label_key(label[k:]) for key in ("level1", "level2")
+                         for label in INDICATOR_COLUMN_LABELS[key] for k in range(1, len(label))}
+        kept: list[Line] = []
+        for line in self.lines[start:end]:
+            tokens = line.text.split()
+            if len(tokens) >= 2 and all(label_key(t) in column_labels for t in tokens):
+                while kept and label_key(kept[-1].text) in level_pieces | column_labels:
+                    kept.pop()
+                continue
+            kept.append(line)
+        return kept
 
     def raw_rows(self) -> list[list[str]]:
         """Rough rows (lines up to each anchor) for measuring column widths."""

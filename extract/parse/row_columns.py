@@ -135,7 +135,10 @@ def read_indicator_lines(lines: list[TextLine], columns: list[str], piece_width:
     text_columns = [c for c in columns if c in TEXT_COLUMNS]
     placed: list[tuple[int, str, str]] = []           # (line, column, text)
     anchors: list[tuple[int, str, str]] = []          # (line, weight, score)
-    caps = caps or capacities(lines, columns)
+    own = capacities(lines, columns)
+    # The document's widths where it measured them; this form's own for a
+    # column the document's first form did not print.
+    caps = {**own, **(caps or {})} if caps else own
     xs = _column_starts(lines, text_columns)
     open_cells: dict[str, bool] = {c: False for c in text_columns}
     for line in lines:

@@ -18,6 +18,7 @@ by `extract.parse.row_columns`.  Everything read goes into a `FormAssembly`.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Callable
 
 from extract.layout.flat_format import em_width
@@ -33,6 +34,10 @@ from extract.parse.row_cells import read_cell_rows
 from extract.parse.row_columns import Frag, TextLine, capacities, read_indicator_lines
 
 METHOD = "row-text"
+# Lines by height (pdfplumber, pdftotext): which column a piece of a line
+# belongs to is a guess (extract.checks.confidence caps such fields); a web
+# table's cells are split by its separator.
+GUESSED_METHOD = f"{METHOD}:lines"
 WEB_SEPARATORS = ("\t", " | ")
 FUNDING_KEYS = ("initial_budget", "annual_budget", "executed", "weight", "execution_rate", "score")
 INDICATOR_ORDER = ("level1", "level2", "name", "target", "actual", "weight", "score", "deviation")
@@ -117,7 +122,7 @@ def parse_row_text(text: str, source_file: str, sha256: str, shape: str,
         assembly = FormAssembly()
         for page in sorted({p for p, _ in form_lines}):
             assembly.touch(*(page_of(page) if page_of is not None else (page, "text")))
-        where = Provenance(form_lines[0][0], None, METHOD, 1.0)
+        where = Provenance(form_lines[0][0], None, METHOD if separator is not None else GUESSED_METHOD, 1.0)
         if separator is not None:
             read_cell_rows([(p, [c.strip() for c in line.split(separator)]) for p, line in form_lines
                             if line.strip()], assembly, where)
@@ -154,7 +159,7 @@ class _SpacedForm:
         self.where = where
 
     def put(self, path: FieldPath, text: str | None, line: int | None = None) -> None:
-        where = self.where if line is None else Provenance(self.pages[line], None, METHOD, 1.0)
+        where = self.where if line is None else replace(self.where, page=self.pages[line])
         self.assembly.put(path, text, where)
 
     def find(self, predicate: Callable[[str], bool], start: int = 0) -> int | None:
