@@ -14,6 +14,8 @@ from extract.scan.page import clean_ocr_line
     ("≤1.00(%o)", "≤1.00(‰)"),       # RapidOCR's reading of a per-mille unit
     ("0.60(%0）", "0.60(‰）"),
     ("≥90.00(%)", "≥90.00(%)"),
+    ("(%)", "(%)"),                  # the unit of a target wrapped onto its own line
+    ("·(", ""),
 ])
 def test_specks_of_the_scan_are_dropped_from_ocr_lines(read, kept):
     assert clean_ocr_line(read) == kept

@@ -177,10 +177,12 @@ _LINE_START_SPECKS = "·・.,。、'`"
 
 
 def clean_ocr_line(text: str) -> str:
-    """An OCR line without the specks of the scan; empty when nothing else is left."""
+    """An OCR line without the specks of the scan; empty when nothing but
+    specks and punctuation is left."""
     cleaned = _BULLETS.sub("", text).lstrip(_LINE_START_SPECKS + " ").rstrip("·・ ")
     cleaned = _PER_MILLE_READ_AS_PERCENT_O.sub("‰", cleaned)
-    return cleaned if re.search(r"\w", cleaned) else ""
+    # A line of signs alone is kept: `(%)` is the unit of a wrapped target.
+    return cleaned if re.search(r"[\w%‰≥≤<>=]", cleaned) else ""
 
 
 # RapidOCR reads a ‰ unit as "%o" or "%0" (the scanned corpus): no form prints those.
