@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import socket
 import sqlite3
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -98,6 +100,12 @@ SOURCE_STATUSES = ("done", "partial", "failed")   # partial: some pages could no
 # A claim on a file by a process of another host cannot be checked for
 # life; after this long it is taken to be abandoned.
 FOREIGN_CLAIM_HOURS = 24
+# How long opening a store waits for another process setting it up.
+_OPEN_TIMEOUT_S = 30
+
+
+def _is_lock_error(exc: sqlite3.OperationalError) -> bool:
+    return "locked" in str(exc) or "busy" in str(exc)
 
 
 @dataclass(frozen=True)
@@ -174,16 +182,56 @@ class Store:
         try:
             if Path(self.path).parent != Path("."):
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.execute("PRAGMA foreign_keys=ON")
-            self.db.executescript(_SCHEMA)
-            with self.transaction():  # two processes may open an old store at once
-                self._add_missing_columns()
-            self._allow_partial_sources()
+            self.db = self._connect_when_free()
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"{self.path}: cannot open the store ({exc}); check the path is a writable SQLite file") from exc
+
+    def _connect_when_free(self) -> sqlite3.Connection:
+        """Connect and set the store up, waiting out another process doing the same.
+
+        SQLite's busy timeout does not cover everything set-up does: switching
+        a new file to WAL, or a schema write racing another one, can answer
+        "database is locked" at once (SQLite refuses to wait where waiting could
+        deadlock).  Two ingests started together on a new store hit that, so
+        the whole set-up is tried again, on a fresh connection, until the
+        timeout."""
+        deadline = time.monotonic() + _OPEN_TIMEOUT_S
+        delay = 0.02
+        while True:
+            db = sqlite3.connect(self.path, isolation_level=None, timeout=_OPEN_TIMEOUT_S)
+            try:
+                self._set_up(db)
+                return db
+            except sqlite3.OperationalError as exc:
+                db.close()
+                if not _is_lock_error(exc) or time.monotonic() + delay > deadline:
+                    raise
+                time.sleep(delay * (1 + random.random()))
+                delay = min(delay * 2, 0.5)
+            except BaseException:
+                db.close()
+                raise
+
+    def _set_up(self, db: sqlite3.Connection) -> None:
+        self.db = db
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA foreign_keys=ON")
+        self.create_tables(_SCHEMA)
+        with self.transaction():  # two processes may upgrade one old store at once
+            self._add_missing_columns()
+        self._allow_partial_sources()
+
+    def create_tables(self, schema: str) -> None:
+        """Run `schema` (CREATE ... IF NOT EXISTS statements) in one write
+        transaction: taken up front, so a second process waits for it instead
+        of failing on a read that has to become a write."""
+        try:
+            self.db.executescript(f"BEGIN IMMEDIATE;\n{schema}\nCOMMIT;")
+        except BaseException:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            raise
 
     def __enter__(self) -> "Store":
         return self

@@ -109,7 +109,7 @@ class ReviewStore:
         self.db = store.db
         self._owns_store = False
         try:
-            self.db.executescript(_SCHEMA)
+            store.create_tables(_SCHEMA)
         except sqlite3.Error as exc:
             raise StoreError(f"{store.path}: cannot add review's tables to the store ({exc}); "
                              "check the path is a writable SQLite file") from exc

@@ -128,3 +128,29 @@ def test_a_partial_file_whose_form_is_in_review_is_not_read_again(tmp_path):
         assert list(reviews.reviewed_forms()) == [(record, {"year"})]
         assert reviews.review_counts()["reviewed"] == {"fields": 1, "forms": 1}
         assert reviews.incomplete_forms() == []  # no page_unreadable finding stored for it
+
+
+def _open_store_and_review_tables(path: str) -> str | None:
+    try:
+        ReviewStore.open(path).close()
+        return None
+    except Exception as exc:  # the failure itself is what the test reports
+        return str(exc)
+
+
+def test_processes_opening_a_new_store_at_once_all_get_it(tmp_path):
+    """SQLite answers "database is locked" at once, without waiting, to a second
+    process switching a new file to WAL or writing its schema alongside: CI saw
+    the second of two ingests started together fail so (before the fix, 11 of
+    480 opens, 8 at a time, failed)."""
+    import multiprocessing
+
+    failures = []
+    with multiprocessing.get_context("fork").Pool(6) as pool:
+        for attempt in range(15):
+            path = str(tmp_path / f"store_{attempt}.db")
+            failures += [error for error in pool.map(_open_store_and_review_tables, [path] * 6) if error]
+    assert failures == []
+    with Store(tmp_path / "store_0.db", must_exist=True) as store:
+        tables = {row[0] for row in store.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"sources", "claims", "forms", "fields", "findings"} <= tables
