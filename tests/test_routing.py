@@ -132,3 +132,22 @@ def test_the_layout_doubt_weight_is_checked_like_the_others(bad):
 
     with pytest.raises(ValueError):
         ConfidencePolicy(layout_doubt=bad)
+
+
+def test_an_ocr_read_comparison_sign_caps_the_printed_text_only():
+    """OCR reads ⩾ and ≥ alike; the contract keeps the printed one, so the
+    target's text goes to a person while its operator, value and unit do not."""
+    from extract.checks.confidence import ConfidencePolicy, field_confidence
+    from extract.model import BBox, Provenance
+
+    form = form_with()
+    form.record["indicators"][0].update(target="≥90.00(%)", target_op="≥", target_value=Decimal(90),
+                                        target_unit="%", actual="95.00(%)")
+    for path in ("indicators[0].target", "indicators[0].actual"):
+        form.state(path).provenance = Provenance(1, BBox(0, 0, 1, 1), "ocr:rapidocr", 0.99)
+    confidence = field_confidence(form)
+    assert confidence["indicators[0].target"] == ConfidencePolicy().variant_sign < DEFAULT_REVIEW_THRESHOLD
+    assert confidence["indicators[0].target_op"] == confidence["indicators[0].target_value"] == 0.99
+    assert confidence["indicators[0].actual"] == 0.99
+    form.state("indicators[0].target").provenance = Provenance(1, BBox(0, 0, 1, 1), "pdf-text", 1.0)
+    assert field_confidence(form)["indicators[0].target"] == 1.0     # a text layer says which sign it is

@@ -16,7 +16,11 @@ with no grid) and is then moved by what the other checks found:
   confirm it.  Routing sends every `DERIVED` field to a person, at any
   threshold;
 - a field of a flat text whose table the reader had to guess (lines by
-  height, pdfminer's boxes) is at most `guessed_layout`: a person sees it.
+  height, pdfminer's boxes) is at most `guessed_layout`: a person sees it;
+- a target or actual read by OCR with a comparison sign that fonts draw in
+  two forms (≥ or ⩾, ≤ or ⩽) is at most `variant_sign`: no recogniser tells
+  them apart, and the contract keeps the character printed.  Its parsed
+  operator, value and unit are the same either way and are not capped.
 """
 
 from __future__ import annotations
@@ -40,6 +44,11 @@ log = logging.getLogger("selfeval.checks")
 # of their fields is accepted unseen (bench/styles.py).
 GUESSED_LAYOUT_METHODS = frozenset({ROW_TEXT_GUESSED, BOX_TEXT})
 
+# Comparison signs some fonts draw in a second form (≥ as ⩾): OCR reads
+# both as one and cannot say which was printed.
+VARIANT_SIGNS = "≥≤⩾⩽"
+OCR_METHOD_PREFIX = "ocr:"
+
 # What a check may doubt about a field (FieldState.doubts).
 DISPUTED = "disputed"      # the model reads it otherwise (extract.checks.second_opinion)
 DERIVED = "derived"        # re-derived by arithmetic, not read (extract.checks.repair)
@@ -59,6 +68,7 @@ class ConfidencePolicy(Settings):
     not_found: float = 0.5          # a field no cell gave (no provenance): a form cut short, a label not known
     layout_doubt: float = 0.4       # a field a layout_in_doubt finding names: at most this
     guessed_layout: float = 0.9     # a field of a flat text whose table the reader had to guess: at most this
+    variant_sign: float = 0.9       # OCR's target/actual text holding ≥ ≤ (which some fonts draw ⩾ ⩽): at most this
 
     def __post_init__(self) -> None:
         for item in fields(self):
@@ -88,6 +98,8 @@ def field_confidence(form: FormResult, policy: ConfidencePolicy = ConfidencePoli
         provenance = form.provenance(path.cell)
         if provenance is not None and provenance.method in GUESSED_LAYOUT_METHODS:
             value = min(value, policy.guessed_layout)
+        if provenance is not None and path.cell == path and _has_variant_sign(provenance, found):
+            value = min(value, policy.variant_sign)
         confidence[path] = round(min(1.0, max(0.0, value)), 4)
     return confidence
 
@@ -100,6 +112,11 @@ def _reading_confidence(form: FormResult, path: FieldPath, found: Any, policy: C
     if found is None and path.cell == path and path.is_read_from_form:
         return policy.not_found
     return 1.0
+
+
+def _has_variant_sign(provenance: Any, found: Any) -> bool:
+    return (provenance.method.startswith(OCR_METHOD_PREFIX) and isinstance(found, str)
+            and any(sign in found for sign in VARIANT_SIGNS))
 
 
 def arithmetic_fields(record: dict[str, Any]) -> set[FieldPath]:

@@ -81,7 +81,7 @@ def read_page(job: PageJob) -> Page:
     from extract.scan.tesseract import TesseractSettings
 
     engine = get_engine(job.ocr.engine, strips=job.ocr.strips,
-                        tesseract=TesseractSettings.from_environment(base=job.ocr.tesseract))
+                        tesseract=TesseractSettings.from_environment(base=job.ocr.tesseract), reread=job.ocr.reread)
     return read_scan_page(image, job.number, engine, settings=job.ocr.scan, grid_settings=job.ocr.grid)
 
 

@@ -28,6 +28,7 @@ from extract.errors import UsageError
 from extract.scan.engines import ENGINES
 from extract.scan.grid import GridSettings
 from extract.scan.page import ScanSettings
+from extract.scan.reread import RereadSettings
 from extract.scan.strips import StripSettings
 from extract.scan.tesseract import TesseractSettings
 from extract.settings import Settings
@@ -52,6 +53,7 @@ class OcrSettings(Settings):
     strips: StripSettings = StripSettings()      # how a cell is cut into text lines
     tesseract: TesseractSettings = TesseractSettings()   # the tesseract program, its options and timeout
     scan: ScanSettings = ScanSettings()          # text outside tables, levelling pages without rulings
+    reread: RereadSettings = RereadSettings()    # RapidOCR's second look at the lines it is unsure of
 
     def __post_init__(self) -> None:
         if self.mode not in OCR_MODES:
@@ -84,7 +86,7 @@ class IngestSettings:
 # Section → (where it sits in IngestSettings).
 _SECTIONS = {
     "ocr": ("ocr",), "grid": ("ocr", "grid"), "strips": ("ocr", "strips"), "tesseract": ("ocr", "tesseract"),
-    "scan": ("ocr", "scan"), "review": ("review",), "confidence": ("confidence",),
+    "scan": ("ocr", "scan"), "reread": ("ocr", "reread"), "review": ("review",), "confidence": ("confidence",),
 }
 
 

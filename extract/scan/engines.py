@@ -4,7 +4,8 @@
 Both engines read the ruled cells of a greyscale page image: each cell is
 cut into its text-line strips (`extract.scan.strips`) and each strip is
 recognised on its own (recognition only, no detection).  RapidOCR runs its
-bundled PP-OCR model in this process; Tesseract is a program, called once
+bundled PP-OCR model in this process, and reads a line it is unsure of
+again, enlarged (`extract.scan.reread`); Tesseract is a program, called once
 per page through `extract.external.run_program` (`extract.scan.tesseract`).
 """
 
@@ -18,6 +19,7 @@ import numpy as np
 
 from extract.errors import MissingDependency
 from extract.scan.lines import Box, OcrEngine, OcrLine, clean_text, regroup
+from extract.scan.reread import RereadSettings, reread
 from extract.scan.strips import LineStrip, StripSettings, cell_line_strips
 from extract.scan.tesseract import TesseractEngine, TesseractSettings
 
@@ -31,7 +33,7 @@ __all__ = ["ENGINES", "OcrEngine", "OcrLine", "RapidOcrEngine", "TesseractEngine
 
 
 def get_engine(name: str, *, strips: StripSettings | None = None,
-               tesseract: TesseractSettings | None = None) -> OcrEngine:
+               tesseract: TesseractSettings | None = None, reread: RereadSettings | None = None) -> OcrEngine:
     """The engine called `name` with these settings, created once per process.
 
     Without `tesseract` settings, Tesseract's command and timeout come from
@@ -40,14 +42,15 @@ def get_engine(name: str, *, strips: StripSettings | None = None,
         raise ValueError(f"unknown OCR engine {name!r}; choose one of: {', '.join(ENGINES)}")
     strips = StripSettings() if strips is None else strips
     if name == "tesseract":
-        return _engine(name, strips, TesseractSettings.from_environment() if tesseract is None else tesseract)
-    return _engine(name, strips, None)
+        return _engine(name, strips, TesseractSettings.from_environment() if tesseract is None else tesseract, None)
+    return _engine(name, strips, None, RereadSettings() if reread is None else reread)
 
 
 @lru_cache(maxsize=None)
-def _engine(name: str, strips: StripSettings, tesseract: TesseractSettings | None) -> OcrEngine:
-    log.debug("OCR engine %s: %r, %r", name, strips, tesseract)
-    return TesseractEngine(tesseract, strips) if name == "tesseract" else RapidOcrEngine(strips)
+def _engine(name: str, strips: StripSettings, tesseract: TesseractSettings | None,
+            reread: RereadSettings | None) -> OcrEngine:
+    log.debug("OCR engine %s: %r, %r, %r", name, strips, tesseract, reread)
+    return TesseractEngine(tesseract, strips) if name == "tesseract" else RapidOcrEngine(strips, reread)
 
 
 class RapidOcrEngine:
@@ -55,8 +58,9 @@ class RapidOcrEngine:
 
     name = "rapidocr"
 
-    def __init__(self, strips: StripSettings = StripSettings()) -> None:
+    def __init__(self, strips: StripSettings = StripSettings(), reread: RereadSettings = RereadSettings()) -> None:
         self.strips = strips
+        self.reread = reread
         self._ocr = _rapid_ocr()
 
     def read_cells(self, image: np.ndarray, boxes: Sequence[Box]) -> list[list[OcrLine]]:
@@ -67,12 +71,17 @@ class RapidOcrEngine:
     def _read_strip(self, strip: LineStrip) -> OcrLine | None:
         # Recognition only: the strip is already one line; the direction
         # classifier would turn short numbers upside down (99.97 → 2666).
-        result = self._ocr(strip.image, use_det=False, use_cls=False, use_rec=True)
+        first = self._recognise(strip.image)
+        if first is None:
+            return None
+        text, score = reread(strip.image, first, self._recognise, self.reread)
+        return OcrLine(text, score, strip.box)
+
+    def _recognise(self, image: np.ndarray) -> tuple[str, float] | None:
+        result = self._ocr(image, use_det=False, use_cls=False, use_rec=True)
         texts, scores = result.txts or (), result.scores or ()
         text = clean_text(" ".join(texts))
-        if not text:
-            return None
-        return OcrLine(text, float(min(scores)) if scores else 0.0, strip.box)
+        return (text, float(min(scores)) if scores else 0.0) if text else None
 
 
 @lru_cache(maxsize=1)
