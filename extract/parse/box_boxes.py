@@ -35,6 +35,8 @@ from extract.parse.values import parse_measure
 # A weight, score or funding figure as a box prints it (a dash: no value).
 _BARE_NUMBER = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^\d+(?:\.\d+)?%?$")
 _CJK = "\u3400-\u9fff\uf900-\ufaff"
+# How an 实际完成值 printed as words starts (no cell's text has it inside).
+_ACTUAL_START = re.compile(r"^(?:部分)?达成|^未达成|^未完成")
 
 
 @dataclass
@@ -42,6 +44,13 @@ class Box:
     lines: list[str]
     page: int                  # 1-based page of the text
     kind: str = ""             # set by `classify`
+    # the last cell of a one-line box that pdfminer joined to a cell beside
+    # it (top-aligned cells share their first line): the rest of its lines
+    # may come as a box of their own
+    tail: bool = False
+    # a figure split off the text after it (`24 小时内到场服务`): a weight
+    # beside a cell, or the start of the cell (a gap between digit and CJK)
+    glued: bool = False
 
     @property
     def text(self) -> str:
@@ -139,7 +148,11 @@ def split_joined(box: Box, in_table: bool) -> list[Box]:
     tokens = first.split(" ")
     cells: list[str] = [tokens[0]]
     for i, token in enumerate(tokens[1:], start=1):
-        last = i == len(tokens) - 1 and len(box.lines) == 1
+        # the line ends in figures only from here: a weight and a score (or
+        # a lone one where the box has no more lines) beside the cell
+        trailing = len(tokens) - i
+        last = all(is_number(t) for t in tokens[i:]) and (len(box.lines) == 1 or trailing >= 2) \
+            or trailing >= 2 and is_number(tokens[i]) and (is_number(tokens[i + 1]) or _ACTUAL_START.match(tokens[i + 1]))
         if _boundary(cells[-1], token, in_table, last):
             cells.append(token)
         else:
@@ -147,13 +160,54 @@ def split_joined(box: Box, in_table: bool) -> list[Box]:
     if len(cells) == 1:
         return [box]
     out = [Box([c], box.page) for c in cells[:-1]]
-    out.append(Box([cells[-1]] + box.lines[1:], box.page))
+    out.append(Box([cells[-1]] + box.lines[1:], box.page, tail=len(box.lines) == 1))
+    for piece, after in zip(out, out[1:]):
+        piece.glued = in_table and is_number(piece.text) and not is_number(after.lines[0]) \
+            and bool(re.match(rf"^[{_CJK}]", after.lines[0]))
+    return out
+
+
+def split_stacked_labels(box: Box) -> list[Box]:
+    """Split a box whose lines are merged label cells side by side.
+
+    Top-aligned, the 一级 and 二级 labels of a group's first row start at the
+    row's top, one or two characters a line in their narrow columns, so
+    pdfminer reads them across: `产 数 用户数 >200(户) …`, `出 量`, `指 指`,
+    `标 标`.  Read down, each column is a label; the rest of the first line
+    are the row's cells.  A box that does not read so is returned whole."""
+    if len(box.lines) < 2:
+        return [box]
+    rest = [line.split() for line in box.lines[1:]]
+    short = re.compile(rf"^[{_CJK}]{{1,3}}$")
+    if not all(toks and all(short.match(t) for t in toks) for toks in rest):
+        return [box]
+    first = box.lines[0].split()
+    m = max(len(toks) for toks in rest)
+    if m < 2 or len(first) < m or not all(short.match(t) for t in first[:m]):
+        return [box]
+    columns = [[t] for t in first[:m]]
+    for toks in rest:
+        if len(toks) == m:
+            open_columns = list(range(m))
+        else:       # the shorter labels ended: the columns not yet a whole label go on
+            open_columns = [j for j in range(m) if label_key("".join(columns[j])) not in _ALL_LABEL_KEYS][:len(toks)]
+            if len(open_columns) < len(toks):
+                return [box]
+        for j, tok in zip(open_columns, toks):
+            columns[j].append(tok)
+    if not all(label_key("".join(col)) in _ALL_LABEL_KEYS for col in columns):
+        return [box]
+    out = [Box(["".join(col)], box.page) for col in columns]
+    if first[m:]:
+        out.append(Box([" ".join(first[m:])], box.page))
     return out
 
 
 def _boundary(left: str, right: str, in_table: bool, last: bool) -> bool:
     if not left or not right:
         return False
+    if in_table and _ACTUAL_START.match(right):
+        return True            # 达成指标 and the like start the 实际完成值 cell
     if label_kind(left) is not None and label_kind(left) != "level-either":
         return True
     if in_table and is_number(left) and not is_number(right):
@@ -164,11 +218,16 @@ def _boundary(left: str, right: str, in_table: bool, last: bool) -> bool:
         # text, then a weight/score: only as the line's last token (a gap
         # inside text such as `完成 48 期` goes on), never after an operator
         # word (`不超过 100%` is one target)
+        if parse_measure(left).value is not None:
+            return True        # a measure, then a figure: two cells
         return last and "%" not in right and parse_measure(left + right).op is None
     if in_table and is_number(left) and is_number(right):
         return True
     if parse_measure(left).value is not None and parse_measure(right).value is not None:
         return True
+    if in_table and re.search(rf"[{_CJK}]$", left) and parse_measure(right).value is not None \
+            and parse_measure(left + right).op is None and not parse_measure(left + right).value:
+        return True            # a name, then a target that is a bare measure (`95.00(null)`)
     return bool(re.search(rf"[{_CJK}）)》。%]$", left) and re.match(rf"^[{_CJK}（(《=≥≤<>⩾]", right))
 
 
@@ -176,7 +235,7 @@ _ALL_LABEL_KEYS = (set(HEAD_KEYS) | set(FUNDING_ROW_KEYS) | FUNDING_HEAD_KEYS | 
                    | LEVEL1_KEYS | LEVEL2_KEYS | TOTAL_KEYS | GRADE_KEYS)
 
 
-def merge_label_pieces(cells: list[Box], reach: int = 40) -> list[Box]:
+def merge_label_pieces(cells: list[Box], reach: int = 80) -> list[Box]:
     """Join a label pdfminer cut into two boxes (`偏差原因分析及改` … `进措施`,
     `社会` … `效益指标`): a short box that is no label but the start of one,
     with the first box within `reach` that completes it."""

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from extract.parse.values import parse_measure, parse_number
@@ -29,17 +29,21 @@ from extract.parse.values import parse_measure, parse_number
 # Text an actual prints instead of a figure.
 ACTUAL_WORDS = re.compile(r"达成|^未完成|^已完成$")
 # Words of a deviation cell (偏差原因分析及改进措施).
-DEVIATION_WORDS = re.compile(r"原因|改进|措施|导致|由于|滞后|下一步|今后")
+DEVIATION_WORDS = re.compile(r"原因|改进|措施|导致|由于|滞后|下一步|下步|今后|低于预期|未达预期|将进一步|加强|加大")
 # Words that tie a row to its 二级指标 (a fit, not a rule: any row may go anywhere).
+# How a 三级指标 name ends (its target seldom does).
+NAME_ENDING = re.compile(r"(?:率|度|性)$")
 LEVEL2_CUES = {
     "数量": (r"数$|数量|次数|份数|场次|量$|完成率|册|份|本|套|张|条|项|场|户|人次|个", 1.0),
-    "质量": (r"质量|达标|准确|合格|通过|容错|差错|良好|故障|规范|完整|验收", 1.5),
+    "质量": (r"质量|达标|准确|合格|通过|容错|差错|良好|故障|规范|完整|验收|符合|要求", 1.5),
     "时效": (r"及时|时效|按时|时间|前完成|年底|响应|时限|进度", 2.0),
     "成本": (r"成本|经费|费$|执行率|预算|控制", 2.0),
     "效益": (r"效益|影响|传播|保障|满足|社会|知晓|覆盖|引用|转变|提升|推动|提高|促进", 1.0),
     "可持续": (r"长效|持续|机制|共享|公开|分享|健全", 2.0),
     "满意": (r"满意", 4.0),
 }
+# 二级 groups that usually hold several rows (成本, 时效, 可持续 seldom more than two).
+LONG_GROUPS = ("数量", "社会")
 LEVEL2_PARENT = (("满意", "满意度指标"), ("效益", "效益指标"), ("可持续", "效益指标"),
                  ("数量", "产出指标"), ("质量", "产出指标"), ("时效", "产出指标"), ("成本", "产出指标"))
 
@@ -54,6 +58,8 @@ class Token:
     width: float = 0.0     # widest line, in em
     lines: int = 1
     page: int = 0
+    tail: bool = False     # the last cell of a one-line box joined to its neighbour (box_boxes.Box.tail)
+    glued: bool = False    # a figure split off the text after it (box_boxes.Box.glued)
 
 
 @dataclass
@@ -70,7 +76,8 @@ class Row:
 
 
 def em_width(line: str) -> float:
-    return sum(0.5 if ord(ch) < 0x2E80 else 1.0 for ch in line)
+    # a space pdfminer prints for a gap between a CJK character and a digit is a quarter em
+    return sum(0.25 if ch == " " else 0.5 if ord(ch) < 0x2E80 else 1.0 for ch in line)
 
 
 def content_kind(text: str) -> str:
@@ -185,6 +192,11 @@ def _run_readings(length: int) -> tuple[tuple[str, float], ...]:
         "W" * half + "S" * rest: 0.3,
         "S" + "W" * ((length - 1) - (length - 1) // 2) + "S" * ((length - 1) // 2): 0.4,
     }
+    # a run may close the pairs the runs before it left open: weights (or
+    # scores) of its own, then the scores of all the rows still waiting
+    for a in range(length + 1):
+        readings.setdefault("W" * a + "S" * (length - a), 1.2)
+        readings.setdefault("S" * a + "W" * (length - a), 1.3)
     out: dict[str, float] = {}
     for reading, cost in readings.items():
         out[reading] = min(cost, out.get(reading, cost))
@@ -266,6 +278,24 @@ def _read_names_and_targets(rows: list[Row], tokens: list[Token], target_width: 
                 row.doubt.update(("name", "target"))
 
 
+def labelling_cost(tokens: list[Token], target_width: float) -> float:
+    """What the cheapest name/target labelling of the tokens costs (inf
+    where the text cells cannot give every row a name and a target): a
+    measure of how well a reading of the boxes fits the rows."""
+    tokens = [replace(t) for t in tokens]
+    settle_maybe_targets(tokens)
+    n_rows = sum(t.kind == "actual" for t in tokens)
+    items = [(i, t) for i, t in enumerate(tokens) if t.kind in ("text", "target")]
+    texts = sum(t.kind == "text" for _, t in items)
+    extra = texts - (2 * n_rows - (len(items) - texts))
+    if extra > 0:
+        for token in sorted((t for _, t in items if t.kind == "text"), key=lambda t: -len(t.text))[:extra]:
+            token.kind = "deviation"
+        items = [(i, t) for i, t in items if t.kind != "deviation"]
+    got = _label_texts(items, tokens, n_rows, target_width)
+    return float("inf") if got is None else got[0] + 2.0 * max(extra, 0)
+
+
 def _queues(items: list, labels: list[str]) -> tuple[list[str], list[str]]:
     names = [t.text for (_, t), label in zip(items, labels) if label == "N"]
     targets = [t.text for (_, t), label in zip(items, labels) if label == "T"]
@@ -293,11 +323,18 @@ def _label_texts(items: list, tokens: list[Token], n_rows: int, target_width: fl
             # a wrapped line no wider than the target column: a target's
             # (the name column is the wider)
             if target_width and token.lines > 1 and token.width <= target_width + 0.25:
-                name_cost += 1.0
+                name_cost += 2.5
             # right after a row's figures a new row starts, with its name
             target_cost = (1.0 if after == "target" else 0.0) + \
                 (0.5 if i > 0 and tokens[i - 1].kind == "num" else 0.0) + \
                 (5.0 if target_width and token.width > target_width + 0.75 else 0.0)
+            # what the cells say: a name names a measure (…率, …度, …性) and
+            # is seldom a bare word of two characters, which targets are (及时, 完成)
+            flat = re.sub(r"\s+", "", token.text)
+            if len(flat) <= 2:
+                name_cost += 2.0
+            if NAME_ENDING.search(flat):
+                target_cost += 2.0
             options = [("N", name_cost), ("T", target_cost)]
         if forced is not None and forced[0] == j:
             options = [o for o in options if o[0] == forced[1]]
@@ -307,7 +344,9 @@ def _label_texts(items: list, tokens: list[Token], n_rows: int, target_width: fl
                 if key[0] > n_rows or key[1] > n_rows:
                     continue
                 if label == "T" and t >= n:
-                    c += 3.0       # a target before its row's name
+                    # a target before its row's name: a column of targets
+                    # printed ahead of the names costs once, not per cell
+                    c += 1.5 if t == n or last != "T" else 0.3
                 if label == last:
                     c += 0.3       # rows print name, target, … more often than columns
                 total = cost + c
@@ -391,6 +430,8 @@ def _affinity(words: str, label: str) -> float:
             score += weight
         elif cue not in label and cue in ("满意",) and re.search(pattern, words):
             score -= weight
+    if score == 0 and any(cue in label for cue in LONG_GROUPS):
+        score += 0.2       # a row no cue ties to: the groups that hold many rows
     return score
 
 

@@ -15,10 +15,20 @@ finding and go to review.
 from __future__ import annotations
 
 import logging
+import re
+from dataclasses import replace
 from decimal import Decimal
 from itertools import combinations
 
-from extract.layout.labels import FORM_TITLE, GRADES, YEAR_IN_TEXT, label_key
+from extract.layout.labels import (
+    FORM_TITLE,
+    FUNDING_BLOCK_LABELS,
+    GOAL_BLOCK_LABELS,
+    GRADES,
+    LEVEL2_NAMES,
+    YEAR_IN_TEXT,
+    label_key,
+)
 from extract.model import FieldPath, FormResult
 from extract.parse.assembly import FormAssembly
 from extract.parse.box_boxes import (
@@ -29,6 +39,7 @@ from extract.parse.box_boxes import (
     merge_label_pieces,
     read_boxes,
     split_joined,
+    split_stacked_labels,
 )
 from extract.parse.box_funding import COLUMNS, ROWS, solve_funding
 from extract.parse.box_rows import (
@@ -38,6 +49,7 @@ from extract.parse.box_rows import (
     content_kind,
     em_width,
     fit_levels,
+    labelling_cost,
     settle_maybe_targets,
 )
 from extract.parse.values import parse_number
@@ -75,15 +87,64 @@ def looks_like_box_text(text: str) -> bool:
 def parse_box_text(text: str, source_file: str, sha256: str, tagger=None) -> list[FormResult]:
     """The forms of a pdfminer box text, in order.  `tagger` is accepted for
     the readers' common signature; box order gives it nothing to tag."""
-    boxes = read_boxes(text)
+    boxes = _split_at_titles(read_boxes(text))
     forms: list[list[Box]] = []
     for box in boxes:
-        if _TITLE_KEY in label_key(box.lines[0]):
+        if _TITLE_KEY in label_key("".join(box.lines[:2])) and _TITLE_KEY not in label_key("".join(box.lines[1:2])):
             forms.append([box])
         elif forms:
             forms[-1].append(box)
+    _hand_on_labels(forms)
     target_width = _target_width(boxes)
     return [_read_form(form, target_width).finish(source_file, sha256) for form in forms]
+
+
+def _split_at_titles(boxes: list[Box]) -> list[Box]:
+    """A title pdfminer put in one box with the lines before it (a label of
+    the form above, a cell): the title starts a box of its own."""
+    out: list[Box] = []
+    for box in boxes:
+        at = next((i for i, line in enumerate(box.lines) if _TITLE_KEY in label_key(line)), None)
+        if at is None and len(box.lines) > 1 and _TITLE_KEY in label_key(box.flat):
+            # the title wrapped: the line where it starts
+            at = next((i for i in range(len(box.lines))
+                       if _TITLE_KEY in label_key("".join(box.lines[i:i + 2]))), None)
+        if at:
+            out.append(Box(box.lines[:at], box.page))
+            out.append(Box(box.lines[at:], box.page))
+        else:
+            out.append(box)
+    return out
+
+
+_BLOCK_KEYS = {label_key(s) for s in FUNDING_BLOCK_LABELS + GOAL_BLOCK_LABELS}
+_LEVEL_HEADS = {"一级指标", "二级指标"}
+
+
+def _hand_on_labels(forms: list[list[Box]]) -> None:
+    """pdfminer groups a page's left column of labels across two forms: the
+    next form's 项目资金 / 年度总体目标 / 一级 and 二级 labels may print among
+    the boxes of the form before it, ahead of the next title.  A block
+    label a form prints twice is the next form's: the labels from there on
+    (on the next form's first page) move to the next form."""
+    for k in range(len(forms) - 1):
+        form, after = forms[k], forms[k + 1]
+        seen: set[str] = set()
+        start = None
+        for i, box in enumerate(form):
+            key = label_key(box.flat)
+            if key in _BLOCK_KEYS:
+                if key in seen and box.page == after[0].page:
+                    start = i
+                    break
+                seen.add(key)
+        if start is None:
+            continue
+        moves = [label_key(b.flat) in _BLOCK_KEYS or label_key(b.flat) in _LEVEL_HEADS
+                 or label_kind(b.flat) in ("level1", "level2", "level-either") for b in form[start:]]
+        moved = [b for b, m in zip(form[start:], moves) if m]
+        form[start:] = [b for b, m in zip(form[start:], moves) if not m]
+        after[1:1] = moved
 
 
 def _target_width(boxes: list[Box]) -> float:
@@ -104,7 +165,8 @@ def _read_form(boxes: list[Box], target_width: float) -> FormAssembly:
         if match:
             assembly.put(FieldPath.top("year"), match.group(1))
             break
-    cells = merge_label_pieces([piece for box in boxes[1:] for piece in split_joined(box, in_table=True)])
+    cells = merge_label_pieces([piece for box in boxes[1:] for part in split_stacked_labels(box)
+                                for piece in split_joined(part, in_table=True)])
     header = next((i for i, b in enumerate(cells) if label_key(b.flat) == "三级指标"), None)
     if header is None:
         header = next((i for i, b in enumerate(cells) if label_kind(b.flat) == "indicator-head"), len(cells))
@@ -126,10 +188,14 @@ def _read_head_and_funding(assembly: FormAssembly, cells: list[Box]) -> None:
         elif is_number(cell.text):
             figures.append(cell.flat)
         else:
-            texts.append(cell.text)
+            texts.append(cell)
+    texts, joined = _join_head_pieces(texts, len(HEAD_ORDER))
     # head values and goals print in their order: name, department, unit, goals
-    for key, text in zip(HEAD_ORDER, texts):
-        assembly.put(FieldPath.top(key), text)
+    for key, cell in zip(HEAD_ORDER, texts):
+        assembly.put(FieldPath.top(key), cell.text)
+    if joined:
+        assembly.doubt([FieldPath.top(HEAD_ORDER[k]) for k in joined if k < len(HEAD_ORDER)],
+                       "head: a value printed as two boxes joined")
     if len(texts) != len(HEAD_ORDER):
         assembly.doubt([FieldPath.top(k) for k in HEAD_ORDER],
                        f"head and goals: {len(texts)} text cells for {len(HEAD_ORDER)} fields")
@@ -140,6 +206,27 @@ def _read_head_and_funding(assembly: FormAssembly, cells: list[Box]) -> None:
     if doubt:
         assembly.doubt([FieldPath.funding(r, c) for r, c in sorted(doubt)],
                        f"funding: {len(figures)} figures, their order in the text is not sure")
+
+
+def _join_head_pieces(texts: list[Box], fields: int) -> tuple[list[Box], list[int]]:
+    """More text cells than head fields: a wrapped value was printed as two
+    boxes.  Top-aligned, a value's first line sits beside its label (one
+    box) and its other lines make the next box; else the piece whose lines
+    are no wider than the line before it is taken."""
+    texts = list(texts)
+    joined: list[int] = []
+    while len(texts) > fields:
+        def fit(i: int) -> float:
+            head, piece = texts[i], texts[i + 1]
+            last = em_width(head.lines[-1])
+            widest = max(em_width(line) for line in piece.lines)
+            return (2.0 if head.tail else 0.0) + (1.0 if widest <= last + 1.5 else 0.0) \
+                + (0.5 if head.page == piece.page else 0.0)
+        i = max(range(len(texts) - 1), key=lambda k: (fit(k), -k))
+        texts[i] = Box(texts[i].lines + texts[i + 1].lines, texts[i].page)
+        del texts[i + 1]
+        joined.append(i)
+    return texts, joined
 
 
 def _read_indicators(assembly: FormAssembly, cells: list[Box], target_width: float) -> None:
@@ -157,12 +244,12 @@ def _read_indicators(assembly: FormAssembly, cells: list[Box], target_width: flo
             continue
         elif cell.flat in GRADES:
             grade = cell.flat
-        elif is_number(cell.text):
-            tokens.append(Token("num", cell.flat, page=cell.page))
+        elif is_number(cell.text) and cell.flat != "一":    # 一 is no figure's null mark here
+            tokens.append(Token("num", cell.flat, page=cell.page, glued=cell.glued))
         else:
             tokens.append(Token(content_kind(cell.text), cell.text,
-                                max(em_width(line) for line in cell.lines), len(cell.lines), cell.page))
-    tokens = _join_page_breaks(tokens)
+                                max(em_width(line) for line in cell.lines), len(cell.lines), cell.page,
+                                tail=cell.tail))
     if grade is not None:
         assembly.put(FieldPath.top("grade"), grade)
     totals = _take_totals(tokens)
@@ -176,6 +263,10 @@ def _read_indicators(assembly: FormAssembly, cells: list[Box], target_width: flo
             and _number(totals[0]) is not None and _number(totals[1]) is not None:
         weight_sum = _number(totals[0]) - funding_weight
         _bare_targets(tokens, weight_sum + _number(totals[1]) - funding_score)
+        tokens = _reglue(tokens)
+    _promote_word_actuals(tokens)
+    tokens = _join_page_breaks(tokens, target_width)
+    level2 = _canonical_order(level2)
     rows = build_rows(tokens, target_width, weight_sum)
     if not fit_levels(rows, level1, level2):
         for row in rows:
@@ -194,7 +285,49 @@ def _add_level(labels: list[str], label: str) -> None:
         labels.append(label)
 
 
-def _join_page_breaks(tokens: list[Token]) -> list[Token]:
+# Words a 实际完成值 may print that a 年度指标值 prints too (达标, 符合).
+_WORD_ACTUALS = {"完成", "达标", "符合", "已达标", "已完成"}
+
+
+def _promote_word_actuals(tokens: list[Token]) -> None:
+    """A row per weight and score: where the figures leave more rows than
+    the text has actuals, the bare words that may be either (达标, 符合)
+    are the missing actuals -- first those right before a row's figures."""
+    settle_maybe_targets(tokens)
+    figures = sum(t.kind == "num" for t in tokens)
+    missing = figures // 2 - sum(t.kind == "actual" for t in tokens)
+    if figures % 2 or missing <= 0:
+        return
+    words = [k for k, t in enumerate(tokens)
+             if t.kind == "text" and re.sub(r"\s+", "", t.text) in _WORD_ACTUALS]
+    words.sort(key=lambda k: (not (k + 1 < len(tokens) and tokens[k + 1].kind == "num"), k))
+    for k in sorted(words[:missing]):
+        tokens[k].kind = "actual"
+
+
+_LEVEL2_RANK = {label_key(name): k for k, name in enumerate(LEVEL2_NAMES)}
+
+
+def _canonical_order(labels: list[str]) -> list[str]:
+    """The 二级 labels in the order the form prints them.  pdfminer's box
+    order is not the table's (a column of merged cells is grouped with its
+    neighbours at will), but the template's is fixed: 数量, 质量, 时效, 成本,
+    then the 效益 labels, then 满意度.  A label a page break cut prints on
+    both pages: once is enough.  Labels the template does not know keep
+    their place after the known label before them."""
+    keyed, rank = [], -1.0
+    for k, label in enumerate(labels):
+        known = _LEVEL2_RANK.get(label_key(label))
+        rank = known if known is not None else rank + 1e-3
+        keyed.append((rank, k, label))
+    out: list[str] = []
+    for _, _, label in sorted(keyed):
+        if label not in out:
+            out.append(label)
+    return out
+
+
+def _join_page_breaks(tokens: list[Token], target_width: float = 0.0) -> list[Token]:
     """A row broken across a page (Word's break_rows) leaves the rest of its
     long cells at the top of the next page, before that page's first figure
     or actual.  Only where the form has more text cells than its rows have
@@ -204,6 +337,36 @@ def _join_page_breaks(tokens: list[Token]) -> list[Token]:
     settle_maybe_targets(tokens)
     rows = sum(t.kind == "actual" for t in tokens)
     surplus = sum(t.kind == "text" for t in tokens) - (2 * rows - sum(t.kind == "target" for t in tokens))
+    # top-aligned cells: a wrapped cell's first line joined to the cell
+    # beside it, its other lines the next box
+    for k in range(len(tokens) - 1):
+        head = tokens[k]
+        if surplus <= 0:
+            break
+        if not (head.tail and head.kind == "text"):
+            continue
+        # its other lines: a text box soon after it on its page, no wider
+        # than its first line; where several could be, the one that best
+        # leaves a name and a target a row
+        options = [j for j in range(k + 1, min(len(tokens), k + 9))
+                   if tokens[j].kind in ("text", "deviation") and tokens[j].page == head.page
+                   and not tokens[j].tail
+                   and max(em_width(line) for line in tokens[j].text.split("\n")) <= head.width + 1.5]
+        if not options:
+            continue
+        if len(options) > 1:
+            options.sort(key=lambda j: (_cost_if_joined(tokens, k, j, target_width), j))
+        piece = tokens[options[0]]
+        if True:
+            head.text += "\n" + piece.text
+            head.width = max(head.width, piece.width)
+            head.lines += piece.lines
+            head.tail = False
+            if piece.kind == "deviation" or content_kind(head.text) == "deviation":
+                head.kind = "deviation"
+            piece.kind = "joined"
+            surplus -= 1
+    tokens = [t for t in tokens if t.kind != "joined"]
     out: list[Token] = []
     for i, token in enumerate(tokens):
         starts_page = out and token.page != out[-1].page
@@ -226,6 +389,18 @@ def _join_page_breaks(tokens: list[Token]) -> list[Token]:
         if token.kind != "joined":
             out.append(token)
     return out
+
+
+def _cost_if_joined(tokens: list[Token], k: int, j: int, target_width: float) -> float:
+    trial = [replace(t) for t in tokens]
+    trial[k].text += "\n" + trial[j].text
+    if trial[j].kind == "deviation":
+        trial[k].kind = "deviation"
+    del trial[j]
+    trial = [t for t in trial if t.kind != "joined"]
+    # a box of one character is hardly a cell of its own (a cut cell's last line)
+    lone = sum(1 for t in trial if t.kind == "text" and len(re.sub(r"\s+", "", t.text)) <= 1)
+    return labelling_cost(trial, target_width) + lone
 
 
 def _put_row(assembly: FormAssembly, row: Row) -> None:
@@ -274,13 +449,33 @@ def _bare_targets(tokens: list[Token], expected_sum) -> None:
         return
     # least weight-like first: large, and printed unlike most figures (decimals)
     common = max({_decimals(t.text) for t in figures}, key=lambda d: sum(_decimals(t.text) == d for t in figures))
-    suspects = sorted(range(len(figures)), key=lambda k: (_decimals(figures[k].text) == common, -values[k]))[:10]
+    # a figure split off the text after it first (`24 小时…` is one cell)
+    suspects = sorted(range(len(figures)), key=lambda k: (not figures[k].glued,
+                                                          _decimals(figures[k].text) == common, -values[k]))[:10]
     for size in range(1, len(suspects) + 1):
         for chosen in combinations(suspects, size):
             if abs(sum(values[k] for k in chosen) - surplus) < _HALF_CENT:
                 for k in chosen:
-                    figures[k].kind = "target"
+                    figures[k].kind = "glue" if figures[k].glued else "target"
                 return
+
+
+def _reglue(tokens: list[Token]) -> list[Token]:
+    """Put a figure that is no weight or score back at the start of the
+    text it was split from."""
+    out: list[Token] = []
+    for k, token in enumerate(tokens):
+        if token.kind == "glue":
+            after = tokens[k + 1] if k + 1 < len(tokens) else None
+            if after is None or after.kind == "num":
+                token.kind = "target"
+            else:
+                after.text = token.text + after.text
+                after.kind = content_kind(after.text)
+                after.width += em_width(token.text)
+                continue
+        out.append(token)
+    return out
 
 
 def _decimals(text: str) -> int:
