@@ -120,11 +120,11 @@ def _gold_accuracy(tmp_path, style_name, extractor):
 
 
 # Where a (style, extractor) pair is still below the 97% target, its floor
-# is what it measured (6 gold forms, 2026-12-01) less a point: a regression
-# fails, and the gap stays in sight (bench/flat_extractors.py, README).
-FLOORS = {("reference", "pdfplumber"): 0.93, ("reference", "pdftotext"): 0.95,
-          ("word-breaks", "pdfplumber"): 0.955, ("zenhei-12-thick", "pdfplumber"): 0.82,
-          ("zenhei-12-thick", "pdftotext"): 0.73}
+# is what it measured (6 gold forms, 2026-12-01, rows read by their shapes:
+# extract.parse.row_bands) less a point: a regression fails, and the gap
+# stays in sight (bench/flat_extractors.py, README).  The other pairs must
+# reach TARGET.
+FLOORS = {("zenhei-12-thick", "pdfplumber"): 0.90, ("zenhei-12-thick", "pdftotext"): 0.89}
 
 
 @pytest.mark.parametrize("style_name", ["reference", "word-breaks", "zenhei-12-thick"])
@@ -152,3 +152,4 @@ def test_routing_trusts_a_web_tables_cells_but_not_a_guessed_layout(tmp_path, se
     assert web_form.provenance("indicators[0].name").method == "row-text"
     read = [path for path, value, _ in plumber_form.leaves() if value is not None and path.is_read_from_form]
     assert read and all(plumber_form.status(path) == PENDING for path in read)
+

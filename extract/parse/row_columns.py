@@ -2,18 +2,17 @@
 
 Row-ordered texts (pdfplumber's `extract_text`, `pdftotext -layout`) print
 the table line by line: one text line holds a line of every cell printed at
-its height, left to right.  Here each text line's fragments are given to the
-columns of the header, and each column's fragments to the rows:
+its height, left to right.  Here:
+- each line is cut into tokens (pdfplumber's single spaces; pdftotext's runs
+  of spaces, a single space kept as a hint that two tokens may be one cell);
+- the merged 一级/二级 labels' pieces are taken off the lines' starts, the
+  two columns' pieces spelling known names (`row_bands.LevelPieces`), their
+  groups' rows found from where the pieces stand (top: from the row they
+  start at; centred: the rows whose middle is nearest the pieces' middle);
 - a row's anchor is the line holding its 分值 and 得分;
-- 一级/二级 fragments are the pieces of the merged labels (prefixes of the
-  known names, `extract.layout.labels`), their groups' rows found from where
-  the pieces stand (top: from the row they start at; centred: the rows whose
-  middle is nearest the pieces' middle);
-- other fragments go to a column by their x (pdftotext) or, without one
-  (pdfplumber), by which cells are still open (a wrapped line fills its
-  column, so the cell goes on after it), width and content;
-- between two anchors a centred cell's lines below the first anchor belong to
-  the first row while that cell is open, the rest to the second.
+- the rest is read by the rows' shapes, top-aligned or centred, whichever
+  fits better (`extract.parse.row_bands`), with the columns' widths measured
+  over the document (`capacities`) and, for pdftotext, their x.
 """
 
 from __future__ import annotations
@@ -23,8 +22,8 @@ from dataclasses import dataclass, field
 
 from extract.layout.flat_format import em_width
 from extract.layout.labels import LEVEL1_NAMES, LEVEL2_NAMES, label_key
-from extract.parse.flat_lines import _is_number_token
 from extract.parse.values import parse_number
+from extract.parse.row_bands import BandLine, Context, LevelPieces, Token, read_table
 
 LEVELS = ("level1", "level2")
 TEXT_COLUMNS = ("name", "target", "actual", "deviation")
@@ -43,6 +42,7 @@ class Frag:
 class TextLine:
     frags: list[Frag]
     index: int                   # position among the form's lines (a proxy of height)
+    page: int = 0
 
 
 @dataclass
@@ -83,98 +83,63 @@ def _plain_number(text: str):
         return None
 
 
-class _Levels:
-    """The pieces of the merged 一级/二级 labels read so far."""
-
-    def __init__(self, piece_width: float) -> None:
-        self.piece_width = piece_width
-        self.pending = {level: "" for level in LEVELS}
-        self.groups: dict[str, list[tuple[str, list[int]]]] = {level: [] for level in LEVELS}
-
-    def _complete(self, level: str, key: str) -> bool:
-        return key in _KNOWN[level] or (not any(n.startswith(key) for n in _KNOWN[level]) and key.endswith("指标"))
-
-    def _continues(self, level: str, key: str) -> bool:
-        so_far = self.pending[level]
-        if not so_far:
-            return False
-        joined = so_far + key
-        return any(n.startswith(joined) for n in _KNOWN[level]) or (key.endswith(("指标", "标")) and len(key) <= 3)
-
-    def _starts(self, level: str, text: str) -> bool:
-        key = label_key(text)
-        if not key or self.pending[level]:
-            return False
-        full = [n for n in _KNOWN[level] if n.startswith(key)]
-        # a merged label's first piece fills its narrow column (or is the whole label)
-        return any(abs(em_width(text) - min(self.piece_width, len(n))) < 0.3 for n in full)
-
-    def take(self, text: str, line: int, allowed: tuple[str, ...]) -> str | None:
-        """The level this leading fragment is a piece of, or None."""
-        key = label_key(text)
-        if em_width(text) > self.piece_width + 0.3:
-            return None
-        level = next((lv for lv in allowed if self._continues(lv, key)), None)
-        if level is None:
-            starts = [lv for lv in allowed if self._starts(lv, text)]
-            level = starts[-1] if starts else None   # 成本指标 is both: mostly a 二级
-            if level is None:
-                return None
-            self.groups[level].append(("", []))
-        name, lines = self.groups[level][-1]
-        self.groups[level][-1] = (name + key, lines + [line])
-        self.pending[level] = "" if self._complete(level, name + key) else name + key
-        return level
-
-
 def read_indicator_lines(lines: list[TextLine], columns: list[str], piece_width: float,
                          first_line: int, last_line: int, caps: dict[str, float] | None = None) -> TableRead:
     """The indicator rows of the lines between the header (`first_line`) and
-    总分 (`last_line`); `columns` in the header's order."""
-    levels = _Levels(piece_width)
+    总分 (`last_line`); `columns` in the header's order.  The merged 一级/二级
+    labels' pieces are taken off the lines' starts; the rest is read by the
+    rows' shapes (`extract.parse.row_bands`)."""
     text_columns = [c for c in columns if c in TEXT_COLUMNS]
-    placed: list[tuple[int, str, str]] = []           # (line, column, text)
-    anchors: list[tuple[int, str, str]] = []          # (line, weight, score)
     own = capacities(lines, columns)
-    # The document's widths where it measured them; this form's own for a
-    # column the document's first form did not print.
     caps = {**own, **(caps or {})} if caps else own
-    xs = _column_starts(lines, text_columns)
-    open_cells: dict[str, bool] = {c: False for c in text_columns}
-    for line in lines:
-        frags = list(line.frags)
-        taken = 0
-        allowed = [lv for lv in LEVELS if lv in columns]
-        while frags and allowed:
-            level = levels.take(frags[0].text, line.index, tuple(allowed))
-            if level is None:
-                break
-            frags.pop(0)
-            allowed = allowed[allowed.index(level) + 1:]
-            taken += 1
-        at = anchor_of(frags)
-        if at is not None:
-            anchors.append((line.index, frags[at].text, frags[at + 1].text))
-            before, after = frags[:at], frags[at + 2:]
-            pre_cols = [c for c in text_columns if c != "deviation"]
-            for column, frag in _assign(before, pre_cols, open_cells, caps, xs, on_anchor=True):
-                placed.append((line.index, column, frag.text))
-            if after and "deviation" in text_columns:
-                placed.append((line.index, "deviation", " ".join(f.text for f in after)))
-            _update_open(open_cells, placed, line.index, caps)
+    layout = any(f.x is not None for line in lines for f in line.frags)
+    band_lines: list[BandLine] = []
+    anchors: list[tuple[int, int]] = []
+    allowed = tuple(lv for lv in LEVELS if lv in columns)
+    levels = LevelPieces(_KNOWN, piece_width, allowed)
+    tokens_of = [_tokens(line.frags) for line in lines]
+    strips = levels.read([(line.index, [t.text for t in toks]) for line, toks in zip(lines, tokens_of)], label_key) \
+        if allowed else [0] * len(lines)
+    for line, tokens, strip in zip(lines, tokens_of, strips):
+        tokens = tokens[strip:]
+        if not tokens:
             continue
-        assignment = _assign(frags, text_columns, open_cells, caps, xs)
-        for column, frag in assignment:
-            placed.append((line.index, column, frag.text))
-        _update_open(open_cells, placed, line.index, caps)
-    return _rows(placed, anchors, text_columns, levels, caps, first_line, last_line)
+        tokens[0].glued = False
+        at = anchor_of([Frag(t.text) for t in tokens])
+        if at is not None:
+            anchors.append((len(band_lines), at))
+        band_lines.append(BandLine(tokens, line.index, line.page))
+    token_lines = [TextLine([Frag(t.text, t.x) for t in l.tokens], l.index, l.page) for l in band_lines]
+    xs = _column_starts(token_lines, text_columns) if layout else {}
+    if layout:
+        xs["ws"] = [band_lines[p].tokens[at].x for p, at in anchors if band_lines[p].tokens[at].x is not None]
+    order = [c for c in text_columns if c != "deviation"] + ["ws"] + (["deviation"] if "deviation" in text_columns else [])
+    ctx = Context(order, caps, xs, layout, frozenset(c for c in text_columns if c != "deviation"))
+    top, cells, doubts = read_table(band_lines, anchors, ctx)
+    rows = []
+    for (p, at), row_cells in zip(anchors, cells):
+        toks = band_lines[p].tokens
+        row = IndicatorRow(cells={c: [] for c in text_columns}, weight=toks[at].text, score=toks[at + 1].text,
+                           line=band_lines[p].index)
+        for cell in row_cells:
+            row.cells[cell.column] = [t for _, t in cell.lines]
+        rows.append(row)
+    read = TableRead(rows, doubts)
+    lines_at = [r.line for r in rows]
+    if rows:
+        _group_levels(read, levels, lines_at, top, first_line, last_line)
+    return read
 
 
-def _fit(frags: list[Frag], slots: int) -> list[Frag]:
-    """More fragments than slots (a space inside a cell): join the leftmost."""
-    while len(frags) > slots:
-        frags = [Frag(frags[0].text + " " + frags[1].text, frags[0].x)] + frags[2:]
-    return frags
+def _tokens(frags: list[Frag]) -> list[Token]:
+    out: list[Token] = []
+    for f in frags:
+        offset = 0
+        for k, part in enumerate(f.text.split(" ")):
+            if part:
+                out.append(Token(part, None if f.x is None else f.x + offset, glued=k > 0))
+            offset += len(part) + 1
+    return out
 
 
 def capacities(lines: list[TextLine], columns: list[str]) -> dict[str, float]:
@@ -223,115 +188,7 @@ def _column_starts(lines: list[TextLine], text_columns: list[str]) -> dict[str, 
     return xs
 
 
-def _update_open(open_cells: dict[str, bool], placed: list[tuple[int, str, str]], index: int,
-                 caps: dict[str, float]) -> None:
-    """A cell stays open after a line that fills its column (the text wrapped)."""
-    here = {c: t for i, c, t in placed if i == index}
-    for column, text in here.items():
-        open_cells[column] = em_width(text) >= caps[column] - 1.1
-
-
-def _assign(frags: list[Frag], columns: list[str], open_cells: dict[str, bool], caps: dict[str, float],
-            xs: dict[str, list[float]], on_anchor: bool = False) -> list[tuple[str, Frag]]:
-    """The best order-keeping assignment of a line's fragments to columns."""
-    frags = _fit(frags, len(columns))
-    best: tuple[float, list[tuple[str, Frag]]] = (float("-inf"), [])
-
-    def score(column: str, frag: Frag) -> float:
-        s = 0.0
-        width = em_width(frag.text)
-        if width > caps[column] + 0.6:
-            s -= 6.0
-        full = width >= caps[column] - 1.1
-        if open_cells[column]:
-            s += 2.0
-        elif not on_anchor:
-            # off the anchor line a new cell has more lines to come: this one fills its column
-            s += 0.5 if full else -3.0
-        if frag.x is not None and xs.get(column):
-            lo, hi = min(xs[column]), max(xs[column])
-            distance = max(lo - frag.x, frag.x - hi, 0.0)
-            s -= distance / 2.0
-        if _MEASURE.search(frag.text):
-            s += 2.5 if column in ("target", "actual") else -1.0
-        if re.search(r"[。；;]", frag.text) and column == "deviation":
-            s += 1.0
-        if on_anchor and column in ("target", "actual"):
-            # the short cells stand on the anchor line; an actual is rarely empty
-            s += 2.5 if column == "actual" else 0.5
-        return s
-
-    def search(i: int, start: int, total: float, chosen: list[tuple[str, Frag]]) -> None:
-        nonlocal best
-        if i == len(frags):
-            # a column left open that gets no line here was closed (prefer filling it)
-            missed = sum(1.0 for c in columns if open_cells[c] and c not in {k for k, _ in chosen})
-            value = total - 0.5 * missed
-            if value > best[0]:
-                best = (value, list(chosen))
-            return
-        for j in range(start, len(columns) - (len(frags) - i - 1)):
-            chosen.append((columns[j], frags[i]))
-            search(i + 1, j + 1, total + score(columns[j], frags[i]), chosen)
-            chosen.pop()
-
-    search(0, 0, 0.0, [])
-    return best[1]
-
-
-def _rows(placed: list[tuple[int, str, str]], anchors: list[tuple[int, str, str]], columns: list[str],
-          levels: _Levels, caps: dict[str, float], first_line: int, last_line: int) -> TableRead:
-    rows = [IndicatorRow(cells={c: [] for c in columns}, weight=w, score=s, line=i) for i, w, s in anchors]
-    read = TableRead(rows)
-    if not rows:
-        return read
-    lines_at = [r.line for r in rows]
-    top = _top_aligned(placed, lines_at, first_line)
-    by_column: dict[str, list[tuple[int, str]]] = {c: [] for c in columns}
-    for i, c, t in placed:
-        by_column[c].append((i, t))
-    for column, frags in by_column.items():
-        owner = [None] * len(frags)
-        for k, (i, _) in enumerate(frags):
-            after = [r for r, a in enumerate(lines_at) if a <= i]
-            if top or (after and lines_at[after[-1]] == i):
-                owner[k] = after[-1] if after else 0
-        if not top:
-            _centred_owners(frags, owner, lines_at, caps[column])
-        for (i, t), r in zip(frags, owner):
-            rows[r].cells[column].append(t)
-    _group_levels(read, levels, lines_at, top, first_line, last_line)
-    return read
-
-
-def _top_aligned(placed: list[tuple[int, str, str]], lines_at: list[int], first_line: int) -> bool:
-    """Cells printed at the top of their rows: no text stands above the first anchor."""
-    return not any(first_line < i < lines_at[0] for i, _, _ in placed)
-
-
-def _centred_owners(frags: list[tuple[int, str]], owner: list[int | None], lines_at: list[int], cap: float) -> None:
-    """A centred cell's lines off its anchor line: the ones above the first
-    anchor are the first row's; between two anchors, the upper row's while its
-    cell is open (its last line filled the column), then the lower row's."""
-    for k, (i, text) in enumerate(frags):
-        if owner[k] is not None:
-            continue
-        below = [r for r, a in enumerate(lines_at) if a < i]
-        if not below:
-            owner[k] = 0
-            continue
-        upper = below[-1]
-        if upper == len(lines_at) - 1:
-            owner[k] = upper
-            continue
-        previous = k - 1
-        if previous >= 0 and owner[previous] == upper and em_width(frags[previous][1]) >= cap - 1.1:
-            owner[k] = upper
-        else:
-            owner[k] = upper + 1
-
-
-def _group_levels(read: TableRead, levels: _Levels, lines_at: list[int], top: bool,
+def _group_levels(read: TableRead, levels: LevelPieces, lines_at: list[int], top: bool,
                   first_line: int, last_line: int) -> None:
     n = len(lines_at)
     tops = [first_line] + [(a + b) / 2 for a, b in zip(lines_at, lines_at[1:])]

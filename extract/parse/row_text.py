@@ -189,10 +189,20 @@ class _SpacedForm:
             while goal_end - 1 > goal and self._is_header_piece(goal_end - 1):
                 goal_end -= 1       # the header's pieces printed above it (一级 / 二级)
             self._goals(goal, goal_end)
-        if header is not None:
-            self._indicators(header, total if total is not None else end)
+        wrapped_total = None
         if total is not None:
             numbers = [f.text for f in self.frags[total] if _is_number_token(f.text) and f.text not in "-—/"]
+            lone = lambda i: 0 <= i < end and len(self.frags[i]) == 1 and _plain_figure(self.frags[i][0].text)
+            if len(numbers) == 1 and lone(total - 1):
+                # a narrow 得分 cell wrapped its figure: a line of it above 总分 (and one below)
+                wrapped_total = self.frags[total - 1][0].text + (self.frags[total + 1][0].text if lone(total + 1) else "")
+        if header is not None:
+            self._indicators(header, (total - (wrapped_total is not None)) if total is not None else end)
+        if wrapped_total is not None:
+            self.put(FieldPath.top("total_weight"), numbers[0], total)
+            self.put(FieldPath.top("total_score"), wrapped_total, total)
+            self.assembly.doubt([FieldPath.top("total_score")], "总分's figure read from the lines around it")
+        elif total is not None:
             if len(numbers) >= 2:
                 self.put(FieldPath.top("total_weight"), numbers[-2], total)
                 self.put(FieldPath.top("total_score"), numbers[-1], total)
@@ -308,7 +318,7 @@ class _SpacedForm:
             self._indicator_columns(header)[0]
 
     def _indicator_lines(self, header: int, end: int) -> list[TextLine]:
-        return [TextLine(self.frags[i], i) for i in range(header + 1, end)
+        return [TextLine(self.frags[i], i, self.pages[i]) for i in range(header + 1, end)
                 if self.frags[i] and not self._is_header_piece(i)]
 
     def _indicators(self, header: int, end: int) -> None:
@@ -330,14 +340,25 @@ class _SpacedForm:
                 self.assembly.doubt([FieldPath.indicator(r, column)], why)
 
     def _is_header_piece(self, i: int) -> bool:
-        frags = self.frags[i]
         if INDICATOR_COLUMN_LABELS["name"][0] in self.texts[i]:
             return True
-        return all(label_key(f.text) and any(label_key(f.text) in l for l in _ALL_INDICATOR_LABELS) for f in frags) \
-            and (self._near_header(i))
+        if not self._all_label_pieces(i):
+            return False
+        # only the pieces printed next to a header line (not a row's 指标 指标)
+        for step in (-1, 1):
+            j = i + step
+            while 0 <= j < len(self.texts) and abs(j - i) <= 3:
+                if INDICATOR_COLUMN_LABELS["name"][0] in self.texts[j]:
+                    return True
+                if not self._all_label_pieces(j):
+                    break
+                j += step
+        return False
 
-    def _near_header(self, i: int) -> bool:
-        return any(INDICATOR_COLUMN_LABELS["name"][0] in self.texts[j] for j in range(max(0, i - 3), min(len(self.texts), i + 4)))
+    def _all_label_pieces(self, i: int) -> bool:
+        tokens = [t for f in self.frags[i] for t in f.text.split()]
+        return bool(tokens) and all(label_key(t) and any(label_key(t) in l for l in _ALL_INDICATOR_LABELS)
+                                    for t in tokens)
 
     def _indicator_columns(self, header: int) -> tuple[list[str], float]:
         found: list[str] = []
@@ -345,8 +366,8 @@ class _SpacedForm:
         for i in range(header - 3, header + 4):
             if not 0 <= i < len(self.texts) or (i != header and not self._is_header_piece(i)):
                 continue
-            for f in self.frags[i]:
-                key = label_key(f.text)
+            for token in [t for f in self.frags[i] for t in (f.text.split() if i != header or self.layout else [f.text])]:
+                key = label_key(token)
                 for column in INDICATOR_ORDER:
                     labels = [label_key(s) for s in INDICATOR_COLUMN_LABELS[column]]
                     if key in labels or (any(l.startswith(key) for l in labels)
@@ -360,6 +381,10 @@ class _SpacedForm:
         ordered = [c for c in INDICATOR_ORDER if c in found]
         piece_width = piece_width or 2.0
         return (ordered if {"name", "weight", "score"} <= set(ordered) else list(INDICATOR_ORDER)), piece_width
+
+
+def _plain_figure(text: str) -> bool:
+    return bool(re.fullmatch(r"\d+(?:\.\d*)?", text))
 
 
 def _funding_row(label: str) -> str | None:

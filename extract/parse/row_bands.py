@@ -1,0 +1,498 @@
+"""The indicator rows of a row-ordered text, read by the rows' shapes.
+
+A text line is one height of the table; its tokens are, left to right, a
+line of every cell printed at that height.  What does not depend on the font,
+its size or the column widths:
+- a row's anchor is the line with its 分值 and 得分 (one line each);
+- top-aligned cells start on their row's anchor line and go on downwards;
+  centred cells are centred on it: a cell of 2j+1 lines has j lines above the
+  anchor, one on it and j below; a cell of 2j lines j above and j below, at
+  half-line heights.  So a centred row has as many lines above its anchor as
+  below, and given how many of its lines are at whole and how many at half
+  heights, where every cell's lines stand follows;
+- a cell's lines are its text wrapped: every line but its last fills the
+  column (the next line's first word would not have fitted);
+- the columns keep the header's order on every line.
+Each row's band (which lines between two anchors are the upper row's) and
+each line's tokens' columns are chosen together: the split of every gap
+between anchors by a dynamic programme over the rows, the cells of a band by
+one over the columns (its state: how many tokens of each line are taken).
+Where the second best reading of a band is nearly as good, the columns the
+two differ in are doubted.  Lines after a page break inside a row (a row
+Word broke) continue its cells: each cell one run of them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from extract.layout.flat_format import NO_LINE_START, em_width
+
+INF = float("inf")
+# what an 实际完成值 says when it is no figure: 达成指标, 部分达成, 已完成, 达到…
+_VALUE = re.compile(r"^(?:[=≥≤><≧≦⩾⩽═﹦]|>=|<=)?\d[\d,]*(?:\.\d+)?(?:[(（][^)）]{1,4}[)）]|%)$")
+_VERDICT = re.compile(r"^(?:部分|基本|全部|已|未)?(?:达成|完成|达到|实现)")
+DOUBT_MARGIN = 0.75
+MAX_TAKE = 3        # tokens one cell line may join (a space inside a cell)
+BEAM = 8           # states kept after each column
+_LATIN_RUN = re.compile(r"^[^\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\s]+")
+_MEASURE = re.compile(r"^(?:[=≥≤><≧≦⩾⩽═﹦]|不[低少小高超多大]于|不超过|\d)|[(（][^)）]{1,4}[)）]$")
+
+
+@dataclass
+class Token:
+    text: str
+    x: float | None = None
+    glued: bool = False      # printed one space after the previous token (may be one cell)
+
+
+@dataclass
+class BandLine:
+    tokens: list[Token]
+    index: int               # the line's index in the form
+    page: int = 0
+
+
+@dataclass
+class Cell:
+    column: str
+    lines: list[tuple[int, str]]     # (line index, text)
+
+
+@dataclass
+class Context:
+    columns: list[str]               # text columns in the header's order, "ws" where 分值/得分 stand
+    caps: dict[str, float]
+    xs: dict[str, list[float]]
+    layout: bool                     # tokens have an x (pdftotext)
+    before_ws: frozenset = frozenset()
+    cache: dict = field(default_factory=dict)
+
+
+def first_unit(text: str) -> float:
+    """Width of what a wrapped line's next line starts with: a Latin word, or
+    one CJK character with the marks that may not start a line."""
+    m = _LATIN_RUN.match(text)
+    if m:
+        return em_width(m.group())
+    unit = text[:1]
+    k = 1
+    while k < len(text) and text[k] in NO_LINE_START:
+        unit += text[k]
+        k += 1
+    return em_width(unit)
+
+
+def cell_cost(column: str, texts: list[str], xs: list[float | None], ctx: Context, last_is_end: bool = True) -> float:
+    """How unlike a cell of `column` these lines are."""
+    cap = ctx.caps.get(column, 8.0)
+    cost = 0.0
+    for k, text in enumerate(texts):
+        w = em_width(text)
+        if w > cap + 0.6:
+            cost += min(4.0, 1.5 + (w - cap))
+        if k + 1 < len(texts) or not last_is_end:
+            nxt = texts[k + 1] if k + 1 < len(texts) else None
+            reach = w + (first_unit(nxt) if nxt else 1.0)
+            # a line as wide as one the column held would have fitted: no wrap
+            slack = 0.08 * sum(1 for ch in text + (nxt or "")[:4] if ord(ch) < 0x2e80)
+            if reach <= cap - slack + 0.05:
+                cost += min(2.5, 0.8 + (cap - reach) / 2)
+            if column in ("target", "actual") and _VALUE.match(text):
+                cost += 1.5         # a figure with its unit is a whole cell
+        elif w >= cap - 0.3 and len(texts) == 1 and column != "deviation":
+            cost += 0.3
+        measure = bool(_MEASURE.search(text))
+        if k == 0 and _VERDICT.match(text):
+            cost += -0.8 if column == "actual" else 0.8
+        if column in ("target", "actual"):
+            cost -= 0.6 if measure else 0.0
+        elif measure and len(text) < 14:
+            cost += 0.6
+        x = xs[k]
+        if x is not None and ctx.xs.get(column):
+            lo, hi = min(ctx.xs[column]), max(ctx.xs[column])
+            distance = max(lo - x - 1, x - hi - 2, 0.0)
+            cost += min(4.0, distance / 3.0)
+        elif x is not None and column in ctx.columns:
+            # a column no anchor line measured: right of the columns before it
+            earlier = [max(ctx.xs[c]) for c in ctx.columns[:ctx.columns.index(column)] if ctx.xs.get(c)]
+            if earlier and x < max(earlier) + 1:
+                cost += min(4.0, 1.0 + (max(earlier) + 1 - x) / 3.0)
+    if column == "deviation" and texts and re.search(r"[。；;]", texts[-1]):
+        cost -= 0.3
+    return cost
+
+
+def _cell_cost(column, texts, xs, ctx, last_end):
+    key = (column, texts, xs, last_end)
+    cache = ctx.cache
+    if key not in cache:
+        cache[key] = cell_cost(column, list(texts), list(xs), ctx, last_end)
+    return cache[key]
+
+
+def _merge_cost(tokens: list[Token], layout: bool) -> float:
+    cost = 0.0
+    for t in tokens[1:]:
+        cost += (0.6 if t.glued else 5.0) if layout else 1.2
+    return cost
+
+
+def solve_band(lines: list[BandLine], anchor: int, at: int, choices: dict[str, list[tuple[float, list[int]]]],
+               ctx: Context, open_end: bool = False) -> tuple[float, list[Cell], set[str]]:
+    """The best reading of one band: `lines` its lines, `anchor` the position
+    of its anchor line among them, `at` the index of 分值 among that line's
+    tokens, `choices` each column's possible line sets (positions in `lines`,
+    with a cost of their own).  Returns its cost, its cells and the columns
+    the second best reading puts otherwise (doubts)."""
+    n = len(lines)
+    counts = tuple(len(l.tokens) for l in lines)
+    # states: consumed tuple -> list of (cost, back) best two
+    states: dict[tuple[int, ...], list[tuple[float, tuple | None, str, list]]] = {tuple([0] * n): [(0.0, None, "", [])]}
+    for column in ctx.columns:
+        nxt: dict[tuple[int, ...], list] = {}
+        if column == "ws":
+            for state, entries in states.items():
+                if state[anchor] != at:
+                    continue
+                new = list(state)
+                new[anchor] += 2
+                for e in entries[:2]:
+                    _keep(nxt, tuple(new), (e[0], (state, e), column, []))
+            states = nxt
+            continue
+        for state, entries in states.items():
+            for own_cost, positions in choices[column]:
+                # every line in positions takes one or more tokens
+                partials = [(0.0, list(state), [])]
+                ok = True
+                for p in positions:
+                    grown = []
+                    for c, cons, taken in partials:
+                        left = counts[p] - cons[p]
+                        if p == anchor and column in ctx.before_ws:
+                            left = at - cons[p]
+                        for t in range(1, min(left, MAX_TAKE) + 1):
+                            toks = lines[p].tokens[cons[p]:cons[p] + t]
+                            new = list(cons)
+                            new[p] += t
+                            grown.append((c + _merge_cost(toks, ctx.layout), new, taken + [(p, toks)]))
+                    partials = grown
+                    if not partials:
+                        ok = False
+                        break
+                if not ok:
+                    continue
+                for c, cons, taken in partials:
+                    texts = [" ".join(t.text for t in toks) for _, toks in taken]
+                    xs = [toks[0].x for _, toks in taken]
+                    last_end = not (open_end and positions and positions[-1] == n - 1)
+                    total = c + own_cost + (_cell_cost(column, tuple(texts), tuple(xs), ctx, last_end) if texts else
+                                            (0.4 if column in ("name", "actual", "target") else 0.0))
+                    for e in entries[:2]:
+                        _keep(nxt, tuple(cons), (e[0] + total, (state, e), column,
+                                                 [(lines[p].index, s) for (p, _), s in zip(taken, texts)]))
+        if len(nxt) > BEAM:
+            nxt = dict(sorted(nxt.items(), key=lambda kv: kv[1][0][0])[:BEAM])
+        states = nxt
+    final = states.get(counts)
+    if not final:
+        return INF, [], set()
+    readings = [_unwind(e) for e in final[:2]]
+    cells = readings[0]
+    doubts: set[str] = set()
+    if len(final) > 1 and final[1][0] - final[0][0] < DOUBT_MARGIN:
+        other = {c.column: c.lines for c in readings[1]}
+        doubts = {c.column for c in cells if other.get(c.column) != c.lines}
+    return final[0][0], cells, doubts
+
+
+def _keep(table: dict, key: tuple, entry: tuple) -> None:
+    entries = table.setdefault(key, [])
+    entries.append(entry)
+    entries.sort(key=lambda e: e[0])
+    del entries[2:]
+
+
+def _unwind(entry) -> list[Cell]:
+    cells = []
+    while entry is not None and entry[1] is not None:
+        _, (state, prev), column, lines = entry
+        if column != "ws":
+            cells.append(Cell(column, lines))
+        entry = prev
+    return cells[::-1]
+
+
+# --------------------------------------------------------------------------
+# Where a band's cells may stand
+# --------------------------------------------------------------------------
+
+ASYM = 2.5      # a centred cell with more lines on one side of its anchor
+
+
+def centred_choices(n_above: int, n_below: int, columns: list[str],
+                    tails: int = 0) -> list[tuple[float, dict[str, list[tuple[float, list[int]]]]]]:
+    """The readings of a centred band's line heights: (cost, each column's
+    possible line sets).  Lines 0..n_above-1 are above the anchor (line
+    n_above), the next n_below below it, then `tails` lines after a page
+    break (each cell goes on over a run of them from their first)."""
+    anchor = n_above
+    out = []
+    for J in range(n_above + 1):
+        K = n_above - J
+        up = _offsets(J, K)                       # from the anchor upwards: offsets of lines anchor-1, anchor-2, ...
+        for J2 in range(n_below + 1):
+            K2 = n_below - J2
+            if n_above == n_below and (J2 != J):
+                continue
+            down = _offsets(J2, K2)
+            shape_cost = ASYM * abs(n_above - n_below) + ASYM * abs(J - J2)
+            where: dict[float, int] = {0.0: anchor}
+            for k, o in enumerate(up):
+                where[-o] = anchor - 1 - k
+            for k, o in enumerate(down):
+                where[o] = anchor + 1 + k
+            sets: list[tuple[float, list[int]]] = [(0.0, [])]
+            loose = n_above != n_below or tails
+            for ju in range(J + 1):
+                for jd in range(J2 + 1):
+                    if abs(ju - jd) > (1 if loose else 0):
+                        continue
+                    pos = sorted(where[float(o)] for o in range(-ju, jd + 1))
+                    sets.append((ASYM * abs(ju - jd), pos))
+            for ku in range(K + 1):
+                for kd in range(K2 + 1):
+                    if ku + kd == 0 or abs(ku - kd) > (1 if loose else 0):
+                        continue
+                    pos = sorted(where[o - 0.5] for o in range(-ku + 1, kd + 1))
+                    sets.append((ASYM * abs(ku - kd), pos))
+            if tails:
+                sets = _with_tails(sets, n_above + 1 + n_below, tails)
+            out.append((shape_cost, {c: sets for c in columns}))
+    return out
+
+
+def _offsets(whole: int, half: int) -> list[float]:
+    return sorted([float(k) for k in range(1, whole + 1)] + [k - 0.5 for k in range(1, half + 1)])
+
+
+def top_choices(n_below: int, columns: list[str], tails: int = 0) -> dict[str, list[tuple[float, list[int]]]]:
+    """A top-aligned band: the anchor line 0 and n_below lines under it; a
+    cell is the first h of them."""
+    sets: list[tuple[float, list[int]]] = [(0.0, [])] + [(0.0, list(range(h))) for h in range(1, n_below + 2)]
+    if tails:
+        sets = _with_tails(sets, n_below + 1, tails)
+    return {c: sets for c in columns}
+
+
+def _with_tails(sets: list[tuple[float, list[int]]], start: int, tails: int) -> list[tuple[float, list[int]]]:
+    out = list(sets)
+    for cost, pos in sets:
+        for h in range(1, tails + 1):
+            out.append((cost + 0.3, pos + list(range(start, start + h))))
+    return out
+
+
+# --------------------------------------------------------------------------
+# The bands of a table
+# --------------------------------------------------------------------------
+
+def read_table(lines: list[BandLine], anchors: list[tuple[int, int]], ctx: Context
+               ) -> tuple[bool, list[list[Cell]], list[tuple[int, str, str]]]:
+    """Top-aligned or centred, whichever reads the lines better: (top,
+    each row's cells, doubts)."""
+    readings = [(read_bands(lines, anchors, ctx, top), top) for top in (True, False)]
+    (cost, rows, doubts), top = min(readings, key=lambda r: r[0][0])
+    return top, rows, doubts
+
+
+def read_bands(lines: list[BandLine], anchors: list[tuple[int, int]], ctx: Context, top: bool
+               ) -> tuple[float, list[list[Cell]], list[tuple[int, str, str]]]:
+    """Each anchor's row's cells (anchors: (position in `lines`, index of
+    分值 in its tokens)) and the doubts (row, column, why), with the cost."""
+    n = len(anchors)
+    if not n:
+        return 0.0, [], []
+    pos = [p for p, _ in anchors]
+    memo: dict[tuple[int, int, int], tuple[float, list[Cell], set[str]]] = {}
+
+    def band(r: int, start: int, end: int) -> tuple[float, list[Cell], set[str]]:
+        key = (r, start, end)
+        if key in memo:
+            return memo[key]
+        p, at = anchors[r]
+        page = lines[p].page
+        above = lines[start:p]
+        below = [l for l in lines[p + 1:end] if l.page == page]
+        tails = lines[p + 1 + len(below):end]
+        penalty = 0.0
+        if any(l.page != page for l in above):
+            penalty += 8.0
+        if any(l.page == page for l in tails):
+            penalty += 8.0
+        band_lines = above + [lines[p]] + below + tails
+        best: tuple[float, list[Cell], set[str]] = (INF, [], set())
+        if top:
+            readings = [(0.0, top_choices(len(below), ctx.columns, len(tails)))]
+            band_lines = [lines[p]] + below + tails
+            penalty += 6.0 * len(above)
+            anchor = 0
+            if above:
+                band_lines = above + band_lines
+                readings = [(0.0, _shift(readings[0][1], len(above)))]
+                anchor = len(above)
+        else:
+            readings = centred_choices(len(above), len(below), ctx.columns, len(tails))
+            anchor = len(above)
+        for shape_cost, choices in sorted(readings, key=lambda r: r[0]):
+            if shape_cost + penalty >= best[0]:
+                continue
+            cost, cells, doubts = solve_band(band_lines, anchor, at, choices, ctx, open_end=bool(tails))
+            cost += shape_cost + penalty
+            if cost < best[0]:
+                best = (cost, cells, doubts)
+        memo[key] = best
+        return best
+
+    # boundaries: row r spans lines[b[r]:b[r+1]]; b[0] = 0, b[n] = len(lines)
+    options = [[0]] + [list(range(pos[r - 1] + 1, pos[r] + 1)) for r in range(1, n)] + [[len(lines)]]
+    if top:
+        options = [[0]] + [[pos[r]] for r in range(1, n)] + [[len(lines)]]
+    best: dict[int, tuple[float, list]] = {0: (0.0, [])}
+    for r in range(n):
+        nxt: dict[int, tuple[float, list]] = {}
+        for start, (cost, path) in best.items():
+            for end in options[r + 1]:
+                above = pos[r] - start
+                below = end - pos[r] - 1
+                if not top and r + 1 < n and abs(above - below) > 1 and len(options[r + 1]) > 1:
+                    continue
+                c = band(r, start, end)[0]
+                if cost + c < nxt.get(end, (INF, None))[0]:
+                    nxt[end] = (cost + c, path + [(start, end)])
+        if not nxt:      # nothing fits: cut every gap in the middle
+            nxt = {}
+            for start, (cost, path) in best.items():
+                end = options[r + 1][len(options[r + 1]) // 2]
+                nxt[end] = (cost + band(r, start, end)[0], path + [(start, end)])
+                break
+        best = nxt
+    total, spans = min(best.values(), key=lambda v: v[0])
+    rows, doubts = [], []
+    for r, (start, end) in enumerate(spans):
+        cost, cells, unsure = band(r, start, end)
+        if cost == INF:
+            doubts.append((r, "name", "no reading of the row's lines fits its columns"))
+        rows.append(cells)
+        for column in sorted(unsure):
+            doubts.append((r, column, "the row's lines read two ways nearly as well"))
+    return total, rows, doubts
+
+
+def _shift(choices: dict[str, list[tuple[float, list[int]]]], k: int) -> dict[str, list[tuple[float, list[int]]]]:
+    return {c: [(cost, [p + k for p in pos]) for cost, pos in sets] for c, sets in choices.items()}
+
+
+# --------------------------------------------------------------------------
+# The merged 一级/二级 labels' pieces
+# --------------------------------------------------------------------------
+
+class LevelPieces:
+    """Which leading tokens of the table's lines are pieces of the merged
+    一级/二级 labels: the two labels' pieces interleave line by line, each
+    column's pieces spelling its labels one after another (known names, or a
+    name ending in 指标), a line's first piece the 一级 one where it has two.
+    Chosen over all lines at once (a dynamic programme over the lines, its
+    state what each column has spelled of its current label)."""
+
+    def __init__(self, known: dict[str, tuple[str, ...]], piece_width: float, levels: tuple[str, ...]) -> None:
+        self.known = known
+        self.piece_width = piece_width
+        self.levels = levels
+        self.groups: dict[str, list[tuple[str, list[int]]]] = {lv: [] for lv in ("level1", "level2")}
+
+    def _step(self, level: str, pending: str, key: str) -> tuple[str, bool, float] | None:
+        """(new pending, label complete, cost) of adding a piece, or None."""
+        joined = pending + key
+        names = self.known[level]
+        if any(n.startswith(joined) for n in names):
+            if joined in names and not any(n != joined and n.startswith(joined) for n in names):
+                return "", True, 0.0
+            if joined in names:
+                return joined, False, 0.0      # 成本指标 / 经济成本指标: may go on
+            return joined, False, 0.0
+        if pending in names and any(n.startswith(key) for n in names):
+            return None
+        if len(joined) <= 12 and re.search(r"[\u4e00-\u9fff]", key):
+            if joined.endswith("指标"):
+                return "", True, 1.2
+            return joined, False, 1.2
+        return None
+
+    def read(self, lines: list[tuple[int, list[str]]], key_of) -> list[int]:
+        """How many leading tokens of each line (index, token texts) are pieces."""
+        states: dict[tuple[str, str], tuple] = {("", ""): (0.0, None, 0, ())}
+        history = []
+        for index, texts in lines:
+            nxt: dict[tuple[str, str], tuple] = {}
+            cands = []
+            for t in texts[:2]:
+                if em_width(t) <= self.piece_width + 0.3 and key_of(t) and any(
+                        key_of(t) in n for lv in self.levels for n in self.known[lv]):
+                    cands.append(key_of(t))
+                else:
+                    break
+            for (p1, p2), entry in states.items():
+                cost = entry[0]
+                options = [((p1, p2), 0.0, 0, ())]
+                pend = {"level1": p1, "level2": p2}
+                if cands:
+                    for lv in self.levels:
+                        step = self._step(lv, pend[lv], cands[0])
+                        if step:
+                            new = dict(pend)
+                            new[lv] = step[0]
+                            # a lone piece starting a label: mostly a 二级's (成本指标 is both)
+                            bias = 0.3 if lv == "level1" and not pend[lv] else 0.0
+                            options.append(((new["level1"], new["level2"]), step[2] - 1.0 + bias, 1,
+                                            ((lv, cands[0], step[1]),)))
+                    if len(cands) > 1 and self.levels == ("level1", "level2"):
+                        s1 = self._step("level1", p1, cands[0])
+                        s2 = self._step("level2", p2, cands[1])
+                        if s1 and s2:
+                            options.append(((s1[0], s2[0]), s1[2] + s2[2] - 2.0, 2,
+                                            (("level1", cands[0], s1[1]), ("level2", cands[1], s2[1]))))
+                for state, c, strip, assigned in options:
+                    # a label half spelled while a line goes by without a piece of it is fine (centred)
+                    total = cost + c
+                    if state not in nxt or total < nxt[state][0]:
+                        nxt[state] = (total, (p1, p2), strip, assigned)
+            if len(nxt) > 40:
+                nxt = dict(sorted(nxt.items(), key=lambda kv: kv[1][0])[:40])
+            history.append(nxt)
+            states = nxt
+        if not history:
+            return []
+        end = min(states, key=lambda s: states[s][0] + (3.0 if s[0] else 0) + (3.0 if s[1] else 0))
+        strips: list[int] = []
+        assigned_per_line = []
+        state = end
+        for step in reversed(history):
+            entry = step[state]
+            strips.append(entry[2])
+            assigned_per_line.append(entry[3])
+            state = entry[1]
+        strips.reverse()
+        assigned_per_line.reverse()
+        open_group = {lv: False for lv in ("level1", "level2")}
+        for (index, _), assigned in zip(lines, assigned_per_line):
+            for lv, key, complete in assigned:
+                if not open_group[lv]:
+                    self.groups[lv].append(("", []))
+                name, where = self.groups[lv][-1]
+                self.groups[lv][-1] = (name + key, where + [index])
+                open_group[lv] = not complete
+        return strips
