@@ -3,7 +3,7 @@ styles apart, for text PDFs, 200-dpi scans and each flat extractor.
 
     .venv/bin/python bench/styles.py [--synthetic 10] [--styles a,b,...]
                                      [--channels text,scan,content-order,...]
-                                     [--scan-forms 6]
+                                     [--scan-forms 6] [--wrong]
 
 For every style of `corpus.render.STYLES` (the tuning styles first, then
 the held-out ones, which no rule or model was fitted to), the 19 gold forms
@@ -66,8 +66,9 @@ class Tally:
         return f"{self.fields:>7} {accuracy:>9.3%} {review:>8.2%} {accepted:>9.3%}"
 
 
-def tally(truth: list[dict[str, Any]], forms: list[FormResult]) -> Tally:
-    """Fields of the truth and of the forms, paired by position in the file."""
+def tally(truth: list[dict[str, Any]], forms: list[FormResult], wrong: list[str] | None = None) -> Tally:
+    """Fields of the truth and of the forms, paired by position in the file;
+    each wrong field, described, appended to `wrong` where given."""
     result = Tally()
     for position in range(max(len(truth), len(forms))):
         gold = dict(iter_fields(truth[position])) if position < len(truth) else {}
@@ -82,6 +83,9 @@ def tally(truth: list[dict[str, Any]], forms: list[FormResult]) -> Tally:
             result.pending += not accepted
             result.accepted += accepted
             result.accepted_right += accepted and right
+            if not right and wrong is not None:
+                wrong.append(f"form {position} {path}: {'accepted' if accepted else 'review'} "
+                             f"want {gold_value!r} got {got_value!r}")
     return result
 
 
@@ -102,9 +106,9 @@ def read_pdf(path: Path, ocr: OcrSettings) -> list[FormResult]:
 
 
 def measure(channel: str, name: str, pdf: Path, truth: list[dict], styles: list[FormStyle],
-            scan_forms: int, folder: Path) -> Tally:
+            scan_forms: int, folder: Path, wrong: list[str] | None = None) -> Tally:
     if channel == "text":
-        return tally(truth, read_pdf(pdf, OcrSettings(mode="never")))
+        return tally(truth, read_pdf(pdf, OcrSettings(mode="never")), wrong)
     if channel == "scan":
         from corpus.degrade import retarget_truth, write_scan
 
@@ -113,12 +117,12 @@ def measure(channel: str, name: str, pdf: Path, truth: list[dict], styles: list[
         small = folder / f"{name}.scan-source.pdf"
         subset = render_with_truth(subset, small, [styles[i] for i in keep])
         scan = write_scan(small, folder / f"{name}.scan.pdf", SCAN_DPI, "light", seed=0, fmt="pdf")[0]
-        return tally(retarget_truth(subset, scan), read_pdf(scan, OcrSettings(mode="always")))
+        return tally(retarget_truth(subset, scan), read_pdf(scan, OcrSettings(mode="always")), wrong)
     text = flat_text(channel, pdf=pdf, records=truth, styles=styles)
     txt = folder / f"{name}.{channel}.txt"
     txt.write_text(text, encoding="utf-8")
     forms = read_flat_text_file(txt, sha256_of(txt))
-    return tally(with_identity_of(truth, [f.record for f in forms]), forms)
+    return tally(with_identity_of(truth, [f.record for f in forms]), forms, wrong)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -127,6 +131,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--styles", default=",".join(TUNING_STYLES + HELD_OUT_STYLES))
     parser.add_argument("--channels", default=",".join(CHANNELS))
     parser.add_argument("--scan-forms", type=int, default=6, help="gold forms in each style's scan (default 6)")
+    parser.add_argument("--wrong", action="store_true",
+                        help="list every wrong field of the tuning styles (held-out ones stay unseen)")
     args = parser.parse_args(argv)
     names = [n for n in args.styles.split(",") if n]
     channels = [c for c in args.channels.split(",") if c]
@@ -144,9 +150,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             for name in group:
                 pdf, truth, styles = typeset(name, args.synthetic, folder)
                 for channel in channels:
-                    result = measure(channel, name, pdf, truth, styles, args.scan_forms, folder)
+                    wrong: list[str] | None = [] if args.wrong and not held_out else None
+                    result = measure(channel, name, pdf, truth, styles, args.scan_forms, folder, wrong)
                     totals.setdefault((held_out, channel), Tally()).add(result)
                     print(f"{name:<18} {channel:<14} {result.row()}", flush=True)
+                    for line in wrong or ():
+                        print(f"    {line}")
         print("-- all styles of a group")
         for (held_out, channel), result in totals.items():
             print(f"{'held-out' if held_out else 'tuning':<18} {channel:<14} {result.row()}")
