@@ -37,6 +37,8 @@ DOUBT_MARGIN = 0.75
 MAX_TAKE = 3        # tokens one cell line may join (a space inside a cell)
 BEAM = 8           # states kept after each column
 _LATIN_RUN = re.compile(r"^[^\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\s]+")
+# a bound: what a 年度指标值 starts with, an 实际完成值 never
+_BOUND = re.compile(r"^(?:[=≥≤><≧≦⩾⩽═﹦]|>=|<=|不[低少小高超多大]于|不超过)")
 _MEASURE = re.compile(r"^(?:[=≥≤><≧≦⩾⩽═﹦]|不[低少小高超多大]于|不超过|\d)|[(（][^)）]{1,4}[)）]$")
 
 
@@ -106,6 +108,8 @@ def cell_cost(column: str, texts: list[str], xs: list[float | None], ctx: Contex
         measure = bool(_MEASURE.search(text))
         if k == 0 and _VERDICT.match(text):
             cost += -0.8 if column == "actual" else 0.8
+        if k == 0 and column == "actual" and _BOUND.match(text):
+            cost += 1.5         # an actual is what was reached, not a bound
         if column in ("target", "actual"):
             cost -= 0.6 if measure else 0.0
         elif measure and len(text) < 14:
@@ -301,21 +305,23 @@ def _with_tails(sets: list[tuple[float, list[int]]], start: int, tails: int) -> 
 # --------------------------------------------------------------------------
 
 def read_table(lines: list[BandLine], anchors: list[tuple[int, int]], ctx: Context
-               ) -> tuple[bool, list[list[Cell]], list[tuple[int, str, str]]]:
+               ) -> tuple[bool, list[list[Cell]], list[tuple[int, str, str]], list[tuple[int, int]]]:
     """Top-aligned or centred, whichever reads the lines better: (top,
-    each row's cells, doubts)."""
+    each row's cells, doubts, each row's band as positions [start, end) in
+    `lines`)."""
     readings = [(read_bands(lines, anchors, ctx, top), top) for top in (True, False)]
-    (cost, rows, doubts), top = min(readings, key=lambda r: r[0][0])
-    return top, rows, doubts
+    (cost, rows, doubts, spans), top = min(readings, key=lambda r: r[0][0])
+    return top, rows, doubts, spans
 
 
 def read_bands(lines: list[BandLine], anchors: list[tuple[int, int]], ctx: Context, top: bool
-               ) -> tuple[float, list[list[Cell]], list[tuple[int, str, str]]]:
+               ) -> tuple[float, list[list[Cell]], list[tuple[int, int]], list[tuple[int, int]]]:
     """Each anchor's row's cells (anchors: (position in `lines`, index of
-    分值 in its tokens)) and the doubts (row, column, why), with the cost."""
+    分值 in its tokens)) and the doubts (row, column, why), with the cost
+    and the rows' bands."""
     n = len(anchors)
     if not n:
-        return 0.0, [], []
+        return 0.0, [], [], []
     pos = [p for p, _ in anchors]
     memo: dict[tuple[int, int, int], tuple[float, list[Cell], set[str]]] = {}
 
@@ -389,7 +395,7 @@ def read_bands(lines: list[BandLine], anchors: list[tuple[int, int]], ctx: Conte
         rows.append(cells)
         for column in sorted(unsure):
             doubts.append((r, column, "the row's lines read two ways nearly as well"))
-    return total, rows, doubts
+    return total, rows, doubts, spans
 
 
 def _shift(choices: dict[str, list[tuple[float, list[int]]]], k: int) -> dict[str, list[tuple[float, list[int]]]]:

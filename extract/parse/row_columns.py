@@ -115,7 +115,7 @@ def read_indicator_lines(lines: list[TextLine], columns: list[str], piece_width:
         xs["ws"] = [band_lines[p].tokens[at].x for p, at in anchors if band_lines[p].tokens[at].x is not None]
     order = [c for c in text_columns if c != "deviation"] + ["ws"] + (["deviation"] if "deviation" in text_columns else [])
     ctx = Context(order, caps, xs, layout, frozenset(c for c in text_columns if c != "deviation"))
-    top, cells, doubts = read_table(band_lines, anchors, ctx)
+    top, cells, doubts, spans = read_table(band_lines, anchors, ctx)
     rows = []
     for (p, at), row_cells in zip(anchors, cells):
         toks = band_lines[p].tokens
@@ -127,7 +127,9 @@ def read_indicator_lines(lines: list[TextLine], columns: list[str], piece_width:
     read = TableRead(rows, doubts)
     lines_at = [r.line for r in rows]
     if rows:
-        _group_levels(read, levels, lines_at, top, first_line, last_line)
+        # each row's extent: from the middle between its anchor and the one above
+        tops = [first_line] + [(a + b) / 2 for a, b in zip(lines_at, lines_at[1:])]
+        _group_levels(read, levels, lines_at, top, list(zip(tops, tops[1:] + [last_line])))
     return read
 
 
@@ -189,10 +191,13 @@ def _column_starts(lines: list[TextLine], text_columns: list[str]) -> dict[str, 
 
 
 def _group_levels(read: TableRead, levels: LevelPieces, lines_at: list[int], top: bool,
-                  first_line: int, last_line: int) -> None:
+                  extents: list[tuple[float, float]]) -> None:
+    """Each merged label's rows: top-aligned, from the row its pieces start
+    at; centred, the rows whose extent (`extents`, line indices) is centred
+    on its pieces."""
     n = len(lines_at)
-    tops = [first_line] + [(a + b) / 2 for a, b in zip(lines_at, lines_at[1:])]
-    bottoms = tops[1:] + [last_line]
+    tops = [a for a, _ in extents]
+    bottoms = [b for _, b in extents]
     l2_bounds = _spans(levels.groups["level2"], lines_at, tops, bottoms, top, None)
     l1_bounds = _spans(levels.groups["level1"], lines_at, tops, bottoms, top, l2_bounds)
     for level, bounds in (("level2", l2_bounds), ("level1", l1_bounds)):

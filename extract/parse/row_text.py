@@ -31,6 +31,7 @@ from extract.model import FieldPath, FormResult, Provenance
 from extract.parse.assembly import FormAssembly
 from extract.parse.flat_lines import _is_number_token
 from extract.parse.row_cells import read_cell_rows
+from extract.parse.row_bands import first_unit
 from extract.parse.row_columns import Frag, TextLine, capacities, read_indicator_lines
 
 METHOD = "row-text"
@@ -225,7 +226,7 @@ class _SpacedForm:
         values: dict[str, list[str]] = {"department": [], "implementing_unit": []}
         starts: dict[str, float | None] = {}
         current = None
-        for f in self.frags[dept]:
+        for f in _split_head_labels(self.frags[dept]):
             k = match_label(f.text, HEAD_LABELS)
             if k in values:
                 current = k
@@ -304,7 +305,10 @@ class _SpacedForm:
                 continue      # the indicator header's pieces (一级 二级)
             if frags:
                 rows.append(frags)
-        expected, actual = _two_columns(rows, head_x)
+        expected, actual, unsure = _two_columns(rows, head_x)
+        if unsure:
+            self.assembly.doubt([FieldPath.top("goal_expected"), FieldPath.top("goal_actual")],
+                                "the goal cells' lines interleave either way round")
         self.put(FieldPath.top("goal_expected"), "\n".join(expected) or None, header)
         self.put(FieldPath.top("goal_actual"), "\n".join(actual) or None, header)
 
@@ -383,6 +387,22 @@ class _SpacedForm:
         return (ordered if {"name", "weight", "score"} <= set(ordered) else list(INDICATOR_ORDER)), piece_width
 
 
+def _split_head_labels(frags: list[Frag]) -> list[Frag]:
+    """A head line's fragments, a label printed one space from its value
+    (pdftotext keeps a single space inside a fragment) cut off it."""
+    out: list[Frag] = []
+    for f in frags:
+        for labels in HEAD_LABELS.values():
+            label = next((l for l in labels if f.text.startswith(l + " ")), None)
+            if label:
+                rest = f.text[len(label):].lstrip()
+                out += [Frag(label, f.x), Frag(rest, None if f.x is None else f.x + len(f.text) - len(rest))]
+                break
+        else:
+            out.append(f)
+    return out
+
+
 def _plain_figure(text: str) -> bool:
     return bool(re.fullmatch(r"\d+(?:\.\d*)?", text))
 
@@ -402,10 +422,15 @@ def _funding_row(label: str) -> str | None:
     return best
 
 
-def _two_columns(rows: list[list[Frag]], head_x: list[float | None]) -> tuple[list[str], list[str]]:
-    """The goal block's lines: two cells side by side, each line one or both.
-    A line alone goes by its x where it has one; else to the cell that goes
-    on past the shared lines (its last shared line filled the column)."""
+def _two_columns(rows: list[list[Frag]], head_x: list[float | None]) -> tuple[list[str], list[str], bool]:
+    """The goal block's lines: two cells side by side, each line one or both;
+    and whether another reading is as good.  With no x, by the cells'
+    shapes (`_two_cells_by_shape`); else a line alone goes by its x, or to
+    the cell that goes on past the shared lines."""
+    if rows and all(f.x is None for r in rows for f in r):
+        shaped = _two_cells_by_shape(rows)
+        if shaped is not None:
+            return shaped[0], shaped[1], shaped[2]
     seconds = [r[1].x for r in rows if len(r) >= 2 and r[1].x is not None]
     threshold = min(seconds) - 1 if seconds else None
     paired = [r for r in rows if len(r) >= 2]
@@ -425,4 +450,78 @@ def _two_columns(rows: list[list[Frag]], head_x: list[float | None]) -> tuple[li
             cols[1 if r[0].x >= threshold else 0].append(r[0].text)
         else:
             cols[side].append(r[0].text)
-    return cols[0], cols[1]
+    return cols[0], cols[1], False
+
+
+def _shape_pattern(a: int, b: int, centred: bool) -> list[str]:
+    """The lines two side-by-side cells of a and b lines print, top to
+    bottom: "L", "R" or "LR" (both at one height).  Centred cells share a
+    middle: the shorter one's lines stand at half heights when a - b is odd."""
+    m = max(a, b)
+    lo, ro = ((m - a) / 2, (m - b) / 2) if centred else (0.0, 0.0)
+    heights: dict[float, str] = {}
+    for k in range(a):
+        heights[lo + k] = "L"
+    for k in range(b):
+        heights[ro + k] = heights.get(ro + k, "") + "R"
+    return [heights[h] for h in sorted(heights)]
+
+
+def _fill_cost(lines: list[str]) -> float:
+    """How unlike a wrapped cell's lines these are: every line but the last
+    fills the column (its width the widest line's, give or take the next
+    line's first character)."""
+    if len(lines) < 2:
+        return 0.0
+    cap = max(em_width(t) for t in lines)
+    cost = 0.0
+    for k, text in enumerate(lines[:-1]):
+        reach = em_width(text) + first_unit(lines[k + 1])
+        if reach < cap - 0.35:
+            cost += min(2.0, 0.6 + (cap - reach) / 2)
+    return cost
+
+
+def _two_cells_by_shape(rows: list[list[Frag]]) -> tuple[list[str], list[str], bool] | None:
+    """The goal cells of lines with no x (pdfplumber): the two cells' lines
+    interleave as their shapes print them, top-aligned or centred on one
+    middle; the shape whose cells' lines wrap best (each but the last fills
+    its column), both cells given text, wins.  None where no shape prints
+    the lines' pattern (a line of one token can't be both cells')."""
+    n = len(rows)
+    if n == 0 or n > 80:
+        return None
+    readings: list[tuple[float, list[str], list[str]]] = []
+    seen: set[tuple[str, ...]] = set()
+    for centred in (False, True):
+        for a in range(0, n + 1):
+            for b in range(0, n + 1):
+                if a + b < n or max(a, b) > n:
+                    continue
+                pattern = _shape_pattern(a, b, centred)
+                if len(pattern) != n or tuple(pattern) in seen:
+                    continue
+                seen.add(tuple(pattern))
+                if any(p == "LR" and len(r) < 2 for p, r in zip(pattern, rows)):
+                    continue
+                left: list[str] = []
+                right: list[str] = []
+                for p, r in zip(pattern, rows):
+                    texts = [f.text for f in r]
+                    if p == "L":
+                        left.append(" ".join(texts))
+                    elif p == "R":
+                        right.append(" ".join(texts))
+                    else:
+                        left.append(texts[0])
+                        right.append(" ".join(texts[1:]))
+                cost = _fill_cost(left) + _fill_cost(right) + (3.0 if not left or not right else 0.0)
+                readings.append((cost, left, right))
+    if not readings:
+        return None
+    # the first best (the shorter cell on the left) where mirrored shapes tie
+    readings.sort(key=lambda r: r[0])
+    best = readings[0]
+    rival = next((r for r in readings[1:] if (r[1], r[2]) != (best[1], best[2])), None)
+    unsure = rival is not None and rival[0] - best[0] < 0.3
+    return best[1], best[2], unsure
