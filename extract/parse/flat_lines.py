@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from extract.layout.flat_format import PAGE_BREAK_PATTERN, em_width
-from extract.layout.labels import MEASURE_OPERATOR_WORDS, NULL_MARKS
+from extract.layout.labels import MEASURE_OPERATOR_WORDS
 from extract.parse.values import parse_number
 
 # Sentence ends that close a cell's text.
@@ -118,16 +118,6 @@ def _anchor(text: str) -> re.Match | None:
     if w is None or s is None or w > 100 or s > w + 1:
         return None
     return m
-
-
-def _is_number_token(token: str) -> bool:
-    if token in NULL_MARKS:
-        return True
-    try:
-        parse_number(token)
-        return True
-    except ValueError:
-        return False
 
 
 def _number(token: str) -> Any:

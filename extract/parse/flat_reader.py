@@ -42,11 +42,11 @@ from extract.layout.flat_format import (
 )
 from extract.model import FormResult, Page, Provenance, empty_record, iter_fields
 from extract.parse.assembly import FormAssembly
-from extract.parse.flat_lines import NUMBER, SENTENCE_ENDS, Line, _first_chunk, _is_number_token, split_lines, width
+from extract.parse.flat_lines import NUMBER, SENTENCE_ENDS, Line, _first_chunk, split_lines, width
 from extract.parse.flat_rows import IndicatorRows, RowCells
 from extract.parse.box_text import looks_like_box_text, parse_box_text
 from extract.parse.row_text import parse_row_text, row_text_shape
-from extract.parse.values import clean_cell_text
+from extract.parse.values import clean_cell_text, is_number_token
 
 Tagger = Callable[[str], Iterable[tuple[int, int, str]]]
 # Where a field was read: (page of the text, start, end) of the lines it came
@@ -329,7 +329,7 @@ class _FormParser(IndicatorRows, RowCells):
                         key=lambda kv: -len(kv[0]))
         while i < len(tokens):
             token = tokens[i]
-            if _is_number_token(token):
+            if is_number_token(token):
                 buffer = ""
                 i += 1
                 continue
@@ -341,7 +341,7 @@ class _FormParser(IndicatorRows, RowCells):
             if key is None:
                 continue
             values = []
-            while i < len(tokens) and len(values) < 6 and _is_number_token(tokens[i]):
+            while i < len(tokens) and len(values) < 6 and is_number_token(tokens[i]):
                 values.append(tokens[i])
                 i += 1
             row = self.record["funding"][key]

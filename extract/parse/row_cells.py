@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from extract.layout.labels import (
     FUNDING_COLUMN_LABELS, FUNDING_ROW_LABELS, GOAL_COLUMN_LABELS, GRADE_LABELS, HEAD_LABELS,
-    INDICATOR_COLUMN_LABELS, TOTAL_LABELS, YEAR_IN_TEXT, is_label, label_key, match_label,
+    INDICATOR_COLUMN_LABELS, TOTAL_LABELS, YEAR_IN_TEXT, is_label, match_label,
 )
 from extract.model import FieldPath, Provenance
 from extract.parse.assembly import FormAssembly
-from extract.parse.flat_lines import _is_number_token
+from extract.parse.values import is_number_token
 
 DEFAULT_FUNDING = ("initial_budget", "annual_budget", "executed", "weight", "execution_rate", "score")
 DEFAULT_INDICATOR = ("level1", "level2", "name", "target", "actual", "weight", "score", "deviation")
@@ -72,7 +72,7 @@ def read_cell_rows(rows: list[tuple[int, list[str]]], assembly: FormAssembly, wh
                 put(FieldPath.funding(fkey, column), value, page)
             continue
         if is_label(first, TOTAL_LABELS):
-            numbers = [c for c in cells[1:] if c and _is_number_token(c)]
+            numbers = [c for c in cells[1:] if c and is_number_token(c)]
             if len(numbers) >= 2:
                 put(FieldPath.top("total_weight"), numbers[-2], page)
                 put(FieldPath.top("total_score"), numbers[-1], page)
@@ -95,7 +95,7 @@ def _indicator_row(cells: list[str], columns: list[str], levels: dict[str, str |
     own = [c for c in before_cols if c not in levels]
     at = None
     for i in range(min(len(cells) - 2, len(before_cols)), len(own) - 1, -1):
-        if i + 1 < len(cells) and _is_number_token(cells[i]) and _is_number_token(cells[i + 1]) and cells[i]:
+        if i + 1 < len(cells) and is_number_token(cells[i]) and is_number_token(cells[i + 1]) and cells[i]:
             at = i
             break
     if at is None:

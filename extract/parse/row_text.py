@@ -29,7 +29,7 @@ from extract.layout.labels import (
 )
 from extract.model import FieldPath, FormResult, Provenance
 from extract.parse.assembly import FormAssembly
-from extract.parse.flat_lines import _is_number_token
+from extract.parse.values import is_number_token
 from extract.parse.row_cells import read_cell_rows
 from extract.parse.row_bands import first_unit
 from extract.parse.row_columns import Frag, TextLine, capacities, read_indicator_lines
@@ -192,7 +192,7 @@ class _SpacedForm:
             self._goals(goal, goal_end)
         wrapped_total = None
         if total is not None:
-            numbers = [f.text for f in self.frags[total] if _is_number_token(f.text) and f.text not in "-—/"]
+            numbers = [f.text for f in self.frags[total] if is_number_token(f.text) and f.text not in "-—/"]
             lone = lambda i: 0 <= i < end and len(self.frags[i]) == 1 and _plain_figure(self.frags[i][0].text)
             if len(numbers) == 1 and lone(total - 1):
                 # a narrow 得分 cell wrapped its figure: a line of it above 总分 (and one below)
@@ -263,7 +263,7 @@ class _SpacedForm:
         for i in range(header + 1, end):
             texts = [f.text for f in self.frags[i] if not _is_piece_of(f.text, FUNDING_BLOCK_LABELS)]
             numbers = 0
-            while numbers < len(texts) and _is_number_token(texts[len(texts) - 1 - numbers]):
+            while numbers < len(texts) and is_number_token(texts[len(texts) - 1 - numbers]):
                 numbers += 1
             if numbers < 6:
                 if texts and last_key is None:

@@ -108,6 +108,17 @@ def _join_lines(lines: list[str]) -> str:
     return out
 
 
+def is_number_token(token: str) -> bool:
+    """A token that is a whole number cell: a number or a null mark (`-`, `/`)."""
+    if token in NULL_MARKS:
+        return True
+    try:
+        parse_number(token)
+        return True
+    except ValueError:
+        return False
+
+
 def text_or_none(text: str | None) -> str | None:
     cleaned = clean_cell_text(text)
     return cleaned or None
