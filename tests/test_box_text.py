@@ -176,3 +176,140 @@ def test_gold_forms_read_back_from_pdfminer_text(style, threshold, tmp_path):
     accuracy, forms = _accuracy(style, tmp_path)
     assert forms == len(FORMS)
     assert accuracy >= threshold, f"{style}: field accuracy {accuracy:.4f} < {threshold}"
+
+
+# ---------------------------------------------------------------- synthetic-form cases
+
+def _indicators(cells: list[str], funding: tuple[str, str] | None = None) -> list[dict]:
+    """The indicator rows _read_indicators makes of a column of cells
+    (`funding`: the funding row's weight and score)."""
+    from extract.model import FieldPath
+    from extract.parse.assembly import FormAssembly
+    from extract.parse.box_text import _read_indicators
+
+    assembly = FormAssembly(method="box-text")
+    if funding:
+        assembly.put(FieldPath.funding("total", "weight"), funding[0])
+        assembly.put(FieldPath.funding("total", "score"), funding[1])
+    _read_indicators(assembly, [Box(c.split("\n"), 1) for c in cells], 8.0)
+    rows = []
+    for i in range(20):
+        row = {k: assembly.text(FieldPath.indicator(i, k)) for k in ("name", "target", "actual", "weight", "score")}
+        if not any(row.values()):
+            break
+        rows.append(row)
+    return rows
+
+
+def test_a_percentage_is_a_target_or_an_actual_not_a_weight():
+    rows = _indicators(["三级指标", "用户数", ">200(户)", "227(户)", "10.00", "10.00",
+                        "测评合格率", "95%", "96%", "15.00", "15.00", "总分", "25.00", "25.00"])
+    assert [(r["name"], r["target"], r["actual"], r["weight"]) for r in rows] == [
+        ("用户数", ">200(户)", "227(户)", "10.00"), ("测评合格率", "95%", "96%", "15.00")]
+
+
+def test_the_totals_are_the_figures_after_the_total_label_where_they_add_up():
+    from extract.parse.box_text import _take_totals
+
+    # a row's score cut off with its deviation prints after 总分's figures
+    tokens = [Token("num", v) for v in ("10.00", "10.00", "5.00", "100.00", "93.00", "3.00")]
+    assert _take_totals(tokens, 3, Decimal(80), Decimal(75)) == ("100.00", "93.00")
+    assert [t.text for t in tokens] == ["10.00", "10.00", "5.00", "3.00"]
+    # the last row's figures print after the label: the last two are the totals
+    tokens = [Token("num", v) for v in ("10.00", "10.00", "5.00", "5.00", "100.0", "100.0")]
+    assert _take_totals(tokens, 2, Decimal(85), Decimal(85)) == ("100.0", "100.0")
+
+
+def test_a_deviation_without_its_words_is_told_from_a_long_target():
+    # `受…影响，任务量有所减少。` has none of the deviation words; the long
+    # text target is right before its actual
+    tokens = [Token("text", "专递内容运维服务", 8.0), Token("text", "制作40-45期专递，含各类科技服务信息800-900条。", 8.0),
+              Token("actual", "部分达成指标并具有一定效果"), Token("num", "5.00"), Token("num", "0.00"),
+              Token("text", "印刷份数", 4.0), Token("target", "=250.00(本)"), Token("actual", "237.00(本)"),
+              Token("num", "10.00"), Token("num", "0.00"),
+              Token("deviation", "主要原因是部分活动因场地调整取消。", 11.0),
+              Token("text", "受部分活动因场地调整取消影响，任务量有所减少。", 11.0)]
+    rows = build_rows(tokens, target_width=0.0, weight_sum=Decimal(15))
+    assert rows[0].target.startswith("制作40-45期")
+    assert rows[1].deviation.startswith("受部分活动")
+
+
+def test_a_measure_after_a_text_targets_actual_is_an_actual():
+    from extract.parse.box_text import _promote_word_actuals
+
+    tokens = [Token("text", "邮件系统运行状况"), Token("text", "社会影响力"), Token("text", "正常运行"),
+              Token("target", ">=90%"), Token("actual", "达成指标"), Token("maybe-target", "90.36%"),
+              Token("text", "带动社会投资"), Token("target", "=3100.00(万元)"), Token("text", "不断网"),
+              Token("actual", "达标"), Token("num", "5"), Token("num", "5"),
+              Token("maybe-target", "3100.00(万元)"),
+              *(Token("num", v) for v in ("5", "5", "3", "3", "2", "2"))]
+    _promote_word_actuals(tokens)
+    assert tokens[5].kind == "actual" and tokens[12].kind == "actual"
+
+
+def test_two_cells_pdfminer_stacked_in_one_box_are_split():
+    from extract.parse.box_text import _split_stacked_cells
+
+    tokens = [Token("text", "服务人次\n系统运维工作完成率", 9.0, 2), Token("target", ">100(人次)"), Token("actual", "120(人次)"),
+              Token("target", "≥100.00(%)"), Token("actual", "100.00(%)"),
+              Token("text", "受部分活动因场地\n调整取消影响，任\n务量有所减少。\n科技报告资源共享率", 9.0, 4),
+              Token("target", "=100.00(%)"), Token("actual", "89.50(%)")]
+    got = [t.text for t in _split_stacked_cells(tokens) if t.kind == "text"]
+    assert got == ["服务人次", "系统运维工作完成率", "受部分活动因场地\n调整取消影响，任\n务量有所减少。", "科技报告资源共享率"]
+    three = [Token("text", "举办专题活动场次\n视频答辩系统老旧设备\n逐年改造完成率\n培训工作完成次数", 10.0, 4),
+             *(Token(kind, "=1(次)" if kind == "target" else "1(次)") for kind in ("target", "actual") * 3)]
+    assert [t.text for t in _split_stacked_cells(three)][:3] == ["举办专题活动场次", "视频答辩系统老旧设备\n逐年改造完成率",
+                                                                 "培训工作完成次数"]
+    whole = [Token("text", "确保完成科技部下\n达视频答辩所有场次", 9.0, 2), Token("target", "=1(次)"), Token("actual", "1(次)")]
+    assert len(_split_stacked_cells(whole)) == 3
+
+
+def test_a_cut_deviation_gets_the_piece_that_ends_its_sentence():
+    from extract.parse.box_text import _join_page_breaks
+
+    # `0.00 主要原因是宣传推广力度` is one line; `不足。` comes after the next row's name
+    tokens = [Token("text", "共享率", 3.0), Token("target", "=100.00(%)"), Token("actual", "89.50(%)"),
+              Token("num", "5.00"), Token("num", "0.00"),
+              Token("text", "主要原因是宣传推广力度", 11.0, tail=True),
+              Token("text", "档案管理效率", 6.0), Token("text", "提升", 2.0), Token("actual", "未完全达成"),
+              Token("num", "5.00"), Token("text", "不足。", 3.0), Token("num", "0.00")]
+    out = _join_page_breaks(tokens)
+    assert "主要原因是宣传推广力度\n不足。" in [t.text for t in out]
+    assert "档案管理效率" in [t.text for t in out]
+    # a whole sentence is no cut cell
+    whole = [Token("num", "0.03"), Token("text", "供应商交付周期延长。", 10.0, tail=True), Token("text", "申请量", 3.0),
+             Token("target", "=2(项)"), Token("actual", "1(项)")]
+    assert "供应商交付周期延长。" in [t.text for t in _join_page_breaks(whole)]
+
+
+def test_a_satisfaction_row_is_told_by_its_name_not_its_target():
+    from extract.parse.box_rows import Row, fit_levels
+
+    rows = [Row(name="设备购置数量", target="=19(套)"), Row(name="提供优质的政务服务", target="不断提高公众满意度"),
+            Row(name="社会影响力", target="=95(%)"), Row(name="公众满意度", target="≥95(%)")]
+    assert fit_levels(rows, ["产出指标", "效益指标", "满意度指标"], ["数量指标", "社会效益指标", "服务对象满意度指标"])
+    assert [r.level2 for r in rows] == ["数量指标", "社会效益指标", "社会效益指标", "服务对象满意度指标"]
+
+
+def test_goals_printed_shorter_first_are_in_doubt():
+    from extract.model import FieldPath
+    from extract.parse.assembly import FormAssembly
+    from extract.parse.box_text import _read_head_and_funding
+
+    assembly = FormAssembly(method="box-text")
+    cells = [Box(["某项目"], 1), Box(["某部门"], 1), Box(["某单位"], 1), Box(["按照项目计划完成既定任务。"], 1),
+             Box(["通过对项目实施日常运行维护，", "保障系统全年稳定运行，提升", "用户满意率。完成项目相关工作"], 1)]
+    _read_head_and_funding(assembly, cells)
+    form = assembly.finish("x.txt", "0" * 64)
+    assert any("goals" in str(f) for f in form.findings)
+
+
+def test_two_bare_figures_side_by_side_are_a_target_and_its_actual():
+    rows = _indicators(["三级指标", "用户数", ">200(户)", "227(户)", "20.00", "20.00",
+                        "用户满意度", "98", "96", "10.00", "5.00", "总分", "40.00", "35.00"], funding=("10.00", "10.00"))
+    assert [(r["target"], r["actual"], r["weight"], r["score"]) for r in rows] == [
+        (">200(户)", "227(户)", "20.00", "20.00"), ("98", "96", "10.00", "5.00")]
+    # a column of two rows' bare targets, each row with its actual: both stay targets
+    rows = _indicators(["三级指标", "用户数", "社会公众满意度", "98", "90", "达成指标", "达成指标",
+                        "20.00", "20.00", "10.00", "5.00", "总分", "40.00", "35.00"], funding=("10.00", "10.00"))
+    assert [(r["target"], r["actual"]) for r in rows] == [("98", "达成指标"), ("90", "达成指标")]

@@ -60,6 +60,7 @@ class Token:
     page: int = 0
     tail: bool = False     # the last cell of a one-line box joined to its neighbour (box_boxes.Box.tail)
     glued: bool = False    # a figure split off the text after it (box_boxes.Box.glued)
+    settled: bool = False  # a measure with no operator settled as a target (settle_maybe_targets)
 
 
 @dataclass
@@ -122,6 +123,7 @@ def settle_maybe_targets(tokens: list[Token]) -> None:
     for token in tokens:
         if token.kind == "maybe-target":
             token.kind = "actual" if waiting > 0 else "target"
+            token.settled = token.kind == "target"
         if token.kind == "target":
             waiting += 1
         elif token.kind == "actual":
@@ -246,8 +248,7 @@ def _read_names_and_targets(rows: list[Row], tokens: list[Token], target_width: 
     # more text cells than names and missing targets: the extra are deviations
     extra = texts - (2 * n_rows - known)
     if extra > 0:
-        longest = sorted((t for _, t in items if t.kind == "text"), key=lambda t: -len(t.text))[:extra]
-        for token in longest:
+        for token in _likely_deviations(items, tokens, extra):
             token.kind = "deviation"
         items = [(i, t) for i, t in items if t.kind != "deviation"]
     final = _label_texts(items, tokens, n_rows, target_width)
@@ -289,11 +290,43 @@ def labelling_cost(tokens: list[Token], target_width: float) -> float:
     texts = sum(t.kind == "text" for _, t in items)
     extra = texts - (2 * n_rows - (len(items) - texts))
     if extra > 0:
-        for token in sorted((t for _, t in items if t.kind == "text"), key=lambda t: -len(t.text))[:extra]:
+        for token in _likely_deviations(items, tokens, extra):
             token.kind = "deviation"
         items = [(i, t) for i, t in items if t.kind != "deviation"]
     got = _label_texts(items, tokens, n_rows, target_width)
     return float("inf") if got is None else got[0] + 2.0 * max(extra, 0)
+
+
+# Words a deviation cell has more often than a name or a target does.
+_DEVIATION_HINTS = re.compile(r"影响|不足|不及|不高|减少|偏差|尚未|未能|未完全|较快|增长|主要是|主要由于|受")
+
+
+def _likely_deviations(items: list, tokens: list[Token], extra: int) -> list[Token]:
+    """The `extra` text cells that are most likely deviations the words did
+    not tell: printed after a row's figures or after the last actual (a
+    column of deviations grouped at the end), long, with a deviation's
+    words -- and not right before an actual (a row's target is)."""
+    last_actual = max((i for i, t in enumerate(tokens) if t.kind == "actual"), default=-1)
+
+    def likeness(i: int, token: Token) -> float:
+        flat = re.sub(r"\s+", "", token.text)
+        score = min(len(flat), 60) / 20.0
+        score += 1.5 if _DEVIATION_HINTS.search(flat) else 0.0
+        if i > last_actual:
+            score += 2.0
+        if i > 0 and tokens[i - 1].kind in ("num", "deviation"):
+            score += 1.0
+        if _next_kind(tokens, i) == "actual" and i + 1 < len(tokens) and tokens[i + 1].kind == "actual":
+            score -= 3.0
+        if NAME_ENDING.search(flat):
+            score -= 1.0
+        if re.search(r"[。；！]$", flat):
+            score += 1.0        # a sentence, as a deviation is (a name never ends so)
+        return score
+
+    texts = [(i, t) for i, t in items if t.kind == "text"]
+    ranked = sorted(texts, key=lambda it: -likeness(*it))
+    return [t for _, t in ranked[:extra]]
 
 
 def _queues(items: list, labels: list[str]) -> tuple[list[str], list[str]]:
@@ -401,7 +434,7 @@ def fit_levels(rows: list[Row], level1: list[str], level2: list[str]) -> bool:
     if m == 0 or m > n:
         return False
     words = [" ".join(filter(None, (r.name, r.target, r.actual))) for r in rows]
-    fit = [[_affinity(w, label) for label in level2] for w in words]
+    fit = [[_affinity(w, label, r.name) for label in level2] for w, r in zip(words, rows)]
     # best[i][j]: rows[:i] covered by labels[:j+1], row i-1 under label j
     NEG = float("-inf")
     best = [[NEG] * m for _ in range(n + 1)]
@@ -423,12 +456,14 @@ def fit_levels(rows: list[Row], level1: list[str], level2: list[str]) -> bool:
     return True
 
 
-def _affinity(words: str, label: str) -> float:
+def _affinity(words: str, label: str, name: str | None = None) -> float:
     score = 0.0
     for cue, (pattern, weight) in LEVEL2_CUES.items():
-        if cue in label and re.search(pattern, words):
+        # a 满意度 row names satisfaction; a target may aim at it (`不断提高公众满意度`)
+        text = name if cue == "满意" and name else words
+        if cue in label and re.search(pattern, text):
             score += weight
-        elif cue not in label and cue in ("满意",) and re.search(pattern, words):
+        elif cue not in label and cue in ("满意",) and re.search(pattern, text):
             score -= weight
     if score == 0 and any(cue in label for cue in LONG_GROUPS):
         score += 0.2       # a row no cue ties to: the groups that hold many rows

@@ -196,6 +196,13 @@ def _read_head_and_funding(assembly: FormAssembly, cells: list[Box]) -> None:
     if joined:
         assembly.doubt([FieldPath.top(HEAD_ORDER[k]) for k in joined if k < len(HEAD_ORDER)],
                        "head: a value printed as two boxes joined")
+    if len(texts) == len(HEAD_ORDER) and len(texts[3].lines) + 2 <= len(texts[4].lines):
+        # pdfminer orders boxes by their middle's height: top-aligned, a
+        # shorter 实际完成情况 sits higher than the 预期目标 left of it and
+        # prints first; centred, they print left to right.  The text does
+        # not tell which.
+        assembly.doubt([FieldPath.top("goal_expected"), FieldPath.top("goal_actual")],
+                       "goals: the shorter goal printed first, its order is not sure")
     if len(texts) != len(HEAD_ORDER):
         assembly.doubt([FieldPath.top(k) for k in HEAD_ORDER],
                        f"head and goals: {len(texts)} text cells for {len(HEAD_ORDER)} fields")
@@ -234,8 +241,11 @@ def _read_indicators(assembly: FormAssembly, cells: list[Box], target_width: flo
     level2: list[str] = []
     tokens: list[Token] = []
     grade = None
+    total_at = None
     for cell in cells:
         kind = label_kind(cell.flat)
+        if kind == "total-label" and total_at is None:
+            total_at = len(tokens)
         if kind == "level1":
             _add_level(level1, cell.flat)
         elif kind in ("level2", "level-either"):
@@ -244,7 +254,9 @@ def _read_indicators(assembly: FormAssembly, cells: list[Box], target_width: flo
             continue
         elif cell.flat in GRADES:
             grade = cell.flat
-        elif is_number(cell.text) and cell.flat != "一":    # 一 is no figure's null mark here
+        elif is_number(cell.text) and cell.flat != "一" and not cell.flat.endswith("%"):
+            # 一 is no figure's null mark here; a weight or score prints no
+            # `%` (`95%` is a target or an actual)
             tokens.append(Token("num", cell.flat, page=cell.page, glued=cell.glued))
         else:
             tokens.append(Token(content_kind(cell.text), cell.text,
@@ -252,20 +264,28 @@ def _read_indicators(assembly: FormAssembly, cells: list[Box], target_width: flo
                                 tail=cell.tail))
     if grade is not None:
         assembly.put(FieldPath.top("grade"), grade)
-    totals = _take_totals(tokens)
+    funding_weight = _number(assembly.text(FieldPath.funding("total", "weight")))
+    funding_score = _number(assembly.text(FieldPath.funding("total", "score")))
+    totals = _take_totals(tokens, total_at, funding_weight, funding_score)
     if totals is not None:
         assembly.put(FieldPath.top("total_weight"), totals[0])
         assembly.put(FieldPath.top("total_score"), totals[1])
-    funding_weight = _number(assembly.text(FieldPath.funding("total", "weight")))
-    funding_score = _number(assembly.text(FieldPath.funding("total", "score")))
     weight_sum = None
     if totals is not None and funding_weight is not None and funding_score is not None \
             and _number(totals[0]) is not None and _number(totals[1]) is not None:
         weight_sum = _number(totals[0]) - funding_weight
-        _bare_targets(tokens, weight_sum + _number(totals[1]) - funding_score)
+        bare = _bare_targets(tokens, weight_sum + _number(totals[1]) - funding_score)
         tokens = _reglue(tokens)
+        # two bare figures taken out side by side, where the rows lack an
+        # actual: a target and its actual (`98`, `96`), not two rows' targets
+        missing = sum(t.kind == "num" for t in tokens) // 2 - sum(t.kind == "actual" for t in tokens)
+        for a, b in zip(tokens, tokens[1:]):
+            if missing > 0 and a.kind == "target" and b.kind == "target" and id(a) in bare and id(b) in bare:
+                b.kind = "actual"
+                missing -= 1
     _promote_word_actuals(tokens)
     tokens = _join_page_breaks(tokens, target_width)
+    tokens = _split_stacked_cells(tokens)
     level2 = _canonical_order(level2)
     rows = build_rows(tokens, target_width, weight_sum)
     if not fit_levels(rows, level1, level2):
@@ -291,12 +311,36 @@ _WORD_ACTUALS = {"完成", "达标", "符合", "已达标", "已完成"}
 
 def _promote_word_actuals(tokens: list[Token]) -> None:
     """A row per weight and score: where the figures leave more rows than
-    the text has actuals, the bare words that may be either (达标, 符合)
-    are the missing actuals -- first those right before a row's figures."""
+    the text has actuals, the measures with no operator read as targets
+    right after a target or an actual, then the bare words that may be
+    either (达标, 符合) are the missing actuals -- first those right before
+    a row's figures."""
     settle_maybe_targets(tokens)
     figures = sum(t.kind == "num" for t in tokens)
     missing = figures // 2 - sum(t.kind == "actual" for t in tokens)
     if figures % 2 or missing <= 0:
+        return
+    # a measure with no operator taken for a target because a text target's
+    # actual came between (`>=90%`, `达成指标`, `90.36%`): right after a
+    # target or an actual, or the measure of a target just before, it is
+    # the actual of the target before
+    def measure_of(token: Token) -> str:
+        return re.sub(r"^[=≥≤<>⩾⩽]+|\s+", "", token.text)
+
+    def echoes(k: int) -> bool:
+        """The same measure as a target with an operator shortly before."""
+        return any(t.kind == "target" and not t.settled and measure_of(t) == measure_of(tokens[k])
+                   for t in tokens[max(0, k - 8):k])
+
+    settled = [k for k, t in enumerate(tokens) if t.settled and t.kind == "target" and k > 0
+               and (tokens[k - 1].kind in ("target", "actual") or echoes(k))]
+    settled.sort(key=lambda k: (not echoes(k), k))
+    settled = sorted(settled[:missing])
+    for k in settled[:missing]:
+        tokens[k].kind = "actual"
+        tokens[k].settled = False
+    missing -= len(settled[:missing])
+    if missing <= 0:
         return
     words = [k for k, t in enumerate(tokens)
              if t.kind == "text" and re.sub(r"\s+", "", t.text) in _WORD_ACTUALS]
@@ -345,6 +389,8 @@ def _join_page_breaks(tokens: list[Token], target_width: float = 0.0) -> list[To
             break
         if not (head.tail and head.kind == "text"):
             continue
+        if _SENTENCE_END.search(head.text.strip()):
+            continue            # a whole sentence (`供应商交付周期延长。`): no cut cell
         # its other lines: a text box soon after it on its page, no wider
         # than its first line; where several could be, the one that best
         # leaves a name and a target a row
@@ -391,6 +437,63 @@ def _join_page_breaks(tokens: list[Token], target_width: float = 0.0) -> list[To
     return out
 
 
+_COMPLETE_NAME = re.compile(r"(?:率|度|性|数|量|次|数量)$")
+
+
+def _split_stacked_cells(tokens: list[Token]) -> list[Token]:
+    """Fewer text cells than the rows need names and text targets: pdfminer
+    put the cells of two rows, one above the other in a column, in one box
+    (`服务人次` / `系统运维工作完成率`).  A wrapped cell's first line fills
+    its column, so a line narrower than the line after it, and one that ends
+    as a name does (…率, …次), is where the next cell starts; so is the end
+    of a sentence before a last line that ends as a name does (any time: a
+    deviation and a name)."""
+    settle_maybe_targets(tokens)
+    rows = sum(t.kind == "actual" for t in tokens)
+    last_actual = max((k for k, t in enumerate(tokens) if t.kind == "actual"), default=-1)
+    # deviations the words did not tell: sentences after the last actual or
+    # after a row's figures (a target that is one comes before its actual)
+    sentences = sum(1 for k, t in enumerate(tokens)
+                    if t.kind == "text" and _SENTENCE_END.search(t.text.strip())
+                    and (k > last_actual or k > 0 and tokens[k - 1].kind == "num")
+                    and not (k + 1 < len(tokens) and tokens[k + 1].kind == "actual"))
+    deficit = (2 * rows - sum(t.kind == "target" for t in tokens)) \
+        - (sum(t.kind == "text" for t in tokens) - sentences)
+    cuts, chosen = [], {}
+    for k, token in enumerate(tokens):
+        lines = token.text.split("\n")
+        if token.kind != "text" or len(lines) < 2:
+            continue
+        if len(lines) > 2 and _SENTENCE_END.search(lines[-2]) and _COMPLETE_NAME.search(lines[-1]) \
+                and len("".join(lines[:-1])) >= 12:
+            chosen[k] = {len(lines) - 2}   # a deviation's last sentence, then the next row's name
+            continue
+        for i in range(len(lines) - 1):
+            gain = em_width(lines[i + 1]) - em_width(lines[i])
+            score = gain + (2.0 if _COMPLETE_NAME.search(lines[i]) else 0.0)
+            if gain > 0 and score >= 3.0:
+                cuts.append((score, k, i))
+    for score, k, i in sorted(cuts, reverse=True):
+        if deficit > 0:             # a box may hold the cells of three rows
+            chosen.setdefault(k, set()).add(i)
+            deficit -= 1
+    if not chosen:
+        return tokens
+    out: list[Token] = []
+    for k, token in enumerate(tokens):
+        if k not in chosen:
+            out.append(token)
+            continue
+        lines = token.text.split("\n")
+        start = 0
+        for end in sorted(chosen[k]) + [len(lines) - 1]:
+            part = lines[start:end + 1]
+            out.append(replace(token, text="\n".join(part), lines=len(part),
+                               width=max(em_width(line) for line in part), tail=False))
+            start = end + 1
+    return out
+
+
 def _cost_if_joined(tokens: list[Token], k: int, j: int, target_width: float) -> float:
     trial = [replace(t) for t in tokens]
     trial[k].text += "\n" + trial[j].text
@@ -400,7 +503,22 @@ def _cost_if_joined(tokens: list[Token], k: int, j: int, target_width: float) ->
     trial = [t for t in trial if t.kind != "joined"]
     # a box of one character is hardly a cell of its own (a cut cell's last line)
     lone = sum(1 for t in trial if t.kind == "text" and len(re.sub(r"\s+", "", t.text)) <= 1)
-    return labelling_cost(trial, target_width) + lone
+    return labelling_cost(trial, target_width) + lone - _ends_a_sentence(tokens, k, j)
+
+
+_SENTENCE_END = re.compile(r"[。；;！!]$")
+
+
+def _ends_a_sentence(tokens: list[Token], k: int, j: int) -> float:
+    """A cut cell's rest ends its sentence (`地调整取消。`) where the cut
+    line did not; a name never does, and a target that does is followed by
+    its actual."""
+    head, piece = tokens[k].text.strip(), tokens[j].text.strip()
+    if _SENTENCE_END.search(head) or not _SENTENCE_END.search(piece):
+        return 0.0
+    if j + 1 < len(tokens) and tokens[j + 1].kind == "actual":
+        return 0.0
+    return 1.5
 
 
 def _put_row(assembly: FormAssembly, row: Row) -> None:
@@ -421,14 +539,38 @@ def _number(text: str | None):
         return None
 
 
-def _take_totals(tokens: list[Token]) -> tuple[str, str] | None:
-    """总分's two figures: the last two figures of the form (pdfminer prints
-    the 总分 row last); the weight is the larger."""
+def _take_totals(tokens: list[Token], total_at: int | None = None,
+                 funding_weight=None, funding_score=None) -> tuple[str, str] | None:
+    """总分's two figures: the first two figures after the 总分 label, or
+    the last two figures of the form (pdfminer mostly prints the 总分 row
+    last, but a row's cell cut in two may print after it); the weight is the
+    larger.  Where both readings differ, the one whose totals the other
+    figures sum to (weights and scores, less the funding's) wins, else the
+    one with the larger weight."""
     figures = [i for i, t in enumerate(tokens) if t.kind == "num"]
     if len(figures) < 2:
         return None
-    a, b = tokens[figures[-2]].text, tokens[figures[-1]].text
-    for i in sorted(figures[-2:], reverse=True):
+    options = [figures[-2:]]
+    after = [i for i in figures if total_at is not None and i >= total_at]
+    if len(after) >= 2 and after[:2] != figures[-2:]:
+        options.insert(0, after[:2])
+
+    def fits(pair: list[int]) -> bool:
+        values = [_number(tokens[i].text) for i in pair]
+        rest = [_number(tokens[i].text) for i in figures if i not in pair]
+        if None in values or None in rest or funding_weight is None or funding_score is None:
+            return False
+        return abs(sum(rest) - (max(values) - funding_weight) - (min(values) - funding_score)) < _HALF_CENT
+
+    def largest(pair: list[int]) -> Decimal:
+        return max((_number(tokens[i].text) or Decimal(0) for i in pair), default=Decimal(0))
+
+    # neither fits (a bare target among the figures): the total weight is
+    # the form's largest figure but a target's; the last two on a tie
+    chosen = next((pair for pair in options if fits(pair)), None) \
+        or max(reversed(options), key=largest)
+    a, b = tokens[chosen[0]].text, tokens[chosen[1]].text
+    for i in sorted(chosen, reverse=True):
         del tokens[i]
     na, nb = _number(a), _number(b)
     if na is not None and nb is not None and nb > na:
@@ -436,17 +578,18 @@ def _take_totals(tokens: list[Token]) -> tuple[str, str] | None:
     return a, b
 
 
-def _bare_targets(tokens: list[Token], expected_sum) -> None:
+def _bare_targets(tokens: list[Token], expected_sum) -> set[int]:
     """Targets printed as a bare figure (`100`, `90`) look like weights: take
     out the fewest of the least weight-like figures that make the rest sum to
-    the weights and scores the totals give."""
+    the weights and scores the totals give; returns the ids of the tokens
+    taken out."""
     figures = [t for t in tokens if t.kind == "num"]
     values = [_number(t.text) for t in figures]
     if any(v is None for v in values) or expected_sum is None:
-        return
+        return set()
     surplus = sum(values) - expected_sum
     if abs(surplus) < _HALF_CENT:
-        return
+        return set()
     # least weight-like first: large, and printed unlike most figures (decimals)
     common = max({_decimals(t.text) for t in figures}, key=lambda d: sum(_decimals(t.text) == d for t in figures))
     # a figure split off the text after it first (`24 小时…` is one cell)
@@ -457,7 +600,8 @@ def _bare_targets(tokens: list[Token], expected_sum) -> None:
             if abs(sum(values[k] for k in chosen) - surplus) < _HALF_CENT:
                 for k in chosen:
                     figures[k].kind = "glue" if figures[k].glued else "target"
-                return
+                return {id(figures[k]) for k in chosen}
+    return set()
 
 
 def _reglue(tokens: list[Token]) -> list[Token]:
