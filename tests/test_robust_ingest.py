@@ -279,9 +279,17 @@ def _alive(pid: int) -> bool:
 
 
 def _start_scan_ingest(tmp_path: Path) -> tuple[subprocess.Popen, set[int]]:
-    """`selfeval ingest --workers 2` on a scan, once its two workers are busy."""
+    """`selfeval ingest --workers 2` on scans, once its two workers are busy.
+
+    Four copies of the sample scan, each a byte longer (so four files by
+    hash, 8 pages): on an idle machine one scan alone was done before the
+    signal came."""
+    copies = []
+    for i in range(4):
+        copies.append(tmp_path / f"scan_{i}.tiff")
+        copies[-1].write_bytes(SCAN.read_bytes() + b"\0" * i)
     process = subprocess.Popen(SELFEVAL + ["--db", str(tmp_path / "store.db"), "ingest", "--workers", "2",
-                                           "--no-progress", str(SCAN)], stderr=subprocess.PIPE, text=True,
+                                           "--no-progress", *map(str, copies)], stderr=subprocess.PIPE, text=True,
                                cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, start_new_session=True)
     deadline = time.monotonic() + 120
     workers: set[int] = set()
