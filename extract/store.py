@@ -182,12 +182,12 @@ class Store:
         try:
             if Path(self.path).parent != Path("."):
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            self.db = self._connect_when_free()
+            self._connect_when_free()
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"{self.path}: cannot open the store ({exc}); check the path is a writable SQLite file") from exc
 
-    def _connect_when_free(self) -> sqlite3.Connection:
-        """Connect and set the store up, waiting out another process doing the same.
+    def _connect_when_free(self) -> None:
+        """Connect (`self.db`) and set the store up, waiting out another process doing the same.
 
         SQLite's busy timeout does not cover everything set-up does: switching
         a new file to WAL, or a schema write racing another one, can answer
@@ -198,25 +198,24 @@ class Store:
         deadline = time.monotonic() + _OPEN_TIMEOUT_S
         delay = 0.02
         while True:
-            db = sqlite3.connect(self.path, isolation_level=None, timeout=_OPEN_TIMEOUT_S)
+            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=_OPEN_TIMEOUT_S)
             try:
-                self._set_up(db)
-                return db
+                self._set_up()
+                return
             except sqlite3.OperationalError as exc:
-                db.close()
+                self.db.close()
                 if not _is_lock_error(exc) or time.monotonic() + delay > deadline:
                     raise
                 time.sleep(delay * (1 + random.random()))
                 delay = min(delay * 2, 0.5)
             except BaseException:
-                db.close()
+                self.db.close()
                 raise
 
-    def _set_up(self, db: sqlite3.Connection) -> None:
-        self.db = db
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.execute("PRAGMA foreign_keys=ON")
+    def _set_up(self) -> None:
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA foreign_keys=ON")
         self.create_tables(_SCHEMA)
         with self.transaction():  # two processes may upgrade one old store at once
             self._add_missing_columns()

@@ -17,10 +17,11 @@ with no grid) and is then moved by what the other checks found:
   threshold;
 - a field of a flat text whose table the reader had to guess (lines by
   height, pdfminer's boxes) is at most `guessed_layout`: a person sees it;
-- a target or actual read by OCR with a comparison sign that fonts draw in
-  two forms (≥ or ⩾, ≤ or ⩽) is at most `variant_sign`: no recogniser tells
-  them apart, and the contract keeps the character printed.  Its parsed
-  operator, value and unit are the same either way and are not capped.
+- a cell read by OCR whose text holds a comparison sign that fonts draw in
+  two forms (≥ or ⩾, ≤ or ⩽: mostly targets) is at most `variant_sign`: no
+  recogniser tells them apart, and the contract keeps the character
+  printed.  The leaves parsed from it (operator, value, unit) are the same
+  either way and are not capped.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 from extract.checks.validate import LAYOUT_IN_DOUBT, fields_named_by_findings
-from extract.model import FUNDING_KEYS, FieldPath, FormResult, iter_fields
+from extract.model import FUNDING_KEYS, FieldPath, FormResult, Provenance, iter_fields
 from extract.parse.box_text import METHOD as BOX_TEXT
 from extract.parse.row_text import GUESSED_METHOD as ROW_TEXT_GUESSED
 from extract.settings import Settings, check_number
@@ -68,7 +69,7 @@ class ConfidencePolicy(Settings):
     not_found: float = 0.5          # a field no cell gave (no provenance): a form cut short, a label not known
     layout_doubt: float = 0.4       # a field a layout_in_doubt finding names: at most this
     guessed_layout: float = 0.9     # a field of a flat text whose table the reader had to guess: at most this
-    variant_sign: float = 0.9       # OCR's target/actual text holding ≥ ≤ (which some fonts draw ⩾ ⩽): at most this
+    variant_sign: float = 0.9       # a cell's OCR text holding ≥ ≤ (which some fonts draw ⩾ ⩽): at most this
 
     def __post_init__(self) -> None:
         for item in fields(self):
@@ -114,7 +115,7 @@ def _reading_confidence(form: FormResult, path: FieldPath, found: Any, policy: C
     return 1.0
 
 
-def _has_variant_sign(provenance: Any, found: Any) -> bool:
+def _has_variant_sign(provenance: Provenance, found: Any) -> bool:
     return (provenance.method.startswith(OCR_METHOD_PREFIX) and isinstance(found, str)
             and any(sign in found for sign in VARIANT_SIGNS))
 

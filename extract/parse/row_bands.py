@@ -39,7 +39,8 @@ BEAM = 8           # states kept after each column
 _LATIN_RUN = re.compile(r"^[^\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\s]+")
 # a bound: what a 年度指标值 starts with, an 实际完成值 never
 _BOUND = re.compile(r"^(?:[=≥≤><≧≦⩾⩽═﹦]|>=|<=|不[低少小高超多大]于|不超过)")
-_MEASURE = re.compile(r"^(?:[=≥≤><≧≦⩾⩽═﹦]|不[低少小高超多大]于|不超过|\d)|[(（][^)）]{1,4}[)）]$")
+# what a target or an actual looks like: an operator or a number first, or a short unit in brackets
+MEASURE = re.compile(r"^(?:[=≥≤><≧≦⩾⩽═﹦]|不[低少小高超多大]于|不超过|\d)|[(（][^)）]{1,4}[)）]$")
 
 
 @dataclass
@@ -105,7 +106,7 @@ def cell_cost(column: str, texts: list[str], xs: list[float | None], ctx: Contex
                 cost += 1.5         # a figure with its unit is a whole cell
         elif w >= cap - 0.3 and len(texts) == 1 and column != "deviation":
             cost += 0.3
-        measure = bool(_MEASURE.search(text))
+        measure = bool(MEASURE.search(text))
         if k == 0 and _VERDICT.match(text):
             cost += -0.8 if column == "actual" else 0.8
         if k == 0 and column == "actual" and _BOUND.match(text):
@@ -305,23 +306,21 @@ def _with_tails(sets: list[tuple[float, list[int]]], start: int, tails: int) -> 
 # --------------------------------------------------------------------------
 
 def read_table(lines: list[BandLine], anchors: list[tuple[int, int]], ctx: Context
-               ) -> tuple[bool, list[list[Cell]], list[tuple[int, str, str]], list[tuple[int, int]]]:
+               ) -> tuple[bool, list[list[Cell]], list[tuple[int, str, str]]]:
     """Top-aligned or centred, whichever reads the lines better: (top,
-    each row's cells, doubts, each row's band as positions [start, end) in
-    `lines`)."""
+    each row's cells, doubts)."""
     readings = [(read_bands(lines, anchors, ctx, top), top) for top in (True, False)]
-    (cost, rows, doubts, spans), top = min(readings, key=lambda r: r[0][0])
-    return top, rows, doubts, spans
+    (cost, rows, doubts), top = min(readings, key=lambda r: r[0][0])
+    return top, rows, doubts
 
 
 def read_bands(lines: list[BandLine], anchors: list[tuple[int, int]], ctx: Context, top: bool
-               ) -> tuple[float, list[list[Cell]], list[tuple[int, int]], list[tuple[int, int]]]:
+               ) -> tuple[float, list[list[Cell]], list[tuple[int, str, str]]]:
     """Each anchor's row's cells (anchors: (position in `lines`, index of
-    分值 in its tokens)) and the doubts (row, column, why), with the cost
-    and the rows' bands."""
+    分值 in its tokens)) and the doubts (row, column, why), with the cost."""
     n = len(anchors)
     if not n:
-        return 0.0, [], [], []
+        return 0.0, [], []
     pos = [p for p, _ in anchors]
     memo: dict[tuple[int, int, int], tuple[float, list[Cell], set[str]]] = {}
 
@@ -395,7 +394,7 @@ def read_bands(lines: list[BandLine], anchors: list[tuple[int, int]], ctx: Conte
         rows.append(cells)
         for column in sorted(unsure):
             doubts.append((r, column, "the row's lines read two ways nearly as well"))
-    return total, rows, doubts, spans
+    return total, rows, doubts
 
 
 def _shift(choices: dict[str, list[tuple[float, list[int]]]], k: int) -> dict[str, list[tuple[float, list[int]]]]:

@@ -23,13 +23,11 @@ from dataclasses import dataclass, field
 from extract.layout.flat_format import em_width
 from extract.layout.labels import LEVEL1_NAMES, LEVEL2_NAMES, label_key
 from extract.parse.values import parse_number
-from extract.parse.row_bands import BandLine, Context, LevelPieces, Token, read_table
+from extract.parse.row_bands import MEASURE, BandLine, Context, LevelPieces, Token, read_table
 
 LEVELS = ("level1", "level2")
 TEXT_COLUMNS = ("name", "target", "actual", "deviation")
 _KNOWN = {"level1": tuple(label_key(n) for n in LEVEL1_NAMES), "level2": tuple(label_key(n) for n in LEVEL2_NAMES)}
-# what a target or an actual looks like: an operator or a number first, or a short unit in brackets
-_MEASURE = re.compile(r"^(?:[=≥≤><≧≦⩾⩽═﹦]|不[低少小高超多大]于|不超过|\d)|[(（][^)）]{1,4}[)）]$")
 
 
 @dataclass
@@ -115,7 +113,7 @@ def read_indicator_lines(lines: list[TextLine], columns: list[str], piece_width:
         xs["ws"] = [band_lines[p].tokens[at].x for p, at in anchors if band_lines[p].tokens[at].x is not None]
     order = [c for c in text_columns if c != "deviation"] + ["ws"] + (["deviation"] if "deviation" in text_columns else [])
     ctx = Context(order, caps, xs, layout, frozenset(c for c in text_columns if c != "deviation"))
-    top, cells, doubts, spans = read_table(band_lines, anchors, ctx)
+    top, cells, doubts = read_table(band_lines, anchors, ctx)
     rows = []
     for (p, at), row_cells in zip(anchors, cells):
         toks = band_lines[p].tokens
@@ -156,7 +154,7 @@ def capacities(lines: list[TextLine], columns: list[str]) -> dict[str, float]:
         at = anchor_of(frags)
         if at is None:
             continue
-        before = [f for f in frags[:at] if em_width(f.text) > 3.5 or _MEASURE.search(f.text)]
+        before = [f for f in frags[:at] if em_width(f.text) > 3.5 or MEASURE.search(f.text)]
         if len(before) == len(pre_cols):
             for c, f in zip(pre_cols, before):
                 caps[c] = max(caps[c], em_width(f.text))
@@ -181,7 +179,7 @@ def _column_starts(lines: list[TextLine], text_columns: list[str]) -> dict[str, 
         at = anchor_of(line.frags)
         if at is None or any(f.x is None for f in line.frags):
             continue
-        before = [f for f in line.frags[:at] if em_width(f.text) > 2.5 or _MEASURE.search(f.text)]
+        before = [f for f in line.frags[:at] if em_width(f.text) > 2.5 or MEASURE.search(f.text)]
         if len(before) == len(pre_cols):
             for c, f in zip(pre_cols, before):
                 xs[c].append(f.x)

@@ -430,7 +430,7 @@ def _two_columns(rows: list[list[Frag]], head_x: list[float | None]) -> tuple[li
     if rows and all(f.x is None for r in rows for f in r):
         shaped = _two_cells_by_shape(rows)
         if shaped is not None:
-            return shaped[0], shaped[1], shaped[2]
+            return shaped
     seconds = [r[1].x for r in rows if len(r) >= 2 and r[1].x is not None]
     threshold = min(seconds) - 1 if seconds else None
     paired = [r for r in rows if len(r) >= 2]
