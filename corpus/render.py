@@ -66,6 +66,8 @@ INDICATOR_COL_VARIANTS = {
     "reference": INDICATOR_COLS,
     "wide-name": (30.0, 30.0, 131.28, 70.0, 70.0, 38.0, 38.0, 108.0),
     "wide-deviation": (30.0, 30.0, 91.28, 70.0, 70.0, 38.0, 38.0, 148.0),
+    "wide-target": (30.0, 30.0, 95.28, 90.0, 90.0, 36.0, 36.0, 108.0),
+    "narrow-deviation": (34.0, 34.0, 115.28, 86.0, 86.0, 40.0, 40.0, 80.0),
     # Only the held-out styles use these widths (no rule was tuned to them).
     "wide-values": (36.0, 36.0, 96.28, 84.0, 84.0, 40.0, 40.0, 99.0),
 }
@@ -198,6 +200,12 @@ STYLES: dict[str, Typesetting] = {
     "dense-9": Typesetting(font_size=9, decimals=0, cjk_digit_gap=True, fullwidth_punct="full",
                            rule_width="thin", indicator_cols="wide-deviation"),
     "droid-ge": Typesetting(font="droid", font_size=10, ge_glyph="⩾", cjk_digit_gap=True),
+    # Two more sets of widths at 11-12 pt, so that tuning sees cells that
+    # wrap where none of the first six styles wraps them.
+    "zenhei-11-target": Typesetting(font_size=11, decimals=0, indicator_cols="wide-target",
+                                    rule_width="thick", repeat_header=True),
+    "uming-12-narrow": Typesetting(font="uming", font_size=12, break_rows=True, decimals=AS_GIVEN,
+                                   fullwidth_punct="half", indicator_cols="narrow-deviation"),
     # Held out of all tuning (rules and model): combinations, and column
     # widths, that nothing was fitted to; benchmarks report them apart.
     "uming-10-breaks": Typesetting(font="uming", font_size=10, break_rows=True, decimals=AS_GIVEN,
