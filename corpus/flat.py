@@ -49,6 +49,7 @@ from extract.layout.flat_format import CELL_BREAK, FLAT_LABELS, PAGE_BREAK, SAME
 log = logging.getLogger("selfeval.corpus.flat")
 
 MAX_EXAMPLE_CHARS = 3000
+NUMERIC_LABELS = ("WEIGHT", "SCORE", "TOTAL_WEIGHT", "TOTAL_SCORE")
 SEARCH_WINDOW = 250      # compact chars a value may lie past the previous one
 _CJK = r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]"
 _CJK_DIGIT = re.compile(rf"(?<={_CJK})(?=\d)")
@@ -258,8 +259,10 @@ def align_spans(text: str, values: list[tuple[str, str]], start: int = 0,
         needle = re.sub(r"\s+", "", value)
         if not needle:
             continue
-        found = _find(text, positions, compact, needle, pointer,
-                      numeric=label in ("WEIGHT", "SCORE", "TOTAL_WEIGHT", "TOTAL_SCORE"))
+        if label in NUMERIC_LABELS:
+            found, needle = _find_number(text, positions, compact, needle, pointer)
+        else:
+            found = _find(text, positions, compact, needle, pointer, numeric=False)
         limit = pointer + SEARCH_WINDOW
         if label in ("LEVEL1", "LEVEL2"):
             # a merged label prints before its first row (a page break may
@@ -273,6 +276,18 @@ def align_spans(text: str, values: list[tuple[str, str]], start: int = 0,
         spans.append((positions[found], positions[found + len(needle) - 1] + 1, label))
         pointer = found + len(needle)
     return spans, missed
+
+
+def _find_number(text: str, positions: list[int], compact: str, number: str, pointer: int) -> tuple[int, str]:
+    """The first place from pointer where `number` is printed, in any of the
+    forms a style prints it (`8.00`, `8.0`, `8`: styles print fewer
+    decimals than the record keeps), and the form found there."""
+    forms = [number]
+    while "." in forms[-1] and forms[-1].endswith("0") or forms[-1].endswith("."):
+        forms.append(forms[-1][:-1])
+    hits = [(at, form) for form in dict.fromkeys(forms)
+            if (at := _find(text, positions, compact, form, pointer, numeric=True)) >= 0]
+    return min(hits) if hits else (-1, number)
 
 
 def _find(text: str, positions: list[int], compact: str, needle: str, pointer: int, numeric: bool) -> int:
