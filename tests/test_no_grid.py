@@ -67,9 +67,10 @@ def render_without_rules(text: str, path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def flat_pdf(tmp_path_factory):
-    """Two synthetic forms printed as flat text without rules, with their truth."""
+    """Two synthetic forms printed as flat text without rules, with their truth
+    (in one named style: the pages the second form runs on depend on it)."""
     folder = tmp_path_factory.mktemp("no_grid")
-    text, truth, _ = flat_text_file("dev", 2, folder)[0]
+    text, truth, _ = flat_text_file("dev", 2, folder, ["word-breaks"])[0]
     path = folder / "flat_forms.pdf"
     render_without_rules(text, path)
     return path, truth
