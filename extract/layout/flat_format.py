@@ -58,6 +58,16 @@ FLAT_LABELS = (
 )
 assert set(FLAT_LABELS) == set(RECORD_FIELD_LABELS.values()) | set(INDICATOR_FIELD_LABELS.values())
 
+# The 一级指标 each 二级指标 belongs to (the national framework of
+# performance indicators the forms follow).  成本指标, a 二级 label under
+# 产出指标 and a 一级 label of its own, is left out: it implies nothing.
+LEVEL1_OF_LEVEL2 = {
+    "数量指标": "产出指标", "质量指标": "产出指标", "时效指标": "产出指标",
+    "经济效益指标": "效益指标", "社会效益指标": "效益指标", "生态效益指标": "效益指标",
+    "可持续影响指标": "效益指标", "服务对象满意度指标": "满意度指标",
+    "经济成本指标": "成本指标", "社会成本指标": "成本指标", "生态环境成本指标": "成本指标",
+}
+
 # Column widths in em (9 pt text, 3 pt padding each side) of the reference
 # forms the model was trained on, as measured on their rendered text: a value
 # written into the format is wrapped to its column, as those forms print it.
@@ -74,6 +84,23 @@ def em_width(text: str) -> float:
         if char.isspace():
             continue
         total += 1.0 if unicodedata.east_asian_width(char) in ("W", "F") else 0.5
+    return total
+
+
+# A half-width character's width is the Latin font's, not known from the
+# text: 1/2 em in fonts with their own Latin glyphs, up to ~0.65 em where a
+# CJK font without digits is paired with a wider Latin one (Droid Sans
+# Fallback with DejaVu Sans).  `em_width` gives the narrow bound, this the wide one.
+HALF_WIDTH_EM_MAX = 0.65
+
+
+def em_width_max(text: str) -> float:
+    """Printed width in em with half-width characters at their widest."""
+    total = 0.0
+    for char in text:
+        if char.isspace():
+            continue
+        total += 1.0 if unicodedata.east_asian_width(char) in ("W", "F") else HALF_WIDTH_EM_MAX
     return total
 
 

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from extract.layout.flat_format import PAGE_BREAK_PATTERN, em_width
+from extract.layout.flat_format import PAGE_BREAK_PATTERN, break_allowed, em_width, em_width_max
 from extract.layout.labels import MEASURE_OPERATOR_WORDS
 from extract.parse.values import parse_number
 
@@ -35,6 +35,7 @@ class Line:
 
 
 width = em_width
+width_max = em_width_max
 
 
 def split_lines(text: str) -> list[Line]:
@@ -63,10 +64,15 @@ def split_lines(text: str) -> list[Line]:
 
 
 def _first_chunk(text: str) -> str:
-    """The first character of a line, with the closing punctuation that may
-    not start a line (Word moves them down together)."""
-    m = re.match(r"^.[，。、；：！？）》”,.;:!?)]*", text.replace(" ", ""))
-    return m.group() if m else text[:1]
+    """What of a line could have ended the line before it: its text up to
+    the first place a line may break (Word moves a closing mark down with
+    the character before it, an opening bracket with the one after it, and
+    keeps a run of Latin letters and digits whole)."""
+    text = text.replace(" ", "")
+    for k in range(1, len(text)):
+        if break_allowed(text[k - 1], text[k]):
+            return text[:k]
+    return text
 
 
 def _run_lines(run: list[tuple[str, int, bool, bool]]) -> list[str]:

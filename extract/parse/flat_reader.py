@@ -40,9 +40,9 @@ from extract.layout.flat_format import (
     GOAL_ACTUAL, locator,
     pages_flat_text, text_pages,
 )
-from extract.model import FormResult, Page, Provenance, empty_record, iter_fields
+from extract.model import FieldPath, FormResult, Page, Provenance, empty_record, iter_fields
 from extract.parse.assembly import FormAssembly
-from extract.parse.flat_lines import NUMBER, SENTENCE_ENDS, Line, _first_chunk, split_lines, width
+from extract.parse.flat_lines import NUMBER, SENTENCE_ENDS, Line, _first_chunk, split_lines, width, width_max
 from extract.parse.flat_rows import IndicatorRows, RowCells
 from extract.parse.box_text import looks_like_box_text, parse_box_text
 from extract.parse.row_text import parse_row_text, row_text_shape
@@ -115,6 +115,8 @@ def parse_flat_text(text: str, source_file: str, sha256: str, tagger: Tagger | N
             if path.cell != path or not path.is_read_from_form or (read_from is None and value is None):
                 continue
             assembly.put(path, value, _where(read_from, locate) if read_from else None)
+        for paths, why in parser.doubts:
+            assembly.doubt([FieldPath.of(p) for p in paths], why)
         parsed.append(assembly.finish(source_file, sha256))
     return parsed
 
@@ -153,6 +155,98 @@ def parse_flat_pages(pages: list[Page], source_file: str, sha256: str,
     forms = parse_flat_text(text, source_file, sha256, tagger, locator(sources), page_of)
     return [form for form in forms if form.record.get("project_name") or form.record.get("indicators")]
 
+# Goal splits whose best place is less than this far ahead of the next (in
+# `_split_goals` points) are doubted.
+GOAL_DOUBT_MARGIN = 1.0
+FUNDING_HEADER_START = "年初预算"
+FUNDING_KEYS = ("initial_budget", "annual_budget", "executed", "weight", "execution_rate", "score")
+
+
+def _join_wrapped_figures(values: list[str], starts: list[bool], cells: int) -> tuple[list[str], bool] | None:
+    """A funding row's figures when some wrapped in their cells
+    (`181458.5` / `5`): cells at one height are joined by a space, so only a
+    figure that starts a line may continue the one before.  Of the ways to
+    join `len(values) - cells` such pairs, the one the row's arithmetic
+    (执行率 = 全年执行数 / 全年预算数, 得分 = 分值 × 执行率) fits best; and
+    whether it alone fits (else the row is doubted).  None: no way."""
+    from itertools import combinations
+
+    from extract.layout.labels import NULL_MARKS
+
+    joins = [k for k in range(1, len(values)) if starts[k] and values[k] not in NULL_MARKS
+             and values[k - 1] not in NULL_MARKS]
+    need = len(values) - cells
+    best: list[tuple[float, list[str]]] = []
+    for chosen in combinations(joins, need):
+        out: list[str] = []
+        for k, value in enumerate(values):
+            if k in chosen:
+                out[-1] += value
+            else:
+                out.append(value)
+        best.append((_funding_misfit(out), out))
+    if not best:
+        return None
+    best.sort(key=lambda b: b[0])
+    sure = best[0][0] < 0.05 and (len(best) == 1 or best[1][0] >= 0.05)
+    return best[0][1], sure
+
+
+def _funding_misfit(values: list[str]) -> float:
+    """How far a funding row's figures are from its arithmetic (0: it holds;
+    inf: a figure that is no number)."""
+    def num(text: str) -> float | None:
+        try:
+            return float(text.replace(",", ""))
+        except ValueError:
+            return None
+
+    from extract.layout.labels import NULL_MARKS
+
+    if any(num(v) is None and v not in NULL_MARKS for v in values):
+        return float("inf")          # two figures joined into no number (`181458.55179952.4`)
+    _, annual, executed, weight, rate, score = (num(v) for v in values)
+    misfit = 0.0
+    # in percentage points and points: printed to two decimals, cut or rounded
+    if annual and executed is not None and rate is not None:
+        misfit += abs(executed / annual * 100 - rate)
+    if weight is not None and rate is not None and score is not None:
+        misfit += abs(weight * min(rate, 100.0) / 100 - score)
+    return misfit
+
+
+def _total_pair(lines: list[Line]) -> tuple[str, str] | None:
+    """总分's 分值 and 得分.  Two numbers on one line (joined with a space)
+    are two cells; a number cell too narrow for its figure wraps it, and its
+    rest starts the next line (`100 98.9` / `9`): of the ways to join such
+    pieces back into two numbers, the one where 得分 does not exceed 分值
+    (≤ 100) is taken, the last two numbers when none or several are."""
+    pieces: list[tuple[str, int]] = []          # (number, line index)
+    for k, line in enumerate(lines):
+        for token in re.findall(NUMBER, line.text):
+            pieces.append((token, k))
+    if len(pieces) < 2:
+        return None
+    if len(pieces) == 2:
+        return pieces[0][0], pieces[1][0]
+    fits = []
+    for cut in range(1, len(pieces)):
+        groups = (pieces[:cut], pieces[cut:])
+        # pieces of one cell sit on lines that follow one another
+        if any(b[1] != a[1] + 1 for g in groups for a, b in zip(g, g[1:])):
+            continue
+        weight, score = ("".join(p[0] for p in g) for g in groups)
+        try:
+            w, v = float(weight.replace(",", "")), float(score.replace(",", ""))
+        except ValueError:
+            continue
+        if 0 < w <= 100 and 0 <= v <= w:
+            fits.append((weight, score))
+    if len(fits) == 1:
+        return fits[0]
+    return pieces[-2][0], pieces[-1][0]
+
+
 # --------------------------------------------------------------------------
 # Per-document column widths
 # --------------------------------------------------------------------------
@@ -162,6 +256,7 @@ class _DocumentStats:
 
     def __init__(self, forms: list[list[Line]]) -> None:
         name_first, narrow = [], []
+        exact: set[float] = set()     # widths of lines with no half-width character (known exactly)
         for form in forms:
             rows = _FormParser(form, "", [], None).raw_rows()
             for row_lines in rows:
@@ -172,9 +267,11 @@ class _DocumentStats:
                 for line in row_lines[1:]:
                     if " " not in line:
                         narrow.append(width(line))
+                        if width(line) == width_max(line):
+                            exact.add(width(line))
         name_first.sort()
         self.name_capacity = name_first[-1] if name_first else 14.0
-        wide = [w for w in narrow if w < self.name_capacity - 1.5]
+        wide = [w for w in narrow if w <= self.name_capacity + 0.5]
         # first guess: the most frequent full width, raised to the widest line
         # just above it (a line of half-width characters fills the column more closely)
         mode = _mode_high(wide) if wide else 6.0
@@ -183,8 +280,12 @@ class _DocumentStats:
         # explains the most line breaks)
         candidates = sorted({w for w in wide if w >= 3.0} | {self.narrow_capacity})
         if len(candidates) > 1:
-            best = max(candidates, key=lambda c: (self._fit(forms, c), -abs(c - self.narrow_capacity)))
-            self.narrow_capacity = best
+            # of capacities that split the rows equally well, the narrowest a
+            # line of full-width characters (whose width is known) fills
+            fits = {c: self._fit(forms, c) for c in candidates}
+            top = max(fits.values())
+            tied = [c for c in candidates if fits[c] == top]
+            self.narrow_capacity = min(tied, key=lambda c: (c not in exact, c))
 
     def _fit(self, forms: list[list[Line]], capacity: float) -> float:
         saved = self.narrow_capacity
@@ -226,6 +327,9 @@ class _FormParser(IndicatorRows, RowCells):
         self.record = empty_record()
         self.provenance: dict[str, list[Line]] = {}     # path → the lines it was read from
         self.split_score = 0.0        # how well the rows' cells fit their columns
+        self.split_margin: float | None = None   # of the last row split: its lead over the next best
+        self.doubts: list[tuple[list[str], str]] = []   # (paths, why): cells placed by a close guess
+        self.overruled = False        # the rules overruled the model's deviation before this row
 
     # ---------------- sections
     def _find(self, predicate: Callable[[str], bool], start: int = 0, end: int | None = None) -> int | None:
@@ -238,8 +342,9 @@ class _FormParser(IndicatorRows, RowCells):
     def sections(self) -> dict[str, int | None]:
         keys = lambda s: label_key(s)
         head = self._find(lambda t: keys(t).startswith(label_key(HEAD_LABELS["project_name"][0])))
+        # the funding header's first cell may wrap (年初预算 / 数)
         funding = self._find(lambda t: any(keys(t).startswith(label_key(l)[:4]) for l in FUNDING_BLOCK_LABELS)
-                             or "年初预算数" in t, (head or 0) + 1)
+                             or FUNDING_HEADER_START in t, (head or 0) + 1)
         goal_header = self._find(lambda t: any(l in t for l in GOAL_COLUMN_LABELS["goal_expected"]),
                                  funding or 0)
         ind_header = self._find(lambda t: any(l in t for l in INDICATOR_COLUMN_LABELS["name"]),
@@ -271,10 +376,10 @@ class _FormParser(IndicatorRows, RowCells):
             self._indicators(s["indicators"], s["total"] if s["total"] is not None else len(self.lines))
         if s["total"] is not None:
             stop = s["grade"] if s["grade"] is not None else min(len(self.lines), s["total"] + 3)
-            nums = re.findall(NUMBER, " ".join(l.text for l in self.lines[s["total"]:max(stop, s["total"] + 1)]))
-            if len(nums) >= 2:
-                record["total_weight"], record["total_score"] = nums[-2], nums[-1]
-                read_from = self.lines[s["total"]:max(stop, s["total"] + 1)]
+            read_from = self.lines[s["total"]:max(stop, s["total"] + 1)]
+            pair = _total_pair(read_from)
+            if pair is not None:
+                record["total_weight"], record["total_score"] = pair
                 self.provenance["total_weight"] = self.provenance["total_score"] = read_from
         if s["grade"] is not None:
             rest = self.lines[s["grade"]].text
@@ -318,10 +423,12 @@ class _FormParser(IndicatorRows, RowCells):
     def _funding(self, start: int, end: int) -> None:
         tokens: list[str] = []
         token_lines: list[Line] = []
+        first_on_line: list[bool] = []
         for line in self.lines[start:end]:
-            for token in line.text.split():
+            for k, token in enumerate(line.text.split()):
                 tokens.append(token)
                 token_lines.append(line)
+                first_on_line.append(k == 0)
         label_start = 0
         buffer = ""
         i = 0
@@ -340,15 +447,25 @@ class _FormParser(IndicatorRows, RowCells):
             i += 1
             if key is None:
                 continue
-            values = []
-            while i < len(tokens) and len(values) < 6 and is_number_token(tokens[i]):
+            values, starts = [], []
+            while i < len(tokens) and len(values) < 12 and is_number_token(tokens[i]):
                 values.append(tokens[i])
+                starts.append(first_on_line[i])
                 i += 1
+            if len(values) > 6:
+                joined = _join_wrapped_figures(values, starts, 6)
+                if joined is None:
+                    i -= len(values) - 6
+                    values = values[:6]
+                else:
+                    values, sure = joined
+                    if not sure:
+                        self.doubts.append(([f"funding.{key}.{k}" for k in FUNDING_KEYS],
+                                            f"funding row {key}: figures wrapped in their cells joined by a guess"))
             row = self.record["funding"][key]
             read_from = list(dict.fromkeys(map(id, token_lines[label_start:i])))
             read_lines = [line for line in self.lines[start:end] if id(line) in read_from]
-            for rkey, value in zip(("initial_budget", "annual_budget", "executed", "weight",
-                                    "execution_rate", "score"), values):
+            for rkey, value in zip(FUNDING_KEYS, values):
                 row[rkey] = value
             for rkey in row:
                 self.provenance[f"funding.{key}.{rkey}"] = read_lines
@@ -372,6 +489,17 @@ class _FormParser(IndicatorRows, RowCells):
         labels = GOAL_COLUMN_LABELS["goal_expected"] + GOAL_COLUMN_LABELS["goal_actual"] + GOAL_BLOCK_LABELS
         while first < stop and label_key(self.lines[first].text) in {label_key(l) for l in labels}:
             first += 1
+        # the block label wrapped in its narrow cell (年度总体目 / 标), printed
+        # after the column labels where a page break moved it down
+        acc, k = "", first
+        while k < stop and k - first < 4:
+            acc += label_key(self.lines[k].text)
+            k += 1
+            if acc in {label_key(l) for l in GOAL_BLOCK_LABELS}:
+                first = k
+                break
+            if not any(label_key(l).startswith(acc) for l in GOAL_BLOCK_LABELS):
+                break
         goal_lines = self.lines[first:stop]
         if goal_lines:
             # the block label printed at the height of the first goal line
@@ -392,6 +520,9 @@ class _FormParser(IndicatorRows, RowCells):
         self.provenance["goal_expected"] = goal_lines[:max(1, len(expected))]
         self.provenance["goal_actual"] = goal_lines[max(0, len(goal_lines) - len(actual)):] or goal_lines[-1:]
 
+    def _doubt_goals(self, why: str) -> None:
+        self.doubts.append((["goal_expected", "goal_actual"], why))
+
     def _split_goals(self, lines: list[Line]) -> tuple[list[str], list[str]]:
         texts = [line.text for line in lines]
         # The tagger decides where it marks the actual text's start.
@@ -410,7 +541,22 @@ class _FormParser(IndicatorRows, RowCells):
                     else:
                         exp.append(line.text[:cut - line.start])
                         act.append(line.text[cut - line.start:])
-                return exp, act
+                if any(t.strip() for t in exp) and any(t.strip() for t in act):
+                    rule = self._split_goals_by_rule(lines, doubt=False)
+                    if ("".join(rule[0]).replace(" ", "") != "".join(exp).replace(" ", "")):
+                        self._doubt_goals("the model and the line shapes part the goals apart")
+                    return exp, act
+                # a cut that leaves a cell empty: the model misread the block
+        return self._split_goals_by_rule(lines)
+
+    def _split_goals_by_rule(self, lines: list[Line], doubt: bool = True) -> tuple[list[str], list[str]]:
+        texts = [line.text for line in lines]
+        if not doubt:
+            saved, self.doubts = self.doubts, []
+            try:
+                return self._split_goals_by_rule(lines)
+            finally:
+                self.doubts = saved
         # A line holding the end of one cell and the start of the other (same height).
         capacity = max(width(t) for t in texts)
         candidates: list[tuple[float, int, int | None]] = []   # (score, line index, char index)
@@ -436,9 +582,14 @@ class _FormParser(IndicatorRows, RowCells):
             if score > 0:
                 candidates.append((score, i + 1, None))
         if not candidates:
+            self._doubt_goals("no line of the goals ends a cell: split in half")
             half = max(1, len(texts) // 2)
             return texts[:half], texts[half:]
         best = max(candidates, key=lambda c: (c[0], -c[1]))
+        others = [c[0] for c in candidates if c[1:] != best[1:]]
+        if others and best[0] - max(others) < GOAL_DOUBT_MARGIN:
+            self._doubt_goals(f"where 预期目标 ends and 实际完成情况 starts is a close call "
+                              f"(margin {best[0] - max(others):.2f})")
         _, i, char = best
         if char is None:
             return texts[:i], texts[i:]

@@ -15,20 +15,95 @@ import logging
 import re
 from typing import Any
 
-from extract.layout.flat_format import ACTUAL, DEVIATION_LABELS, INDICATOR_NAME, TARGET
+from extract.layout.flat_format import ACTUAL, DEVIATION_LABELS, INDICATOR_NAME, LEVEL1_OF_LEVEL2, TARGET
 from extract.layout.labels import (
     IMPROVEMENT_LABEL_PIECES, IMPROVEMENT_LABELS, IMPROVEMENT_TURNS, INDICATOR_COLUMN_LABELS, LEVEL1_NAMES, LEVEL2_NAMES, label_key,
 )
 from extract.model import empty_indicator
 from extract.parse.flat_lines import (
-    SENTENCE_ENDS, TWO_CELLS, Line, _anchor, _first_chunk, _is_piece, _number, _run_lines, _segments,
-    _segments_at, width,
+    NUMBER, SENTENCE_ENDS, TWO_CELLS, Line, _anchor, _first_chunk, _is_piece, _number, _run_lines, _segments,
+    _segments_at, width, width_max,
 )
 from extract.parse.values import clean_cell_text, parse_measure
 
 log = logging.getLogger("selfeval.parse")
 
 _LEVEL_NAMES = tuple(dict.fromkeys(LEVEL1_NAMES + LEVEL2_NAMES))
+
+
+def _header_texts() -> tuple[str, ...]:
+    """The indicator header from 三级指标 on, as its cells print it (every
+    synonym), label keys joined."""
+    texts = [""]
+    for key in ("name", "target", "actual", "weight", "score", "deviation"):
+        texts = [t + label_key(l) for t in texts for l in INDICATOR_COLUMN_LABELS[key]]
+    return tuple(texts)
+
+
+_HEADER_TEXTS = _header_texts()
+_HEADER_MIN = label_key(INDICATOR_COLUMN_LABELS["name"][0] + INDICATOR_COLUMN_LABELS["target"][-1])
+
+
+def _header_run(lines: list[Line], i: int) -> int:
+    """How many lines from line i print the indicator header row again (a
+    header Word repeats on a later page: its cells in order, a wrapped
+    label's pieces on lines of their own); 0 when line i starts none."""
+    acc, used = "", 0
+    for line in lines[i:i + 12]:
+        nxt = acc + label_key(line.text)
+        if not any(t.startswith(nxt) for t in _HEADER_TEXTS):
+            break
+        acc, used = nxt, used + 1
+        if acc in _HEADER_TEXTS:
+            break
+    return used if len(acc) >= len(_HEADER_MIN) else 0
+
+
+# A row whose best split into name / target / actual is less than this far
+# ahead of the next best (in `_score_split` points) is doubted.
+SPLIT_DOUBT_MARGIN = 1.5
+
+
+def _lost_points(indicator: dict[str, Any]) -> bool:
+    weight, score = _number(indicator["weight"] or ""), _number(indicator["score"] or "")
+    return weight is not None and score is not None and score < weight
+
+
+_LONE_NUMBER = re.compile(rf"^{NUMBER}$")
+_ENDS_IN_NUMBER = re.compile(rf"^(?:(?P<pre>.*)\s)?(?P<n>{NUMBER})$")
+
+
+def _wrapped_anchor(lines: list[Line], i: int) -> tuple[Line, int] | None:
+    """分值 / 得分 on lines of their own from line i, a figure too wide for
+    its narrow column wrapped (`16` / `15.9` / `0`: the 得分 of two lines is
+    not at the height of the 分值 of one, so no space joins them): the
+    anchor line they make (`16 15.90`) and the lines used.  Only where the
+    lone figures are not followed by an anchor (a target and actual of bare
+    figures are), and one way alone to join them gives 得分 ≤ 分值 ≤ 100."""
+    first = _ENDS_IN_NUMBER.match(lines[i].text)
+    if first is None or _anchor(lines[i].text):
+        return None
+    pre = (first.group("pre") or "").strip()
+    run = [first.group("n")]
+    for line in lines[i + 1:i + 5]:
+        if not _LONE_NUMBER.match(line.text):
+            break
+        run.append(line.text)
+    # a weight printed after the row's last cell (`部分达成 22`) and a
+    # score below it; figures alone need a third line to be wrapped ones
+    if len(run) < (2 if pre else 3) or (i + len(run) < len(lines) and _anchor(lines[i + len(run)].text)):
+        return None
+    fits = []
+    for cut in range(1, len(run)):
+        weight, score = "".join(run[:cut]), "".join(run[cut:])
+        w, v = _number(weight), _number(score)
+        if w is not None and v is not None and 0 < w <= 100 and 0 <= v <= w:
+            fits.append((weight, score))
+    if len(fits) != 1:
+        return None
+    weight, score = fits[0]
+    line = lines[i]
+    return Line(f"{pre} {weight} {score}".strip(), line.page, line.start, line.indent, line.tight), len(run)
 
 
 class IndicatorRows:
@@ -65,11 +140,18 @@ class IndicatorRows:
         level_pieces |= {label_key(label[k:]) for key in ("level1", "level2")
                          for label in INDICATOR_COLUMN_LABELS[key] for k in range(1, len(label))}
         kept: list[Line] = []
-        for line in self.lines[start:end]:
+        body = self.lines[start:end]
+        skip = 0
+        for k, line in enumerate(body):
+            if skip:
+                skip -= 1
+                continue
             tokens = line.text.split()
-            if len(tokens) >= 2 and all(label_key(t) in column_labels for t in tokens):
+            run = _header_run(body, k)
+            if run or (len(tokens) >= 2 and all(label_key(t) in column_labels for t in tokens)):
                 while kept and label_key(kept[-1].text) in level_pieces | column_labels:
                     kept.pop()
+                skip = max(run - 1, 0)
                 continue
             kept.append(line)
         return kept
@@ -104,15 +186,28 @@ class IndicatorRows:
         items = self._items(lines)
         indicators: list[dict[str, Any]] = []
         level1 = level2 = None
+        implied = False               # level1 known from a 二级 label, its own not printed yet
         pending: list[Line] = []      # text lines since the last anchor
         last: dict[str, Any] | None = None
         last_meta: dict[str, Any] = {}
+        # labels printed at the top of a page, before the rest of the row the
+        # break cut (Word breaks a row across pages): that row is theirs too
+        held: list[Line] = []
         for kind, value, line in items:
             if kind in ("level1", "level2"):
-                self._close_pending(last, last_meta, pending, None)
-                self._read_from(last, pending, [])
-                pending, last = [], None
+                if last is not None and not pending and (held or line.page != last_meta["page"]) \
+                        and not last_meta.get("post") and not _lost_points(last):
+                    held.append(line)
+                else:
+                    self._close_pending(last, last_meta, pending, None)
+                    self._read_from(last, pending, [])
+                    pending, last, held = [], None, []
                 # a label printed after rows it spans (a page break moved it down)
+                if kind == "level1" and value == level1 and implied:
+                    # the 一级 label its 二级 label already implied, printed
+                    # below the rows it spans (a page break moved it down)
+                    implied = False
+                    continue
                 unlabelled = [ind for ind in indicators if ind[kind] is None
                               and (kind == "level1" or ind["level1"] == level1)]
                 for ind in unlabelled:
@@ -121,29 +216,86 @@ class IndicatorRows:
                     if not (unlabelled and level1 is None):
                         level2 = None
                     level1 = value
+                    implied = False
                 else:
                     level2 = value
+                    parent = LEVEL1_OF_LEVEL2.get(value)
+                    if parent is not None and parent != level1:
+                        # the 二级 label names its 一级 group: a 一级 label
+                        # not printed yet (a page break cut its cell) is that one
+                        level1, implied = parent, True
             elif kind == "text":
                 pending.append(value)
+            elif kind == "anchor" and held:
+                # the rest of the cut row's cell, if the lines before this
+                # anchor hold more than its own row needs
+                k = len(_segments(value.group("pre").strip()))
+                need = 0 if k >= 3 else (1 if k >= 1 else 2)
+                options = []          # (score, lines continuing the cut row, its cell)
+                for c in range(0, len(pending) - need + 1):
+                    key, fit = self._continuation_fit(last_meta, pending[:c]) if c else (None, 0.0)
+                    if c and key is None:
+                        continue
+                    options.append((fit + self._row_fit(pending[c:], value, line), c, key))
+                options.sort(key=lambda o: (-o[0], o[1]))
+                _, c, key = options[0] if options else (0.0, 0, None)
+                row = len(indicators) - 1
+                if c:
+                    last[key] = clean_cell_text("\n".join([last.get(key) or ""] + [l.text for l in pending[:c]]))
+                    last["level1"], last["level2"] = level1, level2
+                    self._read_from(last, pending[:c], [])
+                # whether the row before the break is in the group of the
+                # labels printed after it is a guess either way
+                close = len(options) > 1 and options[0][0] - options[1][0] < SPLIT_DOUBT_MARGIN
+                paths = ["level1", "level2"] + (["name", "target", "actual"] if close or c else [])
+                if close or c:   # the row after the break: what it was left with is a guess too
+                    self.doubts.append(([f"indicators[{row + 1}].{k}" for k in ("name", "target", "actual")],
+                                        f"row {row + 2}: its first lines may be the rest of the row before"))
+                self.doubts.append(([f"indicators[{row}].{k}" for k in paths],
+                                    f"row {row + 1}: last before a page break, labels printed after it"
+                                    + ("; lines after the break taken as the rest of its cell" if c else "")))
+                row_lines = pending[c:]
+                pending, held = [], []
+                indicator, meta = self._labelled_row(row_lines, value, line, level1, level2, len(indicators))
+                indicators.append(indicator)
+                last, last_meta = indicator, meta
             elif kind == "anchor":
+                self.overruled = False
                 row_lines = self._close_pending(last, last_meta, pending, value)
                 self._read_from(last, pending, row_lines)
+                if self.overruled:
+                    row = len(indicators)
+                    self.doubts.append(([f"indicators[{r}].{k}" for r in (row - 1, row)
+                                         for k in ("name", "target", "actual", "deviation")],
+                                        f"rows {row} and {row + 1}: lines the model read as a deviation "
+                                        f"taken for the next row's cells"))
                 pending = []
-                indicator, meta = self._row(row_lines, value, line)
-                indicator["level1"], indicator["level2"] = level1, level2
-                if self.text:  # not while measuring column widths
-                    log.debug("row %d at offset %d: %s | %s | %s | %s %s", len(indicators), line.start,
-                              indicator["name"], indicator["target"], indicator["actual"],
-                              indicator["weight"], indicator["score"])
+                indicator, meta = self._labelled_row(row_lines, value, line, level1, level2, len(indicators))
                 indicators.append(indicator)
                 last, last_meta = indicator, meta
         self._close_pending(last, last_meta, pending, None)
         self._read_from(last, pending, [])
         for i, indicator in enumerate(indicators):
+            margin = indicator.pop("_margin", None)
+            if margin is not None and margin < SPLIT_DOUBT_MARGIN:
+                self.doubts.append(([f"indicators[{i}].{k}" for k in ("name", "target", "actual")],
+                                    f"row {i + 1}: where its 三级指标 / 指标值 / 实际值 lines part is a close call "
+                                    f"(margin {margin:.2f})"))
             read_from = indicator.pop("_lines")
             for key in indicator:
                 self.provenance[f"indicators[{i}].{key}"] = read_from
         self.record["indicators"] = indicators
+
+    def _labelled_row(self, row_lines: list[Line], anchor: re.Match, line: Line, level1: str | None,
+                      level2: str | None, number: int) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The row read from its lines, under the merged labels in force."""
+        indicator, meta = self._row(row_lines, anchor, line)
+        indicator["level1"], indicator["level2"] = level1, level2
+        if self.text:  # not while measuring column widths
+            log.debug("row %d at offset %d: %s | %s | %s | %s %s", number, line.start,
+                      indicator["name"], indicator["target"], indicator["actual"],
+                      indicator["weight"], indicator["score"])
+        return indicator, meta
 
     @staticmethod
     def _read_from(last: dict[str, Any] | None, pending: list[Line], next_row: list[Line]) -> None:
@@ -178,6 +330,12 @@ class IndicatorRows:
                     i -= 1
                     at = lines[i].text.rfind(tail)
                     lines[i] = Line(tail, lines[i].page, lines[i].start + max(at, 0))
+                continue
+            wrapped = _wrapped_anchor(lines, i)
+            if wrapped is not None:
+                merged, used = wrapped
+                items.extend(self._classify(merged))
+                i += used
                 continue
             new = self._classify(lines[i])
             # `name 98 98` then `5.00 5.00`: numbers of the target and actual
@@ -238,10 +396,47 @@ class IndicatorRows:
         if acc in _LEVEL_NAMES:
             return (self._level_of(acc, current), acc, acc), j - i, tail
         names = [n for n in _LEVEL_NAMES if n.startswith(acc)]
-        if acc and len(acc) >= 2 and names:
-            name = min(names, key=len)
-            return (self._level_of(name, current), name, acc), j - i, tail
+        if acc and names and self._cut_label_may_end(lines, j, tail):
+            name, confirmed = self._cut_label_name(lines, j, acc, names)
+            # one character starts too many texts: its rest must follow the
+            # break, and it must open a row (a wrapped cell's last character
+            # is no label)
+            if len(acc) >= 2 or (confirmed and (i == 0 or _anchor(lines[i - 1].text))):
+                return (self._level_of(name, current), name, acc), j - i, tail
         return None, 0, ""
+
+    @staticmethod
+    def _cut_label_name(lines: list[Line], j: int, acc: str, names: list[str]) -> tuple[str, bool]:
+        """Which label pieces `acc`, cut by a page break, start: the one whose
+        rest the pieces after the break print (`社会` / … / `效益` `指标`),
+        else the shortest; and whether the rest was found so."""
+        names = sorted(names, key=len)
+        after = next((k for k in range(j, len(lines)) if lines[k].page != lines[j - 1].page), None)
+        if after is not None:
+            printed = ""
+            for line in lines[after:after + 30]:
+                head = line.text.partition(" ")[0]
+                if not _is_piece(head):
+                    break
+                printed += head
+            for name in names:
+                if name[len(acc):] and name[len(acc):] in printed:
+                    return name, True
+        return names[0], False
+
+    @staticmethod
+    def _cut_label_may_end(lines: list[Line], j: int, tail: str) -> bool:
+        """Whether pieces that only start a label may stop before line j (a
+        page break cut the label): a page break must lie ahead, and a row
+        must follow (the last line of a cell wrapped under the one before,
+        `服务` of `…到场` / `服务`, is followed by its row's anchor at once)."""
+        if j >= len(lines):
+            return True
+        if not any(line.page != lines[j - 1].page for line in lines[j:]):
+            return False
+        following = tail or lines[j].text
+        m = _anchor(following)
+        return not (m and len(_segments(m.group("pre").strip())) < 3)
 
     @staticmethod
     def _level_of(name: str, current: dict[str, str | None]) -> str:
@@ -269,7 +464,11 @@ class IndicatorRows:
         weight, score = _number(last["weight"] or ""), _number(last["score"] or "")
         lost_points = weight is not None and score is not None and score < weight
         tagged = self._tagged_deviation_end(rest)
-        if tagged is not None:
+        if tagged and not (lost_points or post) and rest[tagged - 1].text[-1] not in "。！!":
+            # a note on a row with full marks is sentences: the model's
+            # deviation is more likely the next row's text, a guess either way
+            tagged = None
+            self.overruled = True
             dev += [l.text for l in rest[:tagged]]
             rest = rest[tagged:]
             if anchor is None and rest:
@@ -350,6 +549,43 @@ class RowCells:
     """A row's cells: its pieces split into name, target and actual (a mixin
     of the flat form parser)."""
 
+    def _caps(self) -> dict[str, float]:
+        doc = self.doc
+        return {"name": doc.name_capacity if doc else 14.0,
+                "target": doc.narrow_capacity if doc else 6.0,
+                "actual": doc.narrow_capacity if doc else 6.0}
+
+    def _continuation_fit(self, meta: dict[str, Any], fragment: list[Line]) -> tuple[str | None, float]:
+        """The cell of a row a page break cut that these lines after the
+        break would best continue, and how well they fit it (its lines but
+        the last fill the column, none is wider)."""
+        cells = meta.get("cell_lines") or {}
+        caps = self._caps()
+        best: tuple[str | None, float] = (None, 0.0)
+        for key in ("name", "target", "actual"):
+            if not cells.get(key):
+                continue
+            texts = [cells[key][-1]] + [l.text for l in fragment]
+            fit = 0.0
+            for k, text in enumerate(texts):
+                if k and width(text) > caps[key] + 0.75:
+                    fit -= 3.0
+                if k < len(texts) - 1:
+                    full = width_max(text) + width_max(_first_chunk(texts[k + 1])) > caps[key] - 0.25
+                    fit += 0.5 if full else -1.5
+            if best[0] is None or fit > best[1]:
+                best = (key, fit)
+        return best
+
+    def _row_fit(self, row_lines: list[Line], anchor: re.Match, line: Line) -> float:
+        """How well a row's lines split into its cells (no state changed)."""
+        saved = (self.split_score, self.split_margin)
+        self.split_score = 0.0
+        self._split_cells(row_lines, anchor.group("pre").strip(), line)
+        fit = self.split_score
+        self.split_score, self.split_margin = saved
+        return fit
+
     def _continue_cell(self, last: dict[str, Any], meta: dict[str, Any], fragment: Line) -> bool:
         """A cell cut by a page break: add the fragment after the break to the
         cell whose last line filled its column, if one did."""
@@ -378,7 +614,9 @@ class RowCells:
         indicator["weight"] = anchor.group("w")
         indicator["score"] = anchor.group("s")
         pre = anchor.group("pre").strip()
+        self.split_margin = None
         cells = self._split_cells(row_lines, pre, line)
+        indicator["_margin"] = self.split_margin
         for key in ("name", "target", "actual"):
             indicator[key] = clean_cell_text("\n".join(cells[key])) or None
         indicator["_lines"] = row_lines + [line]
@@ -418,6 +656,7 @@ class RowCells:
         # the actual, when on the anchor line, is the anchor line's last piece only
         anchor_pieces = [i for i, p in enumerate(pieces) if p[1] == len(row_lines)]
         best, best_score = None, None
+        scores: list[float] = []
         for a in range(1, len(pieces) - 1):
             for b in range(a + 1, len(pieces)):
                 if anchor_pieces and b != anchor_pieces[-1]:
@@ -425,12 +664,16 @@ class RowCells:
                 score = self._score_split(pieces, a, b, caps)
                 if self.spans:
                     score += 3.0 * (self._span_starts(offsets[a], TARGET) + self._span_starts(offsets[b], ACTUAL))
+                scores.append(score)
                 if best_score is None or score > best_score:
                     best, best_score = (a, b), score
         if best is None:
             best = (1, 2)
         else:
             self.split_score += best_score
+            scores.sort(reverse=True)
+            # how far the split taken is ahead of the next best one
+            self.split_margin = scores[0] - scores[1] if len(scores) > 1 else None
         a, b = best
         for key, run in (("name", pieces[:a]), ("target", pieces[a:b]), ("actual", pieces[b:])):
             cells[key] = _run_lines(run)
@@ -453,7 +696,8 @@ class RowCells:
                     score -= 3.0 if key != "name" else 2.0
                 if k < len(lines) - 1:
                     # greedy wrapping: the next line's first character did not fit
-                    score += 0.5 if w + width(_first_chunk(lines[k + 1])) > cap - 0.25 else -1.5
+                    full = width_max(line) + width_max(_first_chunk(lines[k + 1])) > cap - 0.25
+                    score += 0.5 if full else -1.5
             # a space inside a cell (not operator + number, not Latin words)
             for k in range(1, len(run)):
                 if run[k][1] == run[k - 1][1]:
