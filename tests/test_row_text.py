@@ -135,24 +135,39 @@ def test_gold_through_extractor(tmp_path, style_name, extractor):
     assert _gold_accuracy(tmp_path, style_name, extractor) >= floor
 
 
+# The same form with totals that add up: 10 + 40 + 50 = 100, 9 + 40 + 44 = 93.
+PLUMBER_ADDING_UP = (PLUMBER.replace("产出 培训次数 =3.00(次) 3.00(次) 50.00 50.00", "产出 培训次数 =3.00(次) 3.00(次) 40.00 40.00")
+                     .replace("总分 100.00 94.00", "总分 100.00 93.00"))
+
+
 @pytest.mark.parametrize("separator", ["\t", " | "])
-def test_routing_trusts_a_web_tables_cells_but_not_a_guessed_layout(tmp_path, separator):
+def test_routing_trusts_a_web_tables_cells_and_a_guessed_layout_only_where_it_adds_up(tmp_path, separator):
     """A web table's cells are split by its separator: read as printed.  A
-    pdfplumber text's columns are guessed: every field goes to a person."""
+    pdfplumber text's columns are guessed: where the form's totals break, the
+    table may be rebuilt wrong anywhere, so every field goes to a person;
+    where they add up, the fields the reader did not doubt are accepted."""
     from extract.checks.routing import ACCEPTED, PENDING
     from extract.pipeline.document import read_flat_text_file
     from extract.sources.files import sha256_of
 
-    web, plumber = tmp_path / "web.txt", tmp_path / "plumber.txt"
-    web.write_text(WEB.replace("\t", separator), encoding="utf-8")
-    plumber.write_text(PLUMBER, encoding="utf-8")
-    (web_form,) = read_flat_text_file(web, sha256_of(web))
-    (plumber_form,) = read_flat_text_file(plumber, sha256_of(plumber))
+    def read(name, text):
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        (form,) = read_flat_text_file(path, sha256_of(path))
+        return form
+
+    web_form = read("web.txt", WEB.replace("\t", separator))
     assert web_form.status("indicators[0].name") == ACCEPTED
     assert web_form.provenance("indicators[0].name").method == "row-text"
-    read = [path for path, value, _ in plumber_form.leaves() if value is not None and path.is_read_from_form]
-    assert read and all(plumber_form.status(path) == PENDING for path in read)
-
+    broken, adding_up = read("plumber.txt", PLUMBER), read("plumber-ok.txt", PLUMBER_ADDING_UP)
+    read_fields = [path for path, value, _ in broken.leaves() if value is not None and path.is_read_from_form]
+    assert read_fields and all(broken.status(path) == PENDING for path in read_fields)
+    assert adding_up.record["indicators"][0]["weight"] == 40
+    assert adding_up.status("indicators[0].name") == ACCEPTED
+    assert adding_up.status("indicators[1].target") == ACCEPTED
+    accepted = [path for path in read_fields if adding_up.status(path) == ACCEPTED]
+    assert len(accepted) > len(read_fields) * 2 / 3
+    assert adding_up.provenance("indicators[1].target").method == "row-text:lines"
 
 
 def test_goal_cells_centred_interleave_without_x():
@@ -187,3 +202,33 @@ def test_a_bound_reads_as_the_target_not_the_actual():
     right = cell_cost("target", ["≥90.00", "(%)"], [None, None], ctx) + cell_cost("actual", ["98.00(%)"], [None], ctx)
     wrong = cell_cost("actual", ["≥90.00", "(%)"], [None, None], ctx) + cell_cost("target", ["98.00(%)"], [None], ctx)
     assert right < wrong
+
+
+def test_goal_cells_by_x_cut_where_the_right_cell_starts():
+    """pdftotext: the right goal cell's lines start at one x; a line printing
+    both cells one space apart is cut at the space where it starts."""
+    from extract.parse.row_columns import Frag
+    from extract.parse.row_text import _two_cells_by_x
+
+    rows = [[Frag("完成市科委邮件系统运维、", 21.0)],
+            [Frag("提升邮件防垃圾能力，保障 设备维保等合同签订。", 8.0)],
+            [Frag("邮件系统安全。", 8.0), Frag("确保全年稳定运行。", 21.0)]]
+    left, right, unsure = _two_cells_by_x(rows)
+    assert left == ["提升邮件防垃圾能力，保障", "邮件系统安全。"]
+    assert right == ["完成市科委邮件系统运维、", "设备维保等合同签订。", "确保全年稳定运行。"]
+    assert not unsure
+
+
+def test_an_opening_bracket_goes_to_the_next_line_with_what_follows():
+    from extract.parse.row_bands import first_unit
+
+    assert first_unit("《2023上海") == first_unit("《") + first_unit("2023上海")
+    assert first_unit("（一）") == 3.0      # （, 一 and the ） that may not start a line
+
+
+def test_a_remark_on_a_row_scored_in_full_costs_more():
+    """偏差原因分析 explains a score short of its weight."""
+    from extract.parse.row_bands import Token, _remark_cost
+
+    assert _remark_cost([Token("10"), Token("10")]) > 0
+    assert _remark_cost([Token("10"), Token("8.5")]) == 0

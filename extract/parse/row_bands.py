@@ -26,14 +26,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from math import log
 
-from extract.layout.flat_format import NO_LINE_START, em_width
+from extract.layout.flat_format import NO_LINE_END, NO_LINE_START, em_width
 
 INF = float("inf")
+FULL_SCORE_REMARK = 1.0   # a deviation cell on a row scored in full (see `_remark_cost`)
+UNREAD = 1000.0
+# an empty cell: every row has a name (its identity), most a target and an actual
+EMPTY_CELL = {"name": 0.8, "target": 0.4, "actual": 0.4}     # a band no reading fits: its cost where the table's bounds are chosen
 # what an 实际完成值 says when it is no figure: 达成指标, 部分达成, 已完成, 达到…
 _VALUE = re.compile(r"^(?:[=≥≤><≧≦⩾⩽═﹦]|>=|<=)?\d[\d,]*(?:\.\d+)?(?:[(（][^)）]{1,4}[)）]|%)$")
 _VERDICT = re.compile(r"^(?:部分|基本|全部|已|未)?(?:达成|完成|达到|实现)")
-DOUBT_MARGIN = 0.75
+DOUBT_MARGIN = 0.4
 MAX_TAKE = 3        # tokens one cell line may join (a space inside a cell)
 BEAM = 8           # states kept after each column
 _LATIN_RUN = re.compile(r"^[^\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\s]+")
@@ -71,11 +76,19 @@ class Context:
     layout: bool                     # tokens have an x (pdftotext)
     before_ws: frozenset = frozenset()
     cache: dict = field(default_factory=dict)
+    # how the document's tables read so far end their name and target cells (`_cell_endings`)
+    endings: dict = field(default_factory=dict)
 
 
 def first_unit(text: str) -> float:
     """Width of what a wrapped line's next line starts with: a Latin word, or
-    one CJK character with the marks that may not start a line."""
+    one CJK character with the marks that may not start a line; an opening
+    bracket (which may not end one) with what follows it."""
+    opening = 0
+    while opening < len(text) - 1 and text[opening] in NO_LINE_END:
+        opening += 1
+    if opening:
+        return em_width(text[:opening]) + first_unit(text[opening:])
     m = _LATIN_RUN.match(text)
     if m:
         return em_width(m.group())
@@ -154,6 +167,7 @@ def solve_band(lines: list[BandLine], anchor: int, at: int, choices: dict[str, l
     the second best reading puts otherwise (doubts)."""
     n = len(lines)
     counts = tuple(len(l.tokens) for l in lines)
+    remark = _remark_cost(lines[anchor].tokens[at:at + 2])
     # states: consumed tuple -> list of (cost, back) best two
     states: dict[tuple[int, ...], list[tuple[float, tuple | None, str, list]]] = {tuple([0] * n): [(0.0, None, "", [])]}
     for column in ctx.columns:
@@ -195,7 +209,9 @@ def solve_band(lines: list[BandLine], anchor: int, at: int, choices: dict[str, l
                     xs = [toks[0].x for _, toks in taken]
                     last_end = not (open_end and positions and positions[-1] == n - 1)
                     total = c + own_cost + (_cell_cost(column, tuple(texts), tuple(xs), ctx, last_end) if texts else
-                                            (0.4 if column in ("name", "actual", "target") else 0.0))
+                                            EMPTY_CELL.get(column, 0.0))
+                    if column == "deviation" and texts:
+                        total += remark
                     for e in entries[:2]:
                         _keep(nxt, tuple(cons), (e[0] + total, (state, e), column,
                                                  [(lines[p].index, s) for (p, _), s in zip(taken, texts)]))
@@ -204,14 +220,28 @@ def solve_band(lines: list[BandLine], anchor: int, at: int, choices: dict[str, l
         states = nxt
     final = states.get(counts)
     if not final:
-        return INF, [], set()
+        return INF, [], set(), None
     readings = [_unwind(e) for e in final[:2]]
     cells = readings[0]
     doubts: set[str] = set()
+    rival = None
     if len(final) > 1 and final[1][0] - final[0][0] < DOUBT_MARGIN:
         other = {c.column: c.lines for c in readings[1]}
         doubts = {c.column for c in cells if other.get(c.column) != c.lines}
-    return final[0][0], cells, doubts
+        if final[1][0] - final[0][0] < TIE and doubts == set(SWAPPABLE) and \
+                other.get(SWAPPABLE[0]) == next(c.lines for c in cells if c.column == SWAPPABLE[1]):
+            rival = readings[1]
+    return final[0][0], cells, doubts, rival
+
+
+def _remark_cost(pair: list[Token]) -> float:
+    """What a 偏差原因分析 cell costs on a row given its full 分值: the column
+    explains a score short of its weight, so is seldom written otherwise."""
+    try:
+        weight, score = (float(t.text.replace(",", "")) for t in pair)
+    except ValueError:
+        return 0.0
+    return FULL_SCORE_REMARK if score >= weight else 0.0
 
 
 def _keep(table: dict, key: tuple, entry: tuple) -> None:
@@ -236,10 +266,13 @@ def _unwind(entry) -> list[Cell]:
 # --------------------------------------------------------------------------
 
 ASYM = 2.5      # a centred cell with more lines on one side of its anchor
+# pdftotext puts a line at half height on the line just above or below it:
+# a centred cell's lines there stand one more on one side of its anchor
+LAYOUT_ASYM = 1.2
 
 
 def centred_choices(n_above: int, n_below: int, columns: list[str],
-                    tails: int = 0) -> list[tuple[float, dict[str, list[tuple[float, list[int]]]]]]:
+                    tails: int = 0, asym: float = ASYM) -> list[tuple[float, dict[str, list[tuple[float, list[int]]]]]]:
     """The readings of a centred band's line heights: (cost, each column's
     possible line sets).  Lines 0..n_above-1 are above the anchor (line
     n_above), the next n_below below it, then `tails` lines after a page
@@ -254,7 +287,7 @@ def centred_choices(n_above: int, n_below: int, columns: list[str],
             if n_above == n_below and (J2 != J):
                 continue
             down = _offsets(J2, K2)
-            shape_cost = ASYM * abs(n_above - n_below) + ASYM * abs(J - J2)
+            shape_cost = asym * abs(n_above - n_below) + asym * abs(J - J2)
             where: dict[float, int] = {0.0: anchor}
             for k, o in enumerate(up):
                 where[-o] = anchor - 1 - k
@@ -267,13 +300,13 @@ def centred_choices(n_above: int, n_below: int, columns: list[str],
                     if abs(ju - jd) > (1 if loose else 0):
                         continue
                     pos = sorted(where[float(o)] for o in range(-ju, jd + 1))
-                    sets.append((ASYM * abs(ju - jd), pos))
+                    sets.append((asym * abs(ju - jd), pos))
             for ku in range(K + 1):
                 for kd in range(K2 + 1):
                     if ku + kd == 0 or abs(ku - kd) > (1 if loose else 0):
                         continue
                     pos = sorted(where[o - 0.5] for o in range(-ku + 1, kd + 1))
-                    sets.append((ASYM * abs(ku - kd), pos))
+                    sets.append((asym * abs(ku - kd), pos))
             if tails:
                 sets = _with_tails(sets, n_above + 1 + n_below, tails)
             out.append((shape_cost, {c: sets for c in columns}))
@@ -311,6 +344,8 @@ def read_table(lines: list[BandLine], anchors: list[tuple[int, int]], ctx: Conte
     each row's cells, doubts)."""
     readings = [(read_bands(lines, anchors, ctx, top), top) for top in (True, False)]
     (cost, rows, doubts), top = min(readings, key=lambda r: r[0][0])
+    doubted = {r for r, _, _ in doubts}
+    _add_endings(ctx.endings, _cell_endings([cells for r, cells in enumerate(rows) if r not in doubted]))
     return top, rows, doubts
 
 
@@ -322,9 +357,9 @@ def read_bands(lines: list[BandLine], anchors: list[tuple[int, int]], ctx: Conte
     if not n:
         return 0.0, [], []
     pos = [p for p, _ in anchors]
-    memo: dict[tuple[int, int, int], tuple[float, list[Cell], set[str]]] = {}
+    memo: dict[tuple[int, int, int], tuple[float, list[Cell], set[str], list[Cell] | None]] = {}
 
-    def band(r: int, start: int, end: int) -> tuple[float, list[Cell], set[str]]:
+    def band(r: int, start: int, end: int) -> tuple[float, list[Cell], set[str], list[Cell] | None]:
         key = (r, start, end)
         if key in memo:
             return memo[key]
@@ -339,7 +374,7 @@ def read_bands(lines: list[BandLine], anchors: list[tuple[int, int]], ctx: Conte
         if any(l.page == page for l in tails):
             penalty += 8.0
         band_lines = above + [lines[p]] + below + tails
-        best: tuple[float, list[Cell], set[str]] = (INF, [], set())
+        best: tuple[float, list[Cell], set[str], list[Cell] | None] = (INF, [], set(), None)
         if top:
             readings = [(0.0, top_choices(len(below), ctx.columns, len(tails)))]
             band_lines = [lines[p]] + below + tails
@@ -350,15 +385,22 @@ def read_bands(lines: list[BandLine], anchors: list[tuple[int, int]], ctx: Conte
                 readings = [(0.0, _shift(readings[0][1], len(above)))]
                 anchor = len(above)
         else:
-            readings = centred_choices(len(above), len(below), ctx.columns, len(tails))
+            readings = centred_choices(len(above), len(below), ctx.columns, len(tails),
+                                       LAYOUT_ASYM if ctx.layout else ASYM)
             anchor = len(above)
+        if ctx.layout:
+            readings = _with_x_sets(readings, band_lines, ctx)
+        # a reading's cells may cost below nothing (a figure in a target or actual
+        # column, a verdict in the actual one): a shape is passed over only
+        # where even those could not bring it under the best
+        bonus = 1.2 * len(band_lines) + 1.1
         for shape_cost, choices in sorted(readings, key=lambda r: r[0]):
-            if shape_cost + penalty >= best[0]:
+            if shape_cost + penalty - bonus >= best[0]:
                 continue
-            cost, cells, doubts = solve_band(band_lines, anchor, at, choices, ctx, open_end=bool(tails))
+            cost, cells, doubts, rival = solve_band(band_lines, anchor, at, choices, ctx, open_end=bool(tails))
             cost += shape_cost + penalty
             if cost < best[0]:
-                best = (cost, cells, doubts)
+                best = (cost, cells, doubts, rival)
         memo[key] = best
         return best
 
@@ -375,7 +417,7 @@ def read_bands(lines: list[BandLine], anchors: list[tuple[int, int]], ctx: Conte
                 below = end - pos[r] - 1
                 if not top and r + 1 < n and abs(above - below) > 1 and len(options[r + 1]) > 1:
                     continue
-                c = band(r, start, end)[0]
+                c = min(band(r, start, end)[0], UNREAD)
                 if cost + c < nxt.get(end, (INF, None))[0]:
                     nxt[end] = (cost + c, path + [(start, end)])
         if not nxt:      # nothing fits: cut every gap in the middle
@@ -387,14 +429,99 @@ def read_bands(lines: list[BandLine], anchors: list[tuple[int, int]], ctx: Conte
         best = nxt
     total, spans = min(best.values(), key=lambda v: v[0])
     rows, doubts = [], []
+    unread = {r for r, (start, end) in enumerate(spans) if band(r, start, end)[0] == INF}
+    chosen = [band(r, start, end) for r, (start, end) in enumerate(spans)]
+    endings = _add_endings(_cell_endings([cells for _, cells, unsure, _ in chosen if not unsure]), ctx.endings)
     for r, (start, end) in enumerate(spans):
-        cost, cells, unsure = band(r, start, end)
-        if cost == INF:
+        cost, cells, unsure, rival = chosen[r]
+        if rival is not None:
+            cells, unsure = _settle_swap(cells, rival, unsure, endings)
+        if unread & {r - 1, r, r + 1}:
+            # a row no reading fits, and its neighbours whose bounds it may have moved
+            unsure = set(ctx.columns) - {"ws"}
             doubts.append((r, "name", "no reading of the row's lines fits its columns"))
         rows.append(cells)
         for column in sorted(unsure):
             doubts.append((r, column, "the row's lines read two ways nearly as well"))
     return total, rows, doubts
+
+
+# --------------------------------------------------------------------------
+# A name and a target alike in shape
+# --------------------------------------------------------------------------
+
+# Without x (pdfplumber) a centred row's one-line cell on the anchor line and
+# a two-line one at half heights print the same text whichever column each
+# is in: such a tie between the name and the target is settled by how the
+# table's rows read for sure end their cells in those columns.
+SWAPPABLE = ("name", "target")
+TIE = 1e-6
+SWAP_SURE = 2.0      # log-odds above which the endings settle the swap without doubt
+
+
+def _cell_endings(rows: list[list[Cell]]) -> dict[str, dict[str, int]]:
+    """How often each column's cells end with each character, over rows."""
+    endings: dict[str, dict[str, int]] = {c: {} for c in SWAPPABLE}
+    for cells in rows:
+        for cell in cells:
+            if cell.column in endings and cell.lines:
+                last = cell.lines[-1][1][-1:]
+                endings[cell.column][last] = endings[cell.column].get(last, 0) + 1
+    return endings
+
+
+def _add_endings(into: dict[str, dict[str, int]], more: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    for column, seen in more.items():
+        mine = into.setdefault(column, {})
+        for last, k in seen.items():
+            mine[last] = mine.get(last, 0) + k
+    return into
+
+
+def _ending_odds(cells: list[Cell], endings: dict[str, dict[str, int]]) -> float:
+    score = 0.0
+    for cell in cells:
+        if cell.column in endings and cell.lines:
+            seen = endings[cell.column]
+            last = cell.lines[-1][1][-1:]
+            score += log((seen.get(last, 0) + 0.5) / (sum(seen.values()) + 1.0))
+    return score
+
+
+def _settle_swap(cells: list[Cell], rival: list[Cell], unsure: set[str],
+                 endings: dict[str, dict[str, int]]) -> tuple[list[Cell], set[str]]:
+    """The reading of the two whose name and target end as the table's do;
+    still doubted unless the endings say so clearly."""
+    odds = _ending_odds(cells, endings) - _ending_odds(rival, endings)
+    if odds < 0:
+        cells = rival
+    return cells, (unsure - set(SWAPPABLE) if abs(odds) >= SWAP_SURE else unsure)
+
+
+X_SET_COST = 0.5
+
+
+def _with_x_sets(readings: list, band_lines: list[BandLine], ctx: Context) -> list:
+    """pdftotext puts a line at half height on the line above or below it,
+    so a cell's lines need not be a run of the band's: each column may also
+    take the lines with a token where its anchor lines' cells start."""
+    extra: dict[str, tuple[float, list[int]]] = {}
+    for column in ctx.columns:
+        xs = ctx.xs.get(column)
+        if column == "ws" or not xs:
+            continue
+        lo, hi = min(xs), max(xs)
+        pos = [k for k, line in enumerate(band_lines)
+               if any(t.x is not None and lo - 1.5 <= t.x <= hi + 3 for t in line.tokens)]
+        if pos:
+            extra[column] = (X_SET_COST, pos)
+    if not extra:
+        return readings
+    out = []
+    for shape_cost, choices in readings:
+        out.append((shape_cost, {c: (sets + [extra[c]] if c in extra and extra[c][1] not in [p for _, p in sets]
+                                     else sets) for c, sets in choices.items()}))
+    return out
 
 
 def _shift(choices: dict[str, list[tuple[float, list[int]]]], k: int) -> dict[str, list[tuple[float, list[int]]]]:

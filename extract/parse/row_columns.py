@@ -82,11 +82,13 @@ def _plain_number(text: str):
 
 
 def read_indicator_lines(lines: list[TextLine], columns: list[str], piece_width: float,
-                         first_line: int, last_line: int, caps: dict[str, float] | None = None) -> TableRead:
+                         first_line: int, last_line: int, caps: dict[str, float] | None = None,
+                         endings: dict | None = None) -> TableRead:
     """The indicator rows of the lines between the header (`first_line`) and
     总分 (`last_line`); `columns` in the header's order.  The merged 一级/二级
     labels' pieces are taken off the lines' starts; the rest is read by the
-    rows' shapes (`extract.parse.row_bands`)."""
+    rows' shapes (`extract.parse.row_bands`); `endings`, shared by a
+    document's tables, gathers how their cells end (`row_bands._cell_endings`)."""
     text_columns = [c for c in columns if c in TEXT_COLUMNS]
     own = capacities(lines, columns)
     caps = {**own, **(caps or {})} if caps else own
@@ -112,7 +114,8 @@ def read_indicator_lines(lines: list[TextLine], columns: list[str], piece_width:
     if layout:
         xs["ws"] = [band_lines[p].tokens[at].x for p, at in anchors if band_lines[p].tokens[at].x is not None]
     order = [c for c in text_columns if c != "deviation"] + ["ws"] + (["deviation"] if "deviation" in text_columns else [])
-    ctx = Context(order, caps, xs, layout, frozenset(c for c in text_columns if c != "deviation"))
+    ctx = Context(order, caps, xs, layout, frozenset(c for c in text_columns if c != "deviation"),
+                  endings=endings if endings is not None else {})
     top, cells, doubts = read_table(band_lines, anchors, ctx)
     rows = []
     for (p, at), row_cells in zip(anchors, cells):
@@ -196,26 +199,34 @@ def _group_levels(read: TableRead, levels: LevelPieces, lines_at: list[int], top
     n = len(lines_at)
     tops = [a for a, _ in extents]
     bottoms = [b for _, b in extents]
-    l2_bounds = _spans(levels.groups["level2"], lines_at, tops, bottoms, top, None)
-    l1_bounds = _spans(levels.groups["level1"], lines_at, tops, bottoms, top, l2_bounds)
-    for level, bounds in (("level2", l2_bounds), ("level1", l1_bounds)):
+    l2_bounds, l2_unsure = _spans(levels.groups["level2"], lines_at, tops, bottoms, top, None)
+    l1_bounds, l1_unsure = _spans(levels.groups["level1"], lines_at, tops, bottoms, top, l2_bounds)
+    for level, bounds, unsure in (("level2", l2_bounds, l2_unsure), ("level1", l1_bounds, l1_unsure)):
         groups = levels.groups[level]
         for (name, _), (a, b) in zip(groups, bounds):
             for r in range(a, b):
                 read.rows[r].levels[level] = name
         if not groups and n:
             read.doubts.append((0, level, f"no {level} label found"))
+        for r in sorted(unsure):
+            read.doubts.append((r, level, "the merged label's rows end one row either side nearly as well"))
+
+
+# how much worse (in lines) a merged label's bound one row off may fit and still be doubted
+LEVEL_DOUBT = 2.0
 
 
 def _spans(groups: list[tuple[str, list[int]]], lines_at: list[int], tops: list[float], bottoms: list[float],
-           top: bool, allowed: list[tuple[int, int]] | None) -> list[tuple[int, int]]:
-    """The rows [a, b) each merged label spans, in order, covering all rows."""
+           top: bool, allowed: list[tuple[int, int]] | None) -> tuple[list[tuple[int, int]], set[int]]:
+    """The rows [a, b) each merged label spans, in order, covering all rows;
+    and the rows a bound between two labels one row off would give the
+    other label at nearly the same cost."""
     n, m = len(lines_at), len(groups)
     if m == 0:
-        return []
+        return [], set()
     cuts = sorted({0, n} | ({a for a, _ in allowed} if allowed else set(range(n + 1))))
     if m >= len(cuts):
-        return [(min(j, n - 1), min(j, n - 1) + 1) for j in range(m)]
+        return [(min(j, n - 1), min(j, n - 1) + 1) for j in range(m)], set(range(n))
 
     def cost(j: int, a: int, b: int) -> float:
         first, last = min(groups[j][1]), max(groups[j][1])
@@ -240,4 +251,13 @@ def _spans(groups: list[tuple[str, list[int]]], lines_at: list[int], tops: list[
         p = back[j][k]
         spans.append((cuts[p], cuts[k]))
         k = p
-    return spans[::-1]
+    spans.reverse()
+    unsure: set[int] = set()
+    for j in range(m - 1):
+        (a, c), (_, b) = spans[j], spans[j + 1]
+        here = cost(j, a, c) + cost(j + 1, c, b)
+        k = cuts.index(c)
+        for other in (cuts[k - 1], cuts[k + 1] if k + 1 < len(cuts) else c):
+            if a < other < b and other != c and cost(j, a, other) + cost(j + 1, other, b) - here < LEVEL_DOUBT:
+                unsure |= set(range(min(c, other), max(c, other)))
+    return spans, unsure

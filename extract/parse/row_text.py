@@ -119,6 +119,7 @@ def parse_row_text(text: str, source_file: str, sha256: str, shape: str,
         if regions:
             caps = capacities([line for r in regions for line in r[0]], regions[0][1])
     results = []
+    endings: dict = {}      # how the document's name and target cells end, gathered form by form
     for form_lines in forms:
         assembly = FormAssembly()
         for page in sorted({p for p, _ in form_lines}):
@@ -128,7 +129,7 @@ def parse_row_text(text: str, source_file: str, sha256: str, shape: str,
             read_cell_rows([(p, [c.strip() for c in line.split(separator)]) for p, line in form_lines
                             if line.strip()], assembly, where)
         else:
-            _SpacedForm(form_lines, assembly, where, caps).read()
+            _SpacedForm(form_lines, assembly, where, caps, endings).read()
         results.append(assembly.finish(source_file, sha256))
     return results
 
@@ -150,8 +151,9 @@ def _is_piece_of(text: str, labels: tuple[str, ...]) -> bool:
 
 class _SpacedForm:
     def __init__(self, lines: list[tuple[int, str]], assembly: FormAssembly, where: Provenance,
-                 caps: dict[str, float] | None = None) -> None:
+                 caps: dict[str, float] | None = None, endings: dict | None = None) -> None:
         self.caps = caps
+        self.endings = endings
         self.pages = [p for p, _ in lines]
         self.texts = [t for _, t in lines]
         self.layout = any(re.search(r"\S {2,}\S", t) for t in self.texts)
@@ -293,12 +295,15 @@ class _SpacedForm:
             for f in self.frags[i]:
                 text = f.text
                 for label in GOAL_BLOCK_LABELS:
-                    if text.startswith(label + " "):
-                        text = text[len(label):].strip()
+                    # the label, or its first line, printed one space from a value
+                    head = next((label[:k] for k in range(len(label), 1, -1) if text.startswith(label[:k] + " ")), None)
+                    if head:
+                        text = text[len(head):].strip()
                 if label_key(text) in {label_key(l) for l in block} or (
                         _is_piece_of(text, GOAL_BLOCK_LABELS) and len(label_key(text)) < 6 and not frags):
                     continue
-                frags.append(Frag(text, f.x))
+                # a label cut off: the value starts where its text does
+                frags.append(Frag(text, None if f.x is None else f.x + f.text.find(text)))
             if frags and all(label_key(f.text) in _ALL_INDICATOR_LABELS or
                              _is_piece_of(f.text, tuple(INDICATOR_COLUMN_LABELS["level1"] + INDICATOR_COLUMN_LABELS["level2"]))
                              for f in frags):
@@ -328,7 +333,7 @@ class _SpacedForm:
     def _indicators(self, header: int, end: int) -> None:
         columns, piece_width = self._indicator_columns(header)
         lines = self._indicator_lines(header, end)
-        read = read_indicator_lines(lines, columns, piece_width, header, end, self.caps)
+        read = read_indicator_lines(lines, columns, piece_width, header, end, self.caps, self.endings)
         for r, row in enumerate(read.rows):
             index = self.assembly.new_indicator()
             for column in ("name", "target", "actual", "deviation"):
@@ -431,6 +436,10 @@ def _two_columns(rows: list[list[Frag]], head_x: list[float | None]) -> tuple[li
         shaped = _two_cells_by_shape(rows)
         if shaped is not None:
             return shaped
+    if rows and all(f.x is not None for r in rows for f in r):
+        by_x = _two_cells_by_x(rows)
+        if by_x is not None:
+            return by_x
     seconds = [r[1].x for r in rows if len(r) >= 2 and r[1].x is not None]
     threshold = min(seconds) - 1 if seconds else None
     paired = [r for r in rows if len(r) >= 2]
@@ -450,6 +459,37 @@ def _two_columns(rows: list[list[Frag]], head_x: list[float | None]) -> tuple[li
             cols[1 if r[0].x >= threshold else 0].append(r[0].text)
         else:
             cols[side].append(r[0].text)
+    return cols[0], cols[1], False
+
+
+def _two_cells_by_x(rows: list[list[Frag]]) -> tuple[list[str], list[str], bool] | None:
+    """The goal cells of lines with x (pdftotext): both cells' lines start at
+    their cell's left edge, the right one's the leftmost x of a fragment that
+    does not start at the left one's.  A fragment reaching over both (the
+    cells one space apart) is cut at the space where the right cell starts.
+    None where no fragment stands right of the left edge."""
+    xs = [f.x for r in rows for f in r]
+    left_x = min(xs)
+    right_xs = [x for x in xs if x > left_x + 2]
+    if not right_xs:
+        return None
+    right_x = min(right_xs)
+    cols: list[list[str]] = [[], []]
+    for r in rows:
+        parts: list[list[str]] = [[], []]
+        for f in r:
+            if f.x >= right_x - 1:
+                parts[1].append(f.text)
+                continue
+            cut = next((k for k, ch in enumerate(f.text) if ch == " " and abs(f.x + k + 1 - right_x) <= 1), None)
+            if cut is None:
+                parts[0].append(f.text)
+            else:
+                parts[0].append(f.text[:cut])
+                parts[1].append(f.text[cut + 1:])
+        for side in (0, 1):
+            if parts[side]:
+                cols[side].append(" ".join(parts[side]))
     return cols[0], cols[1], False
 
 
@@ -482,6 +522,23 @@ def _fill_cost(lines: list[str]) -> float:
     return cost
 
 
+def _cut_choices(counts: list[int]) -> list[tuple[int, ...]]:
+    """Where lines printing both cells in more than two tokens may be cut
+    (after token 1 .. n-1), every combination where few, else after the first."""
+    combos: list[tuple[int, ...]] = [()]
+    for n in counts:
+        combos = [c + (k,) for c in combos for k in range(1, n)]
+        if len(combos) > 27:
+            return [tuple(1 for _ in counts)]
+    return combos
+
+
+def _unended(lines: list[str]) -> float:
+    """A goal cell is sentences: its text ends with a sentence's mark (a
+    reading cutting it elsewhere less likely)."""
+    return 0.4 if lines and lines[-1][-1:] not in "。.；;！!）)”\"" else 0.0
+
+
 def _two_cells_by_shape(rows: list[list[Frag]]) -> tuple[list[str], list[str], bool] | None:
     """The goal cells of lines with no x (pdfplumber): the two cells' lines
     interleave as their shapes print them, top-aligned or centred on one
@@ -504,19 +561,26 @@ def _two_cells_by_shape(rows: list[list[Frag]]) -> tuple[list[str], list[str], b
                 seen.add(tuple(pattern))
                 if any(p == "LR" and len(r) < 2 for p, r in zip(pattern, rows)):
                     continue
-                left: list[str] = []
-                right: list[str] = []
-                for p, r in zip(pattern, rows):
-                    texts = [f.text for f in r]
-                    if p == "L":
-                        left.append(" ".join(texts))
-                    elif p == "R":
-                        right.append(" ".join(texts))
-                    else:
-                        left.append(texts[0])
-                        right.append(" ".join(texts[1:]))
-                cost = _fill_cost(left) + _fill_cost(right) + (3.0 if not left or not right else 0.0)
-                readings.append((cost, left, right))
+                both = [k for k, p in enumerate(pattern) if p == "LR" and len(rows[k]) > 2]
+                for cuts in _cut_choices([len(rows[k]) for k in both]):
+                    cut_at = dict(zip(both, cuts))
+                    left: list[str] = []
+                    right: list[str] = []
+                    for k, (p, r) in enumerate(zip(pattern, rows)):
+                        texts = [f.text for f in r]
+                        if p == "L":
+                            left.append(" ".join(texts))
+                        elif p == "R":
+                            right.append(" ".join(texts))
+                        else:
+                            c = cut_at.get(k, 1)
+                            left.append(" ".join(texts[:c]))
+                            right.append(" ".join(texts[c:]))
+                    # pdfplumber prints one space between cells, seldom one inside a cell
+                    joins = sum(len(r) - (2 if p == "LR" else 1) for p, r in zip(pattern, rows))
+                    cost = _fill_cost(left) + _fill_cost(right) + (3.0 if not left or not right else 0.0) \
+                        + 0.6 * joins + _unended(left) + _unended(right)
+                    readings.append((cost, left, right))
     if not readings:
         return None
     # the first best (the shorter cell on the left) where mirrored shapes tie
