@@ -82,7 +82,7 @@ def test_a_wrapped_cell_top_aligned_beside_a_figure_gets_its_other_lines_back():
     out = _join_page_breaks(tokens)
     rows = build_rows(out, target_width=0.0, weight_sum=Decimal(15))
     assert rows[1].deviation.startswith("因国家反馈数据时间滞后\n导致")
-    assert rows[0].deviation is None
+    assert not rows[0].deviation          # read as empty: the row lost no points
 
 
 def test_merged_labels_read_across_are_read_down():
@@ -191,7 +191,7 @@ def _indicators(cells: list[str], funding: tuple[str, str] | None = None) -> lis
     if funding:
         assembly.put(FieldPath.funding("total", "weight"), funding[0])
         assembly.put(FieldPath.funding("total", "score"), funding[1])
-    _read_indicators(assembly, [Box(c.split("\n"), 1) for c in cells], 8.0)
+    _read_indicators(assembly, [Box(c.split("\n"), 1) for c in cells], (8.0, None))
     rows = []
     for i in range(20):
         row = {k: assembly.text(FieldPath.indicator(i, k)) for k in ("name", "target", "actual", "weight", "score")}
@@ -292,7 +292,6 @@ def test_a_satisfaction_row_is_told_by_its_name_not_its_target():
 
 
 def test_goals_printed_shorter_first_are_in_doubt():
-    from extract.model import FieldPath
     from extract.parse.assembly import FormAssembly
     from extract.parse.box_text import _read_head_and_funding
 
@@ -313,3 +312,45 @@ def test_two_bare_figures_side_by_side_are_a_target_and_its_actual():
     rows = _indicators(["三级指标", "用户数", "社会公众满意度", "98", "90", "达成指标", "达成指标",
                         "20.00", "20.00", "10.00", "5.00", "总分", "40.00", "35.00"], funding=("10.00", "10.00"))
     assert [(r["target"], r["actual"]) for r in rows] == [("98", "达成指标"), ("90", "达成指标")]
+
+
+def test_the_name_column_is_measured_and_a_same_width_target_column_gives_no_clue():
+    from extract.parse.box_rows import _Widths
+    from extract.parse.box_text import _name_width
+    boxes = [Box(["视频答辩系统改", "造工作完成情况"], 1), Box(["会场技术支持工", "作完成质量情况"], 1),
+             Box(["长效管理机制健", "全性"], 1), Box(["部分达成指标并", "具有一定效果"], 1)]
+    assert _name_width(boxes) == 7.0
+    assert not _Widths(7.0, 7.0).names_wider       # both columns wrap at 7 characters
+    assert _Widths(7.0, 9.0).names_wider and _Widths(7.0, None).names_wider
+
+
+def test_funding_columns_printed_in_their_labels_order():
+    """pdfminer printed 得分 before 分数: the labels' order is tried too."""
+    grid = {"initial_budget": ["104.8", "104.8", "0", "0"], "annual_budget": ["104.8", "104.8", "0", "0"],
+            "executed": ["104.67", "104.67", "0", "0"], "execution_rate": ["99.87", "99.87", "0", "0"],
+            "score": ["9.98", "-", "-", "-"], "weight": ["10", "-", "-", "-"]}
+    printed = ["initial_budget", "annual_budget", "executed", "execution_rate", "score", "weight"]
+    tokens = [t for col in printed for t in grid[col]]
+    got, doubt = solve_funding(tokens, list(ROWS), list(COLUMNS), printed)
+    assert got[("total", "weight")] == "10" and got[("total", "score")] == "9.98"
+    assert ("total", "weight") not in doubt
+
+
+def test_equal_pairs_read_row_or_column_wise_leave_their_rows_in_doubt():
+    tokens = []
+    for k in range(4):
+        tokens += [Token("text", f"指标{k}完成率"), Token("target", "=100(%)"), Token("actual", "100(%)")]
+    tokens += [Token("num", v) for v in ("5", "5", "10", "10", "5", "5", "10", "10")]
+    rows = build_rows(tokens, target_width=0.0, weight_sum=Decimal(30))
+    assert [r.weight for r in rows] == ["5", "10", "5", "10"]
+    # read column-wise rows 2 and 3 swap (5 5 | 10 10): those two are in doubt
+    assert [{"weight", "score"} <= r.doubt for r in rows] == [False, True, True, False]
+
+
+def test_level_spans_doubted_only_where_another_label_fits_as_well():
+    from extract.parse.box_rows import Row, fit_levels
+    rows = [Row(name="培训场次数量", target="=2(场)"), Row(name="验收合格率", target="=100(%)"),
+            Row(name="服务对象满意度", target="≥90(%)")]
+    assert fit_levels(rows, ["产出指标", "满意度指标"], ["数量指标", "质量指标", "服务对象满意度指标"])
+    assert [r.level2 for r in rows] == ["数量指标", "质量指标", "服务对象满意度指标"]
+    assert not any(r.doubt for r in rows)

@@ -97,14 +97,30 @@ def _number(token: str) -> Decimal | None:
         return None
 
 
-def solve_funding(tokens: list[str], rows: list[str], cols: list[str]) -> tuple[dict[tuple[str, str], str], set[tuple[str, str]]]:
-    """The printed figure of each (row, column), and the cells in doubt."""
+def solve_funding(tokens: list[str], rows: list[str], cols: list[str],
+                  printed_cols: list[str] | None = None) -> tuple[dict[tuple[str, str], str], set[tuple[str, str]]]:
+    """The printed figure of each (row, column), and the cells in doubt.
+    `printed_cols`: the columns in the order their header labels print,
+    where that differs from the table's: pdfminer may group a column with
+    its label and print it out of place (得分 before 分数), so that order is
+    tried too and the reading that fits the arithmetic better wins."""
+    grid, doubt, best = _solve(tokens, rows, cols)
+    if printed_cols and sorted(printed_cols) == sorted(cols) and list(printed_cols) != list(cols):
+        other, other_doubt, other_best = _solve(tokens, rows, list(printed_cols))
+        if other_best > best + 1e-9:
+            return other, other_doubt
+        if other_best > best - 1e-9 and other != grid:
+            doubt |= other_doubt | {key for key in grid if other.get(key) != grid[key]}
+    return grid, doubt
+
+
+def _solve(tokens: list[str], rows: list[str], cols: list[str]) -> tuple[dict, set, float]:
     cells = len(rows) * len(cols)
     if len(tokens) != cells or not cells:
         # not the grid's count: read column by column as far as it goes, all in doubt
         order = [(r, c) for c in range(len(cols)) for r in range(len(rows))]
         got = {(rows[r], cols[c]): t for (r, c), t in zip(order, tokens)}
-        return got, {(row, col) for row in rows for col in cols}
+        return got, {(row, col) for row in rows for col in cols}, float("-inf")
     values = [_number(t) for t in tokens]
     keys = [(row, col) for row in rows for col in cols]
     # many orders give the same grid (rows of zeros, columns of dashes): score each grid once
@@ -119,7 +135,7 @@ def solve_funding(tokens: list[str], rows: list[str], cols: list[str]) -> tuple[
     doubt = {key for k, key in enumerate(keys) if any(other[k] != grid[k] for other, _ in readings[1:])}
     if best < _fits_all(len(rows)):
         doubt = set(chosen)
-    return chosen, doubt
+    return chosen, doubt, best
 
 
 @functools.cache

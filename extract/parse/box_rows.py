@@ -100,8 +100,10 @@ def _num(text: str | None) -> Decimal | None:
         return None
 
 
-def build_rows(tokens: list[Token], target_width: float, weight_sum: Decimal | None = None) -> list[Row]:
-    """The rows of one form's indicator table from its tokens in box order."""
+def build_rows(tokens: list[Token], target_width: float, weight_sum: Decimal | None = None,
+               name_width: float | None = None) -> list[Row]:
+    """The rows of one form's indicator table from its tokens in box order
+    (`name_width`: the 三级指标 column's, None where not measured)."""
     settle_maybe_targets(tokens)
     actuals = [t for t in tokens if t.kind == "actual"]
     rows = [Row() for _ in actuals]
@@ -110,7 +112,7 @@ def build_rows(tokens: list[Token], target_width: float, weight_sum: Decimal | N
     for row, token in zip(rows, actuals):
         row.actual = token.text
     _read_figures(rows, tokens, weight_sum)
-    _read_names_and_targets(rows, tokens, target_width)
+    _read_names_and_targets(rows, tokens, target_width, name_width)
     _read_deviations(rows, tokens)
     return rows
 
@@ -180,6 +182,59 @@ def _read_figures(rows: list[Row], tokens: list[Token], weight_sum: Decimal | No
     if cost >= 10.0:
         for row in rows:
             row.doubt.update(("weight", "score"))
+        return
+    for k in _rows_read_otherwise(runs, values, labels, cost, n, weight_sum):
+        rows[k].doubt.update(("weight", "score"))
+
+
+# A reading of the figures that costs at most this much more is as likely:
+# the rows it reads otherwise are in doubt.
+FIGURE_MARGIN = 1.0
+
+
+def _rows_read_otherwise(runs: list[list[Token]], values: list, labels: str, cost: float,
+                         n: int, weight_sum: Decimal | None) -> set[int]:
+    """The rows whose weight or score another reading of one run gives,
+    where that reading costs hardly more and keeps the sum (a run of equal
+    pairs, `5 5 10 10 5 5 10 10`, reads row by row or column by column)."""
+    def pairs(reading: str) -> list[tuple]:
+        ws = [v for v, label in zip(values, reading) if label == "W"]
+        ss = [v for v, label in zip(values, reading) if label == "S"]
+        return list(zip(ws, ss))
+
+    chosen = pairs(labels)
+    starts, at = [], 0
+    for run in runs:
+        starts.append(at)
+        at += len(run)
+    doubtful: set[int] = set()
+    for start, run in zip(starts, runs):
+        for reading, _ in _run_readings(len(run)):
+            trial = labels[:start] + reading + labels[start + len(run):]
+            if trial == labels:
+                continue
+            other = _reading_cost(runs, values, trial, n, weight_sum)
+            if other is None or other - cost > FIGURE_MARGIN:
+                continue
+            got = pairs(trial)
+            doubtful |= {k for k in range(min(len(got), len(chosen))) if got[k] != chosen[k]}
+    return doubtful
+
+
+def _reading_cost(runs: list[list[Token]], values: list, labels: str, n: int,
+                  weight_sum: Decimal | None) -> float | None:
+    """What one labelling of all figures costs (None: impossible)."""
+    state, cost, at = (0, 0, Decimal(0), ()), 0.0, 0
+    for run in runs:
+        reading = labels[at:at + len(run)]
+        c = dict(_run_readings(len(run))).get(reading)
+        got = _apply(state, reading, values[at:at + len(run)], n) if c is not None else None
+        if got is None:
+            return None
+        state, cost, at = got[0], cost + c + got[1], at + len(run)
+    if state[0] != n or state[1] != n or weight_sum is not None and abs(state[2] - weight_sum) >= Decimal("0.005"):
+        return None
+    return cost
 
 
 @functools.cache
@@ -238,7 +293,13 @@ def _pair_cost(weight: Decimal, score: Decimal) -> float:
     return 10.0 if score > weight else 1.0 if score < weight else 0.0
 
 
-def _read_names_and_targets(rows: list[Row], tokens: list[Token], target_width: float) -> None:
+# A labelling of the text cells that costs less than this more than the
+# best one is as likely: the rows it fills otherwise are in doubt.
+NAME_MARGIN = 2.0
+
+
+def _read_names_and_targets(rows: list[Row], tokens: list[Token], target_width: float,
+                            name_width: float | None = None) -> None:
     """Label each text cell name or target (a small dynamic programme over
     the box order: n names and t targets so far), then fill both queues."""
     items = [(i, t) for i, t in enumerate(tokens) if t.kind in ("text", "target")]
@@ -251,10 +312,11 @@ def _read_names_and_targets(rows: list[Row], tokens: list[Token], target_width: 
         for token in _likely_deviations(items, tokens, extra):
             token.kind = "deviation"
         items = [(i, t) for i, t in items if t.kind != "deviation"]
-    final = _label_texts(items, tokens, n_rows, target_width)
+    widths = _Widths(target_width, name_width)
+    final = _label_texts(items, tokens, n_rows, widths)
     doubtful = final is None
     if final is None:                  # counts do not fit: the nearest reading, in doubt
-        final = _label_texts(items, tokens, n_rows, target_width, exact=False) or (0.0, [])
+        final = _label_texts(items, tokens, n_rows, widths, exact=False) or (0.0, [])
     names, targets = _queues(items, final[1])
     for row, name in zip(rows, names):
         row.name = name
@@ -270,8 +332,8 @@ def _read_names_and_targets(rows: list[Row], tokens: list[Token], target_width: 
     for j, (_, token) in enumerate(items):
         if token.kind != "text":
             continue
-        other = _label_texts(items, tokens, n_rows, target_width, forced=(j, "T" if final[1][j] == "N" else "N"))
-        if other is None or other[0] - final[0] >= 0.6:
+        other = _label_texts(items, tokens, n_rows, widths, forced=(j, "T" if final[1][j] == "N" else "N"))
+        if other is None or other[0] - final[0] >= NAME_MARGIN:
             continue
         other_names, other_targets = _queues(items, other[1])
         for k, row in enumerate(rows):
@@ -279,7 +341,7 @@ def _read_names_and_targets(rows: list[Row], tokens: list[Token], target_width: 
                 row.doubt.update(("name", "target"))
 
 
-def labelling_cost(tokens: list[Token], target_width: float) -> float:
+def labelling_cost(tokens: list[Token], target_width: float, name_width: float | None = None) -> float:
     """What the cheapest name/target labelling of the tokens costs (inf
     where the text cells cannot give every row a name and a target): a
     measure of how well a reading of the boxes fits the rows."""
@@ -293,7 +355,7 @@ def labelling_cost(tokens: list[Token], target_width: float) -> float:
         for token in _likely_deviations(items, tokens, extra):
             token.kind = "deviation"
         items = [(i, t) for i, t in items if t.kind != "deviation"]
-    got = _label_texts(items, tokens, n_rows, target_width)
+    got = _label_texts(items, tokens, n_rows, _Widths(target_width, name_width))
     return float("inf") if got is None else got[0] + 2.0 * max(extra, 0)
 
 
@@ -339,12 +401,28 @@ def _at(values: list[str], k: int) -> str | None:
     return values[k] if k < len(values) else None
 
 
-def _label_texts(items: list, tokens: list[Token], n_rows: int, target_width: float,
+@dataclass(frozen=True)
+class _Widths:
+    """The widths (em) of the target and the name columns as measured on
+    the document (0 / None: not measured)."""
+    target: float
+    name: float | None = None
+
+    @property
+    def names_wider(self) -> bool:
+        """Whether a wrapped line as wide as the target column's is too
+        narrow for a name: only where the name column is measurably wider
+        (two columns of one width wrap their cells alike)."""
+        return bool(self.target) and (self.name is None or self.name > self.target + 0.25)
+
+
+def _label_texts(items: list, tokens: list[Token], n_rows: int, widths: _Widths,
                  forced: tuple[int, str] | None = None, exact: bool = True) -> tuple[float, list[str]] | None:
     """The cheapest labelling (N name / T target) of the text and target
     cells, state (names so far, targets so far, last label); `forced` fixes
     one cell's label; None where no labelling gives every row both."""
     INF = float("inf")
+    done = _actuals_before(tokens)
     best: dict[tuple[int, int, str], tuple[float, list[str]]] = {(0, 0, ""): (0.0, [])}
     for j, (i, token) in enumerate(items):
         after = _next_kind(tokens, i)
@@ -353,14 +431,18 @@ def _label_texts(items: list, tokens: list[Token], n_rows: int, target_width: fl
             options = [("T", 0.0)]
         else:
             name_cost = 1.0 if after == "actual" else 0.0
+            # a text right before an actual is its row's target: pdfminer
+            # groups a row's target and actual, seldom its name and actual
+            if i + 1 < len(tokens) and tokens[i + 1].kind == "actual":
+                name_cost += 1.0
             # a wrapped line no wider than the target column: a target's
             # (the name column is the wider)
-            if target_width and token.lines > 1 and token.width <= target_width + 0.25:
+            if widths.names_wider and token.lines > 1 and token.width <= widths.target + 0.25:
                 name_cost += 2.5
             # right after a row's figures a new row starts, with its name
             target_cost = (1.0 if after == "target" else 0.0) + \
                 (0.5 if i > 0 and tokens[i - 1].kind == "num" else 0.0) + \
-                (5.0 if target_width and token.width > target_width + 0.75 else 0.0)
+                (5.0 if widths.target and token.width > widths.target + 0.75 else 0.0)
             # what the cells say: a name names a measure (…率, …度, …性) and
             # is seldom a bare word of two characters, which targets are (及时, 完成)
             flat = re.sub(r"\s+", "", token.text)
@@ -382,12 +464,25 @@ def _label_texts(items: list, tokens: list[Token], n_rows: int, target_width: fl
                     c += 1.5 if t == n or last != "T" else 0.3
                 if label == last:
                     c += 0.3       # rows print name, target, … more often than columns
+                if (n if label == "N" else t) < done[i]:
+                    # its row's actual printed already: a column's cells
+                    # seldom print after the row's actual
+                    c += 1.5
                 total = cost + c
                 if total < step.get(key, (INF, []))[0]:
                     step[key] = (total, labels + [label])
         best = step
     ends = [v for (n, t, _), v in best.items() if not exact or (n == n_rows and t == n_rows)]
     return min(ends, key=lambda v: v[0]) if ends else None
+
+
+def _actuals_before(tokens: list[Token]) -> list[int]:
+    """Per token: how many actuals print before it (the rows whose actual came)."""
+    out, seen = [], 0
+    for token in tokens:
+        out.append(seen)
+        seen += token.kind == "actual"
+    return out
 
 
 def _next_kind(tokens: list[Token], i: int) -> str | None:
@@ -403,6 +498,9 @@ def _read_deviations(rows: list[Row], tokens: list[Token]) -> None:
     if len(deviations) == len(lost):
         for row, text in zip(lost, deviations):
             row.deviation = text
+        for row in rows:
+            if row.deviation is None:
+                row.deviation = ""     # read as empty: a row that lost no points explains nothing
         return
     # otherwise: each to the row whose actual came last before it, in doubt
     row_at, current = {}, -1
@@ -422,6 +520,11 @@ def _read_deviations(rows: list[Row], tokens: list[Token]) -> None:
 def _lost_points(row: Row) -> bool:
     w, s = _num(row.weight), _num(row.score)
     return w is not None and s is not None and s < w
+
+
+# How much worse (in cue weight) another 二级 label may fit a row and still
+# leave its span in doubt.
+LEVEL_MARGIN = 1.0
 
 
 def fit_levels(rows: list[Row], level1: list[str], level2: list[str]) -> bool:
@@ -453,6 +556,19 @@ def fit_levels(rows: list[Row], level1: list[str], level2: list[str]) -> bool:
         j = back[i][j]
     for row in rows:
         row.level1 = _parent(row.level2, level1)
+    # rest[i][j]: the best fit of the rows after row i-1, that row under label j
+    rest = [[NEG] * m for _ in range(n + 1)]
+    rest[n][m - 1] = 0.0
+    for i in range(n - 1, 0, -1):
+        for j in range(m):
+            rest[i][j] = max(rest[i + 1][j] + fit[i][j],
+                             rest[i + 1][j + 1] + fit[i][j + 1] if j + 1 < m else NEG)
+    whole = best[n][m - 1]
+    for i, row in enumerate(rows, start=1):
+        chosen = level2.index(row.level2)
+        # another label for this row that fits nearly as well: its span is a guess
+        if any(best[i][j] + rest[i][j] > whole - LEVEL_MARGIN for j in range(m) if j != chosen):
+            row.doubt.update(("level1", "level2"))
     return True
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from dataclasses import replace
 from decimal import Decimal
 from itertools import combinations
@@ -23,6 +24,7 @@ from itertools import combinations
 from extract.layout.labels import (
     FORM_TITLE,
     FUNDING_BLOCK_LABELS,
+    FUNDING_COLUMN_LABELS,
     GOAL_BLOCK_LABELS,
     GRADES,
     LEVEL2_NAMES,
@@ -52,8 +54,8 @@ from extract.parse.box_rows import (
     labelling_cost,
     settle_maybe_targets,
 )
-from extract.parse.values import parse_number
 from extract.parse.flat_lines import _anchor
+from extract.parse.values import parse_number
 
 log = logging.getLogger("selfeval.parse")
 
@@ -95,8 +97,8 @@ def parse_box_text(text: str, source_file: str, sha256: str, tagger=None) -> lis
         elif forms:
             forms[-1].append(box)
     _hand_on_labels(forms)
-    target_width = _target_width(boxes)
-    return [_read_form(form, target_width).finish(source_file, sha256) for form in forms]
+    widths = (_target_width(boxes), _name_width(boxes))
+    return [_read_form(form, widths).finish(source_file, sha256) for form in forms]
 
 
 def _split_at_titles(boxes: list[Box]) -> list[Box]:
@@ -156,7 +158,18 @@ def _target_width(boxes: list[Box]) -> float:
     return max(widths, default=0.0)
 
 
-def _read_form(boxes: list[Box], target_width: float) -> FormAssembly:
+def _name_width(boxes: list[Box]) -> float | None:
+    """The width (em) of the 三级指标 column: the commonest first line of a
+    wrapped text cell (the names are the table's most numerous wrapped
+    cells, and a wrapped cell's first line fills its column); None where
+    no text cell wraps."""
+    cells = [piece for box in boxes for piece in split_joined(box, in_table=True)]
+    widths = Counter(em_width(b.lines[0]) for b in cells
+                     if len(b.lines) > 1 and label_kind(b.flat) is None and content_kind(b.text) == "text")
+    return max(widths, key=lambda w: (widths[w], w)) if widths else None
+
+
+def _read_form(boxes: list[Box], widths: tuple[float, float | None]) -> FormAssembly:
     assembly = FormAssembly(method=METHOD)
     for page in sorted({b.page for b in boxes}):
         assembly.touch(page, "text")
@@ -173,16 +186,20 @@ def _read_form(boxes: list[Box], target_width: float) -> FormAssembly:
     # the merged 一级/二级 labels may print before the header (pdfminer groups them apart)
     levels = [c for c in cells[:header] if label_kind(c.flat) in ("level1", "level2", "level-either")]
     _read_head_and_funding(assembly, cells[:header])
-    _read_indicators(assembly, levels + cells[header:], target_width)
+    _read_indicators(assembly, levels + cells[header:], widths)
     return assembly
 
 
 def _read_head_and_funding(assembly: FormAssembly, cells: list[Box]) -> None:
-    texts, figures, funding_rows = [], [], []
+    texts, figures, funding_rows, funding_cols = [], [], [], []
     for cell in cells:
         kind = label_kind(cell.flat)
         if kind == "funding-row":
             funding_rows.append(FUNDING_ROW_KEYS[label_key(cell.flat)])
+        elif kind == "funding-head" and label_key(cell.flat) in _FUNDING_COLUMN_KEYS:
+            column = _FUNDING_COLUMN_KEYS[label_key(cell.flat)]
+            if column not in funding_cols:
+                funding_cols.append(column)
         elif kind is not None:
             continue
         elif is_number(cell.text):
@@ -207,12 +224,15 @@ def _read_head_and_funding(assembly: FormAssembly, cells: list[Box]) -> None:
         assembly.doubt([FieldPath.top(k) for k in HEAD_ORDER],
                        f"head and goals: {len(texts)} text cells for {len(HEAD_ORDER)} fields")
     rows = [r for r in ROWS if r in funding_rows] or list(ROWS)
-    grid, doubt = solve_funding(figures, rows, list(COLUMNS))
+    grid, doubt = solve_funding(figures, rows, list(COLUMNS), funding_cols)
     for (row, col), printed in grid.items():
         assembly.put(FieldPath.funding(row, col), printed)
     if doubt:
         assembly.doubt([FieldPath.funding(r, c) for r, c in sorted(doubt)],
                        f"funding: {len(figures)} figures, their order in the text is not sure")
+
+
+_FUNDING_COLUMN_KEYS = {label_key(s): key for key, synonyms in FUNDING_COLUMN_LABELS.items() for s in synonyms}
 
 
 def _join_head_pieces(texts: list[Box], fields: int) -> tuple[list[Box], list[int]]:
@@ -236,7 +256,8 @@ def _join_head_pieces(texts: list[Box], fields: int) -> tuple[list[Box], list[in
     return texts, joined
 
 
-def _read_indicators(assembly: FormAssembly, cells: list[Box], target_width: float) -> None:
+def _read_indicators(assembly: FormAssembly, cells: list[Box], widths: tuple[float, float | None]) -> None:
+    target_width, name_width = widths
     level1: list[str] = []
     level2: list[str] = []
     tokens: list[Token] = []
@@ -284,19 +305,15 @@ def _read_indicators(assembly: FormAssembly, cells: list[Box], target_width: flo
                 b.kind = "actual"
                 missing -= 1
     _promote_word_actuals(tokens)
-    tokens = _join_page_breaks(tokens, target_width)
+    tokens = _join_page_breaks(tokens, widths)
     tokens = _split_stacked_cells(tokens)
     level2 = _canonical_order(level2)
-    rows = build_rows(tokens, target_width, weight_sum)
+    rows = build_rows(tokens, target_width, weight_sum, name_width)
     if not fit_levels(rows, level1, level2):
         for row in rows:
             row.doubt.update(("level1", "level2"))
     for row in rows:
         _put_row(assembly, row)
-    if rows and len(level2) > 1:
-        # the 二级 spans are fitted to the rows' words, not read
-        assembly.doubt([FieldPath.indicator(i, k) for i in range(len(rows)) for k in ("level1", "level2")],
-                       "indicator levels: spans of the merged 一级/二级 cells fitted, not read")
 
 
 def _add_level(labels: list[str], label: str) -> None:
@@ -371,7 +388,7 @@ def _canonical_order(labels: list[str]) -> list[str]:
     return out
 
 
-def _join_page_breaks(tokens: list[Token], target_width: float = 0.0) -> list[Token]:
+def _join_page_breaks(tokens: list[Token], widths: tuple[float, float | None] = (0.0, None)) -> list[Token]:
     """A row broken across a page (Word's break_rows) leaves the rest of its
     long cells at the top of the next page, before that page's first figure
     or actual.  Only where the form has more text cells than its rows have
@@ -401,7 +418,7 @@ def _join_page_breaks(tokens: list[Token], target_width: float = 0.0) -> list[To
         if not options:
             continue
         if len(options) > 1:
-            options.sort(key=lambda j: (_cost_if_joined(tokens, k, j, target_width), j))
+            options.sort(key=lambda j: (_cost_if_joined(tokens, k, j, widths), j))
         piece = tokens[options[0]]
         if True:
             head.text += "\n" + piece.text
@@ -494,7 +511,7 @@ def _split_stacked_cells(tokens: list[Token]) -> list[Token]:
     return out
 
 
-def _cost_if_joined(tokens: list[Token], k: int, j: int, target_width: float) -> float:
+def _cost_if_joined(tokens: list[Token], k: int, j: int, widths: tuple[float, float | None]) -> float:
     trial = [replace(t) for t in tokens]
     trial[k].text += "\n" + trial[j].text
     if trial[j].kind == "deviation":
@@ -503,7 +520,7 @@ def _cost_if_joined(tokens: list[Token], k: int, j: int, target_width: float) ->
     trial = [t for t in trial if t.kind != "joined"]
     # a box of one character is hardly a cell of its own (a cut cell's last line)
     lone = sum(1 for t in trial if t.kind == "text" and len(re.sub(r"\s+", "", t.text)) <= 1)
-    return labelling_cost(trial, target_width) + lone - _ends_a_sentence(tokens, k, j)
+    return labelling_cost(trial, *widths) + lone - _ends_a_sentence(tokens, k, j)
 
 
 _SENTENCE_END = re.compile(r"[。；;！!]$")
