@@ -16,7 +16,10 @@ with no grid) and is then moved by what the other checks found:
   confirm it.  Routing sends every `DERIVED` field to a person, at any
   threshold;
 - a field of a flat text whose table the reader had to guess (lines by
-  height, pdfminer's boxes) is at most `guessed_layout`: a person sees it;
+  height, pdfminer's boxes) is at most `guessed_layout` when its form's
+  totals do not add up (a row lost, two forms run together): such a table
+  was rebuilt wrong somewhere the reader could not see.  Where they add up,
+  the reader's own doubts (layout_in_doubt) say which cells it guessed;
 - a cell read by OCR whose text holds a comparison sign that fonts draw in
   two forms (≥ or ⩾, ≤ or ⩽: mostly targets) is at most `variant_sign`: no
   recogniser tells them apart, and the contract keeps the character
@@ -30,7 +33,8 @@ import logging
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
-from extract.checks.validate import LAYOUT_IN_DOUBT, fields_named_by_findings
+from extract.checks.validate import (LAYOUT_IN_DOUBT, SCORE_ABOVE_WEIGHT, TOTAL_SCORE, TOTAL_WEIGHT,
+                                    fields_named_by_findings)
 from extract.model import FUNDING_KEYS, FieldPath, FormResult, Provenance, iter_fields
 from extract.parse.box_text import METHOD as BOX_TEXT
 from extract.parse.row_text import GUESSED_METHOD as ROW_TEXT_GUESSED
@@ -40,10 +44,11 @@ log = logging.getLogger("selfeval.checks")
 
 # Readers that rebuild a table from a flat text by guessing which row and
 # column each piece belongs to (pdfplumber's and pdftotext's lines, pdfminer's
-# boxes): measured on the tuning styles, 86–98% of the fields they read are
-# right, and the errors are cells shifted whole, which no rule sees, so none
-# of their fields is accepted unseen (bench/styles.py).
+# boxes).  They name the cells whose place was a close call; what they cannot
+# see is a table rebuilt wrong as a whole, which its totals show.
 GUESSED_LAYOUT_METHODS = frozenset({ROW_TEXT_GUESSED, BOX_TEXT})
+# The rules a table rebuilt wrong as a whole breaks.
+STRUCTURE_RULES = frozenset({TOTAL_WEIGHT, TOTAL_SCORE, SCORE_ABOVE_WEIGHT})
 
 # Comparison signs some fonts draw in a second form (≥ as ⩾): OCR reads
 # both as one and cannot say which was printed.
@@ -68,7 +73,7 @@ class ConfidencePolicy(Settings):
     flat_page: float = 0.8          # text read off a page with no grid: the lines' score × this
     not_found: float = 0.5          # a field no cell gave (no provenance): a form cut short, a label not known
     layout_doubt: float = 0.4       # a field a layout_in_doubt finding names: at most this
-    guessed_layout: float = 0.9     # a field of a flat text whose table the reader had to guess: at most this
+    guessed_layout: float = 0.9     # a field of a guessed flat table whose totals do not add up: at most this
     variant_sign: float = 0.9       # a cell's OCR text holding ≥ ≤ (which some fonts draw ⩾ ⩽): at most this
 
     def __post_init__(self) -> None:
@@ -82,6 +87,7 @@ def field_confidence(form: FormResult, policy: ConfidencePolicy = ConfidencePoli
     layout = fields_named_by_findings(f for f in form.findings if f.rule == LAYOUT_IN_DOUBT)
     broken = fields_named_by_findings((f for f in form.findings if f.rule != LAYOUT_IN_DOUBT), soft=False)
     confirmed = arithmetic_fields(record) - broken - layout
+    structure_broken = any(f.rule in STRUCTURE_RULES for f in form.findings)
     confidence: dict[FieldPath, float] = {}
     for path, found in iter_fields(record):
         doubts = form.state(path).doubts
@@ -97,7 +103,7 @@ def field_confidence(form: FormResult, policy: ConfidencePolicy = ConfidencePoli
         if path in layout or path.cell in layout:
             value = min(value, policy.layout_doubt)
         provenance = form.provenance(path.cell)
-        if provenance is not None and provenance.method in GUESSED_LAYOUT_METHODS:
+        if structure_broken and provenance is not None and provenance.method in GUESSED_LAYOUT_METHODS:
             value = min(value, policy.guessed_layout)
         if provenance is not None and path.cell == path and _has_variant_sign(provenance, found):
             value = min(value, policy.variant_sign)
