@@ -120,11 +120,11 @@ def _gold_accuracy(tmp_path, style_name, extractor):
 
 
 # Where a (style, extractor) pair is still below the 97% target, its floor
-# is what it measured (6 gold forms, 2026-12-01, rows read by their shapes:
-# extract.parse.row_bands) less a point: a regression fails, and the gap
-# stays in sight (bench/styles.py, README).  The other pairs must
-# reach TARGET.
-FLOORS = {("zenhei-12-thick", "pdfplumber"): 0.91, ("zenhei-12-thick", "pdftotext"): 0.91}
+# is what it measured (6 gold forms, 2026-12-01: 93.4% and 93.6%, after the
+# readers' second round on the tuning styles) less a point: a regression
+# fails, and the gap stays in sight (bench/styles.py, README).  The other
+# pairs must reach TARGET.
+FLOORS = {("zenhei-12-thick", "pdfplumber"): 0.925, ("zenhei-12-thick", "pdftotext"): 0.925}
 
 
 @pytest.mark.parametrize("style_name", ["reference", "word-breaks", "zenhei-12-thick"])
