@@ -77,13 +77,14 @@ COLUMN_EM = {
 }
 
 
-def em_width(text: str) -> float:
-    """Printed width in em: CJK and full-width characters 1, others 1/2, spaces 0."""
+def em_width(text: str, half_width: float = 0.5) -> float:
+    """Printed width in em: CJK and full-width characters 1, others
+    `half_width`, spaces 0."""
     total = 0.0
     for char in text:
         if char.isspace():
             continue
-        total += 1.0 if unicodedata.east_asian_width(char) in ("W", "F") else 0.5
+        total += 1.0 if unicodedata.east_asian_width(char) in ("W", "F") else half_width
     return total
 
 
@@ -96,12 +97,7 @@ HALF_WIDTH_EM_MAX = 0.65
 
 def em_width_max(text: str) -> float:
     """Printed width in em with half-width characters at their widest."""
-    total = 0.0
-    for char in text:
-        if char.isspace():
-            continue
-        total += 1.0 if unicodedata.east_asian_width(char) in ("W", "F") else HALF_WIDTH_EM_MAX
-    return total
+    return em_width(text, HALF_WIDTH_EM_MAX)
 
 
 # Line breaking as Word and WPS do it: CJK breaks between any two
