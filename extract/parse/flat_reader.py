@@ -40,7 +40,7 @@ from extract.layout.flat_format import (
     GOAL_ACTUAL, locator,
     pages_flat_text, text_pages,
 )
-from extract.model import FieldPath, FormResult, Page, Provenance, empty_record, iter_fields
+from extract.model import FUNDING_ROW_KEYS, FieldPath, FormResult, Page, Provenance, empty_record, iter_fields
 from extract.parse.assembly import FormAssembly
 from extract.parse.flat_lines import NUMBER, SENTENCE_ENDS, Line, _first_chunk, split_lines, width, width_max
 from extract.parse.flat_rows import IndicatorRows, RowCells
@@ -159,7 +159,6 @@ def parse_flat_pages(pages: list[Page], source_file: str, sha256: str,
 # `_split_goals` points) are doubted.
 GOAL_DOUBT_MARGIN = 1.0
 FUNDING_HEADER_START = "年初预算"
-FUNDING_KEYS = ("initial_budget", "annual_budget", "executed", "weight", "execution_rate", "score")
 
 
 def _join_wrapped_figures(values: list[str], starts: list[bool], cells: int) -> tuple[list[str], bool] | None:
@@ -460,12 +459,12 @@ class _FormParser(IndicatorRows, RowCells):
                 else:
                     values, sure = joined
                     if not sure:
-                        self.doubts.append(([f"funding.{key}.{k}" for k in FUNDING_KEYS],
+                        self.doubts.append(([f"funding.{key}.{k}" for k in FUNDING_ROW_KEYS],
                                             f"funding row {key}: figures wrapped in their cells joined by a guess"))
             row = self.record["funding"][key]
             read_from = list(dict.fromkeys(map(id, token_lines[label_start:i])))
             read_lines = [line for line in self.lines[start:end] if id(line) in read_from]
-            for rkey, value in zip(FUNDING_KEYS, values):
+            for rkey, value in zip(FUNDING_ROW_KEYS, values):
                 row[rkey] = value
             for rkey in row:
                 self.provenance[f"funding.{key}.{rkey}"] = read_lines
