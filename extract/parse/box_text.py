@@ -353,10 +353,10 @@ def _promote_word_actuals(tokens: list[Token]) -> None:
                and (tokens[k - 1].kind in ("target", "actual") or echoes(k))]
     settled.sort(key=lambda k: (not echoes(k), k))
     settled = sorted(settled[:missing])
-    for k in settled[:missing]:
+    for k in settled:
         tokens[k].kind = "actual"
         tokens[k].settled = False
-    missing -= len(settled[:missing])
+    missing -= len(settled)
     if missing <= 0:
         return
     words = [k for k, t in enumerate(tokens)
