@@ -75,7 +75,7 @@ def render_with_truth(records: list[dict[str, Any]], path: str | Path,
 
 def as_printed(record: dict[str, Any], style: FormStyle) -> dict[str, Any]:
     """A copy of the record with its targets and actuals as the style prints
-    them (`⩾` for `≥`, full- or half-width parentheses): the contract keeps
+    them (`⩾` for `≥` where `ge_char` says so, full- or half-width parentheses): the contract keeps
     them as printed, and the comparison's NFKC does not make `⩾` a `≥`."""
     expected = copy.deepcopy(record)
     for indicator in expected.get("indicators") or []:

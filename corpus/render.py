@@ -90,7 +90,11 @@ class Typesetting:
                     digits a value carries, as before) or "as given" (shortest exact form)
     cjk_digit_gap   a quarter-em space between a CJK ideograph and a digit
     fullwidth_punct None (as before: mixed), "full" （： or "half" (: in every printed text
-    ge_glyph        "≥" or "⩾" (refused when the font has no ⩾)
+    ge_char         the character ≥ is written as: "≥", or "⩾" (U+2A7E, as some
+                    input methods type it; the text layer and the record hold it)
+    ge_glyph        the glyph ≥ is drawn with: "≥" the font's own, or "⩾" the
+                    slanted one (a font that draws ≥ as ⩾; the text stays ≥)
+                    (either "⩾" is refused when the font has no ⩾)
     rule_width      pt, or a key of RULE_WIDTHS ("thin" 0.3, "regular" 0.6, "thick" 1.2)
     repeat_header   repeat the indicator header row at the top of each later page
     break_rows      an indicator row that does not fit breaks across the page (Word)
@@ -103,6 +107,7 @@ class Typesetting:
     decimals: int | str = 2
     cjk_digit_gap: bool = False
     fullwidth_punct: str | None = None
+    ge_char: str = "≥"
     ge_glyph: str = "≥"
     rule_width: float | str = 0.6
     repeat_header: bool = False
@@ -132,17 +137,18 @@ class Typesetting:
             raise ValueError("cjk_digit_gap, repeat_header and break_rows are booleans")
         if self.fullwidth_punct not in (None, "full", "half"):
             raise ValueError(f"fullwidth_punct {self.fullwidth_punct!r}: must be None, 'full' or 'half'")
-        if self.ge_glyph not in ("≥", "⩾"):
-            raise ValueError(f"ge_glyph {self.ge_glyph!r}: must be '≥' or '⩾'")
+        for name in ("ge_char", "ge_glyph"):
+            if getattr(self, name) not in ("≥", "⩾"):
+                raise ValueError(f"{name} {getattr(self, name)!r}: must be '≥' or '⩾'")
         width = self.rule_width
         if isinstance(width, str):
             if width not in RULE_WIDTHS:
                 raise ValueError(f"rule_width {width!r}: not one of {sorted(RULE_WIDTHS)}")
         elif not isinstance(width, (int, float)) or not 0.1 <= width <= 2.0:
             raise ValueError(f"rule_width {width!r}: must be 0.1 to 2.0 pt")
-        if self.ge_glyph != "≥" and not _font_has(self, ord(self.ge_glyph)):
-            raise ValueError(f"font {self.font!r} has no glyph {self.ge_glyph!r} (U+{ord(self.ge_glyph):04X}); "
-                             "use ge_glyph='≥' with it")
+        for name in ("ge_char", "ge_glyph"):
+            if getattr(self, name) != "≥" and not _font_has(self, ord("⩾")):
+                raise ValueError(f"font {self.font!r} has no glyph '⩾' (U+2A7E); use {name}='≥' with it")
 
     @property
     def font_path(self) -> str:
@@ -190,6 +196,38 @@ def _font_has(ts: Typesetting, codepoint: int) -> bool:
     return any(codepoint in _cmap(path) for path in paths)
 
 
+def _glyph_font(ts: Typesetting, codepoint: int) -> str:
+    """The font file of the typesetting's chain that draws a code point."""
+    paths = [ts.font_path] + ([LATIN_FALLBACK] if ts.font_key in _NEEDS_LATIN_FALLBACK else [])
+    return next(path for path in paths if codepoint in _cmap(path))
+
+
+@functools.cache
+def slanted_ge_font(path: str) -> str:
+    """A copy of a font file that draws ≥ with its ⩾ glyph: a font whose
+    ≥ looks like ⩾ while the text (its ToUnicode) stays ≥.  Written once
+    per process into the temporary folder."""
+    import hashlib
+    import os
+    import tempfile
+
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(path, fontNumber=0)
+    for table in font["cmap"].tables:
+        if table.isUnicode() and 0x2A7E in table.cmap:
+            table.cmap[0x2265] = table.cmap[0x2A7E]
+    stat = Path(path).stat()
+    key = hashlib.sha256(f"{path}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:12]
+    out = Path(tempfile.gettempdir()) / "selfeval-fonts" / f"{Path(path).stem}-slanted-ge-{key}.ttf"
+    if not out.exists():
+        out.parent.mkdir(parents=True, exist_ok=True)
+        partial = out.with_suffix(f".{os.getpid()}.part")
+        font.save(str(partial))
+        partial.replace(out)
+    return str(out)
+
+
 # Named typesettings for the generator to draw from ("reference" is the default).
 STYLES: dict[str, Typesetting] = {
     "reference": Typesetting(),
@@ -199,7 +237,7 @@ STYLES: dict[str, Typesetting] = {
     "word-breaks": Typesetting(break_rows=True, repeat_header=True, align="top"),
     "dense-9": Typesetting(font_size=9, decimals=0, cjk_digit_gap=True, fullwidth_punct="full",
                            rule_width="thin", indicator_cols="wide-deviation"),
-    "droid-ge": Typesetting(font="droid", font_size=10, ge_glyph="⩾", cjk_digit_gap=True),
+    "droid-ge": Typesetting(font="droid", font_size=10, ge_char="⩾", cjk_digit_gap=True),
     # Two more sets of widths at 11-12 pt, so that tuning sees cells that
     # wrap where none of the first six styles wraps them.
     "zenhei-11-target": Typesetting(font_size=11, decimals=0, indicator_cols="wide-target",
@@ -325,13 +363,15 @@ class _Pen:
     """The fpdf2 document with one form's typesetting: measures, wraps and
     prints text the way the typesetting says."""
 
-    def __init__(self, pdf: Any, ts: Typesetting, family: str, fallback: str | None = None) -> None:
-        self.pdf, self.ts, self.family, self.fallback = pdf, ts, family, fallback
+    def __init__(self, pdf: Any, ts: Typesetting, family: str, fallback: str | None = None,
+                 ge_family: str | None = None) -> None:
+        self.pdf, self.ts, self.family, self.fallback, self.ge_family = pdf, ts, family, fallback, ge_family
         self.size, self.line_h, self.pad, self.min_row_h = ts.font_size, ts.line_h, ts.pad, ts.min_row_h
         self.gap = ts.font_size / 4 if ts.cjk_digit_gap else 0.0
         # fpdf2's own fallback fonts do not work for FPDF.text(): characters
         # the font lacks are printed in the fallback font run by run here.
-        self.cmap = _cmap(ts.font_path) if fallback else None
+        # (≥ drawn slanted is printed in a font of its own the same way.)
+        self.cmap = _cmap(ts.font_path) if fallback or ge_family else None
 
     def _runs(self, text: str) -> list[tuple[str, str]]:
         """(family, text) runs: the font's own glyphs and the fallback's."""
@@ -340,6 +380,8 @@ class _Pen:
         runs: list[tuple[str, str]] = []
         for char in text:
             family = self.family if ord(char) in self.cmap else self.fallback
+            if char == "≥" and self.ge_family:
+                family = self.ge_family
             if runs and runs[-1][0] == family:
                 runs[-1] = (family, runs[-1][1] + char)
             else:
@@ -404,13 +446,13 @@ _HALF_PUNCT = str.maketrans({"（": "(", "）": ")", "：": ":"})
 
 
 def printed_text(text: str, ts: Typesetting) -> str:
-    """A text as the typesetting prints it (punctuation width, ≥ glyph)."""
+    """A text as the typesetting prints it (punctuation width, ≥'s character)."""
     if ts.fullwidth_punct == "full":
         text = text.translate(_FULL_PUNCT)
     elif ts.fullwidth_punct == "half":
         text = text.translate(_HALF_PUNCT)
-    if ts.ge_glyph != "≥":
-        text = text.replace("≥", ts.ge_glyph)
+    if ts.ge_char != "≥":
+        text = text.replace("≥", ts.ge_char)
     return text
 
 
@@ -451,7 +493,7 @@ def render_forms(
     for style in style_list[:len(records)]:
         ts = style.typesetting
         fallback = "latin" if ts.font_key in _NEEDS_LATIN_FALLBACK else None
-        pens.append(_Pen(pdf, ts, family_of(ts), fallback))
+        pens.append(_Pen(pdf, ts, family_of(ts), fallback, _slanted_ge_family(pdf, ts, families)))
     first_pen = pens[0] if pens else _Pen(pdf, Typesetting(), family_of(Typesetting()))
     first_pen.use()
     pdf.set_line_width(first_pen.ts.line_width)
@@ -478,6 +520,18 @@ def render_forms(
     return RenderResult(path=path, pages=pdf.page, form_pages=form_pages)
 
 
+def _slanted_ge_family(pdf: Any, ts: Typesetting, families: dict[str, str]) -> str | None:
+    """The fpdf2 family that draws ≥ slanted for a typesetting that asks for
+    it, added to the document once."""
+    if ts.ge_glyph == "≥":
+        return None
+    path = slanted_ge_font(_glyph_font(ts, ord("⩾")))
+    if path not in families:
+        families[path] = f"ge{len(families)}"
+        pdf.add_font(families[path], fname=path)
+    return families[path]
+
+
 def printed_rows(record: dict[str, Any], style: FormStyle = FormStyle()) -> tuple[list[str], list[list[str]]]:
     """The form's title lines and its table as an HTML page holds it: a list
     of cell texts per row, left to right, a merged cell only in the first row
@@ -491,7 +545,7 @@ def printed_rows(record: dict[str, Any], style: FormStyle = FormStyle()) -> tupl
     if ts.font_key in _NEEDS_LATIN_FALLBACK:
         pdf.add_font("latin", fname=LATIN_FALLBACK)
         fallback = "latin"
-    pen = _Pen(pdf, ts, "cjk", fallback)
+    pen = _Pen(pdf, ts, "cjk", fallback, _slanted_ge_family(pdf, ts, {}))
     pen.use()
     layout = _layout_form(pen, record, style)
     rows = []
@@ -594,7 +648,7 @@ def _layout_form(pen: _Pen, record: dict[str, Any], style: FormStyle) -> _FormLa
                       _Cell(*ind[5], _fmt(record.get("total_weight"), style)),
                       _Cell(*ind[6], _fmt(record.get("total_score"), style)), _Cell(*ind[7], "")]))
     rows.append(_Row([_Cell(ind[0][0], ind[2][1], "评分等级"), _Cell(ind[3][0], right, record.get("grade") or "")]))
-    if ts.fullwidth_punct is not None or ts.ge_glyph != "≥":
+    if ts.fullwidth_punct is not None or ts.ge_char != "≥":
         layout.title_lines = [printed_text(line, ts) for line in layout.title_lines]
         for row in rows:
             for cell in row.cells:

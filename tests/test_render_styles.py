@@ -114,7 +114,7 @@ def test_reference_style_is_the_default(tmp_path, gold):
     {"indicator_cols": (50.0,) * 8}, {"indicator_cols": "narrow"},
     {"align": "bottom"}, {"decimals": 3}, {"decimals": True},
     {"fullwidth_punct": "mixed"}, {"rule_width": 5}, {"rule_width": "hairline"},
-    {"ge_glyph": ">="}, {"break_rows": "yes"},
+    {"ge_glyph": ">="}, {"ge_char": ">="}, {"break_rows": "yes"},
 ])
 def test_invalid_typesettings_are_refused(options):
     with pytest.raises(ValueError):
@@ -123,9 +123,10 @@ def test_invalid_typesettings_are_refused(options):
 
 def test_ge_glyph_refused_for_a_font_without_it():
     for font in ("wqy-zenhei", "uming"):
-        with pytest.raises(ValueError, match="no glyph"):
-            Typesetting(font=font, ge_glyph="⩾")
-    Typesetting(font="droid", ge_glyph="⩾")      # Droid's Latin fallback has it
+        for option in ("ge_glyph", "ge_char"):
+            with pytest.raises(ValueError, match="no glyph"):
+                Typesetting(font=font, **{option: "⩾"})
+    Typesetting(font="droid", ge_glyph="⩾", ge_char="⩾")      # Droid's Latin fallback has it
 
 
 def test_typesetting_is_frozen_and_named_styles_are_valid():
@@ -268,11 +269,20 @@ def test_rule_width(tmp_path, gold):
             assert {round(r["linewidth"], 2) for r in page.rects} == {width}
 
 
-def test_ge_glyph(tmp_path, gold):
-    pdf, (plain, slanted) = render_each(tmp_path, gold[0], [{"font": "droid"}, {"font": "droid", "ge_glyph": "⩾"}])
+def test_ge_char_and_ge_glyph(tmp_path, gold):
+    """`ge_char` writes U+2A7E (text and image); `ge_glyph` draws ≥ as that
+    same slanted glyph while the text stays ≥: the page looks like the
+    first's, pixel for pixel, and reads like the plain one."""
+    import pypdfium2
+
+    variants = [{"font": "droid"}, {"font": "droid", "ge_char": "⩾"}, {"font": "droid", "ge_glyph": "⩾"}]
+    pdf, (plain, char, glyph) = render_each(tmp_path, gold[0], variants)
     with pdf:
         assert "≥90.00(%)" in page_texts(plain) and "⩾" not in plain.extract_text()
-        assert "⩾90.00(%)" in page_texts(slanted) and "≥" not in slanted.extract_text()
+        assert "⩾90.00(%)" in page_texts(char) and "≥" not in char.extract_text()
+        assert page_texts(glyph) == page_texts(plain)
+    images = [page.render(scale=2).to_pil().tobytes() for page in pypdfium2.PdfDocument(str(tmp_path / "each.pdf"))]
+    assert images[2] == images[1] and images[0] != images[1]
 
 
 def test_indicator_column_widths(tmp_path, gold):
