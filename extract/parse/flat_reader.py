@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import re
+from decimal import Decimal
 from typing import Any, Callable, Iterable
 
 from extract.layout.labels import (
@@ -46,7 +47,7 @@ from extract.parse.flat_lines import NUMBER, SENTENCE_ENDS, Line, _first_chunk, 
 from extract.parse.flat_rows import IndicatorRows, RowCells
 from extract.parse.box_text import looks_like_box_text, parse_box_text
 from extract.parse.row_text import parse_row_text, row_text_shape
-from extract.parse.values import clean_cell_text, is_number_token
+from extract.parse.values import clean_cell_text, is_number_token, parse_number
 
 Tagger = Callable[[str], Iterable[tuple[int, int, str]]]
 # Where a field was read: (page of the text, start, end) of the lines it came
@@ -194,24 +195,17 @@ def _join_wrapped_figures(values: list[str], starts: list[bool], cells: int) -> 
 def _funding_misfit(values: list[str]) -> float:
     """How far a funding row's figures are from its arithmetic (0: it holds;
     inf: a figure that is no number)."""
-    def num(text: str) -> float | None:
-        try:
-            return float(text.replace(",", ""))
-        except ValueError:
-            return None
-
-    from extract.layout.labels import NULL_MARKS
-
-    if any(num(v) is None and v not in NULL_MARKS for v in values):
+    try:
+        _, annual, executed, weight, rate, score = (parse_number(v) for v in values)
+    except ValueError:
         return float("inf")          # two figures joined into no number (`181458.55179952.4`)
-    _, annual, executed, weight, rate, score = (num(v) for v in values)
-    misfit = 0.0
+    misfit = Decimal(0)
     # in percentage points and points: printed to two decimals, cut or rounded
     if annual and executed is not None and rate is not None:
         misfit += abs(executed / annual * 100 - rate)
     if weight is not None and rate is not None and score is not None:
-        misfit += abs(weight * min(rate, 100.0) / 100 - score)
-    return misfit
+        misfit += abs(weight * min(rate, Decimal(100)) / 100 - score)
+    return float(misfit)
 
 
 def _total_pair(lines: list[Line]) -> tuple[str, str] | None:
@@ -236,10 +230,10 @@ def _total_pair(lines: list[Line]) -> tuple[str, str] | None:
             continue
         weight, score = ("".join(p[0] for p in g) for g in groups)
         try:
-            w, v = float(weight.replace(",", "")), float(score.replace(",", ""))
+            w, v = parse_number(weight), parse_number(score)
         except ValueError:
             continue
-        if 0 < w <= 100 and 0 <= v <= w:
+        if w is not None and v is not None and 0 < w <= 100 and 0 <= v <= w:
             fits.append((weight, score))
     if len(fits) == 1:
         return fits[0]
