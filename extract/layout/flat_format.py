@@ -58,16 +58,6 @@ FLAT_LABELS = (
 )
 assert set(FLAT_LABELS) == set(RECORD_FIELD_LABELS.values()) | set(INDICATOR_FIELD_LABELS.values())
 
-# The 一级指标 each 二级指标 belongs to (the national framework of
-# performance indicators the forms follow).  成本指标, a 二级 label under
-# 产出指标 and a 一级 label of its own, is left out: it implies nothing.
-LEVEL1_OF_LEVEL2 = {
-    "数量指标": "产出指标", "质量指标": "产出指标", "时效指标": "产出指标",
-    "经济效益指标": "效益指标", "社会效益指标": "效益指标", "生态效益指标": "效益指标",
-    "可持续影响指标": "效益指标", "服务对象满意度指标": "满意度指标",
-    "经济成本指标": "成本指标", "社会成本指标": "成本指标", "生态环境成本指标": "成本指标",
-}
-
 # Column widths in em (9 pt text, 3 pt padding each side) of the reference
 # forms the model was trained on, as measured on their rendered text: a value
 # written into the format is wrapped to its column, as those forms print it.

@@ -105,7 +105,19 @@ LEVEL1_NAMES = ("产出指标", "效益指标", "满意度指标", "成本指标
 LEVEL2_NAMES = (
     "数量指标", "质量指标", "时效指标", "成本指标", "经济成本指标", "社会成本指标",
     "经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标", "服务对象满意度指标",
+    "生态环境成本指标",
 )
+
+# The 一级指标 each 二级指标 belongs to (the national framework of
+# performance indicators the forms follow).  成本指标, a 二级 label under
+# 产出指标 and a 一级 label of its own, is left out: it implies nothing.
+LEVEL1_OF_LEVEL2 = {
+    "数量指标": "产出指标", "质量指标": "产出指标", "时效指标": "产出指标",
+    "经济效益指标": "效益指标", "社会效益指标": "效益指标", "生态效益指标": "效益指标",
+    "可持续影响指标": "效益指标", "服务对象满意度指标": "满意度指标",
+    "经济成本指标": "成本指标", "社会成本指标": "成本指标", "生态环境成本指标": "成本指标",
+}
+assert set(LEVEL1_OF_LEVEL2) <= set(LEVEL2_NAMES) and set(LEVEL1_OF_LEVEL2.values()) <= set(LEVEL1_NAMES)
 
 
 # The name of every field of the record as the reference form prints it: what

@@ -15,9 +15,9 @@ import logging
 import re
 from typing import Any
 
-from extract.layout.flat_format import ACTUAL, DEVIATION_LABELS, INDICATOR_NAME, LEVEL1_OF_LEVEL2, TARGET
+from extract.layout.flat_format import ACTUAL, DEVIATION_LABELS, INDICATOR_NAME, TARGET
 from extract.layout.labels import (
-    IMPROVEMENT_LABEL_PIECES, IMPROVEMENT_LABELS, IMPROVEMENT_TURNS, INDICATOR_COLUMN_LABELS, LEVEL1_NAMES, LEVEL2_NAMES, label_key,
+    IMPROVEMENT_LABEL_PIECES, IMPROVEMENT_LABELS, IMPROVEMENT_TURNS, INDICATOR_COLUMN_LABELS, LEVEL1_NAMES, LEVEL1_OF_LEVEL2, LEVEL2_NAMES, label_key,
 )
 from extract.model import empty_indicator
 from extract.parse.flat_lines import (
