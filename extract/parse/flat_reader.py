@@ -518,7 +518,9 @@ class _FormParser(IndicatorRows, RowCells):
 
     def _split_goals(self, lines: list[Line]) -> tuple[list[str], list[str]]:
         texts = [line.text for line in lines]
-        # The tagger decides where it marks the actual text's start.
+        # The tagger proposes where the actual text starts; where the line
+        # shapes part the cells elsewhere, theirs is kept and both go to
+        # review (a model trained on rendered forms is the second opinion).
         if self.spans:
             a, b = lines[0].start, lines[-1].start + len(lines[-1].text)
             starts = [s for s, e, label in self.spans if label == GOAL_ACTUAL and a <= s < b]
@@ -538,6 +540,7 @@ class _FormParser(IndicatorRows, RowCells):
                     rule = self._split_goals_by_rule(lines, doubt=False)
                     if ("".join(rule[0]).replace(" ", "") != "".join(exp).replace(" ", "")):
                         self._doubt_goals("the model and the line shapes part the goals apart")
+                        return rule
                     return exp, act
                 # a cut that leaves a cell empty: the model misread the block
         return self._split_goals_by_rule(lines)
