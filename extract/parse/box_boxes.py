@@ -203,6 +203,46 @@ def split_stacked_labels(box: Box) -> list[Box]:
     return out
 
 
+# An 实际完成值 that is a verdict, whole on its line.
+_WHOLE_VERDICT = re.compile(r"^(?:部分|未)?达成指标$")
+
+
+def split_stacked_values(box: Box) -> list[Box]:
+    """Split a box of cells pdfminer stacked in one column (rows too close
+    for a gap between their lines): every line a whole value of its own --
+    a verdict (`达成指标` / `达成指标`), a measure or a figure (`5` / `5`,
+    `10.00` / `10.00`) -- where the lines do not read as one value wrapped
+    (a figure cut in a narrow column, `99.8` / `6`, leaves a shorter last
+    line; a measure cut so leaves a unit alone, `(页)`)."""
+    if len(box.lines) < 2:
+        return [box]
+    lines = [re.sub(r"\s+", "", line) for line in box.lines]
+    verdicts = all(_WHOLE_VERDICT.match(line) for line in lines)
+    values = all(_whole_value(line) for line in lines)
+    if not (verdicts or values) or values and _wrapped_value(lines):
+        return [box]
+    return [Box([line], box.page) for line in box.lines]
+
+
+def _whole_value(line: str) -> bool:
+    """A figure or a measure that ends as one does: its unit in brackets or
+    a `%` (`3000 件`, `27429 箱、` may be one item of a list)."""
+    measure = parse_measure(line)
+    return measure.value is not None and (measure.unit is None or bool(re.search(r"[)）%]$", line)))
+
+
+def _wrapped_value(lines: list[str]) -> bool:
+    """One value wrapped in a column too narrow for it: its lines join to
+    one measure (`≥10000.0` / `0(张)`), or to one figure with every line but
+    the last as long as the first and the last shorter (`99.8` / `6`; two
+    stacked figures of one size fill their lines alike)."""
+    joined = "".join(lines)
+    if parse_measure(joined).value is not None and not _BARE_NUMBER.match(joined):
+        return True
+    return bool(_BARE_NUMBER.match(joined)) and len(lines[-1]) < len(lines[0]) \
+        and all(len(line) == len(lines[0]) for line in lines[:-1])
+
+
 def _boundary(left: str, right: str, in_table: bool, last: bool) -> bool:
     if not left or not right:
         return False

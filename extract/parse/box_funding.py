@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 from decimal import ROUND_DOWN, Decimal
+from operator import itemgetter
 
 from extract.parse.values import parse_number
 
@@ -58,35 +59,59 @@ def _trunc(value: Decimal) -> Decimal:
 
 def _score(grid: dict[tuple[str, str], Decimal | None]) -> float:
     """How well a reading fits the form's arithmetic (higher is better)."""
+    rows = tuple(dict.fromkeys(r for r, _ in grid))
+    cols = tuple(dict.fromkeys(c for _, c in grid))
+    return _scorer(rows, cols)(tuple(grid.get((r, c)) for r in rows for c in cols))
+
+
+@functools.cache
+def _scorer(rows: tuple[str, ...], cols: tuple[str, ...]):
+    """`_score` of a grid given row by row, for one shape of grid: the
+    rows' own rules (each distinct row scored once: the same rows recur
+    across readings), the total row's, and the columns' sums."""
+    width = len(cols)
+    slices = [(row == "total", slice(k * width, (k + 1) * width)) for k, row in enumerate(rows)]
+    at = {c: i for i, c in enumerate(cols)}
+    total = rows.index("total") * width if "total" in rows else None
+    total_cells = [None if total is None or c not in at else total + at[c]
+                   for c in ("weight", "execution_rate", "score")]
+    sums = [([k * width + at[col] for k, row in enumerate(rows) if row != "total"], total + at[col])
+            for col in ("initial_budget", "annual_budget", "executed") if col in at and total is not None]
+
+    def score(values: tuple) -> float:
+        points = 0.0
+        for is_total, cells in slices:
+            points += _row_points(is_total, cols, values[cells])
+        weight, rate, score = (None if i is None else values[i] for i in total_cells)
+        if weight is not None and rate is not None and score is not None:
+            points += 2 if abs(min(weight, _trunc(weight * rate / 100)) - score) <= Decimal("0.011") else -1
+        if weight is not None and score is not None:
+            points += 0.5 if score <= weight else -1
+        for parts_at, total_at in sums:
+            parts = [values[i] for i in parts_at]
+            if values[total_at] is not None and parts and None not in parts:
+                points += 1 if abs(sum(parts) - values[total_at]) <= Decimal("0.011") else -0.5
+        return points
+
+    return score
+
+
+@functools.lru_cache(maxsize=65536)
+def _row_points(is_total: bool, cols: tuple[str, ...], values: tuple) -> float:
+    """The rules one funding row obeys on its own."""
+    get = dict(zip(cols, values)).get
     points = 0.0
-    rows = {r for r, _ in grid}
-
-    def get(row: str, col: str) -> Decimal | None:
-        return grid.get((row, col))
-
-    for row in rows:
-        annual, executed, rate = get(row, "annual_budget"), get(row, "executed"), get(row, "execution_rate")
-        if annual is not None and executed is not None and rate is not None:
-            expected = _trunc(executed / annual * 100) if annual else Decimal(0)
-            points += 2 if abs(expected - rate) <= Decimal("0.011") else -1
-        if annual is not None and executed is not None:
-            points += 0.5 if executed <= annual else -0.5
-        if annual is not None and get(row, "initial_budget") == annual:
-            points += 0.1       # a tie-break: budgets seldom change in the year
-        if row != "total":
-            points += 0.3 * sum(get(row, c) is None for c in ("weight", "score") if (row, c) in grid)
-            points -= 0.5 * sum(get(row, c) is None for c in ("initial_budget", "annual_budget", "executed")
-                                if (row, c) in grid)
-    weight, rate, score = get("total", "weight"), get("total", "execution_rate"), get("total", "score")
-    if weight is not None and rate is not None and score is not None:
-        points += 2 if abs(min(weight, _trunc(weight * rate / 100)) - score) <= Decimal("0.011") else -1
-    if weight is not None and score is not None:
-        points += 0.5 if score <= weight else -1
-    for col in ("initial_budget", "annual_budget", "executed"):
-        parts = [get(r, col) for r in rows if r != "total" and (r, col) in grid]
-        total = get("total", col)
-        if total is not None and parts and all(p is not None for p in parts):
-            points += 1 if abs(sum(parts) - total) <= Decimal("0.011") else -0.5
+    annual, executed, rate = get("annual_budget"), get("executed"), get("execution_rate")
+    if annual is not None and executed is not None and rate is not None:
+        expected = _trunc(executed / annual * 100) if annual else Decimal(0)
+        points += 2 if abs(expected - rate) <= Decimal("0.011") else -1
+    if annual is not None and executed is not None:
+        points += 0.5 if executed <= annual else -0.5
+    if annual is not None and get("initial_budget") == annual:
+        points += 0.1       # a tie-break: budgets seldom change in the year
+    if not is_total:
+        points += 0.3 * sum(get(c) is None for c in ("weight", "score") if c in cols)
+        points -= 0.5 * sum(get(c) is None for c in ("initial_budget", "annual_budget", "executed") if c in cols)
     return points
 
 
@@ -126,8 +151,9 @@ def _solve(tokens: list[str], rows: list[str], cols: list[str]) -> tuple[dict, s
     # many orders give the same grid (rows of zeros, columns of dashes): score each grid once
     grids: dict[tuple, tuple[int, ...]] = {}
     for where in _positions(len(rows), len(cols)):
-        grids.setdefault(tuple(values[i] for i in where), where)
-    scored = [(_score(dict(zip(keys, grid))), grid, where) for grid, where in grids.items()]
+        grids.setdefault(itemgetter(*where)(values), where)
+    score = _scorer(tuple(rows), tuple(cols))
+    scored = [(score(grid), grid, where) for grid, where in grids.items()]
     best = max(s for s, _, _ in scored)
     readings = [(grid, where) for s, grid, where in scored if s >= best - 1e-9]
     grid, where = readings[0]

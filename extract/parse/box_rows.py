@@ -26,6 +26,8 @@ from decimal import Decimal
 
 from extract.parse.values import parse_measure, parse_number
 
+_HALF_CENT = Decimal("0.005")      # numbers are equal within it (FORM_RECORD.md)
+
 # Text an actual prints instead of a figure.
 ACTUAL_WORDS = re.compile(r"达成|^未完成|^已完成$")
 # Words of a deviation cell (偏差原因分析及改进措施).
@@ -33,6 +35,11 @@ DEVIATION_WORDS = re.compile(r"原因|改进|措施|导致|由于|滞后|下一�
 # Words that tie a row to its 二级指标 (a fit, not a rule: any row may go anywhere).
 # How a 三级指标 name ends (its target seldom does).
 NAME_ENDING = re.compile(r"(?:率|度|性)$")
+# A qualitative 年度指标值 is a short verdict; a name is a noun phrase and
+# seldom one (a form may still name a row 及时).
+VERDICT = re.compile(r"^(?:及时|按时|达标|良好|优良|健全|合格|完成|当年完成|通过|提高|提升|增长|节约|满足|符合"
+                     r"|正常运行|有效保障|建立健全|稳定|降低|减少|下降)$")
+VERDICT_AS_NAME = 3.0
 LEVEL2_CUES = {
     "数量": (r"数$|数量|次数|份数|场次|量$|完成率|册|份|本|套|张|条|项|场|户|人次|个", 1.0),
     "质量": (r"质量|达标|准确|合格|通过|容错|差错|良好|故障|规范|完整|验收|符合|要求", 1.5),
@@ -61,6 +68,9 @@ class Token:
     tail: bool = False     # the last cell of a one-line box joined to its neighbour (box_boxes.Box.tail)
     glued: bool = False    # a figure split off the text after it (box_boxes.Box.glued)
     settled: bool = False  # a measure with no operator settled as a target (settle_maybe_targets)
+    # an actual told by the rows the figures need, not by its words (达标,
+    # 符合 and a bare measure print as targets too)
+    guessed: bool = False
 
 
 @dataclass
@@ -101,20 +111,43 @@ def _num(text: str | None) -> Decimal | None:
 
 
 def build_rows(tokens: list[Token], target_width: float, weight_sum: Decimal | None = None,
-               name_width: float | None = None) -> list[Row]:
+               name_width: float | None = None, figure_sum: Decimal | None = None) -> list[Row]:
     """The rows of one form's indicator table from its tokens in box order
-    (`name_width`: the 三级指标 column's, None where not measured)."""
+    (`name_width`: the 三级指标 column's, None where not measured;
+    `figure_sum`: what the rows' weights and scores add up to by the
+    totals, None where not known)."""
     settle_maybe_targets(tokens)
     actuals = [t for t in tokens if t.kind == "actual"]
-    rows = [Row() for _ in actuals]
+    rows = [Row() for _ in range(max(len(actuals), _rows_of_figures(tokens, figure_sum)))]
     if not rows:
         return rows
     for row, token in zip(rows, actuals):
         row.actual = token.text
+    for k, token in enumerate(actuals):
+        if token.guessed:
+            # which of the words is the actual is a guess: a wrong one
+            # swaps a target and an actual with the rows beside it
+            for row in rows[max(0, k - 1):k + 2]:
+                row.doubt.update(("target", "actual"))
+    if len(rows) > len(actuals):
+        # the figures tell more rows than actuals were recognised (an
+        # actual printed as a target's words): which row lacks its actual
+        # is not printed, so no row is sure
+        for row in rows:
+            row.doubt.update(ALL_CELLS)
     _read_figures(rows, tokens, weight_sum)
     _read_names_and_targets(rows, tokens, target_width, name_width)
     _read_deviations(rows, tokens)
     return rows
+
+
+def _rows_of_figures(tokens: list[Token], figure_sum: Decimal | None) -> int:
+    """How many rows the weights and scores make: half their number, where
+    they add up to what the totals leave for them (0 where not known)."""
+    values = [_num(t.text) for t in tokens if t.kind == "num"]
+    if figure_sum is None or len(values) % 2 or None in values or abs(sum(values) - figure_sum) >= _HALF_CENT:
+        return 0
+    return len(values) // 2
 
 
 def settle_maybe_targets(tokens: list[Token]) -> None:
@@ -136,16 +169,14 @@ def _read_figures(rows: list[Row], tokens: list[Token], weight_sum: Decimal | No
     """Weights and scores.  A run of figures with nothing between them is
     printed row by row (weight, score, weight, …) or column by column (the
     run's weights, then its scores); a run may also close a pair the last
-    run left open.  A small dynamic programme over the runs picks the
-    readings that keep every score <= its weight, rarely below it, and make
-    the weights sum to what the totals leave (总分 less the funding weight)."""
-    runs: list[list[Token]] = []
-    for k, token in enumerate(tokens):
-        if token.kind == "num":
-            if not runs or tokens[k - 1].kind != "num" or k == 0:
-                runs.append([])
-            runs[-1].append(token)
-    figures = [t for run in runs for t in run]
+    run left open, and a row's score printed right after its weight is its
+    own however many rows still wait for theirs (pdfminer grouped the pair).
+    A small dynamic programme over the runs picks the readings that keep
+    every score <= its weight, rarely below it, make the weights sum to what
+    the totals leave (总分 less the funding weight), and print a row's weight
+    after its actual, soon after it rather than rows later."""
+    runs = _figure_runs(tokens)
+    figures = [t for _, run in runs for t in run]
     values = [_num(t.text) for t in figures]
     n = len(rows)
     if len(figures) != 2 * n or any(v is None for v in values):
@@ -155,92 +186,211 @@ def _read_figures(rows: list[Row], tokens: list[Token], weight_sum: Decimal | No
         for row in rows:
             row.doubt.update(ALL_CELLS)
         return
-    Key = tuple[int, int, Decimal, tuple]
-    best: dict[Key, tuple[float, str]] = {(0, 0, Decimal(0), ()): (0.0, "")}
-    at = 0
-    for run in runs:
-        run_values = values[at:at + len(run)]
-        at += len(run)
-        step: dict[Key, tuple[float, str]] = {}
+    reading = _FigureReading(runs, values, n, weight_sum)
+    best: dict[tuple, tuple[float, str]] = {_START: (0.0, "")}
+    for k in range(len(runs)):
+        step: dict[tuple, tuple[float, str]] = {}
         for state, (cost, labels) in best.items():
-            for reading, c in _run_readings(len(run)):
-                got = _apply(state, reading, run_values, n)
+            for labelled, c in _run_readings(len(runs[k][1])):
+                got = reading.apply(state, k, labelled)
                 if got is not None and cost + c + got[1] < step.get(got[0], (float("inf"), ""))[0]:
-                    step[got[0]] = (cost + c + got[1], labels + reading)
+                    step[got[0]] = (cost + c + got[1], labels + labelled)
         best = dict(sorted(step.items(), key=lambda item: item[1][0])[:4000])
-    ends = [(v, k) for k, v in best.items() if k[0] == n and k[1] == n
-            and (weight_sum is None or abs(k[2] - weight_sum) < Decimal("0.005"))]
+    ends = [(v, k) for k, v in best.items() if reading.complete(k)]
     if not ends:
         ends = [(v, k) for k, v in best.items() if k[0] == n and k[1] == n]
         for row in rows:
             row.doubt.update(("weight", "score"))
     (cost, labels), _ = min(ends, key=lambda e: e[0][0])
-    weights = [t.text for t, label in zip(figures, labels) if label == "W"]
-    scores = [t.text for t, label in zip(figures, labels) if label == "S"]
-    for row, weight, score in zip(rows, weights, scores):
-        row.weight, row.score = weight, score
-    if cost >= 10.0:
+    pairs = _pairs(figures, labels, n)
+    for row, (weight, score) in zip(rows, pairs):
+        row.weight = weight.text if weight is not None else None
+        row.score = score.text if score is not None else None
+    plain = replace(reading, positional=False).cost(labels)
+    # rows that lost points are no sign of a wrong reading: what is left of
+    # the cost is how the figures had to be printed for it
+    lost = sum(_num(s.text) < _num(w.text) for w, s in pairs if w is not None and s is not None)
+    if plain is None or plain - lost >= IMPLAUSIBLE_ORDER:
+        # no reading keeps every score within its weight, or only with
+        # many rows' scores printed before their weights: not sure at all
         for row in rows:
             row.doubt.update(("weight", "score"))
         return
-    for k in _rows_read_otherwise(runs, values, labels, cost, n, weight_sum):
+    for k in reading.rows_read_otherwise(labels, cost):
         rows[k].doubt.update(("weight", "score"))
 
 
+def _figure_runs(tokens: list[Token]) -> list[tuple[int, list[Token]]]:
+    """The runs of figures with nothing between them, each with the number
+    of actuals (rows) printed before it."""
+    runs: list[tuple[int, list[Token]]] = []
+    actuals = 0
+    for k, token in enumerate(tokens):
+        if token.kind == "actual":
+            actuals += 1
+        elif token.kind == "num":
+            if k == 0 or tokens[k - 1].kind != "num":
+                runs.append((actuals, []))
+            runs[-1][1].append(token)
+    return runs
+
+
+def _pairs(figures: list, labels: str, n: int) -> list[tuple]:
+    """Each row's (weight, score) under a labelling: W the next row's
+    weight, S the score of the first row still waiting for one (or of the
+    next row, its score printed first), P the score of the row whose weight
+    was just printed."""
+    weights: list = [None] * n
+    scores: list = [None] * n
+    waiting: list[int] = []      # rows with a weight and no score, in order
+    ahead = 0                    # scores printed before their rows' weights
+    nw = 0
+    for figure, label in zip(figures, labels):
+        if label == "W":
+            if nw < n:
+                weights[nw] = figure
+                if ahead:
+                    ahead -= 1
+                else:
+                    waiting.append(nw)
+            nw += 1
+        elif label == "P" and waiting:
+            scores[waiting.pop()] = figure
+        elif waiting:
+            scores[waiting.pop(0)] = figure
+        elif nw + ahead < n:
+            scores[nw + ahead] = figure
+            ahead += 1
+    return list(zip(weights, scores))
+
+
+# The state of the figures' programme: weights so far, scores so far, the
+# weights' sum, the values waiting to be paired (the rows' weights, or the
+# scores printed before their weights).
+_START = (0, 0, Decimal(0), ())
+# A row's weight printed rows after its actual (pdfminer groups a weight
+# with its row's cells; a column of them follows the last of their rows):
+# this much a row of lag, and more where it prints before its row's actual.
+WEIGHT_LAG = 0.3
+WEIGHT_BEFORE_ACTUAL = 2.0
+# A row's score printed before its weight (the 得分 column ahead of 分值).
+SCORE_FIRST = 0.5
+
+
+@dataclass
+class _FigureReading:
+    """The weights and scores of n rows as runs of figures (each with the
+    actuals printed before it): what a labelling of them costs."""
+
+    runs: list[tuple[int, list[Token]]]
+    values: list
+    n: int
+    weight_sum: Decimal | None
+    positional: bool = True      # whether a weight's place against the actuals counts
+
+    def __post_init__(self) -> None:
+        self.starts = []
+        at = 0
+        for _, run in self.runs:
+            self.starts.append(at)
+            at += len(run)
+
+    def apply(self, state: tuple, k: int, labelled: str) -> tuple[tuple, float] | None:
+        """The state after labelling run k's figures, and their cost."""
+        nw, ns, total, waiting = state
+        actuals = self.runs[k][0]
+        at = self.starts[k]
+        cost = 0.0
+        for i, label in enumerate(labelled):
+            value = self.values[at + i]
+            if label == "W":
+                if nw >= self.n:
+                    return None
+                if self.positional:
+                    cost += WEIGHT_BEFORE_ACTUAL if nw >= actuals else WEIGHT_LAG * (actuals - 1 - nw)
+                if ns > nw:               # its score came first
+                    cost += SCORE_FIRST + _pair_cost(value, waiting[0])
+                    waiting = waiting[1:]
+                else:
+                    waiting = waiting + (value,)
+                nw, total = nw + 1, total + value
+            elif label == "P":
+                # the score beside the weight just printed: only right after it
+                if ns >= nw or i == 0 or labelled[i - 1] != "W":
+                    return None
+                cost += _pair_cost(waiting[-1], value)
+                waiting = waiting[:-1]
+                ns += 1
+            else:
+                if ns >= self.n:
+                    return None
+                if ns < nw:
+                    cost += _pair_cost(waiting[0], value)
+                    waiting = waiting[1:]
+                else:
+                    cost += SCORE_FIRST
+                    waiting = waiting + (value,)
+                ns += 1
+        return (nw, ns, total, waiting), cost
+
+    def complete(self, state: tuple) -> bool:
+        nw, ns, total, _ = state
+        return nw == self.n and ns == self.n and (
+            self.weight_sum is None or abs(total - self.weight_sum) < _HALF_CENT)
+
+    def cost(self, labels: str) -> float | None:
+        """What one labelling of all figures costs (None: impossible)."""
+        state, cost = _START, 0.0
+        for k, (_, run) in enumerate(self.runs):
+            labelled = labels[self.starts[k]:self.starts[k] + len(run)]
+            c = _reading_costs(len(run)).get(labelled)
+            got = self.apply(state, k, labelled) if c is not None else None
+            if got is None:
+                return None
+            state, cost = got[0], cost + c + got[1]
+        return cost if self.complete(state) else None
+
+    def rows_read_otherwise(self, labels: str, cost: float) -> set[int]:
+        """The rows whose weight or score another reading of one run gives,
+        where that reading costs hardly more and keeps the sum (a run of
+        equal pairs, `5 5 10 10 5 5 10 10`, reads row by row or column by
+        column)."""
+        def values_of(reading: str) -> list[tuple]:
+            return [tuple(None if f is None else self.values[f] for f in pair)
+                    for pair in _pairs(range(len(self.values)), reading, self.n)]
+
+        chosen = values_of(labels)
+        doubtful: set[int] = set()
+        for start, (_, run) in zip(self.starts, self.runs):
+            for reading, _ in _run_readings(len(run)):
+                trial = labels[:start] + reading + labels[start + len(run):]
+                if trial == labels:
+                    continue
+                other = self.cost(trial)
+                if other is None or other - cost > FIGURE_MARGIN:
+                    continue
+                got = values_of(trial)
+                doubtful |= {k for k in range(self.n) if got[k] != chosen[k]}
+        return doubtful
+
+
+# A reading that costs this much for its order of printing (many rows'
+# scores printed before their weights) is no reading to trust.
+IMPLAUSIBLE_ORDER = 8.0
 # A reading of the figures that costs at most this much more is as likely:
 # the rows it reads otherwise are in doubt.
 FIGURE_MARGIN = 1.0
 
 
-def _rows_read_otherwise(runs: list[list[Token]], values: list, labels: str, cost: float,
-                         n: int, weight_sum: Decimal | None) -> set[int]:
-    """The rows whose weight or score another reading of one run gives,
-    where that reading costs hardly more and keeps the sum (a run of equal
-    pairs, `5 5 10 10 5 5 10 10`, reads row by row or column by column)."""
-    def pairs(reading: str) -> list[tuple]:
-        ws = [v for v, label in zip(values, reading) if label == "W"]
-        ss = [v for v, label in zip(values, reading) if label == "S"]
-        return list(zip(ws, ss))
-
-    chosen = pairs(labels)
-    starts, at = [], 0
-    for run in runs:
-        starts.append(at)
-        at += len(run)
-    doubtful: set[int] = set()
-    for start, run in zip(starts, runs):
-        for reading, _ in _run_readings(len(run)):
-            trial = labels[:start] + reading + labels[start + len(run):]
-            if trial == labels:
-                continue
-            other = _reading_cost(runs, values, trial, n, weight_sum)
-            if other is None or other - cost > FIGURE_MARGIN:
-                continue
-            got = pairs(trial)
-            doubtful |= {k for k in range(min(len(got), len(chosen))) if got[k] != chosen[k]}
-    return doubtful
-
-
-def _reading_cost(runs: list[list[Token]], values: list, labels: str, n: int,
-                  weight_sum: Decimal | None) -> float | None:
-    """What one labelling of all figures costs (None: impossible)."""
-    state, cost, at = (0, 0, Decimal(0), ()), 0.0, 0
-    for run in runs:
-        reading = labels[at:at + len(run)]
-        c = dict(_run_readings(len(run))).get(reading)
-        got = _apply(state, reading, values[at:at + len(run)], n) if c is not None else None
-        if got is None:
-            return None
-        state, cost, at = got[0], cost + c + got[1], at + len(run)
-    if state[0] != n or state[1] != n or weight_sum is not None and abs(state[2] - weight_sum) >= Decimal("0.005"):
-        return None
-    return cost
+@functools.cache
+def _reading_costs(length: int) -> dict[str, float]:
+    return dict(_run_readings(length))
 
 
 @functools.cache
 def _run_readings(length: int) -> tuple[tuple[str, float], ...]:
-    """The labelings (W weight, S score) of a run of figures, with a small
-    cost for the less usual."""
+    """The labelings (W weight, S score, P the score of the weight just
+    before) of a run of figures, with a small cost for the less usual."""
     half, rest = length // 2, length - length // 2
     readings = {
         ("WS" * rest)[:length]: 0.0,
@@ -257,40 +407,24 @@ def _run_readings(length: int) -> tuple[tuple[str, float], ...]:
     out: dict[str, float] = {}
     for reading, cost in readings.items():
         out[reading] = min(cost, out.get(reading, cost))
+    # the score printed right after a weight may be that row's own, however
+    # many rows still wait for theirs: a run row by row, or one row's pair
+    # and then the scores the rows before it wait for
+    for reading in (("WS" * rest)[:length], "WS" + "S" * (length - 2)):
+        paired = reading.replace("WS", "WP")
+        if length >= 2 and paired != reading:
+            out.setdefault(paired, out.get(reading, 1.2))
     return tuple(out.items())
 
 
-def _apply(state: tuple, reading: str, values: list, n: int) -> tuple[tuple, float] | None:
-    """The state after labelling a run's figures, and the pairs' cost."""
-    nw, ns, total, waiting = state
-    cost = 0.0
-    for label, value in zip(reading, values):
-        if label == "W":
-            if nw >= n:
-                return None
-            if ns > nw:               # its score came first
-                cost += 0.5 + _pair_cost(value, waiting[0])
-                waiting = waiting[1:]
-            else:
-                waiting = waiting + (value,)
-            nw, total = nw + 1, total + value
-        else:
-            if ns >= n:
-                return None
-            if ns < nw:
-                cost += _pair_cost(waiting[0], value)
-                waiting = waiting[1:]
-            else:
-                cost += 0.5
-                waiting = waiting + (value,)
-            ns += 1
-    return (nw, ns, total, waiting), cost
+# What a score above its weight costs: more than any order of printing could.
+SCORE_ABOVE_WEIGHT = 50.0
 
 
 def _pair_cost(weight: Decimal, score: Decimal) -> float:
     """A score above its weight is impossible; below it, rare (a row that
     lost points)."""
-    return 10.0 if score > weight else 1.0 if score < weight else 0.0
+    return SCORE_ABOVE_WEIGHT if score > weight else 1.0 if score < weight else 0.0
 
 
 # A labelling of the text cells that costs less than this more than the
@@ -446,7 +580,9 @@ def _label_texts(items: list, tokens: list[Token], n_rows: int, widths: _Widths,
             # what the cells say: a name names a measure (…率, …度, …性) and
             # is seldom a bare word of two characters, which targets are (及时, 完成)
             flat = re.sub(r"\s+", "", token.text)
-            if len(flat) <= 2:
+            if VERDICT.match(flat):
+                name_cost += VERDICT_AS_NAME
+            elif len(flat) <= 2:
                 name_cost += 2.0
             if NAME_ENDING.search(flat):
                 target_cost += 2.0
@@ -462,8 +598,8 @@ def _label_texts(items: list, tokens: list[Token], n_rows: int, widths: _Widths,
                     # a target before its row's name: a column of targets
                     # printed ahead of the names costs once, not per cell
                     c += 1.5 if t == n or last != "T" else 0.3
-                if label == last:
-                    c += 0.3       # rows print name, target, … more often than columns
+                if last and label != last and not _pair_step(label, n, t):
+                    c += CHUNK_START
                 if (n if label == "N" else t) < done[i]:
                     # its row's actual printed already: a column's cells
                     # seldom print after the row's actual
@@ -474,6 +610,19 @@ def _label_texts(items: list, tokens: list[Token], n_rows: int, widths: _Widths,
         best = step
     ends = [v for (n, t, _), v in best.items() if not exact or (n == n_rows and t == n_rows)]
     return min(ends, key=lambda v: v[0]) if ends else None
+
+
+# pdfminer prints a column's cells as chunks, a few rows of one column top
+# to bottom, or a row's name and target as a pair: a labelling costs this
+# much for each chunk it starts beyond the first.
+CHUNK_START = 1.0
+
+
+def _pair_step(label: str, n: int, t: int) -> bool:
+    """Whether a cell labelled so, after a cell of the other label, goes on
+    printing row by row: the target of the row just named, or the name of
+    the next row once every named row has its target."""
+    return n == t + 1 if label == "T" else n == t
 
 
 def _actuals_before(tokens: list[Token]) -> list[int]:
@@ -495,12 +644,22 @@ def _next_kind(tokens: list[Token], i: int) -> str | None:
 def _read_deviations(rows: list[Row], tokens: list[Token]) -> None:
     deviations = [t.text for t in tokens if t.kind == "deviation"]
     lost = [row for row in rows if _lost_points(row)]
+    if not deviations:
+        # the form explains nothing: every row's deviation is empty, a row
+        # that lost points too (a form only usually explains them)
+        for row in rows:
+            row.deviation = ""
+        return
     if len(deviations) == len(lost):
         for row, text in zip(lost, deviations):
             row.deviation = text
         for row in rows:
             if row.deviation is None:
                 row.deviation = ""     # read as empty: a row that lost no points explains nothing
+        # which rows lost points is as sure as their figures
+        unsure = [row for row in rows if row.doubt & {"weight", "score"}]
+        for row in unsure + (lost if unsure else []):
+            row.doubt.add("deviation")
         return
     # otherwise: each to the row whose actual came last before it, in doubt
     row_at, current = {}, -1
@@ -513,6 +672,9 @@ def _read_deviations(rows: list[Row], tokens: list[Token]) -> None:
             row = rows[min(row_at[i], len(rows) - 1)]
             row.deviation = token.text if row.deviation is None else row.deviation + "\n" + token.text
             row.doubt.add("deviation")
+    for row in rows:
+        if row.deviation is None:
+            row.deviation = ""         # none printed near it: empty (in doubt where it lost points)
     for row in lost:
         row.doubt.add("deviation")
 

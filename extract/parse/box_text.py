@@ -42,9 +42,11 @@ from extract.parse.box_boxes import (
     read_boxes,
     split_joined,
     split_stacked_labels,
+    split_stacked_values,
 )
 from extract.parse.box_funding import COLUMNS, ROWS, solve_funding
 from extract.parse.box_rows import (
+    NAME_MARGIN,
     Row,
     Token,
     build_rows,
@@ -178,8 +180,9 @@ def _read_form(boxes: list[Box], widths: tuple[float, float | None]) -> FormAsse
         if match:
             assembly.put(FieldPath.top("year"), match.group(1))
             break
-    cells = merge_label_pieces([piece for box in boxes[1:] for part in split_stacked_labels(box)
-                                for piece in split_joined(part, in_table=True)])
+    cells = merge_label_pieces([cell for box in boxes[1:] for part in split_stacked_labels(box)
+                                for piece in split_joined(part, in_table=True)
+                                for cell in split_stacked_values(piece)])
     header = next((i for i, b in enumerate(cells) if label_key(b.flat) == "三级指标"), None)
     if header is None:
         header = next((i for i, b in enumerate(cells) if label_kind(b.flat) == "indicator-head"), len(cells))
@@ -206,7 +209,8 @@ def _read_head_and_funding(assembly: FormAssembly, cells: list[Box]) -> None:
             figures.append(cell.flat)
         else:
             texts.append(cell)
-    texts, joined = _join_head_pieces(texts, len(HEAD_ORDER))
+    texts, joins = _head_joins(texts, len(HEAD_ORDER))
+    joined = [i for i, clear in joins if not clear]
     # head values and goals print in their order: name, department, unit, goals
     for key, cell in zip(HEAD_ORDER, texts):
         assembly.put(FieldPath.top(key), cell.text)
@@ -239,9 +243,17 @@ def _join_head_pieces(texts: list[Box], fields: int) -> tuple[list[Box], list[in
     """More text cells than head fields: a wrapped value was printed as two
     boxes.  Top-aligned, a value's first line sits beside its label (one
     box) and its other lines make the next box; else the piece whose lines
-    are no wider than the line before it is taken."""
+    are no wider than the line before it is taken.  Returns the texts and
+    the values joined."""
+    texts, joins = _head_joins(texts, fields)
+    return texts, [i for i, _ in joins]
+
+
+def _head_joins(texts: list[Box], fields: int) -> tuple[list[Box], list[tuple[int, bool]]]:
+    """`_join_head_pieces`, each value joined with whether that join was
+    clear (no other fits nearly as well)."""
     texts = list(texts)
-    joined: list[int] = []
+    joins: list[tuple[int, bool]] = []
     while len(texts) > fields:
         def fit(i: int) -> float:
             head, piece = texts[i], texts[i + 1]
@@ -249,11 +261,17 @@ def _join_head_pieces(texts: list[Box], fields: int) -> tuple[list[Box], list[in
             widest = max(em_width(line) for line in piece.lines)
             return (2.0 if head.tail else 0.0) + (1.0 if widest <= last + 1.5 else 0.0) \
                 + (0.5 if head.page == piece.page else 0.0)
-        i = max(range(len(texts) - 1), key=lambda k: (fit(k), -k))
+        ranked = sorted(range(len(texts) - 1), key=lambda k: (-fit(k), k))
+        i = ranked[0]
+        joins.append((i, len(ranked) == 1 or fit(ranked[1]) <= fit(i) - _CLEAR_FIT))
         texts[i] = Box(texts[i].lines + texts[i + 1].lines, texts[i].page)
         del texts[i + 1]
-        joined.append(i)
-    return texts, joined
+    return texts, joins
+
+
+# How much better the chosen join of head pieces fits than any other for it
+# to be sure (a value's first line beside its label, the rest no wider).
+_CLEAR_FIT = 1.5
 
 
 def _read_indicators(assembly: FormAssembly, cells: list[Box], widths: tuple[float, float | None]) -> None:
@@ -287,15 +305,16 @@ def _read_indicators(assembly: FormAssembly, cells: list[Box], widths: tuple[flo
         assembly.put(FieldPath.top("grade"), grade)
     funding_weight = _number(assembly.text(FieldPath.funding("total", "weight")))
     funding_score = _number(assembly.text(FieldPath.funding("total", "score")))
-    totals = _take_totals(tokens, total_at, funding_weight, funding_score)
+    totals = _take_totals(tokens, total_at, funding_weight, funding_score, grade)
     if totals is not None:
         assembly.put(FieldPath.top("total_weight"), totals[0])
         assembly.put(FieldPath.top("total_score"), totals[1])
-    weight_sum = None
+    weight_sum = figure_sum = None
     if totals is not None and funding_weight is not None and funding_score is not None \
             and _number(totals[0]) is not None and _number(totals[1]) is not None:
         weight_sum = _number(totals[0]) - funding_weight
-        bare = _bare_targets(tokens, weight_sum + _number(totals[1]) - funding_score)
+        figure_sum = weight_sum + _number(totals[1]) - funding_score
+        bare = _bare_targets(tokens, figure_sum)
         tokens = _reglue(tokens)
         # two bare figures taken out side by side, where the rows lack an
         # actual: a target and its actual (`98`, `96`), not two rows' targets
@@ -304,11 +323,11 @@ def _read_indicators(assembly: FormAssembly, cells: list[Box], widths: tuple[flo
             if missing > 0 and a.kind == "target" and b.kind == "target" and id(a) in bare and id(b) in bare:
                 b.kind = "actual"
                 missing -= 1
-    _promote_word_actuals(tokens)
+    _promote_word_actuals(tokens, widths)
     tokens = _join_page_breaks(tokens, widths)
     tokens = _split_stacked_cells(tokens)
     level2 = _canonical_order(level2)
-    rows = build_rows(tokens, target_width, weight_sum, name_width)
+    rows = build_rows(tokens, target_width, weight_sum, name_width, figure_sum)
     if not fit_levels(rows, level1, level2):
         for row in rows:
             row.doubt.update(("level1", "level2"))
@@ -326,7 +345,7 @@ def _add_level(labels: list[str], label: str) -> None:
 _WORD_ACTUALS = {"完成", "达标", "符合", "已达标", "已完成"}
 
 
-def _promote_word_actuals(tokens: list[Token]) -> None:
+def _promote_word_actuals(tokens: list[Token], widths: tuple[float, float | None] = (0.0, None)) -> None:
     """A row per weight and score: where the figures leave more rows than
     the text has actuals, the measures with no operator read as targets
     right after a target or an actual, then the bare words that may be
@@ -352,18 +371,56 @@ def _promote_word_actuals(tokens: list[Token]) -> None:
     settled = [k for k, t in enumerate(tokens) if t.settled and t.kind == "target" and k > 0
                and (tokens[k - 1].kind in ("target", "actual") or echoes(k))]
     settled.sort(key=lambda k: (not echoes(k), k))
-    settled = sorted(settled[:missing])
-    for k in settled:
-        tokens[k].kind = "actual"
+    # chosen among more than the rows need: which ones is a guess
+    chosen, guessed = sorted(settled[:missing]), len(settled) > missing
+    for k in chosen:
+        tokens[k].kind, tokens[k].guessed = "actual", guessed
         tokens[k].settled = False
-    missing -= len(settled)
+    missing -= len(chosen)
     if missing <= 0:
         return
     words = [k for k, t in enumerate(tokens)
              if t.kind == "text" and re.sub(r"\s+", "", t.text) in _WORD_ACTUALS]
-    words.sort(key=lambda k: (not (k + 1 < len(tokens) and tokens[k + 1].kind == "num"), k))
-    for k in sorted(words[:missing]):
-        tokens[k].kind = "actual"
+    chosen, sure = _choose_word_actuals(tokens, words, missing, widths)
+    for k in chosen:
+        tokens[k].kind, tokens[k].guessed = "actual", not sure
+
+
+# Beyond this many ways to choose the word actuals, they are ranked, not tried.
+_WORD_CHOICES = 24
+
+
+def _choose_word_actuals(tokens: list[Token], words: list[int], missing: int,
+                         widths: tuple[float, float | None]) -> tuple[list[int], bool]:
+    """Which `missing` of the candidate words are actuals, and whether that
+    is sure: each way is tried and the one whose text cells then give the
+    rows their names and targets best wins (a column's cells print
+    together, a row's target right before its actual); it is sure where
+    every other way costs clearly more."""
+    if len(words) <= missing:
+        return words, True
+    ways = list(combinations(words, missing))
+    if len(ways) > _WORD_CHOICES:
+        # too many to try: first the words right before a row's figures or
+        # after an actual, last those beside a target
+        ranked = sorted(words, key=lambda k: (-_actual_likeness(tokens, k), k))
+        return sorted(ranked[:missing]), False
+
+    def cost(way: tuple[int, ...]) -> float:
+        trial = [replace(t, kind="actual") if k in way else t for k, t in enumerate(tokens)]
+        return labelling_cost(trial, *widths)
+
+    costs = sorted((cost(way), way) for way in ways)
+    (best, way), runner_up = costs[0], costs[1][0]
+    return list(way), runner_up - best >= NAME_MARGIN
+
+
+def _actual_likeness(tokens: list[Token], k: int) -> int:
+    """How much the neighbours of token k say it is an actual: an actual or
+    a row's figures beside it do, a target beside it says it is one."""
+    before = tokens[k - 1].kind if k > 0 else None
+    after = tokens[k + 1].kind if k + 1 < len(tokens) else None
+    return (after == "num") + (before == "actual") - (before == "target") - (after == "target")
 
 
 _LEVEL2_RANK = {label_key(name): k for k, name in enumerate(LEVEL2_NAMES)}
@@ -442,8 +499,11 @@ def _join_page_breaks(tokens: list[Token], widths: tuple[float, float | None] = 
                     break
                 pieces.append(later)
             candidates = [t for t in out[since:] if t.kind == "text"]
-            heads = sorted(sorted(candidates, key=lambda t: -em_width(t.text.split("\n")[-1]))[:len(pieces)],
-                           key=candidates.index)
+            # widest last line first; on a tie the later cell (the break cut
+            # the page's last rows)
+            ranked = sorted(range(len(candidates)),
+                            key=lambda k: (-em_width(candidates[k].text.split("\n")[-1]), -k))
+            heads = [candidates[k] for k in sorted(ranked[:len(pieces)])]
             for piece, head in zip(pieces, heads):
                 head.text += "\n" + piece.text
                 head.width = max(head.width, piece.width)
@@ -557,13 +617,16 @@ def _number(text: str | None):
 
 
 def _take_totals(tokens: list[Token], total_at: int | None = None,
-                 funding_weight=None, funding_score=None) -> tuple[str, str] | None:
+                 funding_weight=None, funding_score=None, grade: str | None = None) -> tuple[str, str] | None:
     """总分's two figures: the first two figures after the 总分 label, or
     the last two figures of the form (pdfminer mostly prints the 总分 row
     last, but a row's cell cut in two may print after it); the weight is the
     larger.  Where both readings differ, the one whose totals the other
-    figures sum to (weights and scores, less the funding's) wins, else the
-    one with the larger weight."""
+    figures sum to (weights and scores, less the funding's) wins.  Where
+    neither does (pdfminer printed the 得分 column, 总分's score last in it,
+    before the 分值 column), the one pair of figures anywhere that does,
+    with a score no more than its weight and in the printed grade's band;
+    else the reading with the larger weight."""
     figures = [i for i, t in enumerate(tokens) if t.kind == "num"]
     if len(figures) < 2:
         return None
@@ -571,21 +634,22 @@ def _take_totals(tokens: list[Token], total_at: int | None = None,
     after = [i for i in figures if total_at is not None and i >= total_at]
     if len(after) >= 2 and after[:2] != figures[-2:]:
         options.insert(0, after[:2])
+    values = {i: _number(tokens[i].text) for i in figures}
 
     def fits(pair: list[int]) -> bool:
-        values = [_number(tokens[i].text) for i in pair]
-        rest = [_number(tokens[i].text) for i in figures if i not in pair]
-        if None in values or None in rest or funding_weight is None or funding_score is None:
+        got = [values[i] for i in pair]
+        rest = [values[i] for i in figures if i not in pair]
+        if None in got or None in rest or funding_weight is None or funding_score is None:
             return False
-        return abs(sum(rest) - (max(values) - funding_weight) - (min(values) - funding_score)) < _HALF_CENT
+        return abs(sum(rest) - (max(got) - funding_weight) - (min(got) - funding_score)) < _HALF_CENT
 
     def largest(pair: list[int]) -> Decimal:
-        return max((_number(tokens[i].text) or Decimal(0) for i in pair), default=Decimal(0))
+        return max((values[i] or Decimal(0) for i in pair), default=Decimal(0))
 
+    chosen = next((pair for pair in options if fits(pair)), None) or _the_pair_that_fits(figures, values, fits, grade)
     # neither fits (a bare target among the figures): the total weight is
     # the form's largest figure but a target's; the last two on a tie
-    chosen = next((pair for pair in options if fits(pair)), None) \
-        or max(reversed(options), key=largest)
+    chosen = chosen or max(reversed(options), key=largest)
     a, b = tokens[chosen[0]].text, tokens[chosen[1]].text
     for i in sorted(chosen, reverse=True):
         del tokens[i]
@@ -593,6 +657,25 @@ def _take_totals(tokens: list[Token], total_at: int | None = None,
     if na is not None and nb is not None and nb > na:
         a, b = b, a
     return a, b
+
+
+def _the_pair_that_fits(figures: list[int], values: dict, fits, grade: str | None) -> list[int] | None:
+    """The figures, anywhere, that the others sum to as totals (`fits`), the
+    score no more than the weight and in the grade's band: the latest such
+    pair, where all such pairs print the same two values; None where no
+    pair or pairs of different values do."""
+    from extract.checks.validate import grade_for   # the checks import this module
+
+    found: dict[tuple, list[int]] = {}
+    for a, b in combinations(figures, 2):
+        if values[a] is None or values[b] is None:
+            continue
+        weight, score = max(values[a], values[b]), min(values[a], values[b])
+        if grade is not None and grade_for(score) != grade:
+            continue
+        if fits([a, b]):
+            found[(weight, score)] = [a, b]      # pairs come in print order: the latest kept
+    return next(iter(found.values())) if len(found) == 1 else None
 
 
 def _bare_targets(tokens: list[Token], expected_sum) -> set[int]:
