@@ -25,9 +25,14 @@ Word broke) continue its cells: each cell one run of them.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from math import log
 
+from extract.layout.cell_words import (
+    COMPARISON_WORDS, NAME_CONTINUATIONS, NAME_ENDINGS, NON_FINAL, SENTENCE_MARKS, VERDICT_MAX_CHARS,
+    VERDICT_WORDS,
+)
 from extract.layout.flat_format import NO_LINE_END, NO_LINE_START, em_width
 
 INF = float("inf")
@@ -39,8 +44,11 @@ EMPTY_CELL = {"name": 0.8, "target": 0.4, "actual": 0.4}     # a band no reading
 _VALUE = re.compile(r"^(?:[=≥≤><≧≦⩾⩽═﹦]|>=|<=)?\d[\d,]*(?:\.\d+)?(?:[(（][^)）]{1,4}[)）]|%)$")
 _VERDICT = re.compile(r"^(?:部分|基本|全部|已|未)?(?:达成|完成|达到|实现)")
 DOUBT_MARGIN = 0.4
+CONTINUATION_COST = 1.0     # a cell starting or ending as only a wrapped line's piece does
 MAX_TAKE = 3        # tokens one cell line may join (a space inside a cell)
 BEAM = 8           # states kept after each column
+# a row a page break cuts: its cells go on over more lines, in more ways
+TAIL_BEAM = 24
 _LATIN_RUN = re.compile(r"^[^\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\s]+")
 # a bound: what a 年度指标值 starts with, an 实际完成值 never
 _BOUND = re.compile(r"^(?:[=≥≤><≧≦⩾⩽═﹦]|>=|<=|不[低少小高超多大]于|不超过)")
@@ -140,6 +148,10 @@ def cell_cost(column: str, texts: list[str], xs: list[float | None], ctx: Contex
                 cost += min(4.0, 1.0 + (max(earlier) + 1 - x) / 3.0)
     if column == "deviation" and texts and re.search(r"[。；;]", texts[-1]):
         cost -= 0.3
+    if column == "name" and texts and texts[0].startswith(NAME_CONTINUATIONS):
+        cost += CONTINUATION_COST      # the end of a name wrapped off the row above
+    if column in ("name", "target") and texts and last_is_end and texts[-1].endswith(NON_FINAL):
+        cost += CONTINUATION_COST      # a cell cut before its last words
     return cost
 
 
@@ -168,9 +180,44 @@ def solve_band(lines: list[BandLine], anchor: int, at: int, choices: dict[str, l
     n = len(lines)
     counts = tuple(len(l.tokens) for l in lines)
     remark = _remark_cost(lines[anchor].tokens[at:at + 2])
+    pieces: dict[tuple[int, int, int], tuple[str, float | None, float]] = {}
+    cells_at: dict[tuple, list[tuple[float, tuple[int, ...], list[tuple[int, str]]]]] = {}
+
+    def piece(p: int, first: int, take: int) -> tuple[str, float | None, float]:
+        """Tokens first..first+take-1 of line p as one cell line: its text, x and merge cost."""
+        key = (p, first, take)
+        if key not in pieces:
+            toks = lines[p].tokens[first:first + take]
+            pieces[key] = (" ".join(t.text for t in toks), toks[0].x, _merge_cost(toks, ctx.layout))
+        return pieces[key]
+
+    def cell_readings(column: str, positions: tuple[int, ...], starts: tuple[int, ...], last_end: bool):
+        """The ways a cell of `column` on `positions` may take tokens from
+        `starts` on (each line one to MAX_TAKE): (cost, tokens taken per line, its lines)."""
+        key = (column, positions, starts, last_end)
+        if key in cells_at:
+            return cells_at[key]
+        partials: list[tuple[float, tuple[int, ...]]] = [(0.0, ())]
+        for p, first in zip(positions, starts):
+            left = (at if p == anchor and column in ctx.before_ws else counts[p]) - first
+            partials = [(c + piece(p, first, t)[2], takes + (t,)) for c, takes in partials
+                        for t in range(1, min(left, MAX_TAKE) + 1)]
+        out = []
+        for c, takes in partials:
+            read = [piece(p, first, t) for p, first, t in zip(positions, starts, takes)]
+            texts = tuple(r[0] for r in read)
+            cost = c + (_cell_cost(column, texts, tuple(r[1] for r in read), ctx, last_end) if texts else
+                        EMPTY_CELL.get(column, 0.0))
+            if column == "deviation" and texts:
+                cost += remark
+            out.append((cost, takes, [(lines[p].index, text) for p, text in zip(positions, texts)]))
+        cells_at[key] = out
+        return out
+
+    beam = TAIL_BEAM if open_end else BEAM
     # states: consumed tuple -> list of (cost, back) best two
     states: dict[tuple[int, ...], list[tuple[float, tuple | None, str, list]]] = {tuple([0] * n): [(0.0, None, "", [])]}
-    for column in ctx.columns:
+    for k, column in enumerate(ctx.columns):
         nxt: dict[tuple[int, ...], list] = {}
         if column == "ws":
             for state, entries in states.items():
@@ -185,38 +232,26 @@ def solve_band(lines: list[BandLine], anchor: int, at: int, choices: dict[str, l
         for state, entries in states.items():
             for own_cost, positions in choices[column]:
                 # every line in positions takes one or more tokens
-                partials = [(0.0, list(state), [])]
-                ok = True
-                for p in positions:
-                    grown = []
-                    for c, cons, taken in partials:
-                        left = counts[p] - cons[p]
-                        if p == anchor and column in ctx.before_ws:
-                            left = at - cons[p]
-                        for t in range(1, min(left, MAX_TAKE) + 1):
-                            toks = lines[p].tokens[cons[p]:cons[p] + t]
-                            new = list(cons)
-                            new[p] += t
-                            grown.append((c + _merge_cost(toks, ctx.layout), new, taken + [(p, toks)]))
-                    partials = grown
-                    if not partials:
-                        ok = False
-                        break
-                if not ok:
-                    continue
-                for c, cons, taken in partials:
-                    texts = [" ".join(t.text for t in toks) for _, toks in taken]
-                    xs = [toks[0].x for _, toks in taken]
-                    last_end = not (open_end and positions and positions[-1] == n - 1)
-                    total = c + own_cost + (_cell_cost(column, tuple(texts), tuple(xs), ctx, last_end) if texts else
-                                            EMPTY_CELL.get(column, 0.0))
-                    if column == "deviation" and texts:
-                        total += remark
+                positions = tuple(positions)
+                last_end = not (open_end and positions and positions[-1] == n - 1)
+                for cost, takes, cell_lines in cell_readings(column, positions, tuple(state[p] for p in positions),
+                                                             last_end):
+                    new = list(state)
+                    for p, t in zip(positions, takes):
+                        new[p] += t
+                    new_state = tuple(new)
                     for e in entries[:2]:
-                        _keep(nxt, tuple(cons), (e[0] + total, (state, e), column,
-                                                 [(lines[p].index, s) for (p, _), s in zip(taken, texts)]))
-        if len(nxt) > BEAM:
-            nxt = dict(sorted(nxt.items(), key=lambda kv: kv[1][0][0])[:BEAM])
+                        _keep(nxt, new_state, (e[0] + cost + own_cost, (state, e), column, cell_lines))
+        if len(nxt) > beam:
+            # the beam keeps the cheapest states that the columns left can still finish
+            room = _room(ctx.columns[k + 1:], ctx)
+            kept = {}
+            for key, entries in sorted(nxt.items(), key=lambda kv: kv[1][0][0]):
+                if _can_finish(key, counts, anchor, at, room):
+                    kept[key] = entries
+                    if len(kept) == beam:
+                        break
+            nxt = kept
         states = nxt
     final = states.get(counts)
     if not final:
@@ -234,6 +269,29 @@ def solve_band(lines: list[BandLine], anchor: int, at: int, choices: dict[str, l
     return final[0][0], cells, doubts, rival
 
 
+def _room(rest: list[str], ctx: Context) -> tuple[int, int, bool]:
+    """How many tokens of a line the columns `rest` can still take: those
+    before 分值 on the anchor line, those after it, and whether 分值/得分
+    are still to come."""
+    before = sum(1 for c in rest if c in ctx.before_ws)
+    after = sum(1 for c in rest if c != "ws") - before
+    return MAX_TAKE * before, MAX_TAKE * after, "ws" in rest
+
+
+def _can_finish(state: tuple[int, ...], counts: tuple[int, ...], anchor: int, at: int,
+                room: tuple[int, int, bool]) -> bool:
+    """Whether the columns left (`room`) can take the tokens a state leaves:
+    the anchor line's up to 分值 by the columns before it, and every line's all."""
+    before, after, pending = room
+    for p, (taken, count) in enumerate(zip(state, counts)):
+        if p == anchor and pending:
+            if not 0 <= at - taken <= before or count - at - 2 > after:
+                return False
+        elif count - taken > before + after:
+            return False
+    return True
+
+
 def _remark_cost(pair: list[Token]) -> float:
     """What a 偏差原因分析 cell costs on a row given its full 分值: the column
     explains a score short of its weight, so is seldom written otherwise."""
@@ -245,10 +303,17 @@ def _remark_cost(pair: list[Token]) -> float:
 
 
 def _keep(table: dict, key: tuple, entry: tuple) -> None:
-    entries = table.setdefault(key, [])
-    entries.append(entry)
-    entries.sort(key=lambda e: e[0])
-    del entries[2:]
+    """Keep the two cheapest entries of a state, the earlier first on a tie."""
+    entries = table.get(key)
+    if entries is None:
+        table[key] = [entry]
+    elif entry[0] < entries[0][0]:
+        entries.insert(0, entry)
+        del entries[2:]
+    elif len(entries) == 1:
+        entries.append(entry)
+    elif entry[0] < entries[1][0]:
+        entries[1] = entry
 
 
 def _unwind(entry) -> list[Cell]:
@@ -408,14 +473,17 @@ def read_bands(lines: list[BandLine], anchors: list[tuple[int, int]], ctx: Conte
     options = [[0]] + [list(range(pos[r - 1] + 1, pos[r] + 1)) for r in range(1, n)] + [[len(lines)]]
     if top:
         options = [[0]] + [[pos[r]] for r in range(1, n)] + [[len(lines)]]
+
+    def allowed(r: int, start: int, end: int, lean: int = 1) -> bool:
+        # a centred row has as many lines above its anchor as below, give or take `lean`
+        return top or r + 1 == n or abs((pos[r] - start) - (end - pos[r] - 1)) <= lean or len(options[r + 1]) == 1
+
     best: dict[int, tuple[float, list]] = {0: (0.0, [])}
     for r in range(n):
         nxt: dict[int, tuple[float, list]] = {}
         for start, (cost, path) in best.items():
             for end in options[r + 1]:
-                above = pos[r] - start
-                below = end - pos[r] - 1
-                if not top and r + 1 < n and abs(above - below) > 1 and len(options[r + 1]) > 1:
+                if not allowed(r, start, end):
                     continue
                 c = min(band(r, start, end)[0], UNREAD)
                 if cost + c < nxt.get(end, (INF, None))[0]:
@@ -432,10 +500,18 @@ def read_bands(lines: list[BandLine], anchors: list[tuple[int, int]], ctx: Conte
     unread = {r for r, (start, end) in enumerate(spans) if band(r, start, end)[0] == INF}
     chosen = [band(r, start, end) for r, (start, end) in enumerate(spans)]
     endings = _add_endings(_cell_endings([cells for _, cells, unsure, _ in chosen if not unsure]), ctx.endings)
+    # pdftotext puts a line at half height on the line above or below: a row
+    # leaning two lines, which the bands above do not consider, may still read as well
+    split_doubts = _close_splits(spans, options, band, lambda r, a, b: allowed(r, a, b, 2 if ctx.layout else 1))
     for r, (start, end) in enumerate(spans):
         cost, cells, unsure, rival = chosen[r]
         if rival is not None:
             cells, unsure = _settle_swap(cells, rival, unsure, endings)
+        for column in sorted(split_doubts.get(r, set()) - unsure):
+            doubts.append((r, column, "the lines between the row and the next split nearly as well elsewhere"))
+        if POOR_FIT <= cost < INF:
+            for column in sorted({c.column for c in cells if c.lines} - unsure):
+                doubts.append((r, column, "even the best reading of the row's lines fits them poorly"))
         if unread & {r - 1, r, r + 1}:
             # a row no reading fits, and its neighbours whose bounds it may have moved
             unsure = set(ctx.columns) - {"ws"}
@@ -446,53 +522,110 @@ def read_bands(lines: list[BandLine], anchors: list[tuple[int, int]], ctx: Conte
     return total, rows, doubts
 
 
+# what a row's best reading costs where it fits its lines poorly (a wrapped
+# line that does not fill its column, a cell wider than its column, lines
+# off the row's shape …): its cells are doubted
+POOR_FIT = 4.0
+# how much more (in cost) another split of the lines between two rows may cost and still be doubted
+SPLIT_DOUBT = 0.4
+
+
+def _close_splits(spans: list[tuple[int, int]], options: list[list[int]], band, allowed) -> dict[int, set[str]]:
+    """Where the lines between two rows split nearly as well one line up or
+    down: each row's columns whose cells the two splits read otherwise."""
+    out: dict[int, set[str]] = {}
+    for r in range(1, len(spans)):
+        (start, cut), (_, end) = spans[r - 1], spans[r]
+        here = band(r - 1, start, cut)[0] + band(r, cut, end)[0]
+        for other in (cut - 1, cut + 1):      # one line to the other row
+            if other not in options[r] or not (allowed(r - 1, start, other) and allowed(r, other, end)):
+                continue
+            if band(r - 1, start, other)[0] + band(r, other, end)[0] - here >= SPLIT_DOUBT:
+                continue
+            for row, a, b in ((r - 1, band(r - 1, start, cut), band(r - 1, start, other)),
+                              (r, band(r, cut, end), band(r, other, end))):
+                theirs = {c.column: c.lines for c in b[1]}
+                out.setdefault(row, set()).update(c.column for c in a[1] if theirs.get(c.column) != c.lines)
+    return out
+
+
 # --------------------------------------------------------------------------
 # A name and a target alike in shape
 # --------------------------------------------------------------------------
 
 # Without x (pdfplumber) a centred row's one-line cell on the anchor line and
 # a two-line one at half heights print the same text whichever column each
-# is in: such a tie between the name and the target is settled by how the
-# table's rows read for sure end their cells in those columns.
+# is in: such a tie between the name and the target is settled by what the
+# two texts say by the forms' conventions (`extract.layout.cell_words`: a
+# name ends as a noun of what is measured, a qualitative target is a short
+# verdict, a bound or a sentence) and by how the document's rows read for
+# sure end their cells in those columns.
 SWAPPABLE = ("name", "target")
 TIE = 1e-6
-SWAP_SURE = 2.0      # log-odds above which the endings settle the swap without doubt
+SWAP_SURE = 2.0      # log-odds above which the swap is settled without doubt
+# log-odds each convention gives a text for being the name rather than the target
+NAME_ENDING_ODDS = 1.5
+VERDICT_ODDS = 2.0
+COMPARISON_ODDS = 1.0
+SENTENCE_ODDS = 1.0
 
 
-def _cell_endings(rows: list[list[Cell]]) -> dict[str, dict[str, int]]:
+def _cell_endings(rows: list[list[Cell]]) -> dict[str, Counter]:
     """How often each column's cells end with each character, over rows."""
-    endings: dict[str, dict[str, int]] = {c: {} for c in SWAPPABLE}
-    for cells in rows:
-        for cell in cells:
-            if cell.column in endings and cell.lines:
-                last = cell.lines[-1][1][-1:]
-                endings[cell.column][last] = endings[cell.column].get(last, 0) + 1
-    return endings
+    return {column: Counter(cell.lines[-1][1][-1:] for cells in rows for cell in cells
+                            if cell.column == column and cell.lines) for column in SWAPPABLE}
 
 
-def _add_endings(into: dict[str, dict[str, int]], more: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+def _add_endings(into: dict[str, Counter], more: dict[str, Counter]) -> dict[str, Counter]:
     for column, seen in more.items():
-        mine = into.setdefault(column, {})
-        for last, k in seen.items():
-            mine[last] = mine.get(last, 0) + k
+        into.setdefault(column, Counter()).update(seen)
     return into
 
 
-def _ending_odds(cells: list[Cell], endings: dict[str, dict[str, int]]) -> float:
-    score = 0.0
-    for cell in cells:
-        if cell.column in endings and cell.lines:
-            seen = endings[cell.column]
-            last = cell.lines[-1][1][-1:]
-            score += log((seen.get(last, 0) + 0.5) / (sum(seen.values()) + 1.0))
-    return score
+def _cell_text(cells: list[Cell], column: str) -> str:
+    return "".join(text for cell in cells if cell.column == column for _, text in cell.lines)
+
+
+def is_verdict(text: str) -> bool:
+    """A short text made of verdict words only (达标, 按时完成, 有效保障 …)."""
+    text = text.rstrip("。.；;")
+    if not text or len(text) > VERDICT_MAX_CHARS:
+        return False
+    spelled = {0}           # how much of the text the words can spell
+    for k in range(len(text)):
+        if k in spelled:
+            spelled |= {k + len(w) for w in VERDICT_WORDS if text.startswith(w, k)}
+    return len(text) in spelled
+
+
+def name_odds(text: str) -> float:
+    """Log-odds, by the forms' conventions alone, that `text` is an
+    indicator's name rather than its target."""
+    odds = NAME_ENDING_ODDS if text.endswith(NAME_ENDINGS) else 0.0
+    if is_verdict(text):
+        odds -= VERDICT_ODDS
+    if any(w in text for w in COMPARISON_WORDS):
+        odds -= COMPARISON_ODDS
+    if any(m in text for m in SENTENCE_MARKS):
+        odds -= SENTENCE_ODDS
+    return odds
+
+
+def _ending_odds(text: str, endings: dict[str, Counter]) -> float:
+    """Log-odds, by how the document's sure rows end their names and
+    targets, that `text` is a name rather than a target."""
+    last = text[-1:]
+    name, target = endings.get("name", Counter()), endings.get("target", Counter())
+    return log((name[last] + 0.5) / (sum(name.values()) + 1.0)) - \
+        log((target[last] + 0.5) / (sum(target.values()) + 1.0))
 
 
 def _settle_swap(cells: list[Cell], rival: list[Cell], unsure: set[str],
-                 endings: dict[str, dict[str, int]]) -> tuple[list[Cell], set[str]]:
-    """The reading of the two whose name and target end as the table's do;
-    still doubted unless the endings say so clearly."""
-    odds = _ending_odds(cells, endings) - _ending_odds(rival, endings)
+                 endings: dict[str, Counter]) -> tuple[list[Cell], set[str]]:
+    """The reading of the two whose name and target read more like a name
+    and a target; still doubted unless the odds are clear."""
+    name, target = _cell_text(cells, "name"), _cell_text(cells, "target")
+    odds = (name_odds(name) - name_odds(target)) + (_ending_odds(name, endings) - _ending_odds(target, endings))
     if odds < 0:
         cells = rival
     return cells, (unsure - set(SWAPPABLE) if abs(odds) >= SWAP_SURE else unsure)

@@ -21,12 +21,14 @@ import re
 from dataclasses import dataclass, field
 
 from extract.layout.flat_format import em_width
-from extract.layout.labels import LEVEL1_NAMES, LEVEL2_NAMES, label_key
+from extract.layout.labels import LEVEL1_NAMES, LEVEL1_OF_LEVEL2, LEVEL2_NAMES, label_key
 from extract.parse.values import parse_number
 from extract.parse.row_bands import MEASURE, BandLine, Context, LevelPieces, Token, read_table
 
 LEVELS = ("level1", "level2")
 TEXT_COLUMNS = ("name", "target", "actual", "deviation")
+# the widest piece of a merged 一级/二级 label a narrow column prints on a line
+MAX_PIECE_WIDTH = 3.0
 _KNOWN = {"level1": tuple(label_key(n) for n in LEVEL1_NAMES), "level2": tuple(label_key(n) for n in LEVEL2_NAMES)}
 
 
@@ -126,12 +128,92 @@ def read_indicator_lines(lines: list[TextLine], columns: list[str], piece_width:
             row.cells[cell.column] = [t for _, t in cell.lines]
         rows.append(row)
     read = TableRead(rows, doubts)
-    lines_at = [r.line for r in rows]
     if rows:
-        # each row's extent: from the middle between its anchor and the one above
-        tops = [first_line] + [(a + b) / 2 for a, b in zip(lines_at, lines_at[1:])]
-        _group_levels(read, levels, lines_at, top, list(zip(tops, tops[1:] + [last_line])))
+        geometry = _geometry([r.line for r in rows], cells, [band_lines[p].page for p, _ in anchors],
+                             {line.index: line.page for line in lines}, first_line, last_line, top)
+        _group_levels(read, levels, geometry, top)
     return read
+
+
+@dataclass
+class RowGeometry:
+    """Where a table's rows stand, in lines, the pages put end to end (each
+    page's part of the table after the part before it): each row's anchor,
+    top and bottom, where the pages break, and each line's place."""
+    anchors: list[float]
+    tops: list[float]
+    bottoms: list[float]
+    breaks: list[float]
+    shift: dict[int, float]          # page -> what its line indices move by
+    line_page: dict[int, int]
+
+    def at(self, line: int) -> float:
+        page = self.line_page.get(line, min(self.shift))
+        known = [p for p in self.shift if p <= page] or [min(self.shift)]
+        return line + self.shift[max(known)]
+
+
+def _geometry(anchors: list[int], cells: list[list], pages: list[int], line_page: dict[int, int],
+              first_line: int, last_line: int, top: bool) -> RowGeometry:
+    """Each page's run of rows measured by `_extents` within its own lines
+    (from the header, or the page's first line of the table, to its last
+    row's last line on the page, or 总分), the runs then put end to end.  A
+    row a page break cuts (its lines go on over the page) reaches into the
+    next run."""
+    own = [[anchor] + [i for cell in row for i, _ in cell.lines if line_page.get(i, page) == page]
+           for anchor, row, page in zip(anchors, cells, pages)]
+    tails = [[i for cell in row for i, _ in cell.lines if line_page.get(i, page) != page]
+             for row, page in zip(cells, pages)]
+    runs: list[list[int]] = []
+    for r, page in enumerate(pages):
+        if runs and pages[runs[-1][-1]] == page:
+            runs[-1].append(r)
+        else:
+            runs.append([r])
+    tops: list[float] = []
+    bottoms: list[float] = []
+    breaks: list[float] = []
+    shift: dict[int, float] = {}
+    for k, run in enumerate(runs):
+        page = pages[run[0]]
+        carried = [i for r in range(run[0]) for i in tails[r] if line_page.get(i) == page]
+        lo = first_line if k == 0 else min(carried + own[run[0]]) - 0.5
+        hi = last_line if k == len(runs) - 1 else max(own[run[-1]]) + 0.5
+        extents = _extents([anchors[r] for r in run], [max(own[r]) - min(own[r]) + 1 for r in run], lo, hi, top)
+        move = bottoms[-1] - lo if bottoms else 0.0
+        if bottoms:
+            breaks.append(bottoms[-1])
+        shift[page] = move
+        tops += [a + move for a, _ in extents]
+        bottoms += [b + move for _, b in extents]
+    for r, lines in enumerate(tails):
+        for i in lines:
+            if line_page.get(i) in shift:
+                bottoms[r] = max(bottoms[r], i + shift[line_page[i]] + 0.5)
+    moved = [anchor + shift[page] for anchor, page in zip(anchors, pages)]
+    return RowGeometry(moved, tops, bottoms, breaks, shift, line_page)
+
+
+def _extents(anchors: list[int], heights: list[int], first_line: float, last_line: float,
+             top: bool = False) -> list[tuple[float, float]]:
+    """Each row's extent in lines, from its anchor.  Top-aligned: from its
+    anchor line to the next one's.  Centred: a row of h lines and padding d
+    stands h + d high centred on its anchor, so two rows' anchors are
+    (h + h') / 2 + d apart, and the rule between them stands (h - h') / 4
+    off the middle between them; the first and last rows take the padding
+    of the gap next to them (within the table's lines)."""
+    n = len(anchors)
+    if top:
+        starts = [a - 0.5 for a in anchors]
+        return list(zip(starts, starts[1:] + [max(last_line, starts[-1] + heights[-1])]))
+    if n == 1:
+        return [(float(first_line), float(last_line))]
+    gaps = [b - a for a, b in zip(anchors, anchors[1:])]
+    rules = [a + g / 2 + (h - h2) / 4 for a, g, h, h2 in zip(anchors, gaps, heights, heights[1:])]
+    pad = lambda k: max(0.0, gaps[k] - (heights[k] + heights[k + 1]) / 2)
+    first = max(float(first_line), anchors[0] - (heights[0] + pad(0)) / 2)
+    last = min(float(last_line), anchors[-1] + (heights[-1] + pad(n - 2)) / 2)
+    return list(zip([first] + rules, rules + [last]))
 
 
 def _tokens(frags: list[Frag]) -> list[Token]:
@@ -160,7 +242,7 @@ def capacities(lines: list[TextLine], columns: list[str]) -> dict[str, float]:
         before = [f for f in frags[:at] if em_width(f.text) > 3.5 or MEASURE.search(f.text)]
         if len(before) == len(pre_cols):
             for c, f in zip(pre_cols, before):
-                caps[c] = max(caps[c], em_width(f.text))
+                caps[c] = max(caps[c], em_width(_without_level_pieces(f.text)))
         if at + 2 < len(frags) and "deviation" in caps:
             caps["deviation"] = max(caps["deviation"], em_width(" ".join(f.text for f in frags[at + 2:])))
     for c in caps:
@@ -172,6 +254,20 @@ def capacities(lines: list[TextLine], columns: list[str]) -> dict[str, float]:
         if beyond:
             caps["deviation"] = max(caps["deviation"], max(beyond))
     return caps
+
+
+def _without_level_pieces(text: str) -> str:
+    """A fragment without the merged labels' pieces printed one space before
+    it (pdftotext joins a top-aligned row's 产出 数量 to its name)."""
+    words = text.split(" ")
+    while len(words) > 1 and em_width(words[0]) <= MAX_PIECE_WIDTH and _is_level_piece(words[0]):
+        words.pop(0)
+    return " ".join(words)
+
+
+def _is_level_piece(word: str) -> bool:
+    key = label_key(word)
+    return bool(key) and any(key in name for names in _KNOWN.values() for name in names)
 
 
 def _column_starts(lines: list[TextLine], text_columns: list[str]) -> dict[str, list[float]]:
@@ -191,16 +287,15 @@ def _column_starts(lines: list[TextLine], text_columns: list[str]) -> dict[str, 
     return xs
 
 
-def _group_levels(read: TableRead, levels: LevelPieces, lines_at: list[int], top: bool,
-                  extents: list[tuple[float, float]]) -> None:
-    """Each merged label's rows: top-aligned, from the row its pieces start
-    at; centred, the rows whose extent (`extents`, line indices) is centred
-    on its pieces."""
-    n = len(lines_at)
-    tops = [a for a, _ in extents]
-    bottoms = [b for _, b in extents]
-    l2_bounds, l2_unsure = _spans(levels.groups["level2"], lines_at, tops, bottoms, top, None)
-    l1_bounds, l1_unsure = _spans(levels.groups["level1"], lines_at, tops, bottoms, top, l2_bounds)
+def _group_levels(read: TableRead, levels: LevelPieces, rows: RowGeometry, top: bool) -> None:
+    """Each merged label's rows (`_spans`), the 一级 ones over whole 二级 groups."""
+    n = len(rows.anchors)
+    l2_bounds, l2_unsure = _spans(levels.groups["level2"], rows, top, None)
+    parents: list[str | None] = [None] * n
+    for (name, _), (a, b) in zip(levels.groups["level2"], l2_bounds):
+        for r in range(a, b):
+            parents[r] = LEVEL1_OF_LEVEL2.get(name)
+    l1_bounds, l1_unsure = _spans(levels.groups["level1"], rows, top, l2_bounds, parents)
     for level, bounds, unsure in (("level2", l2_bounds, l2_unsure), ("level1", l1_bounds, l1_unsure)):
         groups = levels.groups[level]
         for (name, _), (a, b) in zip(groups, bounds):
@@ -209,55 +304,96 @@ def _group_levels(read: TableRead, levels: LevelPieces, lines_at: list[int], top
         if not groups and n:
             read.doubts.append((0, level, f"no {level} label found"))
         for r in sorted(unsure):
-            read.doubts.append((r, level, "the merged label's rows end one row either side nearly as well"))
+            read.doubts.append((r, level, "another reading of the merged labels gives the row another nearly as well"))
 
 
-# how much worse (in lines) a merged label's bound one row off may fit and still be doubted
-LEVEL_DOUBT = 2.0
+# how much worse (in lines) a reading of all the table's labels that gives a row
+# another label may fit and still doubt it
+LEVEL_DOUBT = 1.5
+# what (in lines) a 一级 label over a row whose 二级 label belongs to another costs
+WRONG_PARENT = 10.0
+# what a line between a cut cell's label and the cell's middle costs (a weak preference)
+NEAR = 0.1
 
 
-def _spans(groups: list[tuple[str, list[int]]], lines_at: list[int], tops: list[float], bottoms: list[float],
-           top: bool, allowed: list[tuple[int, int]] | None) -> tuple[list[tuple[int, int]], set[int]]:
-    """The rows [a, b) each merged label spans, in order, covering all rows;
-    and the rows a bound between two labels one row off would give the
-    other label at nearly the same cost."""
-    n, m = len(lines_at), len(groups)
+def label_place(rows: RowGeometry, a: int, b: int, top: bool, n_lines: int) -> float:
+    """Where the middle of a merged label over rows [a, b) of `n_lines`
+    lines is printed: top-aligned, its lines from the first row's; centred,
+    in the cell's middle.  A cell a page break cuts prints its label in the
+    part holding the cell's middle, at that part's bottom if the first
+    part, else at its top (the lines read on across the break)."""
+    first, last = rows.tops[a], max(rows.bottoms[a:b])
+    cuts = [x for x in rows.breaks if first < x < last]
+    if not cuts:
+        return rows.anchors[a] + (n_lines - 1) / 2 if top else (first + last) / 2
+    middle = (first + last) / 2
+    bounds = [first] + cuts + [last]
+    held = max(k for k in range(len(bounds) - 1) if bounds[k] <= middle)
+    return bounds[held + 1] - n_lines / 2 if held == 0 else bounds[held] + n_lines / 2
+
+
+def _cut_cell(rows: RowGeometry, a: int, b: int) -> bool:
+    return any(rows.tops[a] < x < max(rows.bottoms[a:b]) for x in rows.breaks)
+
+
+def _spans(groups: list[tuple[str, list[int]]], rows: RowGeometry, top: bool, allowed: list[tuple[int, int]] | None,
+           parents: list[str | None] | None = None) -> tuple[list[tuple[int, int]], set[int]]:
+    """The rows [a, b) each merged label spans, in order, covering all rows,
+    each label's pieces where `label_place` prints its label; and the rows
+    some reading of all the labels nearly as good gives another label.
+    `parents`: the 一级 label each row's 二级 one belongs to, where known."""
+    n, m = len(rows.anchors), len(groups)
     if m == 0:
         return [], set()
     cuts = sorted({0, n} | ({a for a, _ in allowed} if allowed else set(range(n + 1))))
     if m >= len(cuts):
         return [(min(j, n - 1), min(j, n - 1) + 1) for j in range(m)], set(range(n))
+    middles = [(rows.at(min(lines)) + rows.at(max(lines))) / 2 for _, lines in groups]
+    sizes = [len(set(lines)) for _, lines in groups]
 
-    def cost(j: int, a: int, b: int) -> float:
-        first, last = min(groups[j][1]), max(groups[j][1])
-        if top:
-            return abs(lines_at[a] - first) + (0 if a == 0 else 0.1)
-        return abs((first + last) / 2 - (tops[a] + bottoms[b - 1]) / 2)
+    memo: dict[tuple[int, int, int], float] = {}
+
+    def cost(j: int, p: int, q: int) -> float:
+        """Group j over rows [cuts[p], cuts[q])."""
+        if (j, p, q) not in memo:
+            a, b = cuts[p], cuts[q]
+            strays = sum(1 for r in range(a, b) if parents[r] not in (None, groups[j][0])) if parents else 0
+            c = abs(middles[j] - label_place(rows, a, b, top, sizes[j])) + (0.1 if top and a else 0.0)
+            if _cut_cell(rows, a, b):
+                # a page break leaves where the cell starts or ends open: the nearer the likelier
+                c += NEAR * abs(middles[j] - (rows.tops[a] + max(rows.bottoms[a:b])) / 2)
+            memo[j, p, q] = c + WRONG_PARENT * strays
+        return memo[j, p, q]
 
     inf = float("inf")
-    # best[j][k]: groups 0..j-1 over rows [0, cuts[k])
-    best = [[inf] * len(cuts) for _ in range(m + 1)]
+    last = len(cuts) - 1
+    # head[j][k]: groups 0..j-1 over rows [0, cuts[k]); tail[j][k]: groups j.. over [cuts[k], n)
+    head = [[inf] * len(cuts) for _ in range(m + 1)]
     back = [[0] * len(cuts) for _ in range(m + 1)]
-    best[0][0] = 0.0
+    head[0][0] = 0.0
     for j in range(1, m + 1):
         for k in range(1, len(cuts)):
             for p in range(k):
-                if best[j - 1][p] < inf:
-                    c = best[j - 1][p] + cost(j - 1, cuts[p], cuts[k])
-                    if c < best[j][k]:
-                        best[j][k], back[j][k] = c, p
-    spans, k = [], len(cuts) - 1
+                if head[j - 1][p] < inf and head[j - 1][p] + cost(j - 1, p, k) < head[j][k]:
+                    head[j][k], back[j][k] = head[j - 1][p] + cost(j - 1, p, k), p
+    tail = [[inf] * len(cuts) for _ in range(m + 1)]
+    tail[m][last] = 0.0
+    for j in range(m - 1, -1, -1):
+        for k in range(last):
+            tail[j][k] = min((cost(j, k, q) + tail[j + 1][q] for q in range(k + 1, len(cuts))
+                              if tail[j + 1][q] < inf), default=inf)
+    spans, k = [], last
     for j in range(m, 0, -1):
         p = back[j][k]
         spans.append((cuts[p], cuts[k]))
         k = p
     spans.reverse()
+    chosen = [j for j, (a, b) in enumerate(spans) for _ in range(a, b)]
+    # a row another label takes in a reading of all the table's labels nearly as good
     unsure: set[int] = set()
-    for j in range(m - 1):
-        (a, c), (_, b) = spans[j], spans[j + 1]
-        here = cost(j, a, c) + cost(j + 1, c, b)
-        k = cuts.index(c)
-        for other in (cuts[k - 1], cuts[k + 1] if k + 1 < len(cuts) else c):
-            if a < other < b and other != c and cost(j, a, other) + cost(j + 1, other, b) - here < LEVEL_DOUBT:
-                unsure |= set(range(min(c, other), max(c, other)))
+    for j in range(m):
+        for p in range(last):
+            for q in range(p + 1, len(cuts)):
+                if head[j][p] + cost(j, p, q) + tail[j + 1][q] - head[m][last] < LEVEL_DOUBT:
+                    unsure |= {r for r in range(cuts[p], cuts[q]) if chosen[r] != j}
     return spans, unsure

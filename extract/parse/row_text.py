@@ -358,11 +358,30 @@ class _SpacedForm:
             j = i + step
             while 0 <= j < len(self.texts) and abs(j - i) <= 3:
                 if INDICATOR_COLUMN_LABELS["name"][0] in self.texts[j]:
-                    return True
+                    return step < 0 or j - i <= self._header_reach(j)
                 if not self._all_label_pieces(j):
                     break
                 j += step
         return False
+
+    def _header_reach(self, header: int) -> int:
+        """How many lines above a header line are the header's: the header
+        row is centred or top-aligned, so no more than below it; and a
+        header repeated on a later page is printed as the first one, so no
+        more than above that (the rest are a row's label pieces)."""
+        reach = min(self._piece_lines(header, -1), self._piece_lines(header, 1))
+        first = self.find(lambda t: INDICATOR_COLUMN_LABELS["name"][0] in t)
+        if first is not None and first != header:
+            reach = min(reach, self._header_reach(first))
+        return reach
+
+    def _piece_lines(self, header: int, step: int) -> int:
+        """How many lines of label pieces run from a header line up (-1) or down (1), at most 3."""
+        k = 0
+        while k < 3 and 0 <= header + step * (k + 1) < len(self.texts) and \
+                self._all_label_pieces(header + step * (k + 1)):
+            k += 1
+        return k
 
     def _all_label_pieces(self, i: int) -> bool:
         tokens = [t for f in self.frags[i] for t in f.text.split()]
