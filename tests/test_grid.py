@@ -8,7 +8,6 @@ before `find_grid` sees it.
 
 from __future__ import annotations
 
-import time
 from functools import lru_cache
 
 import cv2
@@ -211,23 +210,6 @@ def test_page_without_rulings_has_no_tables():
 def test_colour_input_is_read_as_grey(pages):
     grey = pages.raster(3, 150)
     assert find_grid(np.dstack([grey] * 3)).tables == find_grid(grey).tables
-
-
-def test_a_200_dpi_page_takes_well_under_a_third_of_a_second(pages):
-    image = rotated(pages.raster(0, 200), 1.2)
-    threads = cv2.getNumThreads()
-    cv2.setNumThreads(1)            # one core, as a worker gets
-    try:
-        best = min(_timed(find_grid, image) for _ in range(3))
-    finally:
-        cv2.setNumThreads(threads)
-    assert best < 0.3
-
-
-def _timed(function, *args) -> float:
-    start = time.perf_counter()
-    function(*args)
-    return time.perf_counter() - start
 
 
 # --- settings ---------------------------------------------------------------------
