@@ -190,16 +190,19 @@ def _cmap(path: str) -> frozenset[int]:
     return frozenset(TTFont(path, fontNumber=0, lazy=True).getBestCmap())
 
 
+def _font_files(ts: Typesetting) -> list[str]:
+    """The typesetting's font file, then its Latin fallback where it has one."""
+    return [ts.font_path] + ([LATIN_FALLBACK] if ts.font_key in _NEEDS_LATIN_FALLBACK else [])
+
+
 def _font_has(ts: Typesetting, codepoint: int) -> bool:
     """Whether the typesetting's font (with its Latin fallback) has a glyph."""
-    paths = [ts.font_path] + ([LATIN_FALLBACK] if ts.font_key in _NEEDS_LATIN_FALLBACK else [])
-    return any(codepoint in _cmap(path) for path in paths)
+    return any(codepoint in _cmap(path) for path in _font_files(ts))
 
 
 def _glyph_font(ts: Typesetting, codepoint: int) -> str:
     """The font file of the typesetting's chain that draws a code point."""
-    paths = [ts.font_path] + ([LATIN_FALLBACK] if ts.font_key in _NEEDS_LATIN_FALLBACK else [])
-    return next(path for path in paths if codepoint in _cmap(path))
+    return next(path for path in _font_files(ts) if codepoint in _cmap(path))
 
 
 @functools.cache
