@@ -247,6 +247,15 @@ STYLES: dict[str, Typesetting] = {
                                     rule_width="thick", repeat_header=True),
     "uming-12-narrow": Typesetting(font="uming", font_size=12, break_rows=True, decimals=AS_GIVEN,
                                    fullwidth_punct="half", indicator_cols="narrow-deviation"),
+    # Traits the held-out styles mix, in other combinations, so that rules
+    # are tuned to them and not to the held-out styles: Droid's rows broken
+    # across pages (under a repeated header or none), and Zen Hei at 12 pt,
+    # whose lines the row-text extractors interleave otherwise.
+    "droid-12-breaks": Typesetting(font="droid", font_size=12, fullwidth_punct="full", decimals=1,
+                                   break_rows=True, repeat_header=True, indicator_cols="wide-name"),
+    "droid-10-dev-breaks": Typesetting(font="droid", font_size=10, align="top", fullwidth_punct="half",
+                                       decimals=AS_GIVEN, break_rows=True, indicator_cols="wide-deviation"),
+    "zenhei-12": Typesetting(font_size=12, decimals=0, rule_width="thick"),
     # Held out of all tuning (rules and model): combinations, and column
     # widths, that nothing was fitted to; benchmarks report them apart.
     "uming-10-breaks": Typesetting(font="uming", font_size=10, break_rows=True, decimals=AS_GIVEN,
