@@ -216,7 +216,8 @@ def _total_pair(lines: list[Line]) -> tuple[str, str] | None:
     (≤ 100) is taken, the last two numbers when none or several are."""
     pieces: list[tuple[str, int]] = []          # (number, line index)
     for k, line in enumerate(lines):
-        for token in re.findall(NUMBER, line.text):
+        # a figure may wrap right after its point (`100.` / `0`)
+        for token in re.findall(rf"{NUMBER}\.?", line.text):
             pieces.append((token, k))
     if len(pieces) < 2:
         return None
@@ -229,6 +230,9 @@ def _total_pair(lines: list[Line]) -> tuple[str, str] | None:
         if any(b[1] != a[1] + 1 for g in groups for a, b in zip(g, g[1:])):
             continue
         weight, score = ("".join(p[0] for p in g) for g in groups)
+        # no figure ends in its point or starts with a needless 0 (`0100.0`)
+        if any(re.fullmatch(r"0\d.*|.*\.", figure) for figure in (weight, score)):
+            continue
         try:
             w, v = parse_number(weight), parse_number(score)
         except ValueError:

@@ -59,6 +59,26 @@ def _header_run(lines: list[Line], i: int) -> int:
     return used if len(acc) >= len(_HEADER_MIN) else 0
 
 
+def _level_head_lines(lines: list[Line], level_heads: list[str], column_labels: set[str]) -> int:
+    """How many of the last lines print the 一级/二级 header cells (or part
+    of them, from a page's top) before a repeated header's 三级指标: their
+    text joined is the end of some `一级指标二级指标`, or they are column labels."""
+    acc, used = "", 0
+    for line in reversed(lines):
+        key = label_key(line.text)
+        if key in column_labels and not acc:
+            used += 1
+            continue
+        if not key or not any(head.endswith(key + acc) for head in level_heads):
+            break
+        acc, used = key + acc, used + 1
+    return used
+
+
+_UNIT_ALONE = re.compile(r"^[（(][^（()）\s\d]{1,6}[)）]$")
+_FIGURE_END = re.compile(r"\d$")
+
+
 # A row whose best split into name / target / actual is less than this far
 # ahead of the next best (in `_score_split` points) is doubted.
 SPLIT_DOUBT_MARGIN = 1.5
@@ -118,27 +138,26 @@ class IndicatorRows:
         head = self.lines[header].text
         start = header + 1
         dev_labels = [label_key(l) for l in INDICATOR_COLUMN_LABELS["deviation"]]
-        if not any(l in label_key(head) for l in dev_labels):
-            acc = ""
-            tail_key = label_key(head).split(label_key(INDICATOR_COLUMN_LABELS["score"][0]))[-1]
-            acc = tail_key if any(l.startswith(tail_key) for l in dev_labels) else ""
-            j = start
-            while j < end:
-                nxt = acc + label_key(self.lines[j].text)
-                if any(l.startswith(nxt) for l in dev_labels):
-                    acc = nxt
-                    j += 1
-                    if acc in dev_labels:
-                        break
-                else:
-                    break
-            start = j
+        # the 偏差原因分析及改进措施 label's rest on lines of its own (the
+        # header may end in a shorter synonym's text: `偏差原因分析及改`)
+        tail_key = label_key(head).split(label_key(INDICATOR_COLUMN_LABELS["score"][0]))[-1]
+        acc = tail_key if any(l.startswith(tail_key) for l in dev_labels) else ""
+        j = start
+        while j < end:
+            nxt = acc + label_key(self.lines[j].text)
+            if nxt == acc or not any(l.startswith(nxt) for l in dev_labels):
+                break
+            acc = nxt
+            j += 1
+            if acc in dev_labels and not any(l.startswith(acc) and l != acc for l in dev_labels):
+                break
+        start = j
         # A header row repeated on a later page (Word's "repeat as header
-        # row") is no indicator text, nor are its 一级/二级 label pieces before it.
-        level_pieces = {label_key(label[:k]) for key in ("level1", "level2")
-                        for label in INDICATOR_COLUMN_LABELS[key] for k in range(1, len(label))}
-        level_pieces |= {label_key(label[k:]) for key in ("level1", "level2")
-                         for label in INDICATOR_COLUMN_LABELS[key] for k in range(1, len(label))}
+        # row") is no indicator text, nor are its 一级/二级 label cells before
+        # it, however narrow columns wrap them (`一级指` / `标`, or a
+        # character a line).
+        level_heads = [label_key(l1 + l2) for l1 in INDICATOR_COLUMN_LABELS["level1"]
+                       for l2 in INDICATOR_COLUMN_LABELS["level2"]]
         kept: list[Line] = []
         body = self.lines[start:end]
         skip = 0
@@ -149,8 +168,7 @@ class IndicatorRows:
             tokens = line.text.split()
             run = _header_run(body, k)
             if run or (len(tokens) >= 2 and all(label_key(t) in column_labels for t in tokens)):
-                while kept and label_key(kept[-1].text) in level_pieces | column_labels:
-                    kept.pop()
+                del kept[len(kept) - _level_head_lines(kept, level_heads, column_labels):]
                 skip = max(run - 1, 0)
                 continue
             kept.append(line)
@@ -227,6 +245,12 @@ class IndicatorRows:
             elif kind == "text":
                 pending.append(value)
             elif kind == "anchor" and held:
+                # units alone after the labels: the last lines of the cut
+                # row's 指标值 / 实际值 cells (Word moved `（项）` over the break)
+                units = self._unit_continuation(last, pending)
+                if units:
+                    self._read_from(last, pending[:units], [])
+                    pending = pending[units:]
                 # the rest of the cut row's cell, if the lines before this
                 # anchor hold more than its own row needs
                 k = len(_segments(value.group("pre").strip()))
@@ -473,14 +497,12 @@ class IndicatorRows:
             rest = rest[tagged:]
             if anchor is None and rest:
                 # not a deviation, and no row follows: the rest of a cut cell
-                if self._continue_cell(last, meta, rest[0]):
-                    rest = rest[1:]
+                rest = rest[self._continue_after_break(last, meta, rest, len(rest)):]
                 dev += [l.text for l in rest]
                 rest = []
         else:
             if rest and not post and rest[0].page != meta["page"] and len(rest) - 1 >= need:
-                if self._continue_cell(last, meta, rest[0]):
-                    rest = rest[1:]
+                rest = rest[self._continue_after_break(last, meta, rest, len(rest) - need):]
             if anchor is None:
                 dev += [l.text for l in rest]         # before a label or 总分: nothing else it can be
                 rest = []
@@ -586,14 +608,71 @@ class RowCells:
         self.split_score, self.split_margin = saved
         return fit
 
+    def _continue_after_break(self, last: dict[str, Any], meta: dict[str, Any], lines: list[Line],
+                              available: int) -> int:
+        """How many of the first lines (at most `available`) after a page
+        break are the rest of the cut row's cells: units alone, or a cell's
+        last lines; they are added to the row."""
+        units = self._unit_continuation(last, lines[:available])
+        if units:
+            return units
+        if available and self._continue_cells(last, meta, lines[0]):
+            return 1 + self._continue_more(last, meta, lines[1:available])
+        if available and self._continue_cell(last, meta, lines[0]):
+            return 1 + self._continue_more(last, meta, lines[1:available])
+        return 0
+
+    def _unit_continuation(self, last: dict[str, Any], lines: list[Line]) -> int:
+        """How many of the first lines are units alone (`（项）`, or
+        `（项） （项）` for two cells) that end the cut row's 指标值 and 实际值,
+        in that order, where those hold a figure without its unit; they are
+        added to the cells.  0 when the lines are no such units."""
+        open_cells = [key for key in ("target", "actual")
+                      if last.get(key) and _FIGURE_END.search(last[key])]
+        pieces: list[tuple[int, str]] = []
+        for k, line in enumerate(lines):
+            segments = _segments(line.text)
+            if not segments or not all(_UNIT_ALONE.match(seg) for seg in segments):
+                break
+            pieces += [(k + 1, seg) for seg in segments]
+        if not pieces or len(pieces) > len(open_cells):
+            return 0
+        # fewer units than open cells: the last ones are cut (a value's unit
+        # prints under it; the 实际值 cell is the one the break reaches last)
+        for key, (_, unit) in zip(open_cells[len(open_cells) - len(pieces):], pieces):
+            last[key] = clean_cell_text(last[key] + "\n" + unit)
+        return pieces[-1][0]
+
+    def _cell_capacities(self) -> dict[str, float]:
+        doc = self.doc
+        return {"name": doc.name_capacity if doc else 14.0,
+                "target": doc.narrow_capacity if doc else 6.0,
+                "actual": doc.narrow_capacity if doc else 6.0}
+
+    def _continue_cells(self, last: dict[str, Any], meta: dict[str, Any], fragment: Line) -> bool:
+        """Two or three cells cut by a page break go on on one line after it
+        (`率 科技工作、成`): its segments, in column order, continue the cells
+        whose last line filled its column, if exactly so many did."""
+        segments = _segments(fragment.text)
+        if len(segments) < 2 or _anchor(fragment.text):
+            return False
+        cells = meta.get("cell_lines") or {}
+        capacities = self._cell_capacities()
+        full = [key for key in ("name", "target", "actual") if cells.get(key)
+                and width(cells[key][-1]) + width(_first_chunk(segments[0])) > capacities[key]]
+        if len(full) != len(segments) or any(width(seg) > capacities[key] + 0.5
+                                             for key, seg in zip(full, segments)):
+            return False
+        for key, seg in zip(full, segments):
+            last[key] = clean_cell_text((last.get(key) or "") + "\n" + seg)
+        meta["continued"] = (full[-1], capacities[full[-1]])
+        return True
+
     def _continue_cell(self, last: dict[str, Any], meta: dict[str, Any], fragment: Line) -> bool:
         """A cell cut by a page break: add the fragment after the break to the
         cell whose last line filled its column, if one did."""
         cells = meta.get("cell_lines") or {}
-        doc = self.doc
-        capacities = {"name": doc.name_capacity if doc else 14.0,
-                      "target": doc.narrow_capacity if doc else 6.0,
-                      "actual": doc.narrow_capacity if doc else 6.0}
+        capacities = self._cell_capacities()
         best, fill = None, 0.0
         for key in ("name", "target", "actual"):
             cell = cells.get(key)
@@ -608,7 +687,25 @@ class RowCells:
         if best is None or width(fragment.text) > capacities[best] + 0.5 or _anchor(fragment.text):
             return False
         last[best] = clean_cell_text((last.get(best) or "") + "\n" + fragment.text)
+        meta["continued"] = (best, capacities[best])
         return True
+
+    def _continue_more(self, last: dict[str, Any], meta: dict[str, Any], lines: list[Line]) -> int:
+        """After `_continue_cell` took a line after the break: how many of
+        `lines` go on with that cell (each line before fills the column, none
+        is wider than it); they are added to it."""
+        key, capacity = meta.get("continued") or (None, 0.0)
+        if key is None:
+            return 0
+        previous = (last.get(key) or "").split("\n")[-1]
+        n = 0
+        for line in lines:
+            if width(previous) + width(_first_chunk(line.text)) <= capacity \
+                    or width(line.text) > capacity + 0.5 or _anchor(line.text):
+                break
+            last[key] = clean_cell_text(last[key] + "\n" + line.text)
+            previous, n = line.text, n + 1
+        return n
     def _row(self, row_lines: list[Line], anchor: re.Match, line: Line) -> tuple[dict[str, Any], dict[str, Any]]:
         indicator = empty_indicator()
         indicator["weight"] = anchor.group("w")
