@@ -256,6 +256,13 @@ STYLES: dict[str, Typesetting] = {
     "droid-10-dev-breaks": Typesetting(font="droid", font_size=10, align="top", fullwidth_punct="half",
                                        decimals=AS_GIVEN, break_rows=True, indicator_cols="wide-deviation"),
     "zenhei-12": Typesetting(font_size=12, decimals=0, rule_width="thick"),
+    # Top-aligned rows broken across pages under a repeated header.
+    "uming-11-top-repeat": Typesetting(font="uming", font_size=11, align="top", fullwidth_punct="full",
+                                       decimals=1, break_rows=True, repeat_header=True,
+                                       indicator_cols="wide-deviation"),
+    "droid-12-top-repeat": Typesetting(font="droid", font_size=12, align="top", fullwidth_punct="half",
+                                       decimals=0, break_rows=True, repeat_header=True,
+                                       indicator_cols="wide-target"),
     # Held out of all tuning (rules and model): combinations, and column
     # widths, that nothing was fitted to; benchmarks report them apart.
     "uming-10-breaks": Typesetting(font="uming", font_size=10, break_rows=True, decimals=AS_GIVEN,

@@ -77,6 +77,7 @@ def _level_head_lines(lines: list[Line], level_heads: list[str], column_labels: 
 
 _UNIT_ALONE = re.compile(r"^[（(][^（()）\s\d]{1,6}[)）]$")
 _FIGURE_END = re.compile(r"\d$")
+_MEASURE_END = re.compile(r"\d\s*[（(][^（()）\s\d]{1,6}[)）]$")
 
 
 # A row whose best split into name / target / actual is less than this far
@@ -616,11 +617,13 @@ class RowCells:
         units = self._unit_continuation(last, lines[:available])
         if units:
             return units
-        if available and self._continue_cells(last, meta, lines[0]):
-            return 1 + self._continue_more(last, meta, lines[1:available])
-        if available and self._continue_cell(last, meta, lines[0]):
-            return 1 + self._continue_more(last, meta, lines[1:available])
-        return 0
+        if not available or not (self._continue_cells(last, meta, lines[0])
+                                 or self._continue_cell(last, meta, lines[0])):
+            return 0
+        # a name's rest, then the units of the cells beside it (top-aligned
+        # cells print their last lines after the break in column order)
+        taken = 1 + self._continue_more(last, meta, lines[1:available])
+        return taken + self._unit_continuation(last, lines[taken:available])
 
     def _unit_continuation(self, last: dict[str, Any], lines: list[Line]) -> int:
         """How many of the first lines are units alone (`（项）`, or
@@ -665,7 +668,7 @@ class RowCells:
             return False
         for key, seg in zip(full, segments):
             last[key] = clean_cell_text((last.get(key) or "") + "\n" + seg)
-        meta["continued"] = (full[-1], capacities[full[-1]])
+        meta["continued"] = (full[-1], capacities[full[-1]], segments[-1])
         return True
 
     def _continue_cell(self, last: dict[str, Any], meta: dict[str, Any], fragment: Line) -> bool:
@@ -676,7 +679,8 @@ class RowCells:
         best, fill = None, 0.0
         for key in ("name", "target", "actual"):
             cell = cells.get(key)
-            if not cell:
+            # a figure closed by its unit (`100.00（%）`) is a whole value
+            if not cell or (key != "name" and _MEASURE_END.search(cell[-1])):
                 continue
             # the fragment's first character did not fit on the cell's last line
             if width(cell[-1]) + width(_first_chunk(fragment.text)) <= capacities[key]:
@@ -687,17 +691,16 @@ class RowCells:
         if best is None or width(fragment.text) > capacities[best] + 0.5 or _anchor(fragment.text):
             return False
         last[best] = clean_cell_text((last.get(best) or "") + "\n" + fragment.text)
-        meta["continued"] = (best, capacities[best])
+        meta["continued"] = (best, capacities[best], fragment.text)
         return True
 
     def _continue_more(self, last: dict[str, Any], meta: dict[str, Any], lines: list[Line]) -> int:
         """After `_continue_cell` took a line after the break: how many of
         `lines` go on with that cell (each line before fills the column, none
         is wider than it); they are added to it."""
-        key, capacity = meta.get("continued") or (None, 0.0)
+        key, capacity, previous = meta.get("continued") or (None, 0.0, "")
         if key is None:
             return 0
-        previous = (last.get(key) or "").split("\n")[-1]
         n = 0
         for line in lines:
             if width(previous) + width(_first_chunk(line.text)) <= capacity \
