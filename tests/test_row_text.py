@@ -232,3 +232,67 @@ def test_a_remark_on_a_row_scored_in_full_costs_more():
 
     assert _remark_cost([Token("10"), Token("10")]) > 0
     assert _remark_cost([Token("10"), Token("8.5")]) == 0
+
+
+def test_a_wrapped_funding_label_prints_its_pieces_above_and_below_its_figures():
+    from extract.parse.row_text import funding_labels
+    # 12 pt: 年度资金总 / figures / 额： then 其中：当年财 / figures / 政拨款, under a wrapped header
+    gaps = [["数", "数", "年度资金总"], ["额：", "其中：当年财"], ["政拨款"], [], []]
+    inline = [[], [], ["上年结转资金"], ["其他资金"]]
+    assert funding_labels(gaps, inline) == ["年度资金总额：", "其中：当年财政拨款", "上年结转资金", "其他资金"]
+
+
+def test_pdfplumber_rows_at_12pt_wrap_the_funding_labels_and_header():
+    text = PLUMBER.replace(
+        "年初预算数 全年预算数 全年执行数 分数 执行率(%) 得分\n年度资金总额： 10.00 10.00 9.00 10.00 90.00 9.00\n",
+        "年初预算 全年预算 全年执行\n分数 执行率(%) 得分\n数 数 数\n年度资金总\n10.00 10.00 9.00 10.00 90.00 9.00\n额：\n")
+    record = _read(text)
+    assert str(record["funding"]["total"]["executed"]) == "9.00"
+    assert str(record["funding"]["current_appropriation"]["annual_budget"]) == "10.00"
+
+
+def test_total_figures_wrapped_in_narrow_cells():
+    from extract.parse.row_text import wrapped_total_figures
+    assert wrapped_total_figures([], ["100.", "98.9"], ["0", "9"]) == ("100.0", "98.99")
+    assert wrapped_total_figures(["99.0"], ["100."], ["0"]) == ("100.0", "99.0")      # 分值 wrapped
+    assert wrapped_total_figures(["100"], ["99."], ["5"]) == ("100", "99.5")          # 得分 wrapped
+    assert wrapped_total_figures(["100", "99"], [], []) is None
+    assert wrapped_total_figures([], ["10", "9"], []) is None        # a row's figures above, not pieces
+
+
+def test_a_bare_pair_of_figures_next_to_a_rows_anchor_is_its_target_and_actual():
+    from extract.parse.row_bands import BandLine, Token
+    from extract.parse.row_columns import settle_anchor_clashes
+    line = lambda *words: BandLine([Token(w) for w in words], 0)
+    lines = [line("名称甲", "5.00", "5.00"), line("95.00", "95.00"), line("名称乙", "10.0", "9.0"), line("(次)", "(次)")]
+    anchors = [(0, 1), (1, 0), (2, 1)]
+    assert settle_anchor_clashes(anchors, lines, "15.0") == [(0, 1), (2, 1)]
+    assert settle_anchor_clashes(anchors, lines, None) == [(0, 1), (2, 1)]
+    # the weights' sum picks the other where the bare line is the row's anchor
+    lines = [line("名称甲", "5.00", "5.00"), line("名称乙的"), line("10.0", "9.0"), line("数量", "95.00", "95.00")]
+    anchors = [(0, 1), (2, 0), (3, 1)]
+    assert settle_anchor_clashes(anchors, lines, "15.0") == [(0, 1), (2, 0)]
+
+
+def test_a_row_broken_over_a_page_under_a_repeated_header_reads_top_aligned():
+    # centred rows; the second breaks over the page: its cells printed from
+    # the top of both parts, the repeated header between them
+    header = ["一级 二级", "三级指标 年度指标值 实际完成值 分值 得分 偏差原因分析及改进措施", "指标 指标"]
+    rows = ["数量", "产出 培训次数 =3.00(次) 3.00(次) 40.00 40.00", "指标", "指标",
+            "质量 培训合格率 ≥90.00(%) 80.00(%) 30.00 25.00 原因：考试难度",
+            "指标 大，参训人员工",
+            "作安排冲突，",
+            "部分学员未能",
+            *header,
+            "按时参加。",
+            "服务",
+            "满意 对象",
+            "度指 满意 学员满意度 ≥90.00(%) 95.00(%) 30.00 29.00",
+            "标 度指",
+            "标"]
+    start = PLUMBER.index("一级 二级")
+    text = PLUMBER[:start] + "\n".join(header + rows) + "\n总分 100.00 94.00\n评分等级 优\n"
+    rows = _read(text)["indicators"]
+    assert [i["name"] for i in rows] == ["培训次数", "培训合格率", "学员满意度"]
+    assert rows[1]["deviation_cause"] == "考试难度大，参训人员工作安排冲突，部分学员未能按时参加。"
+    assert rows[2]["target"] == "≥90.00(%)"

@@ -42,5 +42,6 @@ SENTENCE_MARKS = ("，", ",", "。", "；", ";")
 # endings of a name wrapped off its line (覆盖 / 率, 完成情 / 况)
 NAME_CONTINUATIONS = ("情况", "状况", "况", "率", "性", "度")
 # what no cell ends with: a word joining what follows (的, 及 …), an opening
-# mark, or the first character of a two-character ending (情 of 情况)
-NON_FINAL = ("的", "和", "及", "与", "或", "、", "（", "(", "《", "情", "状")
+# mark, or the first character of a two-character ending (情 of 情况, 指 of
+# the verdict 达成指标)
+NON_FINAL = ("的", "和", "及", "与", "或", "、", "（", "(", "《", "情", "状", "指")

@@ -42,6 +42,7 @@ UNREAD = 1000.0
 EMPTY_CELL = {"name": 0.8, "target": 0.4, "actual": 0.4}     # a band no reading fits: its cost where the table's bounds are chosen
 # what an 实际完成值 says when it is no figure: 达成指标, 部分达成, 已完成, 达到…
 _VALUE = re.compile(r"^(?:[=≥≤><≧≦⩾⩽═﹦]|>=|<=)?\d[\d,]*(?:\.\d+)?(?:[(（][^)）]{1,4}[)）]|%)$")
+_UNIT = re.compile(r"^[(（][^)）]{1,4}[)）]$")
 _VERDICT = re.compile(r"^(?:部分|基本|全部|已|未)?(?:达成|完成|达到|实现)")
 DOUBT_MARGIN = 0.4
 CONTINUATION_COST = 1.0     # a cell starting or ending as only a wrapped line's piece does
@@ -116,14 +117,15 @@ def cell_cost(column: str, texts: list[str], xs: list[float | None], ctx: Contex
         w = em_width(text)
         if w > cap + 0.6:
             cost += min(4.0, 1.5 + (w - cap))
-        if k + 1 < len(texts) or not last_is_end:
+        # a cell's lines may go on past the band's last (over a page), but not past a unit
+        if k + 1 < len(texts) or not (last_is_end or _UNIT.match(text)):
             nxt = texts[k + 1] if k + 1 < len(texts) else None
             reach = w + (first_unit(nxt) if nxt else 1.0)
             # a line as wide as one the column held would have fitted: no wrap
             slack = 0.08 * sum(1 for ch in text + (nxt or "")[:4] if ord(ch) < 0x2e80)
             if reach <= cap - slack + 0.05:
                 cost += min(2.5, 0.8 + (cap - reach) / 2)
-            if column in ("target", "actual") and _VALUE.match(text):
+            if column in ("target", "actual") and _VALUE.match(text) and not _unit_wrapped(text, nxt):
                 cost += 1.5         # a figure with its unit is a whole cell
         elif w >= cap - 0.3 and len(texts) == 1 and column != "deviation":
             cost += 0.3
@@ -150,9 +152,14 @@ def cell_cost(column: str, texts: list[str], xs: list[float | None], ctx: Contex
         cost -= 0.3
     if column == "name" and texts and texts[0].startswith(NAME_CONTINUATIONS):
         cost += CONTINUATION_COST      # the end of a name wrapped off the row above
-    if column in ("name", "target") and texts and last_is_end and texts[-1].endswith(NON_FINAL):
+    if column in ("name", "target", "actual") and texts and last_is_end and texts[-1].endswith(NON_FINAL):
         cost += CONTINUATION_COST      # a cell cut before its last words
     return cost
+
+
+def _unit_wrapped(text: str, nxt: str | None) -> bool:
+    """Whether a bare figure's unit went on to the next line."""
+    return bool(nxt) and bool(_UNIT.match(nxt)) and not text.endswith((")", "）", "%"))
 
 
 def _cell_cost(column, texts, xs, ctx, last_end):
@@ -392,8 +399,14 @@ def top_choices(n_below: int, columns: list[str], tails: int = 0) -> dict[str, l
 
 
 def _with_tails(sets: list[tuple[float, list[int]]], start: int, tails: int) -> list[tuple[float, list[int]]]:
+    """The sets, and those reaching the last line before a page break gone
+    on over the first h lines after it: a broken row keeps as many lines of
+    every cell on its first page as the page holds, so only a cell that
+    fills them goes on over the page."""
     out = list(sets)
     for cost, pos in sets:
+        if not pos or pos[-1] != start - 1:
+            continue
         for h in range(1, tails + 1):
             out.append((cost + 0.3, pos + list(range(start, start + h))))
     return out
@@ -439,20 +452,16 @@ def read_bands(lines: list[BandLine], anchors: list[tuple[int, int]], ctx: Conte
         if any(l.page == page for l in tails):
             penalty += 8.0
         band_lines = above + [lines[p]] + below + tails
+        anchor = len(above)
         best: tuple[float, list[Cell], set[str], list[Cell] | None] = (INF, [], set(), None)
-        if top:
-            readings = [(0.0, top_choices(len(below), ctx.columns, len(tails)))]
-            band_lines = [lines[p]] + below + tails
-            penalty += 6.0 * len(above)
-            anchor = 0
-            if above:
-                band_lines = above + band_lines
-                readings = [(0.0, _shift(readings[0][1], len(above)))]
-                anchor = len(above)
-        else:
-            readings = centred_choices(len(above), len(below), ctx.columns, len(tails),
-                                       LAYOUT_ASYM if ctx.layout else ASYM)
-            anchor = len(above)
+        readings = []
+        if top or tails:
+            # a row broken over a page prints each cell's lines from the top
+            # of both its parts (Word), whatever the table's alignment
+            readings.append((6.0 * len(above), _shift(top_choices(len(below), ctx.columns, len(tails)), len(above))))
+        if not top:
+            readings += centred_choices(len(above), len(below), ctx.columns, len(tails),
+                                        LAYOUT_ASYM if ctx.layout else ASYM)
         if ctx.layout:
             readings = _with_x_sets(readings, band_lines, ctx)
         # a reading's cells may cost below nothing (a figure in a target or actual
@@ -475,8 +484,10 @@ def read_bands(lines: list[BandLine], anchors: list[tuple[int, int]], ctx: Conte
         options = [[0]] + [[pos[r]] for r in range(1, n)] + [[len(lines)]]
 
     def allowed(r: int, start: int, end: int, lean: int = 1) -> bool:
-        # a centred row has as many lines above its anchor as below, give or take `lean`
-        return top or r + 1 == n or abs((pos[r] - start) - (end - pos[r] - 1)) <= lean or len(options[r + 1]) == 1
+        # a centred row has as many lines above its anchor as below, give or
+        # take `lean`, unless a page break cuts it (its parts top-aligned)
+        return top or r + 1 == n or abs((pos[r] - start) - (end - pos[r] - 1)) <= lean or \
+            len(options[r + 1]) == 1 or lines[end - 1].page != lines[pos[r]].page
 
     best: dict[int, tuple[float, list]] = {0: (0.0, [])}
     for r in range(n):

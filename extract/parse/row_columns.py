@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import product
 
 from extract.layout.flat_format import em_width
 from extract.layout.labels import LEVEL1_NAMES, LEVEL1_OF_LEVEL2, LEVEL2_NAMES, label_key
@@ -43,6 +44,9 @@ class TextLine:
     frags: list[Frag]
     index: int                   # position among the form's lines (a proxy of height)
     page: int = 0
+    # the part of a table broken over pages the line is in, where it tells
+    # more than the page (pdfplumber marks no page break; a repeated header does)
+    part: int | None = None
 
 
 @dataclass
@@ -85,12 +89,13 @@ def _plain_number(text: str):
 
 def read_indicator_lines(lines: list[TextLine], columns: list[str], piece_width: float,
                          first_line: int, last_line: int, caps: dict[str, float] | None = None,
-                         endings: dict | None = None) -> TableRead:
+                         endings: dict | None = None, total_weight: str | None = None) -> TableRead:
     """The indicator rows of the lines between the header (`first_line`) and
     总分 (`last_line`); `columns` in the header's order.  The merged 一级/二级
     labels' pieces are taken off the lines' starts; the rest is read by the
     rows' shapes (`extract.parse.row_bands`); `endings`, shared by a
-    document's tables, gathers how their cells end (`row_bands._cell_endings`)."""
+    document's tables, gathers how their cells end (`row_bands._cell_endings`);
+    `total_weight`, 总分's 分值, settles which of two lines is a row's anchor."""
     text_columns = [c for c in columns if c in TEXT_COLUMNS]
     own = capacities(lines, columns)
     caps = {**own, **(caps or {})} if caps else own
@@ -110,7 +115,8 @@ def read_indicator_lines(lines: list[TextLine], columns: list[str], piece_width:
         at = anchor_of([Frag(t.text) for t in tokens])
         if at is not None:
             anchors.append((len(band_lines), at))
-        band_lines.append(BandLine(tokens, line.index, line.page))
+        band_lines.append(BandLine(tokens, line.index, line.page if line.part is None else line.part))
+    anchors = settle_anchor_clashes(anchors, band_lines, total_weight)
     token_lines = [TextLine([Frag(t.text, t.x) for t in l.tokens], l.index, l.page) for l in band_lines]
     xs = _column_starts(token_lines, text_columns) if layout else {}
     if layout:
@@ -129,10 +135,39 @@ def read_indicator_lines(lines: list[TextLine], columns: list[str], piece_width:
         rows.append(row)
     read = TableRead(rows, doubts)
     if rows:
-        geometry = _geometry([r.line for r in rows], cells, [band_lines[p].page for p, _ in anchors],
+        page_of = {line.index: line.page for line in lines}
+        geometry = _geometry([r.line for r in rows], cells, [page_of[band_lines[p].index] for p, _ in anchors],
                              {line.index: line.page for line in lines}, first_line, last_line, top)
         _group_levels(read, levels, geometry, top)
     return read
+
+
+def settle_anchor_clashes(anchors: list[tuple[int, int]], band_lines: list[BandLine],
+                          total_weight: str | None) -> list[tuple[int, int]]:
+    """The anchors, one of each two on adjacent lines dropped where one of
+    them holds nothing but its two figures.  Such a line is a row's anchor
+    only when the row's other cells wrap above and below it, so no other
+    row's anchor stands next to it; else it is a target's and an actual's
+    figures, their units wrapped off.  The reading whose 分值 add up to
+    总分's is kept; failing that, the bare line is dropped."""
+    bare = lambda k: len(band_lines[anchors[k][0]].tokens) == 2
+    clashes = [k for k in range(len(anchors) - 1)
+               if anchors[k + 1][0] == anchors[k][0] + 1 and (bare(k) or bare(k + 1))
+               and band_lines[anchors[k][0]].page == band_lines[anchors[k + 1][0]].page]
+    if not clashes or len(clashes) > 6:
+        return anchors
+    target = _plain_number(total_weight or "")
+
+    def weights(kept: list[tuple[int, int]]):
+        return sum(_plain_number(band_lines[p].tokens[at].text) for p, at in kept)
+
+    default = {k + (0 if bare(k) else 1) for k in clashes}
+    readings = [default] + [set(c) for c in product(*[(k, k + 1) for k in clashes]) if set(c) != default]
+    for dropped in readings:
+        kept = [a for k, a in enumerate(anchors) if k not in dropped]
+        if target is not None and weights(kept) == target:
+            return kept
+    return [a for k, a in enumerate(anchors) if k not in default]
 
 
 @dataclass

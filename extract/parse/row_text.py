@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from itertools import product
 from typing import Callable
 
 from extract.layout.flat_format import em_width
@@ -29,7 +30,7 @@ from extract.layout.labels import (
 )
 from extract.model import FieldPath, FormResult, Provenance
 from extract.parse.assembly import FormAssembly
-from extract.parse.values import is_number_token
+from extract.parse.values import is_number_token, parse_number
 from extract.parse.row_cells import read_cell_rows
 from extract.parse.row_bands import first_unit
 from extract.parse.row_columns import Frag, TextLine, capacities, read_indicator_lines
@@ -195,16 +196,18 @@ class _SpacedForm:
         wrapped_total = None
         if total is not None:
             numbers = [f.text for f in self.frags[total] if is_number_token(f.text) and f.text not in "-—/"]
-            lone = lambda i: 0 <= i < end and len(self.frags[i]) == 1 and _plain_figure(self.frags[i][0].text)
-            if len(numbers) == 1 and lone(total - 1):
-                # a narrow 得分 cell wrapped its figure: a line of it above 总分 (and one below)
-                wrapped_total = self.frags[total - 1][0].text + (self.frags[total + 1][0].text if lone(total + 1) else "")
+            words = lambda i: [w for f in self.frags[i] for w in f.text.split()] if 0 <= i < end else []
+            figures = lambda i: words(i) if words(i) and all(_plain_figure(w) for w in words(i)) else []
+            wrapped_total = wrapped_total_figures(numbers, figures(total - 1), figures(total + 1))
+        total_weight = wrapped_total[0] if wrapped_total is not None else \
+            numbers[-2] if total is not None and len(numbers) >= 2 else None
         if header is not None:
-            self._indicators(header, (total - (wrapped_total is not None)) if total is not None else end)
+            self._indicators(header, (total - (wrapped_total is not None)) if total is not None else end, total_weight)
         if wrapped_total is not None:
-            self.put(FieldPath.top("total_weight"), numbers[0], total)
-            self.put(FieldPath.top("total_score"), wrapped_total, total)
-            self.assembly.doubt([FieldPath.top("total_score")], "总分's figure read from the lines around it")
+            self.put(FieldPath.top("total_weight"), wrapped_total[0], total)
+            self.put(FieldPath.top("total_score"), wrapped_total[1], total)
+            pieced = [FieldPath.top("total_score")] + ([FieldPath.top("total_weight")] if not numbers else [])
+            self.assembly.doubt(pieced, "总分's figures read from the lines around it")
         elif total is not None:
             if len(numbers) >= 2:
                 self.put(FieldPath.top("total_weight"), numbers[-2], total)
@@ -260,24 +263,26 @@ class _SpacedForm:
     # ---------------- funding
     def _funding(self, header: int, end: int) -> None:
         columns = self._funding_columns(header)
-        pending: list[str] = []
-        last_key = None
+        rows: list[tuple[int, list[str], list[str]]] = []     # (line, label pieces on it, its six figures)
+        gaps: list[list[str]] = [[]]        # label pieces on the lines before, between and after them
         for i in range(header + 1, end):
             texts = [f.text for f in self.frags[i] if not _is_piece_of(f.text, FUNDING_BLOCK_LABELS)]
             numbers = 0
             while numbers < len(texts) and is_number_token(texts[len(texts) - 1 - numbers]):
                 numbers += 1
-            if numbers < 6:
-                if texts and last_key is None:
-                    pending += texts
-                continue
-            label = "".join(pending + texts[:len(texts) - 6])
-            pending = []
+            if numbers >= 6:
+                rows.append((i, texts[:len(texts) - 6], texts[-6:]))
+                gaps.append([])
+            elif not rows and texts and all(_is_piece_of(t, _FUNDING_COLUMN_PIECES) for t in texts):
+                continue        # the header's wrapped lines (数 数 数)
+            else:
+                gaps[-1] += texts
+        labels = funding_labels(gaps, [inline for _, inline, _ in rows])
+        for (i, _, figures), label in zip(rows, labels):
             key = _funding_row(label)
             if key is None:
                 continue
-            last_key = None
-            for column, value in zip(columns, texts[-6:]):
+            for column, value in zip(columns, figures):
                 self.put(FieldPath.funding(key, column), value, i)
 
     def _funding_columns(self, header: int) -> tuple[str, ...]:
@@ -327,13 +332,26 @@ class _SpacedForm:
             self._indicator_columns(header)[0]
 
     def _indicator_lines(self, header: int, end: int) -> list[TextLine]:
-        return [TextLine(self.frags[i], i, self.pages[i]) for i in range(header + 1, end)
+        parts = self._table_parts(header, end)
+        return [TextLine(self.frags[i], i, self.pages[i], parts[i - header - 1]) for i in range(header + 1, end)
                 if self.frags[i] and not self._is_header_piece(i)]
 
-    def _indicators(self, header: int, end: int) -> None:
+    def _table_parts(self, header: int, end: int) -> list[int]:
+        """Which part of the table each line after the header is in, counted
+        up at a page break and at a repeated header line: pdfplumber marks
+        no page break, but a table repeats its header at the top of a page."""
+        name = INDICATOR_COLUMN_LABELS["name"][0]
+        parts, part = [], self.pages[header]
+        for i in range(header + 1, end):
+            if self.pages[i] != self.pages[i - 1] or name in self.texts[i]:
+                part += 1
+            parts.append(part)
+        return parts
+
+    def _indicators(self, header: int, end: int, total_weight: str | None = None) -> None:
         columns, piece_width = self._indicator_columns(header)
         lines = self._indicator_lines(header, end)
-        read = read_indicator_lines(lines, columns, piece_width, header, end, self.caps, self.endings)
+        read = read_indicator_lines(lines, columns, piece_width, header, end, self.caps, self.endings, total_weight)
         for r, row in enumerate(read.rows):
             index = self.assembly.new_indicator()
             for column in ("name", "target", "actual", "deviation"):
@@ -429,6 +447,68 @@ def _split_head_labels(frags: list[Frag]) -> list[Frag]:
 
 def _plain_figure(text: str) -> bool:
     return bool(re.fullmatch(r"\d+(?:\.\d*)?", text))
+
+
+def wrapped_total_figures(inline: list[str], above: list[str], below: list[str]) -> tuple[str, str] | None:
+    """总分's 分值 and 得分 when narrow cells wrapped them: the 总分 line holds
+    fewer than two figures, the line above it a first piece of each wrapped
+    one and the line below (if any) their last pieces, left to right.  One
+    wrapped: either (the wider), 分值 the larger (a score never passes its
+    full mark).  None where they did not wrap."""
+    missing = 2 - len(inline)
+    if missing not in (1, 2) or len(above) != missing or len(below) not in (0, missing):
+        return None
+    if missing == 2 and not below:
+        return None         # the figures of a line above, not pieces
+    pieces = [a + (below[k] if below else "") for k, a in enumerate(above)]
+    if missing == 2:
+        return pieces[0], pieces[1]
+    try:
+        pieced_larger = parse_number(pieces[0]) > parse_number(inline[0])
+    except ValueError:
+        pieced_larger = False
+    return (pieces[0], inline[0]) if pieced_larger else (inline[0], pieces[0])
+
+
+_FUNDING_COLUMN_PIECES = tuple(s for syn in FUNDING_COLUMN_LABELS.values() for s in syn)
+_FUNDING_ROW_KEYS = {label_key(s) for syn in FUNDING_ROW_LABELS.values() for s in syn}
+DROPPED_PIECE = 0.1
+
+
+def _label_fit(label: str) -> float:
+    """How well a funding row's label reads as one: a row label whole (3),
+    one it starts or ends with (1), none (0)."""
+    key = label_key(label)
+    return 3.0 if key in _FUNDING_ROW_KEYS else 1.0 if _funding_row(label) else 0.0
+
+
+def funding_labels(gaps: list[list[str]], inline: list[list[str]]) -> list[str]:
+    """The funding rows' labels.  A row's label cell is centred on its
+    figures' line, so a wrapped label prints pieces above and below it: the
+    pieces between two rows' figures are cut where both labels read best
+    (the lower row's own pieces above its figures, the upper's below), the
+    pieces before the first row and after the last kept where they fit.
+    `gaps` has one more entry than `inline` (the rows' pieces on their
+    figures' line)."""
+    n = len(inline)
+    if n == 0:
+        return []
+    # cuts[0]: pieces of gap 0 dropped; cuts[r]: pieces of gap r that end row r-1's label
+    choices = [range(len(g) + 1) for g in gaps]
+    if sum(len(g) for g in gaps) > 12:
+        choices = [[0]] + [[0] for _ in gaps[1:]]        # no label wraps so much: as printed
+    best: tuple[float, list[str]] | None = None
+    for cuts in product(*choices):
+        labels = []
+        for r in range(n):
+            above = gaps[r][cuts[r]:]
+            below = gaps[r + 1][:cuts[r + 1]]
+            labels.append("".join(above + inline[r] + below))
+        dropped = cuts[0] + len(gaps[n]) - cuts[n]
+        score = sum(_label_fit(label) for label in labels) - DROPPED_PIECE * dropped
+        if best is None or score > best[0]:
+            best = (score, labels)
+    return best[1]
 
 
 def _funding_row(label: str) -> str | None:
