@@ -296,3 +296,11 @@ def test_a_row_broken_over_a_page_under_a_repeated_header_reads_top_aligned():
     assert [i["name"] for i in rows] == ["培训次数", "培训合格率", "学员满意度"]
     assert rows[1]["deviation_cause"] == "考试难度大，参训人员工作安排冲突，部分学员未能按时参加。"
     assert rows[2]["target"] == "≥90.00(%)"
+
+
+def test_totals_a_top_aligned_cell_wrapped_are_joined_with_the_line_below():
+    from extract.parse.row_text import top_wrapped_total_figures
+    assert top_wrapped_total_figures(["100", "98.9"], ["9"]) == ("100", "98.99")
+    assert top_wrapped_total_figures(["100.", "99."], ["0", "5"]) == ("100.0", "99.5")
+    assert top_wrapped_total_figures(["100", "98.99"], []) is None        # nothing wrapped
+    assert top_wrapped_total_figures(["10", "1"], ["0"]) is None          # 100 / 1 or 10 / 10: no single way

@@ -199,6 +199,11 @@ class _SpacedForm:
             words = lambda i: [w for f in self.frags[i] for w in f.text.split()] if 0 <= i < end else []
             figures = lambda i: words(i) if words(i) and all(_plain_figure(w) for w in words(i)) else []
             wrapped_total = wrapped_total_figures(numbers, figures(total - 1), figures(total + 1))
+            topped = top_wrapped_total_figures(numbers, figures(total + 1)) if wrapped_total is None else None
+            if topped is not None:
+                numbers = list(topped)
+                self.assembly.doubt([FieldPath.top("total_score"), FieldPath.top("total_weight")],
+                                    "总分's figures joined with the line below it")
         total_weight = wrapped_total[0] if wrapped_total is not None else \
             numbers[-2] if total is not None and len(numbers) >= 2 else None
         if header is not None:
@@ -468,6 +473,26 @@ def wrapped_total_figures(inline: list[str], above: list[str], below: list[str])
     except ValueError:
         pieced_larger = False
     return (pieces[0], inline[0]) if pieced_larger else (inline[0], pieces[0])
+
+
+def top_wrapped_total_figures(inline: list[str], below: list[str]) -> tuple[str, str] | None:
+    """总分's 分值 and 得分 when top-aligned cells wrapped them: the 总分 line
+    holds the first piece of each, the line below the rest of one or both,
+    left to right.  The one way of joining them with 得分 ≤ 分值 ≤ 100, or
+    None (no such line, or no single way)."""
+    if len(inline) != 2 or len(below) not in (1, 2):
+        return None
+    joins = [(inline[0] + below[0], inline[1] + below[1])] if len(below) == 2 else \
+        [(inline[0] + below[0], inline[1]), (inline[0], inline[1] + below[0])]
+    fits = []
+    for weight, score in joins:
+        try:
+            w, v = parse_number(weight), parse_number(score)
+        except ValueError:
+            continue
+        if w is not None and v is not None and 0 < w <= 100 and 0 <= v <= w:
+            fits.append((weight, score))
+    return fits[0] if len(fits) == 1 else None
 
 
 _FUNDING_COLUMN_PIECES = tuple(s for syn in FUNDING_COLUMN_LABELS.values() for s in syn)
