@@ -47,7 +47,7 @@ from extract.parse.flat_lines import NUMBER, SENTENCE_ENDS, Line, _first_chunk, 
 from extract.parse.flat_rows import IndicatorRows, RowCells
 from extract.parse.box_text import looks_like_box_text, parse_box_text
 from extract.parse.row_text import parse_row_text, row_text_shape
-from extract.parse.values import clean_cell_text, is_number_token, parse_number
+from extract.parse.values import clean_cell_text, is_number_token, is_weight_and_score, parse_number
 
 Tagger = Callable[[str], Iterable[tuple[int, int, str]]]
 # Where a field was read: (page of the text, start, end) of the lines it came
@@ -233,11 +233,7 @@ def _total_pair(lines: list[Line]) -> tuple[str, str] | None:
         # no figure ends in its point or starts with a needless 0 (`0100.0`)
         if any(re.fullmatch(r"0\d.*|.*\.", figure) for figure in (weight, score)):
             continue
-        try:
-            w, v = parse_number(weight), parse_number(score)
-        except ValueError:
-            continue
-        if w is not None and v is not None and 0 < w <= 100 and 0 <= v <= w:
+        if is_weight_and_score(weight, score):
             fits.append((weight, score))
     if len(fits) == 1:
         return fits[0]

@@ -24,7 +24,7 @@ from extract.parse.flat_lines import (
     NUMBER, SENTENCE_ENDS, TWO_CELLS, Line, _anchor, _first_chunk, _is_piece, _number, _run_lines, _segments,
     _segments_at, width, width_max,
 )
-from extract.parse.values import clean_cell_text, parse_measure
+from extract.parse.values import clean_cell_text, is_weight_and_score, parse_measure
 
 log = logging.getLogger("selfeval.parse")
 
@@ -117,8 +117,7 @@ def _wrapped_anchor(lines: list[Line], i: int) -> tuple[Line, int] | None:
     fits = []
     for cut in range(1, len(run)):
         weight, score = "".join(run[:cut]), "".join(run[cut:])
-        w, v = _number(weight), _number(score)
-        if w is not None and v is not None and 0 < w <= 100 and 0 <= v <= w:
+        if is_weight_and_score(weight, score):
             fits.append((weight, score))
     if len(fits) != 1:
         return None
