@@ -354,3 +354,145 @@ def test_level_spans_doubted_only_where_another_label_fits_as_well():
     assert fit_levels(rows, ["产出指标", "满意度指标"], ["数量指标", "质量指标", "服务对象满意度指标"])
     assert [r.level2 for r in rows] == ["数量指标", "质量指标", "服务对象满意度指标"]
     assert not any(r.doubt for r in rows)
+
+
+def test_a_unit_cut_off_by_a_page_break_goes_back_to_its_measures():
+    from extract.parse.box_boxes import join_cut_units
+
+    # the row's target and actual print their number on one page, their
+    # units after the next page's repeated header
+    cells = [Box(["音像资料采集量"], 7), Box(["≥120.00"], 7), Box(["241.00"], 7), Box(["9.0"], 7), Box(["9.0"], 7),
+             Box(["三级指标"], 8), Box(["（项）"], 8), Box(["（项）"], 8), Box(["整理并入库照片"], 8)]
+    got = [c.flat for c in join_cut_units(cells)]
+    assert got == ["音像资料采集量", "≥120.00（项）", "241.00（项）", "9.0", "9.0", "三级指标", "整理并入库照片"]
+    # a figure that is no actual (after a word actual) keeps no unit: the unit goes to the target
+    cells = [Box(["≥2000.00"], 6), Box(["2200.00(份)"], 6), Box(["20"], 6), Box(["20"], 6), Box(["(份)"], 7)]
+    assert [c.flat for c in join_cut_units(cells)] == ["≥2000.00(份)", "2200.00(份)", "20", "20"]
+    # a number cut inside its decimals: its last digits and unit first on the next page
+    cells = [Box(["≥10000.0"], 6), Box(["三级指标"], 7), Box(["0（张）"], 7), Box(["15133.00（张）"], 7)]
+    assert [c.flat for c in join_cut_units(cells)] == ["≥10000.00（张）", "三级指标", "15133.00（张）"]
+    # on its page's own, `0（张）` is a cell (an actual of nought)
+    cells = [Box(["≥10000.0"], 6), Box(["名称"], 6), Box(["0（张）"], 6)]
+    assert [c.flat for c in join_cut_units(cells)] == ["≥10000.0", "名称", "0（张）"]
+
+
+def test_the_end_of_a_deviation_after_a_page_break_is_the_deviations():
+    from extract.parse.box_text import _join_page_breaks
+
+    # `准确确定项` … (the next page) `目计划。`: the piece ends the open sentence, not the name
+    tokens = [Token("text", "编撰质量内容容错率低", 10.0, page=1), Token("text", "差错率低", 4.0, page=1),
+              Token("actual", "达成指标", page=1), Token("num", "10.0", page=1), Token("num", "10.0", page=1),
+              Token("text", "年底前完成", 5.0, page=1), Token("actual", "部分达成", page=1),
+              Token("num", "5.0", page=1), Token("num", "4.0", page=1),
+              Token("deviation", "因数据时间滞后导致延后。改进措施：\n准确确定项", 9.0, 2, page=1),
+              Token("text", "目计划。", 4.0, page=2), Token("text", "经费执行率", 5.0, page=2)]
+    out = _join_page_breaks(tokens)
+    assert "因数据时间滞后导致延后。改进措施：\n准确确定项\n目计划。" in [t.text for t in out]
+    assert "编撰质量内容容错率低" in [t.text for t in out]
+
+
+def test_actuals_printed_ahead_of_their_targets_are_actuals():
+    from extract.parse.box_text import _promote_word_actuals
+
+    # a column of actuals with their figures, then the names and targets
+    tokens = [Token("maybe-target", "1000.00(册)"), Token("num", "10"), Token("num", "10"),
+              Token("maybe-target", "500.00(册)"), Token("num", "10"), Token("num", "10"),
+              Token("text", "年鉴印刷份数"), Token("text", "报告印刷份数"),
+              Token("target", "=1000.00(册)"), Token("target", "=500.00(册)")]
+    _promote_word_actuals(tokens)
+    assert [t.kind for t in tokens if "册" in t.text] == ["actual", "actual", "target", "target"]
+
+
+def test_a_level_label_cut_by_a_page_break_finds_its_rest_on_the_next_page():
+    cells = [Box(["数量"], 1)] + [Box([f"单元{k}"], 1) for k in range(100)] + [Box(["指标"], 2)]
+    merged = merge_label_pieces(cells)
+    assert merged[0].flat == "数量指标" and len(merged) == 101
+
+
+def test_rows_the_figures_do_not_confirm_are_in_doubt():
+    # three actuals but the figures add up to two rows' weights and scores less than the totals leave
+    tokens = [Token("text", "甲完成率"), Token("target", "=1(项)"), Token("actual", "1(项)"), Token("num", "10"), Token("num", "10"),
+              Token("text", "乙完成率"), Token("target", "=2(项)"), Token("actual", "2(项)"), Token("num", "10"), Token("num", "10"),
+              Token("text", "丙完成率"), Token("target", "=3(项)"), Token("actual", "3(项)"), Token("num", "5"), Token("num", "5")]
+    rows = build_rows(tokens, target_width=0.0, weight_sum=Decimal(30), figure_sum=Decimal(60))
+    assert len(rows) == 3 and all("name" in r.doubt and "actual" in r.doubt for r in rows)
+    sure = build_rows(tokens, target_width=0.0, weight_sum=Decimal(25), figure_sum=Decimal(50))
+    assert not any("name" in r.doubt for r in sure)
+
+
+def test_a_total_score_wrapped_in_its_narrow_cell_is_joined_where_the_sums_confirm_it():
+    from extract.parse.box_text import _join_wrapped_figures, _take_totals
+
+    # 总分 `100 98.9` / `9`: rows 50+49.49 and 40+40, the funding 10 and 9.5
+    tokens = [Token("num", v) for v in ("50", "49.49", "40", "40", "100", "98.9", "9")]
+    tokens, at = _join_wrapped_figures(tokens, 4, Decimal(10), Decimal("9.5"), None)
+    assert at == 4 and _take_totals(tokens, at, Decimal(10), Decimal("9.5")) == ("100", "98.99")
+    assert [t.text for t in tokens] == ["50", "49.49", "40", "40"]
+    # with a bare target among the figures, once it is taken out
+    bare = [Token("num", v) for v in ("50", "49.49", "100", "40", "40", "100", "98.9", "9")]
+    assert [t.text for t in _join_wrapped_figures(bare, 5, Decimal(10), Decimal("9.5"), None)[0]][-2:] == ["100", "98.99"]
+    # the sums do not confirm the join: the figures stay apart
+    apart = [Token("num", v) for v in ("50", "49.49", "40", "40", "100", "98.9", "7")]
+    assert [t.text for t in _join_wrapped_figures(apart, 4, Decimal(10), Decimal("9.5"), None)[0]][-2:] == ["98.9", "7"]
+
+
+def test_a_measure_after_a_rows_figures_is_the_missing_actual():
+    from extract.parse.box_text import _promote_word_actuals
+
+    # pdfminer put the last row's actual after the figures of the row before
+    tokens = [Token("text", "项目单位满意度"), Token("text", "社会公众满意度"),
+              Token("target", "≥90.00(%)"), Token("target", "≥90.00(%)"),
+              Token("maybe-target", "100.00(%)"), Token("num", "5.0"), Token("num", "5.0"),
+              Token("maybe-target", "98.00(%)"), Token("num", "5.0"), Token("num", "5.0")]
+    _promote_word_actuals(tokens)
+    assert [t.kind for t in tokens if "%" in t.text] == ["target", "target", "actual", "actual"]
+
+
+def test_the_pieces_of_a_cut_row_printed_column_by_column_go_to_their_cells():
+    from extract.parse.box_text import _join_page_breaks
+
+    # the last row before the break cut in its name (7 em column) and its
+    # target (5 em column); the next page prints its name column (the
+    # name's rest first), then its target column (the target's rest first)
+    p1 = [Token("text", "科技成果内容传\n播率", 7.0, 2, page=1), Token("text", "与上年度\n比，传播面\n更广", 5.0, 3, page=1),
+          Token("actual", "达成指标", page=1), Token("num", "10.0", page=1), Token("num", "10.0", page=1),
+          Token("text", "年鉴、手册数据", 7.0, page=1), Token("text", "基本反映全", 5.0, page=1),
+          Token("actual", "达成指标", page=1), Token("num", "10.0", page=1), Token("num", "10.0", page=1)]
+    p2 = [Token("text", "完整度", 3.0, page=2), Token("text", "信息共享", 4.0, page=2),
+          Token("text", "项目单位满意度", 7.0, page=2), Token("text", "市科技工\n作、成果情\n况", 5.0, 3, page=2),
+          Token("text", "为载体予以\n出版及非公\n开领域共享", 5.0, 3, page=2), Token("target", "≥90.00(%)", page=2),
+          Token("actual", "达成指标", page=2), Token("num", "10.0", page=2), Token("num", "10.0", page=2),
+          Token("actual", "98.00(%)", page=2), Token("num", "5.0", page=2), Token("num", "5.0", page=2)]
+    texts = [t.text for t in _join_page_breaks(p1 + p2, (5.0, 7.0))]
+    assert "年鉴、手册数据\n完整度" in texts and "基本反映全\n市科技工\n作、成果情\n况" in texts
+    assert "信息共享" in texts
+
+
+def test_the_cut_cell_is_the_one_whose_last_line_fills_its_column():
+    from extract.parse.box_text import _last_line_fill
+
+    # a one-line name of 6 em in a 7 em column is whole; a 5 em last line
+    # of a cell wrapped at 5 em is full
+    assert _last_line_fill(Token("text", "编写发布时效", 6.0), (5.0, 7.0)) < 1.0
+    assert _last_line_fill(Token("text", "与上年度\n比，传播面", 5.0, 2), (5.0, 7.0)) == 1.0
+
+
+def test_funding_columns_printed_after_the_indicator_header_are_the_fundings():
+    from extract.parse.box_text import _funding_columns_after
+
+    cells = [Box([t], 1) for t in ("三级指标", "年度指标值", "执行率（%）", "98.93", "0.0", "得分", "9.89", "-",
+                                   "两委文书档案整理", "≥8357.00（件）")]
+    assert [c.flat for c in _funding_columns_after(cells, 0)] == ["执行率（%）", "98.93", "0.0", "得分", "9.89", "-"]
+    assert _funding_columns_after(cells[:2] + cells[8:], 0) == []
+
+
+def test_funding_row_labels_after_the_total_label_are_the_next_forms():
+    from extract.parse.box_text import _hand_on_labels
+
+    first = [Box(["财政项目支出绩效自评表"], 1), Box(["年度资金总额："], 1), Box(["总分"], 2),
+             Box(["年度资金总额："], 3), Box(["其中：当年财政拨款"], 3), Box(["100"], 3)]
+    second = [Box(["财政项目支出绩效自评表"], 3), Box(["上年结转资金"], 3)]
+    forms = [first, second]
+    _hand_on_labels(forms)
+    assert [b.flat for b in forms[0]] == ["财政项目支出绩效自评表", "年度资金总额：", "总分", "100"]
+    assert [b.flat for b in forms[1]][1:3] == ["年度资金总额：", "其中：当年财政拨款"]

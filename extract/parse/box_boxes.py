@@ -271,6 +271,74 @@ def _boundary(left: str, right: str, in_table: bool, last: bool) -> bool:
     return bool(re.search(rf"[{_CJK}）)》。%]$", left) and re.match(rf"^[{_CJK}（(《=≥≤<>⩾]", right))
 
 
+# A unit alone in brackets (`（项）`): the last line of a measure, never a cell.
+_LONE_UNIT = re.compile(r"^[（(][^（）()\d]{1,8}[）)]$")
+
+
+def join_cut_units(cells: list[Box]) -> list[Box]:
+    """Give a unit printed as a box of its own back to its measure.
+
+    A row broken across a page (or a top-aligned cell whose first line
+    pdfminer joined to the cell beside it) leaves a measure's last line,
+    its unit, in a box apart: `≥120.00` … `（项）`.  A run of such units goes,
+    in order, to the latest measures before it that print no unit: a
+    target with an operator, or the figure right after a target (its
+    actual) among the row's last cells (`_UNIT_REACH`)."""
+    cells = list(cells)
+    waiting: list[tuple[int, int]] = []   # (content cell number, index) of measures printed without a unit
+    run: list[int] = []                   # the lone units since the last other content cell
+    after_target = False
+    seen = 0                              # content cells so far
+    page = None                           # the page of the last content cell
+    for k, cell in enumerate(cells):
+        if label_kind(cell.flat) is not None:
+            continue
+        # a measure's last digits with its unit first on a page (`≥10000.0` …
+        # `0（张）`): the break cut the number
+        cut_digits = (cell.page != page or run) and bool(_DIGITS_AND_UNIT.match(cell.flat))
+        page = cell.page
+        if _LONE_UNIT.match(cell.flat) or cut_digits:
+            run.append(k)
+            continue
+        _give_units(cells, [i for n, i in waiting if n >= seen - _UNIT_REACH], run)
+        waiting = [(n, i) for n, i in waiting if cells[i].lines and _unitless(cells[i])]
+        run = []
+        seen += 1
+        measure = parse_measure(cell.flat)
+        if measure.value is not None and measure.unit is None and (measure.op is not None or after_target):
+            waiting.append((seen, k))
+        after_target = measure.value is not None and measure.op is not None
+    _give_units(cells, [i for n, i in waiting if n >= seen - _UNIT_REACH], run)
+    return [cell for cell in cells if cell.lines]
+
+
+_DIGITS_AND_UNIT = re.compile(r"^\d{1,3}[（(][^（）()\d]{1,8}[）)]$")
+
+
+# How many content cells before a lone unit its measure may print: a cut
+# row's cells (a name, target, actual, weight, score, deviation, and the
+# row's neighbours pdfminer grouped with it).
+_UNIT_REACH = 12
+
+
+def _unitless(cell: Box) -> bool:
+    return parse_measure(cell.flat).unit is None
+
+
+def _give_units(cells: list[Box], waiting: list[int], run: list[int]) -> None:
+    """Join the lone units of `run` to the last measures of `waiting`, in
+    order (the cut row's target, then its actual), emptying the units."""
+    take = min(len(run), len(waiting))
+    if not take:
+        return
+    heads = waiting[len(waiting) - take:]
+    for head, unit in zip(heads, run[len(run) - take:]):
+        if _DIGITS_AND_UNIT.match(cells[unit].flat) and "." not in cells[head].flat:
+            continue          # digits go on only a number cut inside its decimals
+        cells[head] = Box(cells[head].lines + cells[unit].lines, cells[head].page, glued=cells[head].glued)
+        cells[unit] = Box([], cells[unit].page)
+
+
 _ALL_LABEL_KEYS = (set(HEAD_KEYS) | set(FUNDING_ROW_KEYS) | FUNDING_HEAD_KEYS | GOAL_KEYS | INDICATOR_HEAD_KEYS
                    | LEVEL1_KEYS | LEVEL2_KEYS | TOTAL_KEYS | GRADE_KEYS)
 
@@ -278,14 +346,18 @@ _ALL_LABEL_KEYS = (set(HEAD_KEYS) | set(FUNDING_ROW_KEYS) | FUNDING_HEAD_KEYS | 
 def merge_label_pieces(cells: list[Box], reach: int = 80) -> list[Box]:
     """Join a label pdfminer cut into two boxes (`偏差原因分析及改` … `进措施`,
     `社会` … `效益指标`): a short box that is no label but the start of one,
-    with the first box within `reach` that completes it."""
+    with the first box within `reach` that completes it.  A merged 一级/二级
+    label a page break cut (`数量` on one page, `指标` at the top of the
+    next) may find its rest a whole page of cells later: its reach is the
+    form's."""
     cells = list(cells)
     i = 0
     while i < len(cells):
         head = label_key(cells[i].flat)
         if head and label_kind(head) is None and len(head) <= 10 \
                 and any(k.startswith(head) and k != head for k in _ALL_LABEL_KEYS):
-            for j in range(i + 1, min(len(cells), i + 1 + reach)):
+            level = any(k.startswith(head) for k in LEVEL1_KEYS | LEVEL2_KEYS)
+            for j in range(i + 1, len(cells) if level else min(len(cells), i + 1 + reach)):
                 if label_key(head + cells[j].flat) in _ALL_LABEL_KEYS:
                     cells[i] = Box(cells[i].lines + cells[j].lines, cells[i].page)
                     del cells[j]

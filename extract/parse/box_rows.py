@@ -45,7 +45,7 @@ LEVEL2_CUES = {
     "质量": (r"质量|达标|准确|合格|通过|容错|差错|良好|故障|规范|完整|验收|符合|要求", 1.5),
     "时效": (r"及时|时效|按时|时间|前完成|年底|响应|时限|进度", 2.0),
     "成本": (r"成本|经费|费$|执行率|预算|控制", 2.0),
-    "效益": (r"效益|影响|传播|保障|满足|社会|知晓|覆盖|引用|转变|提升|推动|提高|促进", 1.0),
+    "效益": (r"效益|效能|影响|传播|保障|满足|社会|知晓|覆盖|引用|转变|提升|推动|提高|促进|增长", 1.0),
     "可持续": (r"长效|持续|机制|共享|公开|分享|健全", 2.0),
     "满意": (r"满意", 4.0),
 }
@@ -118,9 +118,16 @@ def build_rows(tokens: list[Token], target_width: float, weight_sum: Decimal | N
     totals, None where not known)."""
     settle_maybe_targets(tokens)
     actuals = [t for t in tokens if t.kind == "actual"]
-    rows = [Row() for _ in range(max(len(actuals), _rows_of_figures(tokens, figure_sum)))]
+    figure_rows = _rows_of_figures(tokens, figure_sum)
+    rows = [Row() for _ in range(max(len(actuals), figure_rows))]
     if not rows:
         return rows
+    if figure_sum is not None and figure_rows != len(rows):
+        # the weights and scores do not add up to what the totals leave for
+        # this many rows: the count of rows is the actuals' alone, and a
+        # row too many or too few shifts every cell after it
+        for row in rows:
+            row.doubt.update(ALL_CELLS)
     for row, token in zip(rows, actuals):
         row.actual = token.text
     for k, token in enumerate(actuals):

@@ -37,6 +37,7 @@ from extract.parse.box_boxes import (
     FUNDING_ROW_KEYS,
     Box,
     is_number,
+    join_cut_units,
     label_kind,
     merge_label_pieces,
     read_boxes,
@@ -130,7 +131,8 @@ def _hand_on_labels(forms: list[list[Box]]) -> None:
     next form's 项目资金 / 年度总体目标 / 一级 and 二级 labels may print among
     the boxes of the form before it, ahead of the next title.  A block
     label a form prints twice is the next form's: the labels from there on
-    (on the next form's first page) move to the next form."""
+    (on the next form's first page) move to the next form; so do funding
+    row labels after the 总分 label (`_hand_on_funding_rows`)."""
     for k in range(len(forms) - 1):
         form, after = forms[k], forms[k + 1]
         seen: set[str] = set()
@@ -149,6 +151,21 @@ def _hand_on_labels(forms: list[list[Box]]) -> None:
         moved = [b for b, m in zip(form[start:], moves) if m]
         form[start:] = [b for b, m in zip(form[start:], moves) if not m]
         after[1:1] = moved
+    for k in range(len(forms) - 1):
+        _hand_on_funding_rows(forms[k], forms[k + 1])
+
+
+def _hand_on_funding_rows(form: list[Box], after: list[Box]) -> None:
+    """A funding row's label printed after the form's 总分 label, on the next
+    form's first page, is the next form's (the 总分 row ends a form's table;
+    the grid comes first in the next)."""
+    total = next((i for i, b in enumerate(form) if label_kind(b.flat) == "total-label"), None)
+    if total is None:
+        return
+    moves = [i for i in range(total + 1, len(form))
+             if label_kind(form[i].flat) == "funding-row" and form[i].page == after[0].page]
+    after[1:1] = [form[i] for i in moves]
+    form[:] = [b for i, b in enumerate(form) if i not in moves]
 
 
 def _target_width(boxes: list[Box]) -> float:
@@ -180,17 +197,35 @@ def _read_form(boxes: list[Box], widths: tuple[float, float | None]) -> FormAsse
         if match:
             assembly.put(FieldPath.top("year"), match.group(1))
             break
-    cells = merge_label_pieces([cell for box in boxes[1:] for part in split_stacked_labels(box)
-                                for piece in split_joined(part, in_table=True)
-                                for cell in split_stacked_values(piece)])
+    cells = join_cut_units(merge_label_pieces([cell for box in boxes[1:] for part in split_stacked_labels(box)
+                                               for piece in split_joined(part, in_table=True)
+                                               for cell in split_stacked_values(piece)]))
     header = next((i for i, b in enumerate(cells) if label_key(b.flat) == "三级指标"), None)
     if header is None:
         header = next((i for i, b in enumerate(cells) if label_kind(b.flat) == "indicator-head"), len(cells))
     # the merged 一级/二级 labels may print before the header (pdfminer groups them apart)
     levels = [c for c in cells[:header] if label_kind(c.flat) in ("level1", "level2", "level-either")]
-    _read_head_and_funding(assembly, cells[:header])
-    _read_indicators(assembly, levels + cells[header:], widths)
+    funding_tail = _funding_columns_after(cells, header)
+    _read_head_and_funding(assembly, cells[:header] + funding_tail)
+    _read_indicators(assembly, levels + [c for c in cells[header:] if not any(c is f for f in funding_tail)], widths)
     return assembly
+
+
+def _funding_columns_after(cells: list[Box], header: int) -> list[Box]:
+    """The funding grid's 执行率 and 得分 columns where pdfminer printed them
+    after the indicator header (a column of the grid's right edge grouped
+    with the table below): from the 执行率 label, the labels, figures and
+    null marks up to the first other cell.  执行率 heads no indicator column."""
+    start = next((k for k in range(header, len(cells))
+                  if _FUNDING_COLUMN_KEYS.get(label_key(cells[k].flat)) == "execution_rate"), None)
+    if start is None:
+        return []
+    out = []
+    for cell in cells[start:]:
+        if not (label_kind(cell.flat) == "funding-head" or is_number(cell.text)):   # figures and null marks
+            break
+        out.append(cell)
+    return out
 
 
 def _read_head_and_funding(assembly: FormAssembly, cells: list[Box]) -> None:
@@ -305,6 +340,7 @@ def _read_indicators(assembly: FormAssembly, cells: list[Box], widths: tuple[flo
         assembly.put(FieldPath.top("grade"), grade)
     funding_weight = _number(assembly.text(FieldPath.funding("total", "weight")))
     funding_score = _number(assembly.text(FieldPath.funding("total", "score")))
+    tokens, total_at = _join_wrapped_figures(tokens, total_at, funding_weight, funding_score, grade)
     totals = _take_totals(tokens, total_at, funding_weight, funding_score, grade)
     if totals is not None:
         assembly.put(FieldPath.top("total_weight"), totals[0])
@@ -364,13 +400,23 @@ def _promote_word_actuals(tokens: list[Token], widths: tuple[float, float | None
         return re.sub(r"^[=≥≤<>⩾⩽]+|\s+", "", token.text)
 
     def echoes(k: int) -> bool:
-        """The same measure as a target with an operator shortly before."""
+        """The same measure as a target with an operator shortly before, or
+        soon after (a column of actuals printed ahead of the targets)."""
         return any(t.kind == "target" and not t.settled and measure_of(t) == measure_of(tokens[k])
-                   for t in tokens[max(0, k - 8):k])
+                   for t in tokens[max(0, k - 8):k] + tokens[k + 1:k + 1 + _ECHO_AHEAD])
 
-    settled = [k for k, t in enumerate(tokens) if t.settled and t.kind == "target" and k > 0
-               and (tokens[k - 1].kind in ("target", "actual") or echoes(k))]
-    settled.sort(key=lambda k: (not echoes(k), k))
+    def after_a_measure(k: int) -> bool:
+        return k > 0 and tokens[k - 1].kind in ("target", "actual")
+
+    def before_figures(k: int) -> bool:
+        """Followed by a row's figures, or last: a target's actual follows it,
+        figures follow the actual (pdfminer put a row's last cell after the
+        figures of the row before)."""
+        return k + 1 == len(tokens) or tokens[k + 1].kind == "num"
+
+    settled = [k for k, t in enumerate(tokens) if t.settled and t.kind == "target"
+               and (after_a_measure(k) or echoes(k) or before_figures(k))]
+    settled.sort(key=lambda k: (not echoes(k), not after_a_measure(k), k))
     # chosen among more than the rows need: which ones is a guess
     chosen, guessed = sorted(settled[:missing]), len(settled) > missing
     for k in chosen:
@@ -385,6 +431,10 @@ def _promote_word_actuals(tokens: list[Token], widths: tuple[float, float | None
     for k in chosen:
         tokens[k].kind, tokens[k].guessed = "actual", not sure
 
+
+# How far after a bare measure its target may print (a column of a few
+# rows' actuals, each with its figures, then their names and targets).
+_ECHO_AHEAD = 16
 
 # Beyond this many ways to choose the word actuals, they are ranked, not tried.
 _WORD_CHOICES = 24
@@ -448,10 +498,10 @@ def _canonical_order(labels: list[str]) -> list[str]:
 def _join_page_breaks(tokens: list[Token], widths: tuple[float, float | None] = (0.0, None)) -> list[Token]:
     """A row broken across a page (Word's break_rows) leaves the rest of its
     long cells at the top of the next page, before that page's first figure
-    or actual.  Only where the form has more text cells than its rows have
-    names and text targets, each such piece is joined to the previous page's
-    text of its last rows whose last line is widest (a cell cut by the
-    break fills its lines)."""
+    or actual (after the repeated header, whose labels are no cells): the
+    end of a deviation's sentence goes back to it, and where the form has
+    more text cells than its rows have names and text targets, the other
+    pieces to its last rows' text cells (`_join_to_cut_cells`)."""
     settle_maybe_targets(tokens)
     rows = sum(t.kind == "actual" for t in tokens)
     surplus = sum(t.kind == "text" for t in tokens) - (2 * rows - sum(t.kind == "target" for t in tokens))
@@ -489,30 +539,128 @@ def _join_page_breaks(tokens: list[Token], widths: tuple[float, float | None] = 
     tokens = [t for t in tokens if t.kind != "joined"]
     out: list[Token] = []
     for i, token in enumerate(tokens):
-        starts_page = out and token.page != out[-1].page
-        if starts_page and surplus > 0 and token.kind == "text":
-            actual_at = [k for k, t in enumerate(out) if t.kind == "actual"]
-            since = actual_at[-3] + 1 if len(actual_at) >= 3 else 0
-            pieces = []
-            for later in tokens[i:]:
-                if later.page != token.page or later.kind != "text" or len(pieces) >= surplus:
-                    break
-                pieces.append(later)
-            candidates = [t for t in out[since:] if t.kind == "text"]
-            # widest last line first; on a tie the later cell (the break cut
-            # the page's last rows)
-            ranked = sorted(range(len(candidates)),
-                            key=lambda k: (-em_width(candidates[k].text.split("\n")[-1]), -k))
-            heads = [candidates[k] for k in sorted(ranked[:len(pieces)])]
-            for piece, head in zip(pieces, heads):
-                head.text += "\n" + piece.text
-                head.width = max(head.width, piece.width)
-                piece.kind = "joined"
-                surplus -= 1
+        if out and token.page != out[-1].page and token.kind in ("text", "deviation"):
+            surplus -= _join_to_cut_cells(out, tokens[i:], surplus, widths)
         if token.kind != "joined":
             out.append(token)
     return out
 
+
+def _join_to_cut_cells(before: list[Token], page: list[Token], surplus: int,
+                       widths: tuple[float, float | None] = (0.0, None)) -> int:
+    """The rest of the previous page's last rows' cells, printed first on
+    the next page (`page`): the end of a sentence goes to a deviation a
+    break left open (`准确确定项` … `目计划。`: a name never ends so); the
+    other text pieces, no more than the form's surplus of text cells, to
+    the text cells of the last rows whose last line is widest (a cell cut
+    by the break fills its lines).  pdfminer may print the page column by
+    column, each column's piece first in it (`_pieces_by_column`).
+    Returns how many text cells it joined."""
+    # the last rows' cells: after the third-last actual, where a column of
+    # actuals pdfminer printed together counts as one (the rows' names and
+    # targets print before it)
+    actual_at = [k for k, t in enumerate(before) if t.kind == "actual" and (k == 0 or before[k - 1].kind != "actual")]
+    since = actual_at[-3] + 1 if len(actual_at) >= 3 else 0
+    open_deviations = [t for t in before[since:] if t.kind == "deviation" and not _SENTENCE_END.search(t.text.strip())]
+    sentences, pieces = [], []
+    for piece in page:
+        if piece.page != page[0].page:
+            break
+        texts = len(pieces) + sum(p.kind == "text" for p in sentences)
+        if len(sentences) < len(open_deviations) and _SENTENCE_END.search(piece.text.strip()) \
+                and (piece.kind == "deviation" or piece.kind == "text" and texts < surplus):
+            sentences.append(piece)
+        elif piece.kind == "text" and texts < surplus:
+            pieces.append(piece)
+        else:
+            break
+    candidates = [t for t in before[since:] if t.kind == "text"]
+    # fullest last line first, then the widest; on a tie the later cell
+    # (the break cut the page's last rows)
+    ranked = sorted(range(len(candidates)), key=lambda k: (-_last_line_fill(candidates[k], widths),
+                                                           -em_width(candidates[k].text.split("\n")[-1]), -k))
+    heads = [candidates[k] for k in sorted(ranked[:len(pieces)])]
+    pieces = _pieces_by_column(before, page, sentences, pieces, heads, widths)
+    joins = list(zip(sentences, open_deviations[len(open_deviations) - len(sentences):])) + list(zip(pieces, heads))
+    joined = sum(piece.kind == "text" for piece, _ in joins)
+    for piece, head in joins:
+        head.text += "\n" + piece.text
+        head.width = max(head.width, piece.width)
+        piece.kind = "joined"
+    return joined
+
+
+def _last_line_fill(token: Token, widths: tuple[float, float | None]) -> float:
+    """How nearly a cell's last line fills its column (1: full, as a line a
+    page break cut does): the column is the cell's widest line where it
+    wraps, else the narrowest measured column (targets', names') it fits."""
+    lines = token.text.split("\n")
+    last = em_width(lines[-1])
+    if len(lines) > 1:
+        column = max(em_width(line) for line in lines)
+    else:
+        column = min((w for w in widths if w and w >= last - 0.25), default=last)
+    return min(last / column, 1.0) if column else 0.0
+
+
+def _pieces_by_column(before: list[Token], page: list[Token], sentences: list[Token], pieces: list[Token],
+                      heads: list[Token], widths: tuple[float, float | None]) -> list[Token]:
+    """Which of the text cells printed first on the page are the rest of the
+    cut `heads`: the cells at its top (`pieces`), or -- pdfminer printing
+    the page column by column (`_column_pieces`) -- the first cell of each
+    head's column.  The reading whose names and targets then fit the rows
+    best wins; the cells at the top on a tie."""
+    if not pieces:
+        return pieces
+    run = []
+    for token in page:
+        if token.page != page[0].page or token.kind not in ("text", "deviation"):
+            break
+        if token.kind == "text" and not any(token is s for s in sentences):
+            run.append(token)
+    by_column = _column_pieces(run, heads)
+    if by_column is None or all(a is b for a, b in zip(by_column, pieces)):
+        return pieces
+
+    def cost(chosen: list[Token]) -> float:
+        trial = [replace(t) for t in before + page]
+        at = {id(t): k for k, t in enumerate(before + page)}
+        for piece, head in zip(chosen, heads):
+            trial[at[id(head)]].text += "\n" + piece.text
+            trial[at[id(piece)]].kind = "joined"
+        return labelling_cost([t for t in trial if t.kind != "joined"], *widths)
+
+    return by_column if cost(by_column) < cost(pieces) else pieces
+
+
+def _column_pieces(run: list[Token], heads: list[Token]) -> list[Token] | None:
+    """The pieces of the cut `heads` (in column order) where the page's
+    first run of text cells prints column by column: each head's column
+    starts right after the last cell too wide for it (a cut cell's first
+    line fills its column), the first at the run's start where none is,
+    every cell of a column no wider than it.  None where the widths do not
+    tell where a column starts."""
+    limits = [em_width(head.text.split("\n")[0]) + 1.5 for head in heads]
+    starts: list[int] = []
+    for limit in limits:
+        after = starts[-1] + 1 if starts else 0
+        too_wide = [k for k in range(after, len(run)) if run[k].width > limit]
+        if not too_wide and starts:
+            return None
+        start = too_wide[-1] + 1 if too_wide else 0
+        if start >= len(run):
+            return None
+        starts.append(start)
+    ends = starts[1:] + [len(run)]
+    if any(run[k].width > limit for start, end, limit in zip(starts, ends, limits) for k in range(start, end)):
+        return None
+    return [run[k] for k in starts]
+
+
+# A line whose second character may not start a line (`比，传播面`): the
+# break rules moved its first character down with it, so the line before
+# is short without ending a cell.
+_PUSHED_DOWN = re.compile(r"^.[，。、；：！？）》」』,.;:!?)]")
 
 _COMPLETE_NAME = re.compile(r"(?:率|度|性|数|量|次|数量)$")
 
@@ -546,6 +694,8 @@ def _split_stacked_cells(tokens: list[Token]) -> list[Token]:
             chosen[k] = {len(lines) - 2}   # a deviation's last sentence, then the next row's name
             continue
         for i in range(len(lines) - 1):
+            if _PUSHED_DOWN.match(lines[i + 1]):
+                continue        # the line is short by the break rules, not where a cell ends
             gain = em_width(lines[i + 1]) - em_width(lines[i])
             score = gain + (2.0 if _COMPLETE_NAME.search(lines[i]) else 0.0)
             if gain > 0 and score >= 3.0:
@@ -627,9 +777,26 @@ def _take_totals(tokens: list[Token], total_at: int | None = None,
     before the 分值 column), the one pair of figures anywhere that does,
     with a score no more than its weight and in the printed grade's band;
     else the reading with the larger weight."""
+    chosen = _choose_totals(tokens, total_at, funding_weight, funding_score, grade)[0]
+    if chosen is None:
+        return None
+    a, b = tokens[chosen[0]].text, tokens[chosen[1]].text
+    for i in sorted(chosen, reverse=True):
+        del tokens[i]
+    na, nb = _number(a), _number(b)
+    if na is not None and nb is not None and nb > na:
+        a, b = b, a
+    return a, b
+
+
+def _choose_totals(tokens: list[Token], total_at: int | None, funding_weight, funding_score,
+                   grade: str | None) -> tuple[list[int] | None, bool]:
+    """The token indexes of 总分's two figures (`_take_totals`), None where
+    the form has fewer than two figures, and whether the other figures sum
+    to them."""
     figures = [i for i, t in enumerate(tokens) if t.kind == "num"]
     if len(figures) < 2:
-        return None
+        return None, False
     options = [figures[-2:]]
     after = [i for i in figures if total_at is not None and i >= total_at]
     if len(after) >= 2 and after[:2] != figures[-2:]:
@@ -647,16 +814,54 @@ def _take_totals(tokens: list[Token], total_at: int | None = None,
         return max((values[i] or Decimal(0) for i in pair), default=Decimal(0))
 
     chosen = next((pair for pair in options if fits(pair)), None) or _the_pair_that_fits(figures, values, fits, grade)
+    if chosen is not None:
+        return chosen, True
     # neither fits (a bare target among the figures): the total weight is
     # the form's largest figure but a target's; the last two on a tie
-    chosen = chosen or max(reversed(options), key=largest)
-    a, b = tokens[chosen[0]].text, tokens[chosen[1]].text
-    for i in sorted(chosen, reverse=True):
-        del tokens[i]
-    na, nb = _number(a), _number(b)
-    if na is not None and nb is not None and nb > na:
-        a, b = b, a
-    return a, b
+    return max(reversed(options), key=largest), False
+
+
+def _join_wrapped_figures(tokens: list[Token], total_at: int | None, funding_weight, funding_score,
+                          grade: str | None) -> tuple[list[Token], int | None]:
+    """A figure too wide for its narrow cell (总分's 得分 `98.99` beside its
+    分值) wraps its last digits to a line pdfminer prints as a box of its
+    own: `98.9` … `9`.  Where the figures do not sum to any reading of the
+    totals, a figure with decimals and the bare digits right after it on
+    its page are one figure if, joined, they do -- and only one such join
+    does, or does once bare targets are taken out (`_bare_targets`).
+    Returns the tokens and where the 总分 label is among them."""
+    def add_up(trial: list[Token], at: int | None) -> bool:
+        pair, fits = _choose_totals(trial, at, funding_weight, funding_score, grade)
+        if fits or pair is None or funding_weight is None or funding_score is None:
+            return fits
+        values = [_number(trial[i].text) for i in pair]
+        if None in values:
+            return False
+        weight, score = max(values), min(values)
+        rest = [t for i, t in enumerate(trial) if t.kind == "num" and i not in pair]
+        return _bare_target_choice(rest, weight - funding_weight + score - funding_score) is not None
+
+    if add_up(tokens, total_at):
+        return tokens, total_at
+    fitting = []
+    for k in range(len(tokens) - 1):
+        head, rest = tokens[k], tokens[k + 1]
+        if not (head.kind == rest.kind == "num" and "." in head.text and _CUT_DIGITS.match(rest.text)
+                and head.page == rest.page and _decimals(head.text) + len(rest.text) <= _MOST_DECIMALS):
+            continue
+        trial = tokens[:k] + [replace(head, text=head.text + rest.text)] + tokens[k + 2:]
+        at = total_at - 1 if total_at is not None and total_at > k + 1 else total_at
+        if add_up(trial, at):
+            fitting.append((trial, at))
+    return fitting[0] if len(fitting) == 1 else (tokens, total_at)
+
+
+# The digits of a figure's last line when its cell wrapped it.
+_CUT_DIGITS = re.compile(r"^\d{1,2}$")
+
+# The forms print figures to two decimals at most (amounts to the cent;
+# numbers are equal within half of it).
+_MOST_DECIMALS = 2
 
 
 def _the_pair_that_fits(figures: list[int], values: dict, fits, grade: str | None) -> list[int] | None:
@@ -684,12 +889,22 @@ def _bare_targets(tokens: list[Token], expected_sum) -> set[int]:
     the weights and scores the totals give; returns the ids of the tokens
     taken out."""
     figures = [t for t in tokens if t.kind == "num"]
+    chosen = _bare_target_choice(figures, expected_sum) or ()
+    for k in chosen:
+        figures[k].kind = "glue" if figures[k].glued else "target"
+    return {id(figures[k]) for k in chosen}
+
+
+def _bare_target_choice(figures: list[Token], expected_sum) -> tuple[int, ...] | None:
+    """`_bare_targets`' choice: the indexes of the figures to take out for
+    the rest to sum to `expected_sum`, () where they already do, None where
+    no choice among the suspects makes them."""
     values = [_number(t.text) for t in figures]
     if any(v is None for v in values) or expected_sum is None:
-        return set()
+        return None
     surplus = sum(values) - expected_sum
     if abs(surplus) < _HALF_CENT:
-        return set()
+        return ()
     # least weight-like first: large, and printed unlike most figures (decimals)
     common = max({_decimals(t.text) for t in figures}, key=lambda d: sum(_decimals(t.text) == d for t in figures))
     # a figure split off the text after it first (`24 小时…` is one cell)
@@ -698,10 +913,8 @@ def _bare_targets(tokens: list[Token], expected_sum) -> set[int]:
     for size in range(1, len(suspects) + 1):
         for chosen in combinations(suspects, size):
             if abs(sum(values[k] for k in chosen) - surplus) < _HALF_CENT:
-                for k in chosen:
-                    figures[k].kind = "glue" if figures[k].glued else "target"
-                return {id(figures[k]) for k in chosen}
-    return set()
+                return chosen
+    return None
 
 
 def _reglue(tokens: list[Token]) -> list[Token]:
