@@ -264,7 +264,8 @@ STYLES: dict[str, Typesetting] = {
                                        decimals=0, break_rows=True, repeat_header=True,
                                        indicator_cols="wide-target"),
     "droid-11-top-repeat": Typesetting(font="droid", font_size=11, align="top", fullwidth_punct="half",
-                                       break_rows=True, repeat_header=True, indicator_cols="wide-deviation"),
+                                       decimals=1, break_rows=True, repeat_header=True,
+                                       indicator_cols="wide-deviation"),
     # Held out of all tuning (rules and model): combinations, and column
     # widths, that nothing was fitted to; benchmarks report them apart.
     "uming-10-breaks": Typesetting(font="uming", font_size=10, break_rows=True, decimals=AS_GIVEN,
