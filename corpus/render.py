@@ -266,6 +266,11 @@ STYLES: dict[str, Typesetting] = {
     "droid-11-top-repeat": Typesetting(font="droid", font_size=11, align="top", fullwidth_punct="half",
                                        decimals=1, break_rows=True, repeat_header=True,
                                        indicator_cols="wide-deviation"),
+    # The same with two decimals: `10.00` is wider than its 38-pt 分值 cell
+    # at 11 pt, so every such figure wraps (`10.0` / `0`), over page breaks too.
+    "droid-11-wrapped-figures": Typesetting(font="droid", font_size=11, align="top", fullwidth_punct="half",
+                                            break_rows=True, repeat_header=True,
+                                            indicator_cols="wide-deviation"),
     # Held out of all tuning (rules and model): combinations, and column
     # widths, that nothing was fitted to; benchmarks report them apart.
     "uming-10-breaks": Typesetting(font="uming", font_size=10, break_rows=True, decimals=AS_GIVEN,

@@ -401,6 +401,19 @@ def test_a_row_opening_the_page_with_figures_but_no_name_is_doubted_with_the_row
     assert {"indicators[1].target", "indicators[2].target", "indicators[2].weight"} <= doubted(form_)
 
 
+def test_figures_a_narrow_cell_wrapped_over_the_break_end_the_row_before():
+    """`10.0` / `0`: the 分值 and 得分 cells wrapped `10.00`, and the break
+    fell between their lines; `0` and `0` are no 分值 and 得分 of a row."""
+    piece = [(0, "", 1, 2), (1, "", 1, 2)] + values("", "全部任务", "", "0", "0", "")
+    form_ = fake_form(last_numbers=("10.0", "10.0"), piece=piece)
+    assert [i["name"] for i in form_.record["indicators"]] == ["指标甲", "指标乙", "指标丙"]
+    assert form_.record["indicators"][1]["weight"] == form_.record["indicators"][1]["score"] == Decimal("10.00")
+    assert form_.record["indicators"][1]["target"] == "按计划完成全部任务"
+    # figures that are a row's own (`3` / `3`) still start a row
+    piece[-3:-1] = [(5, "3"), (6, "3")]
+    assert len(fake_form(last_numbers=("10.0", "10.0"), piece=piece).record["indicators"]) == 4
+
+
 def test_a_header_cell_no_label_matches_leaves_its_column_in_doubt():
     """(c) 指标目标 is no synonym of 年度指标值: the targets were not read."""
     form_ = fake_form(header=HEADER[:3] + ("指标目标",) + HEADER[4:])

@@ -35,7 +35,7 @@ from extract.layout.labels import (
 )
 from extract.model import BBox, Cell, Document, FieldPath, FormResult, Page, Provenance, Table
 from extract.parse.assembly import FormAssembly
-from extract.parse.values import clean_cell_text, parse_number
+from extract.parse.values import clean_cell_text, is_weight_and_score, parse_number
 
 log = logging.getLogger("selfeval.parse")
 
@@ -350,9 +350,23 @@ def _continues_last_row(builder: _FormBuilder, row: _Row) -> bool:
         cell = row.under(columns[key]) if key in columns else None
         return clean_cell_text(cell.text) if cell is not None else ""
 
-    if "weight" not in columns or printed("weight") or printed("score"):
+    if "weight" not in columns:
         return False
+    if printed("weight") or printed("score"):
+        return _wrapped_figures_continue(builder, printed("weight"), printed("score"))
     return any(printed(key) for key in ("name", "target", "actual", "deviation"))
+
+
+def _wrapped_figures_continue(builder: _FormBuilder, weight: str, score: str) -> bool:
+    """Figures at the top of a page that end the last row's 分值 / 得分, which
+    their narrow cells wrapped (`10.0` / `0`) and the break cut: on their
+    own no 分值 and 得分, joined to the last row's the only ones they make."""
+    index = builder.assembly.indicators - 1
+    last_weight, last_score = (clean_cell_text(builder.assembly.text(FieldPath.indicator(index, k)) or "")
+                               for k in ("weight", "score"))
+    if is_weight_and_score(weight or last_weight, score or last_score):
+        return False
+    return is_weight_and_score(last_weight + weight, last_score + score)
 
 
 def _read_continuation(builder: _FormBuilder, row: _Row) -> None:
@@ -363,7 +377,7 @@ def _read_continuation(builder: _FormBuilder, row: _Row) -> None:
     log.debug("page %d: row %d continues indicator %d across the page break", row.page.number, row.index, index)
     touched: list[FieldPath] = []
     used: dict[int, FieldPath] = {}
-    for key in ("name", "target", "actual", "deviation"):
+    for key in ("name", "target", "actual", "deviation", "weight", "score"):
         cell = row.under(columns[key]) if key in columns else None
         if cell is None or not clean_cell_text(cell.text):
             continue
