@@ -230,9 +230,6 @@ def _total_pair(lines: list[Line]) -> tuple[str, str] | None:
         if any(b[1] != a[1] + 1 for g in groups for a, b in zip(g, g[1:])):
             continue
         weight, score = ("".join(p[0] for p in g) for g in groups)
-        # no figure ends in its point or starts with a needless 0 (`0100.0`)
-        if any(re.fullmatch(r"0\d.*|.*\.", figure) for figure in (weight, score)):
-            continue
         if is_weight_and_score(weight, score):
             fits.append((weight, score))
     if len(fits) == 1:

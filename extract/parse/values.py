@@ -66,7 +66,10 @@ def parse_number(text: str | None) -> Decimal | None:
 def is_weight_and_score(weight: str, score: str) -> bool:
     """Whether two printed figures can be a row's (or 总分's) 分值 and 得分:
     numbers, 0 < 分值 ≤ 100 and 0 ≤ 得分 ≤ 分值.  Settles how the pieces of
-    figures a narrow cell wrapped join back."""
+    figures a narrow cell wrapped join back, so a figure as no cell prints
+    one (a needless leading 0, `010.0`, or ending in its point) is none."""
+    if any(re.fullmatch(r"0\d.*|.*\.", figure.strip()) for figure in (weight, score)):
+        return False
     try:
         w, v = parse_number(weight), parse_number(score)
     except ValueError:
