@@ -496,3 +496,22 @@ def test_funding_row_labels_after_the_total_label_are_the_next_forms():
     _hand_on_labels(forms)
     assert [b.flat for b in forms[0]] == ["财政项目支出绩效自评表", "年度资金总额：", "总分", "100"]
     assert [b.flat for b in forms[1]][1:3] == ["年度资金总额：", "其中：当年财政拨款"]
+
+
+def test_a_figure_cut_one_decimal_short_takes_the_next_bare_digit():
+    from extract.parse.box_text import _join_cut_decimals
+    # `10.00` too wide for its cell: `10.0` on the row's first line, its `0`
+    # a box of its own a few boxes on, or on the next page after a break
+    tokens = [Token("actual", "达成指标", page=1), Token("num", "10.0", page=1), Token("num", "10.0", page=1),
+              Token("text", "信息共享", page=2), Token("num", "0", page=2), Token("num", "0", page=2),
+              Token("num", "5.00", page=2), Token("num", "4.00", page=2)]
+    out, at = _join_cut_decimals(tokens, 6)
+    assert [t.text for t in out] == ["达成指标", "10.00", "10.00", "信息共享", "5.00", "4.00"]
+    assert at == 4
+
+
+def test_a_one_decimal_table_keeps_its_bare_digits():
+    from extract.parse.box_text import _join_cut_decimals
+    tokens = [Token("num", "10.0", page=1), Token("num", "9.5", page=1), Token("num", "5", page=1)]
+    out, at = _join_cut_decimals(tokens, None)
+    assert [t.text for t in out] == ["10.0", "9.5", "5"] and at is None

@@ -304,3 +304,19 @@ def test_totals_a_top_aligned_cell_wrapped_are_joined_with_the_line_below():
     assert top_wrapped_total_figures(["100.", "99."], ["0", "5"]) == ("100.0", "99.5")
     assert top_wrapped_total_figures(["100", "98.99"], []) is None        # nothing wrapped
     assert top_wrapped_total_figures(["10", "1"], ["0"]) is None          # 100 / 1 or 10 / 10: no single way
+
+
+def test_goal_cells_pdftotext_printed_one_space_apart_on_every_line():
+    from extract.parse.row_columns import Frag
+    from extract.parse.row_text import _two_cells_by_x
+    rows = [[Frag("根据档案库房建设标准及管理要求，确保 库房保证24小时人员巡检，技防及消防", 9.0)],
+            [Frag("档案库房存放条件达到规定标准，并加强 设施正常运行，水电设施安全运转。实体", 9.0)],
+            [Frag("保市科技两委档案的安全。", 9.0)]]
+    left, right, _ = _two_cells_by_x(rows)
+    assert left[0].endswith("确保") and right[0].startswith("库房") and right[1].startswith("设施")
+    # narrow digits move the joining space a column or two off the right cell's edge
+    rows = [[Frag("2023年内，编纂完成《2023上海科技年 按照预算计划", 9.0)],
+            [Frag("鉴》、《2022年度上海科技进步报告》 编纂完成《2023", 9.0)],
+            [Frag("及报告微信版报告并上线。", 9.0), Frag("年度上海科技进步报告》", 31.0)]]
+    left, right, _ = _two_cells_by_x(rows)
+    assert left[1] == "鉴》、《2022年度上海科技进步报告》" and right[1] == "编纂完成《2023"

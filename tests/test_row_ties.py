@@ -10,9 +10,10 @@ from extract.model import Provenance
 from extract.parse.assembly import FormAssembly
 from extract.parse.row_bands import (
     BandLine, Cell, Context, Token, _can_finish, _cell_endings, _add_endings, _keep, _room, _settle_swap,
-    _with_x_sets, cell_cost, is_verdict, name_odds, solve_band, top_choices,
+    LevelPieces, _with_x_sets, cell_cost, is_verdict, name_odds, solve_band, stray_unit, top_choices,
 )
-from extract.parse.row_columns import RowGeometry, _spans, _without_level_pieces, label_place
+from extract.parse.row_columns import _KNOWN, RowGeometry, _geometry as row_geometry, _spans, _without_level_pieces, \
+    label_place
 from extract.parse.row_text import _SpacedForm
 
 COLUMNS = ["name", "target", "actual", "ws", "deviation"]
@@ -165,3 +166,34 @@ def test_a_top_aligned_header_has_no_lines_above_it_on_a_later_page():
                   "一级 二级 三级指标 年度指标值 实际完成值 分值 得分 偏差原因分析及改进措施", "指标 指标"])
     assert form._is_header_piece(1) and form._is_header_piece(5)
     assert not form._is_header_piece(3)
+
+
+def test_a_unit_printed_apart_belongs_to_a_bare_figure_not_to_a_name():
+    assert stray_unit(["社会公众满意度", "（%）"], "name")
+    assert stray_unit(["社会公众满意度 （%）"], "name")
+    assert not stray_unit(["《统计数据手册》", "（一、二）"], "name")      # a bracketed list, no unit
+    assert not stray_unit(["≥90.00", "（%）"], "target")
+    assert stray_unit(["100.00（%）", "（%）"], "actual")                # its unit already closes it
+    ctx = Context(COLUMNS, {"name": 7.0, "target": 5.5, "actual": 5.5}, {}, False)
+    assert cell_cost("name", ["社会公众满意度", "（%）"], [None, None], ctx) > \
+        cell_cost("target", ["≥90.00", "（%）"], [None, None], ctx) + 1.0
+
+
+def test_a_label_is_not_spelled_twice_in_a_row_in_its_column():
+    # 数量 / 指标 complete, then a name's last character 数 alone on a line
+    # before 质量指标's pieces: 数 + 量指标 would spell 数量指标 again
+    lines = [["数", "《上海科技统计", "=350.00(本)", "350.00(本)", "10", "10"], ["量", "年鉴》印刷份数"], ["指"],
+             ["《上海科技统计", "=500.00(套)", "500.00(套)", "10", "10"], ["标"], ["数据手册》"], ["(一、二)印数份"],
+             ["数"], ["分析报告", "=5.00(份)", "5.00(份)", "10", "10"],
+             ["质", "编撰质量内容容", "年鉴及数据手", "达成指标", "10", "10"], ["量", "错率低"], ["指", "万分之一"], ["标"]]
+    levels = LevelPieces(_KNOWN, 1.0, ("level1", "level2"))
+    strips = levels.read(list(enumerate(lines)), lambda t: t)
+    assert strips[7] == 0 and strips[9] == 1
+    assert [name for name, _ in levels.groups["level2"]] == ["数量指标", "质量指标"]
+
+
+def test_a_table_part_holding_only_a_cut_rows_tail_has_a_break_before_it():
+    # rows on lines 0 and 2 (part 1); the second row's last line, 6, after a repeated header (part 2)
+    cells = [[Cell("name", [(0, "a"), (1, "b")])], [Cell("name", [(2, "c"), (6, "d")])]]
+    rows = row_geometry([0, 2], cells, [1, 1], {0: 1, 1: 1, 2: 1, 6: 2}, -1, 8, True)
+    assert rows.breaks == [5.5]

@@ -340,6 +340,7 @@ def _read_indicators(assembly: FormAssembly, cells: list[Box], widths: tuple[flo
         assembly.put(FieldPath.top("grade"), grade)
     funding_weight = _number(assembly.text(FieldPath.funding("total", "weight")))
     funding_score = _number(assembly.text(FieldPath.funding("total", "score")))
+    tokens, total_at = _join_cut_decimals(tokens, total_at)
     tokens, total_at = _join_wrapped_figures(tokens, total_at, funding_weight, funding_score, grade)
     totals = _take_totals(tokens, total_at, funding_weight, funding_score, grade)
     if totals is not None:
@@ -854,6 +855,46 @@ def _join_wrapped_figures(tokens: list[Token], total_at: int | None, funding_wei
         if add_up(trial, at):
             fitting.append((trial, at))
     return fitting[0] if len(fitting) == 1 else (tokens, total_at)
+
+
+def _join_cut_decimals(tokens: list[Token], total_at: int | None) -> tuple[list[Token], int | None]:
+    """A table whose weights and scores print to two decimals (`5.00`) and
+    whose cells are too narrow for a wider one (`10.00`) cuts it as `10.0`
+    on the cell's first line and its last digit below; pdfminer may print
+    that digit as a box of its own, after the figure or a few boxes later
+    (the first line joined to the cells beside it), or on the next page
+    where a page break cut the row.  A table keeps one
+    precision, so a figure one decimal short takes the next bare digit
+    that no other such figure took: left apart, the digits read as
+    weights of rows that do not exist.  Returns the tokens and where the 总分
+    label is among them."""
+    nums = [t for t in tokens if t.kind == "num"]
+    full = sum(_decimals(t.text) == _MOST_DECIMALS for t in nums)
+    short = [k for k, t in enumerate(tokens) if t.kind == "num" and _decimals(t.text) == _MOST_DECIMALS - 1]
+    if not full or not short:
+        return tokens, total_at
+    joins: dict[int, int] = {}
+    taken: set[int] = set()
+    for k in short:
+        for j in range(k + 1, len(tokens)):
+            rest = tokens[j]
+            if rest.page > tokens[k].page + 1:
+                break
+            if rest.kind == "num" and j not in taken and re.fullmatch(r"\d", rest.text) and not rest.glued:
+                joins[k] = j
+                taken.add(j)
+                break
+    if not joins:
+        return tokens, total_at
+    out: list[Token] = []
+    at = total_at
+    for k, token in enumerate(tokens):
+        if k in taken:
+            if total_at is not None and k < total_at:
+                at -= 1
+            continue
+        out.append(replace(token, text=token.text + tokens[joins[k]].text) if k in joins else token)
+    return out, at
 
 
 # The digits of a figure's last line when its cell wrapped it.

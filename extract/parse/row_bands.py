@@ -43,9 +43,11 @@ EMPTY_CELL = {"name": 0.8, "target": 0.4, "actual": 0.4}     # a band no reading
 # what an 实际完成值 says when it is no figure: 达成指标, 部分达成, 已完成, 达到…
 _VALUE = re.compile(r"^(?:[=≥≤><≧≦⩾⩽═﹦]|>=|<=)?\d[\d,]*(?:\.\d+)?(?:[(（][^)）]{1,4}[)）]|%)$")
 _UNIT = re.compile(r"^[(（][^)）]{1,4}[)）]$")
+_BARE_FIGURE = re.compile(r"^(?:[=≥≤><≧≦⩾⩽═﹦]|>=|<=)?\d[\d,]*(?:\.\d+)?$")
 _VERDICT = re.compile(r"^(?:部分|基本|全部|已|未)?(?:达成|完成|达到|实现)")
 DOUBT_MARGIN = 0.4
 CONTINUATION_COST = 1.0     # a cell starting or ending as only a wrapped line's piece does
+STRAY_UNIT = 2.0            # a cell ending in a unit no figure of it takes (see `stray_unit`)
 MAX_TAKE = 3        # tokens one cell line may join (a space inside a cell)
 BEAM = 8           # states kept after each column
 # a row a page break cuts: its cells go on over more lines, in more ways
@@ -154,7 +156,21 @@ def cell_cost(column: str, texts: list[str], xs: list[float | None], ctx: Contex
         cost += CONTINUATION_COST      # the end of a name wrapped off the row above
     if column in ("name", "target", "actual") and texts and last_is_end and texts[-1].endswith(NON_FINAL):
         cost += CONTINUATION_COST      # a cell cut before its last words
+    if column in ("name", "target", "actual") and stray_unit(texts, column):
+        cost += STRAY_UNIT
     return cost
+
+
+def stray_unit(texts: list[str], column: str) -> bool:
+    """Whether a cell ends in a unit printed apart (on its own line, or one
+    space after the rest) that qualifies no figure of it: a unit (（%）) is
+    a target's or an actual's, after a bare figure; no name ends with one,
+    and a figure closed by its unit takes no second.  (A bracketed list such
+    as （一、二） may stand inside a name.)"""
+    words = " ".join(texts).split()
+    if not words or not _UNIT.match(words[-1]) or any(mark in words[-1] for mark in "、，,"):
+        return False
+    return column == "name" or len(words) < 2 or not _BARE_FIGURE.match(words[-2])
 
 
 def _unit_wrapped(text: str, nxt: str | None) -> bool:
@@ -676,6 +692,11 @@ def _shift(choices: dict[str, list[tuple[float, list[int]]]], k: int) -> dict[st
 # The merged 一级/二级 labels' pieces
 # --------------------------------------------------------------------------
 
+# what a label spelled again right after the same label in its column costs:
+# rows sharing a label share one merged cell, so the label is printed once
+REPEATED_LABEL = 2.0
+
+
 class LevelPieces:
     """Which leading tokens of the table's lines are pieces of the merged
     一级/二级 labels: the two labels' pieces interleave line by line, each
@@ -710,10 +731,11 @@ class LevelPieces:
 
     def read(self, lines: list[tuple[int, list[str]]], key_of) -> list[int]:
         """How many leading tokens of each line (index, token texts) are pieces."""
-        states: dict[tuple[str, str], tuple] = {("", ""): (0.0, None, 0, ())}
+        # a state: what each column has spelled of its current label, and its last whole label
+        states: dict[tuple[str, str, str, str], tuple] = {("", "", "", ""): (0.0, None, 0, ())}
         history = []
         for index, texts in lines:
-            nxt: dict[tuple[str, str], tuple] = {}
+            nxt: dict[tuple[str, str, str, str], tuple] = {}
             cands = []
             for t in texts[:2]:
                 if em_width(t) <= self.piece_width + 0.3 and key_of(t) and any(
@@ -721,31 +743,42 @@ class LevelPieces:
                     cands.append(key_of(t))
                 else:
                     break
-            for (p1, p2), entry in states.items():
+            for key, entry in states.items():
+                p1, p2, l1, l2 = key
                 cost = entry[0]
-                options = [((p1, p2), 0.0, 0, ())]
+                options = [(key, 0.0, 0, ())]
                 pend = {"level1": p1, "level2": p2}
+                last = {"level1": l1, "level2": l2}
+
+                def spelled(lv: str, step: tuple[str, bool, float], piece: str) -> tuple[str, float]:
+                    """A column's last whole label after a step, and what repeating the one before costs."""
+                    if not step[1]:
+                        return last[lv], 0.0
+                    name = pend[lv] + piece
+                    return name, REPEATED_LABEL if name == last[lv] else 0.0
                 if cands:
                     for lv in self.levels:
                         step = self._step(lv, pend[lv], cands[0])
                         if step:
-                            new = dict(pend)
+                            new, done = dict(pend), dict(last)
                             new[lv] = step[0]
+                            done[lv], repeat = spelled(lv, step, cands[0])
                             # a lone piece starting a label: mostly a 二级's (成本指标 is both)
                             bias = 0.3 if lv == "level1" and not pend[lv] else 0.0
-                            options.append(((new["level1"], new["level2"]), step[2] - 1.0 + bias, 1,
-                                            ((lv, cands[0], step[1]),)))
+                            options.append(((new["level1"], new["level2"], done["level1"], done["level2"]),
+                                            step[2] - 1.0 + bias + repeat, 1, ((lv, cands[0], step[1]),)))
                     if len(cands) > 1 and self.levels == ("level1", "level2"):
                         s1 = self._step("level1", p1, cands[0])
                         s2 = self._step("level2", p2, cands[1])
                         if s1 and s2:
-                            options.append(((s1[0], s2[0]), s1[2] + s2[2] - 2.0, 2,
+                            (d1, r1), (d2, r2) = spelled("level1", s1, cands[0]), spelled("level2", s2, cands[1])
+                            options.append(((s1[0], s2[0], d1, d2), s1[2] + s2[2] - 2.0 + r1 + r2, 2,
                                             (("level1", cands[0], s1[1]), ("level2", cands[1], s2[1]))))
                 for state, c, strip, assigned in options:
                     # a label half spelled while a line goes by without a piece of it is fine (centred)
                     total = cost + c
                     if state not in nxt or total < nxt[state][0]:
-                        nxt[state] = (total, (p1, p2), strip, assigned)
+                        nxt[state] = (total, key, strip, assigned)
             if len(nxt) > 40:
                 nxt = dict(sorted(nxt.items(), key=lambda kv: kv[1][0])[:40])
             history.append(nxt)

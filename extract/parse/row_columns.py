@@ -135,9 +135,10 @@ def read_indicator_lines(lines: list[TextLine], columns: list[str], piece_width:
         rows.append(row)
     read = TableRead(rows, doubts)
     if rows:
-        page_of = {line.index: line.page for line in lines}
+        # the table's parts (a page's, or the lines after a repeated header where no page break is marked)
+        page_of = {line.index: line.page if line.part is None else line.part for line in lines}
         geometry = _geometry([r.line for r in rows], cells, [page_of[band_lines[p].index] for p, _ in anchors],
-                             {line.index: line.page for line in lines}, first_line, last_line, top)
+                             page_of, first_line, last_line, top)
         _group_levels(read, levels, geometry, top)
     return read
 
@@ -225,6 +226,12 @@ def _geometry(anchors: list[int], cells: list[list], pages: list[int], line_page
         for i in lines:
             if line_page.get(i) in shift:
                 bottoms[r] = max(bottoms[r], i + shift[line_page[i]] + 0.5)
+    # a part holding no anchor, only rows' lines gone on over a break: a break before it too
+    for page in sorted({line_page[i] for lines in tails for i in lines if line_page.get(i) not in shift}):
+        start = min(i for i, p in line_page.items() if p == page)
+        move = shift[max(p for p in shift if p < page)] if any(p < page for p in shift) else 0.0
+        breaks.append(start - 0.5 + move)
+        shift[page] = move
     moved = [anchor + shift[page] for anchor, page in zip(anchors, pages)]
     return RowGeometry(moved, tops, bottoms, breaks, shift, line_page)
 
@@ -347,6 +354,8 @@ def _group_levels(read: TableRead, levels: LevelPieces, rows: RowGeometry, top: 
 LEVEL_DOUBT = 1.5
 # what (in lines) a 一级 label over a row whose 二级 label belongs to another costs
 WRONG_PARENT = 10.0
+# what (in lines) a label printed on both sides of a page break costs over rows the break does not cut
+CUT_LABEL = 5.0
 # what a line between a cut cell's label and the cell's middle costs (a weak preference)
 NEAR = 0.1
 
@@ -384,6 +393,8 @@ def _spans(groups: list[tuple[str, list[int]]], rows: RowGeometry, top: bool, al
     if m >= len(cuts):
         return [(min(j, n - 1), min(j, n - 1) + 1) for j in range(m)], set(range(n))
     middles = [(rows.at(min(lines)) + rows.at(max(lines))) / 2 for _, lines in groups]
+    # a label with pieces in two parts of the table: its cell goes on over the break (a label cut by it)
+    straddles = [len({rows.line_page.get(i) for i in lines}) > 1 for _, lines in groups]
     sizes = [len(set(lines)) for _, lines in groups]
 
     memo: dict[tuple[int, int, int], float] = {}
@@ -397,6 +408,8 @@ def _spans(groups: list[tuple[str, list[int]]], rows: RowGeometry, top: bool, al
             if _cut_cell(rows, a, b):
                 # a page break leaves where the cell starts or ends open: the nearer the likelier
                 c += NEAR * abs(middles[j] - (rows.tops[a] + max(rows.bottoms[a:b])) / 2)
+            elif straddles[j]:
+                c += CUT_LABEL
             memo[j, p, q] = c + WRONG_PARENT * strays
         return memo[j, p, q]
 

@@ -18,6 +18,7 @@ by `extract.parse.row_columns`.  Everything read goes into a `FormAssembly`.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import replace
 from itertools import product
 from typing import Callable
@@ -595,9 +596,9 @@ def _two_cells_by_x(rows: list[list[Frag]]) -> tuple[list[str], list[str], bool]
     xs = [f.x for r in rows for f in r]
     left_x = min(xs)
     right_xs = [x for x in xs if x > left_x + 2]
-    if not right_xs:
+    right_x = min(right_xs) if right_xs else _joined_cells_edge(rows)
+    if right_x is None:
         return None
-    right_x = min(right_xs)
     cols: list[list[str]] = [[], []]
     for r in rows:
         parts: list[list[str]] = [[], []]
@@ -605,7 +606,10 @@ def _two_cells_by_x(rows: list[list[Frag]]) -> tuple[list[str], list[str], bool]
             if f.x >= right_x - 1:
                 parts[1].append(f.text)
                 continue
-            cut = next((k for k, ch in enumerate(f.text) if ch == " " and abs(f.x + k + 1 - right_x) <= 1), None)
+            # pdftotext sets characters by where they print: a run of narrow
+            # digits moves the space a few columns off the right cell's edge
+            spaces = [k for k, ch in enumerate(f.text) if ch == " " and abs(f.x + k + 1 - right_x) <= JOIN_REACH]
+            cut = min(spaces, key=lambda k: abs(f.x + k + 1 - right_x), default=None)
             if cut is None:
                 parts[0].append(f.text)
             else:
@@ -615,6 +619,23 @@ def _two_cells_by_x(rows: list[list[Frag]]) -> tuple[list[str], list[str], bool]
             if parts[side]:
                 cols[side].append(" ".join(parts[side]))
     return cols[0], cols[1], False
+
+
+# how many columns off the right goal cell's edge the space joining the two cells may stand
+JOIN_REACH = 3
+
+
+def _joined_cells_edge(rows: list[list[Frag]]) -> float | None:
+    """Where the right goal cell starts when pdftotext printed it one space
+    after the left one on every line (no fragment of its own): the column
+    after a space most lines have (within a column either way).  Goal sentences seldom
+    hold a space, so two lines spaced alike are two cells."""
+    edges = Counter(e for r in rows for e in {f.x + k + 1 for f in r if f.x is not None
+                                               for k, ch in enumerate(f.text) if ch == " "})
+    best = max(edges, key=lambda e: (sum(edges[e + d] for d in (-1, 0, 1)), edges[e]), default=None)
+    if best is None or sum(edges[best + d] for d in (-1, 0, 1)) < 2:
+        return None
+    return best
 
 
 def _shape_pattern(a: int, b: int, centred: bool) -> list[str]:
