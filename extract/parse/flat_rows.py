@@ -75,6 +75,38 @@ def _level_head_lines(lines: list[Line], level_heads: list[str], column_labels: 
     return used
 
 
+_WRAPPED_DIGITS = re.compile(r"^\d{1,2}(?: \d{1,2})?$")
+
+
+def _join_wrapped_digits(lines: list[Line]) -> list[Line]:
+    """A row's 分值 / 得分 line followed by the last digits its narrow cells
+    wrapped after the point (`16.0 15.4` / `1`): the digits join the figures
+    they end, the 得分 first where either could take one (scores carry the
+    decimals), where joined they can be 分值 and 得分."""
+    out: list[Line] = []
+    k = 0
+    while k < len(lines):
+        line = lines[k]
+        m = _anchor(line.text)
+        rest = lines[k + 1].text if k + 1 < len(lines) and lines[k + 1].page == line.page else ""
+        if m and _WRAPPED_DIGITS.match(rest):
+            w, v = m.group("w"), m.group("s")
+            digits = rest.split()
+            joins = [(w + digits[0], v + digits[1])] if len(digits) == 2 else [(w, v + digits[0]), (w + digits[0], v)]
+            # a figure wraps so only after its point: the one extended has one
+            fit = next(((a, b) for a, b in joins if is_weight_and_score(a, b)
+                        and all("." in old for old, new in ((w, a), (v, b)) if old != new)), None)
+            if fit is not None:
+                (wa, wb), (sa, sb) = m.span("w"), m.span("s")
+                text = line.text[:wa] + fit[0] + line.text[wb:sa] + fit[1] + line.text[sb:]
+                out.append(Line(text, line.page, line.start, line.indent, line.tight))
+                k += 2
+                continue
+        out.append(line)
+        k += 1
+    return out
+
+
 _UNIT_ALONE = re.compile(r"^[（(][^（()）\s\d]{1,6}[)）]$")
 _FIGURE_END = re.compile(r"\d$")
 _MEASURE_END = re.compile(r"\d\s*[（(][^（()）\s\d]{1,6}[)）]$")
@@ -172,7 +204,7 @@ class IndicatorRows:
                 skip = max(run - 1, 0)
                 continue
             kept.append(line)
-        return kept
+        return _join_wrapped_digits(kept)
 
     def raw_rows(self) -> list[list[str]]:
         """Rough rows (lines up to each anchor) for measuring column widths."""
