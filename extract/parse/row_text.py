@@ -31,7 +31,7 @@ from extract.layout.labels import (
 )
 from extract.model import FieldPath, FormResult, Provenance
 from extract.parse.assembly import FormAssembly
-from extract.parse.values import is_number_token, parse_number
+from extract.parse.values import is_number_token, is_weight_and_score, parse_number
 from extract.parse.row_cells import read_cell_rows
 from extract.parse.row_bands import first_unit
 from extract.parse.row_columns import Frag, TextLine, capacities, read_indicator_lines
@@ -485,14 +485,7 @@ def top_wrapped_total_figures(inline: list[str], below: list[str]) -> tuple[str,
         return None
     joins = [(inline[0] + below[0], inline[1] + below[1])] if len(below) == 2 else \
         [(inline[0] + below[0], inline[1]), (inline[0], inline[1] + below[0])]
-    fits = []
-    for weight, score in joins:
-        try:
-            w, v = parse_number(weight), parse_number(score)
-        except ValueError:
-            continue
-        if w is not None and v is not None and 0 < w <= 100 and 0 <= v <= w:
-            fits.append((weight, score))
+    fits = [(weight, score) for weight, score in joins if is_weight_and_score(weight, score)]
     return fits[0] if len(fits) == 1 else None
 
 
