@@ -107,9 +107,10 @@ def _join_wrapped_digits(lines: list[Line]) -> list[Line]:
     return out
 
 
-_UNIT_ALONE = re.compile(r"^[（(][^（()）\s\d]{1,6}[)）]$")
+_BRACKETED_UNIT = r"[（(][^（()）\s\d]{1,6}[)）]"      # `（项）`, `(%)`
+_UNIT_ALONE = re.compile(rf"^{_BRACKETED_UNIT}$")
 _FIGURE_END = re.compile(r"\d$")
-_MEASURE_END = re.compile(r"\d\s*[（(][^（()）\s\d]{1,6}[)）]$")
+_MEASURE_END = re.compile(rf"\d\s*{_BRACKETED_UNIT}$")
 
 
 # A row whose best split into name / target / actual is less than this far

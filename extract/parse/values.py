@@ -62,7 +62,6 @@ def parse_number(text: str | None) -> Decimal | None:
         raise ValueError(f"not a number: {text!r}") from exc
 
 
-
 def is_weight_and_score(weight: str, score: str) -> bool:
     """Whether two printed figures can be a row's (or 总分's) 分值 and 得分:
     numbers, 0 < 分值 ≤ 100 and 0 ≤ 得分 ≤ 分值.  Settles how the pieces of
@@ -75,6 +74,7 @@ def is_weight_and_score(weight: str, score: str) -> bool:
     except ValueError:
         return False
     return w is not None and v is not None and 0 < w <= 100 and 0 <= v <= w
+
 
 def parse_measure(printed: str | None) -> Measure:
     """Parse a 年度指标值/实际完成值 into (op, value, unit) per the contract."""
