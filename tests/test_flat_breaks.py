@@ -40,3 +40,42 @@ def test_rows_broken_across_pages_in_droid_type_read_and_route_right(tmp_path):
     # measured 100.000% accepted right and 6.5% to review on all 19 forms
     assert accepted_right >= 0.999, f"accepted {accepted_right:.4f} right"
     assert review <= 0.10, f"{review:.2%} sent to review"
+
+
+def test_digits_a_narrow_cell_wrapped_over_a_page_break_join_the_row_before():
+    from extract.parse.flat_rows import _join_wrapped_digits
+
+    before = lines("验收通过", "=1.00(项) 1.00(项) 10.0 10.0")
+    after = lines("质量", "指标", "0 0", "需求满足度 ≥95.00(%) 99.00(%) 10.00 9.00", page=2)
+    joined = _join_wrapped_digits(before + after)
+    assert [l.text for l in joined] == ["验收通过", "=1.00(项) 1.00(项) 10.00 10.00", "质量", "指标",
+                                        "需求满足度 ≥95.00(%) 99.00(%) 10.00 9.00"]
+    # the cut row's rest may come first; figures after it are not its digits
+    cut = lines("完整度 市科技工", "作、成果情", "况", "0 0", page=2)
+    assert [l.text for l in _join_wrapped_digits(before + cut)][1] == "=1.00(项) 1.00(项) 10.00 10.00"
+    stray = lines("新闻发布 12", "0 0", page=2)
+    assert [l.text for l in _join_wrapped_digits(before + stray)][1] == "=1.00(项) 1.00(项) 10.0 10.0"
+    # figures that end with no point took no wrapped digits
+    whole = lines("验收通过", "=1.00(项) 1.00(项) 10 10") + lines("0 0", page=2)
+    assert [l.text for l in _join_wrapped_digits(whole)][1] == "=1.00(项) 1.00(项) 10 10"
+
+
+def test_figures_wrapped_on_lines_of_their_own_before_a_whole_row_are_this_rows():
+    from extract.parse.flat_rows import _wrapped_anchor
+
+    body = lines("更多", "达成指标 10.0", "0", "10.0", "0", "年鉴、手册数据 基本反映全 达成指标 10.00 10.00")
+    anchor, used = _wrapped_anchor(body, 1)
+    assert anchor.text == "达成指标 10.00 10.00" and used == 4
+    # before a row that prints no target and actual, bare figures may be its
+    bare = lines("更多", "达成指标 10.0", "0", "10.0", "0", "年鉴、手册数据 10.00 10.00")
+    assert _wrapped_anchor(bare, 1) is None
+
+
+def test_figures_wrapped_at_two_decimals_over_breaks_read_and_route_right(tmp_path):
+    # every 分值/得分 of this style wraps (`10.0` / `0`), over page breaks too
+    forms, review, accepted_right = routed(tmp_path, "droid-11-wrapped-figures", "content-order")
+    assert forms == 6
+    # measured 100% accepted right and 8.5% to review (13.0% before the
+    # digits after a break joined their row)
+    assert accepted_right >= 0.999, f"accepted {accepted_right:.4f} right"
+    assert review <= 0.10, f"{review:.2%} sent to review"

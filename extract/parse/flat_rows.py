@@ -75,36 +75,61 @@ def _level_head_lines(lines: list[Line], level_heads: list[str], column_labels: 
     return used
 
 
-_WRAPPED_DIGITS = re.compile(r"^\d{1,2}(?: \d{1,2})?$")
-
-
 def _join_wrapped_digits(lines: list[Line]) -> list[Line]:
     """A row's 分值 / 得分 line followed by the last digits its narrow cells
     wrapped after the point (`16.0 15.4` / `1`): the digits join the figures
     they end, the 得分 first where either could take one (scores carry the
-    decimals), where joined they can be 分值 and 得分."""
-    out: list[Line] = []
+    decimals), where joined they can be 分值 and 得分.  A row the page
+    ends after prints those digits at the top of the next page, after the
+    repeated header and the label cells it continues (`10.0 10.0` / break /
+    `质量` / `指标` / `0 0`)."""
+    out = list(lines)
     k = 0
-    while k < len(lines):
-        line = lines[k]
+    while k < len(out):
+        line = out[k]
         m = _anchor(line.text)
-        rest = lines[k + 1].text if k + 1 < len(lines) and lines[k + 1].page == line.page else ""
-        if m and _WRAPPED_DIGITS.match(rest):
-            w, v = m.group("w"), m.group("s")
-            digits = rest.split()
-            joins = [(w + digits[0], v + digits[1])] if len(digits) == 2 else [(w, v + digits[0]), (w + digits[0], v)]
-            # a figure wraps so only after its point: the one extended has one
-            fit = next(((a, b) for a, b in joins if is_weight_and_score(a, b)
-                        and all("." in old for old, new in ((w, a), (v, b)) if old != new)), None)
-            if fit is not None:
-                (wa, wb), (sa, sb) = m.span("w"), m.span("s")
-                text = line.text[:wa] + fit[0] + line.text[wb:sa] + fit[1] + line.text[sb:]
-                out.append(Line(text, line.page, line.start, line.indent, line.tight))
-                k += 2
-                continue
-        out.append(line)
+        at = _wrapped_digits_after(out, k) if m else None
+        fit = _joined_figures(m, out[at].text) if at is not None else None
+        if fit is not None:
+            (wa, wb), (sa, sb) = m.span("w"), m.span("s")
+            text = line.text[:wa] + fit[0] + line.text[wb:sa] + fit[1] + line.text[sb:]
+            out[k] = Line(text, line.page, line.start, line.indent, line.tight)
+            del out[at]
         k += 1
     return out
+
+
+_WRAPPED_DIGITS = re.compile(r"^\d{1,2}(?: \d{1,2})?$")
+_LEVEL_NAMES = LEVEL1_NAMES + LEVEL2_NAMES
+
+
+def _wrapped_digits_after(lines: list[Line], k: int) -> int | None:
+    """Where the digits wrapped from line k's figures are: the next line on
+    its page, or, where line k ends its page, a line among the next page's
+    first ones with only pieces of 一级/二级 labels before it."""
+    if k + 1 >= len(lines):
+        return None
+    if lines[k + 1].page == lines[k].page:
+        return k + 1 if _WRAPPED_DIGITS.match(lines[k + 1].text) else None
+    page = lines[k + 1].page
+    for j in range(k + 1, min(k + 9, len(lines))):
+        if lines[j].page != page:
+            return None
+        if _WRAPPED_DIGITS.match(lines[j].text):
+            return j
+        if re.search(r"\d", lines[j].text):
+            return None
+    return None
+
+
+def _joined_figures(anchor: re.Match, digits_text: str) -> tuple[str, str] | None:
+    """分值 and 得分 with the wrapped digits joined, if exactly they fit."""
+    w, v = anchor.group("w"), anchor.group("s")
+    digits = digits_text.split()
+    joins = [(w + digits[0], v + digits[1])] if len(digits) == 2 else [(w, v + digits[0]), (w + digits[0], v)]
+    # a figure wraps so only after its point: the one extended has one
+    return next(((a, b) for a, b in joins if is_weight_and_score(a, b)
+                 and all("." in old for old, new in ((w, a), (v, b)) if old != new)), None)
 
 
 _BRACKETED_UNIT = r"[（(][^（()）\s\d]{1,6}[)）]"      # `（项）`, `(%)`
@@ -132,8 +157,8 @@ def _wrapped_anchor(lines: list[Line], i: int) -> tuple[Line, int] | None:
     its narrow column wrapped (`16` / `15.9` / `0`: the 得分 of two lines is
     not at the height of the 分值 of one, so no space joins them): the
     anchor line they make (`16 15.90`) and the lines used.  Only where the
-    lone figures are not followed by an anchor (a target and actual of bare
-    figures are), and one way alone to join them gives 得分 ≤ 分值 ≤ 100."""
+    lone figures can be no target and actual of the row after them, and
+    one way alone to join them gives 得分 ≤ 分值 ≤ 100."""
     first = _ENDS_IN_NUMBER.match(lines[i].text)
     if first is None or _anchor(lines[i].text):
         return None
@@ -145,7 +170,12 @@ def _wrapped_anchor(lines: list[Line], i: int) -> tuple[Line, int] | None:
         run.append(line.text)
     # a weight printed after the row's last cell (`部分达成 22`) and a
     # score below it; figures alone need a third line to be wrapped ones
-    if len(run) < (2 if pre else 3) or (i + len(run) < len(lines) and _anchor(lines[i + len(run)].text)):
+    if len(run) < (2 if pre else 3):
+        return None
+    # bare figures before a row that prints its name, target and actual
+    # are not that row's target and actual
+    following = _anchor(lines[i + len(run)].text) if i + len(run) < len(lines) else None
+    if following and len(_segments(following.group("pre").strip())) < 3:
         return None
     fits = []
     for cut in range(1, len(run)):
@@ -318,7 +348,7 @@ class IndicatorRows:
                 last, last_meta = indicator, meta
             elif kind == "anchor":
                 self.overruled = False
-                row_lines = self._close_pending(last, last_meta, pending, value)
+                row_lines = self._close_pending(last, last_meta, pending, value, line)
                 self._read_from(last, pending, row_lines)
                 if self.overruled:
                     row = len(indicators)
@@ -506,9 +536,10 @@ class IndicatorRows:
 
     # ---------------- rows
     def _close_pending(self, last: dict[str, Any] | None, meta: dict[str, Any], pending: list[Line],
-                       anchor: re.Match | None) -> list[Line]:
-        """Give the lines after the last anchor to its deviation (or to a cell
-        a page break cut); return the lines that start the next row."""
+                       anchor: re.Match | None, anchor_line: Line | None = None) -> list[Line]:
+        """Give the lines after the last anchor (`anchor` on `anchor_line`,
+        None before a label or 总分) to its deviation (or to a cell a page
+        break cut); return the lines that start the next row."""
         if last is None:
             return pending
         post = meta.get("post")
@@ -522,36 +553,27 @@ class IndicatorRows:
         lost_points = weight is not None and score is not None and score < weight
         tagged = self._tagged_deviation_end(rest)
         if tagged and not (lost_points or post) and rest[tagged - 1].text[-1] not in "。！!":
-            # a note on a row with full marks is sentences: the model's
-            # deviation is more likely the next row's text, a guess either way
-            tagged = None
+            # the model reads a note on a row with full marks that ends no
+            # sentence: more likely the next row's text, a guess either way
             self.overruled = True
-            dev += [l.text for l in rest[:tagged]]
-            rest = rest[tagged:]
-            if anchor is None and rest:
-                # not a deviation, and no row follows: the rest of a cut cell
-                rest = rest[self._continue_after_break(last, meta, rest, len(rest)):]
-                dev += [l.text for l in rest]
-                rest = []
+        if rest and not post and rest[0].page != meta["page"] and len(rest) - 1 >= need:
+            rest = rest[self._continue_unless_a_row(last, meta, rest, len(rest) - need, anchor, anchor_line):]
+        if anchor is None:
+            dev += [l.text for l in rest]         # before a label or 总分: nothing else it can be
+            rest = []
+        elif lost_points or post:
+            n = self._deviation_extent(rest, dev, max(0, len(rest) - need))
+            dev += [l.text for l in rest[:n]]
+            rest = rest[n:]
         else:
-            if rest and not post and rest[0].page != meta["page"] and len(rest) - 1 >= need:
-                rest = rest[self._continue_after_break(last, meta, rest, len(rest) - need):]
-            if anchor is None:
-                dev += [l.text for l in rest]         # before a label or 总分: nothing else it can be
-                rest = []
-            elif lost_points or post:
-                n = self._deviation_extent(rest, dev, max(0, len(rest) - need))
+            # a note on a row with full marks: sentences before the next
+            # row's lines (a 三级指标 name never ends a sentence)
+            k = len(_segments(anchor.group("pre").strip()))
+            available = len(rest) - (3 if k == 0 else max(need, 1))
+            n = next((k + 1 for k in range(available) if rest[k].text[-1] in "。！!"), 0)
+            if n and not any(l.tight or TWO_CELLS.search(l.text) for l in rest[:n]):
                 dev += [l.text for l in rest[:n]]
                 rest = rest[n:]
-            else:
-                # a note on a row with full marks: sentences before the next
-                # row's lines (a 三级指标 name never ends a sentence)
-                k = len(_segments(anchor.group("pre").strip()))
-                available = len(rest) - (3 if k == 0 else max(need, 1))
-                n = next((k + 1 for k in range(available) if rest[k].text[-1] in "。！!"), 0)
-                if n and not any(l.tight or TWO_CELLS.search(l.text) for l in rest[:n]):
-                    dev += [l.text for l in rest[:n]]
-                    rest = rest[n:]
         if dev:
             last["deviation"] = clean_cell_text("\n".join(dev)) or None
         return rest
@@ -656,6 +678,21 @@ class RowCells:
         # cells print their last lines after the break in column order)
         taken = 1 + self._continue_more(last, meta, lines[1:available])
         return taken + self._unit_continuation(last, lines[taken:available])
+
+    def _continue_unless_a_row(self, last: dict[str, Any], meta: dict[str, Any], lines: list[Line],
+                               available: int, anchor: re.Match | None, anchor_line: Line | None) -> int:
+        """`_continue_after_break`, unless the lines it would take read
+        better as the start of the next row (a row ending its page with a
+        name that fills its column is no cut row for that alone)."""
+        trial_last, trial_meta = dict(last), dict(meta)
+        taken = self._continue_after_break(trial_last, trial_meta, lines, available)
+        if taken and anchor is not None and anchor_line is not None:
+            _, fit = self._continuation_fit(meta, lines[:taken])
+            if fit + self._row_fit(lines[taken:], anchor, anchor_line) < self._row_fit(lines, anchor, anchor_line):
+                return 0
+        last.update(trial_last)
+        meta.update(trial_meta)
+        return taken
 
     def _unit_continuation(self, last: dict[str, Any], lines: list[Line]) -> int:
         """How many of the first lines are units alone (`（项）`, or
