@@ -626,18 +626,12 @@ class RowCells:
     """A row's cells: its pieces split into name, target and actual (a mixin
     of the flat form parser)."""
 
-    def _caps(self) -> dict[str, float]:
-        doc = self.doc
-        return {"name": doc.name_capacity if doc else 14.0,
-                "target": doc.narrow_capacity if doc else 6.0,
-                "actual": doc.narrow_capacity if doc else 6.0}
-
     def _continuation_fit(self, meta: dict[str, Any], fragment: list[Line]) -> tuple[str | None, float]:
         """The cell of a row a page break cut that these lines after the
         break would best continue, and how well they fit it (its lines but
         the last fill the column, none is wider)."""
         cells = meta.get("cell_lines") or {}
-        caps = self._caps()
+        caps = self._cell_capacities()
         best: tuple[str | None, float] = (None, 0.0)
         for key in ("name", "target", "actual"):
             if not cells.get(key):
@@ -716,6 +710,8 @@ class RowCells:
         return pieces[-1][0]
 
     def _cell_capacities(self) -> dict[str, float]:
+        """How many CJK characters a line of each cell holds (the document's
+        measure; a default where there is none)."""
         doc = self.doc
         return {"name": doc.name_capacity if doc else 14.0,
                 "target": doc.narrow_capacity if doc else 6.0,
