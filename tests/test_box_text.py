@@ -515,3 +515,100 @@ def test_a_one_decimal_table_keeps_its_bare_digits():
     tokens = [Token("num", "10.0", page=1), Token("num", "9.5", page=1), Token("num", "5", page=1)]
     out, at = _join_cut_decimals(tokens, None)
     assert [t.text for t in out] == ["10.0", "9.5", "5"] and at is None
+
+
+def test_the_right_column_printed_before_a_title_moves_to_its_form():
+    from extract.parse.box_text import _hand_on_right_column
+
+    # the 实施单位 value and the 执行率 / 得分 columns print after the form
+    # before has printed its grade, ahead of the next title
+    first = [Box(["财政项目支出绩效自评表"], 1), Box(["总分"], 1), Box(["100.0"], 1), Box(["优"], 1),
+             Box(["某服务中心"], 1), Box(["执行率", "（%）"], 1), Box(["99.97"], 1), Box(["0.0"], 1),
+             Box(["得分"], 1), Box(["9.99"], 1), Box(["-"], 1)]
+    second = [Box(["财政项目支出绩效自评表"], 1), Box(["项目名称"], 1), Box(["某项目"], 1), Box(["实施单位"], 1),
+              Box(["年初预算", "数"], 1), Box(["10.0"], 1), Box(["三级指标"], 1), Box(["用户数"], 1)]
+    lead = [Box(["甲中心"], 1), Box(["执行率", "（%）"], 1), Box(["98.0"], 1), Box(["得分"], 1), Box(["9.8"], 1)]
+    third = [Box(["财政项目支出绩效自评表"], 1), Box(["实施单位"], 1), Box(["三级指标"], 1)]
+    forms = [first, second]
+    _hand_on_right_column(forms, [])
+    assert [b.flat for b in forms[0]] == ["财政项目支出绩效自评表", "总分", "100.0", "优"]
+    assert [b.flat for b in forms[1]] == ["财政项目支出绩效自评表", "项目名称", "某项目", "实施单位", "某服务中心",
+                                          "年初预算数", "10.0", "执行率（%）", "99.97", "0.0", "得分", "9.99", "-",
+                                          "三级指标", "用户数"]
+    # before the first title: the first form's
+    forms = [third]
+    _hand_on_right_column(forms, lead)
+    assert [b.flat for b in forms[0]] == ["财政项目支出绩效自评表", "实施单位", "甲中心", "执行率（%）", "98.0",
+                                          "得分", "9.8", "三级指标"]
+
+
+def test_a_bare_measure_above_an_actual_of_its_unit_is_an_actual():
+    from extract.parse.box_text import _promote_word_actuals
+
+    # two targets with operators, their rows' word actuals, then the column
+    # of the last rows' actuals: `100.00(%)` / `98.00(%)`
+    tokens = [Token("text", "甲满意度"), Token("text", "乙满意度"), Token("target", "≥90.00(%)"),
+              Token("target", "≥90.00(%)"), Token("actual", "达成指标"), Token("num", "10"), Token("num", "10"),
+              Token("actual", "达成指标"), Token("num", "10"), Token("num", "10"),
+              Token("maybe-target", "100.00(%)"), Token("maybe-target", "98.00(%)"),
+              *(Token("num", v) for v in ("5", "5", "5", "5", "5", "5", "5", "5"))]
+    _promote_word_actuals(tokens)
+    assert [t.kind for t in tokens if t.text.endswith("%)")] == ["target", "target", "actual", "actual"]
+
+
+def test_the_unit_value_printed_with_the_funding_columns_after_the_header_is_the_heads():
+    from extract.parse.box_text import _read_form
+
+    boxes = [Box([line], 1) for line in ("财政项目支出绩效自评表", "项目名称", "某项目", "主管部门", "某委员会",
+                                         "实施单位", "预期目标", "实际完成情况", "完成预期的各项工作任务。",
+                                         "完成了全年的各项工作任务。", "三级指标", "用户数", ">200(户)", "227(户)",
+                                         "10", "10", "某服务中心", "执行率（%）", "100.0", "得分", "10.0")]
+    form = _read_form(boxes, (8.0, None)).finish("x.txt", "0" * 64)
+    assert form.record["implementing_unit"] == "某服务中心"
+    assert form.record["indicators"][0]["name"] == "用户数"
+
+
+def test_a_first_name_printed_before_the_header_beside_the_merged_labels_is_the_tables():
+    from extract.parse.box_text import _table_cells_before_header
+
+    head = [Box([t], 1) for t in ("某项目", "某委员会", "某服务中心", "预期目标", "完成预期的各项工作任务。",
+                                  "完成了全年的各项工作任务。", "一级指标", "产出指标", "数量指标", "用户数")]
+    assert [b.flat for b in _table_cells_before_header(head, 11.0)] == ["用户数"]
+    # a goal after the merged labels, wider than the name column, stays the head's
+    wide = head[:5] + [Box(["一级指标"], 1), Box(["数量指标"], 1), Box(["完成了全年的各项工作任务并通过了验收。"], 1)]
+    assert _table_cells_before_header(wide, 11.0) == []
+
+
+def test_funding_columns_printed_first_with_their_label_are_read_back():
+    # 执行率 and 得分 grouped with their labels print before the budgets
+    rate, score = ["91.57", "91.57", "0.0", "0.0"], ["9.15", "-", "-", "-"]
+    left = ["145.0", "145.0", "0.0", "0.0", "145.0", "145.0", "0.0", "0.0",
+            "132.79", "132.79", "0.0", "0.0", "10.0", "-", "-", "-"]
+    tokens = rate + score + left
+    got, doubt = solve_funding(tokens, list(ROWS), list(COLUMNS), lead="execution_rate")
+    assert got[("total", "executed")] == "132.79" and got[("total", "score")] == "9.15"
+    assert got[("total", "weight")] == "10.0" and not doubt
+    assert solve_funding(tokens, list(ROWS), list(COLUMNS))[0][("total", "weight")] != "10.0"
+
+
+def test_a_measure_cut_in_its_decimals_beside_a_joined_first_line_gets_its_rest():
+    from extract.parse.box_boxes import join_cut_units
+
+    # top-aligned: `名称 ≥1000000.0` one line, the target's `0（页）` the next box
+    cells = split_joined(Box(["数字档案馆资源建设业务 ≥1000000.0"], 1), in_table=True) \
+        + [Box(["0（页）"], 1), Box(["1000000.00", "（页）"], 1)]
+    assert [c.flat for c in join_cut_units(cells)] == ["数字档案馆资源建设业务", "≥1000000.00（页）", "1000000.00（页）"]
+
+
+def test_a_cut_rows_units_skip_the_head_cells_printed_inside_the_table():
+    from extract.parse.box_text import _read_form
+
+    # the row's target and actual cut by a page break; between them and
+    # their units the 实施单位 value and the 执行率 / 得分 columns print
+    page1 = ("财政项目支出绩效自评表", "项目名称", "某项目", "主管部门", "某委员会", "实施单位", "预期目标",
+             "完成预期的各项工作任务。", "完成了全年的各项工作任务。", "三级指标", "场次完成率", "=100.00", "100.00",
+             "20", "20", "用户数", "某服务中心", "执行率（%）", "99.0", "99.0", "0.0", "0.0", "得分", "9.9", "-", "-", "-")
+    boxes = [Box([t], 1) for t in page1] + [Box([t], 2) for t in ("三级指标", "（%）", "（%）")]
+    record = _read_form(boxes, (8.0, None)).finish("x.txt", "0" * 64).record
+    assert record["implementing_unit"] == "某服务中心"
+    assert (record["indicators"][0]["target"], record["indicators"][0]["actual"]) == ("=100.00（%）", "100.00（%）")

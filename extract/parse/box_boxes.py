@@ -295,7 +295,8 @@ def join_cut_units(cells: list[Box]) -> list[Box]:
             continue
         # a measure's last digits with its unit first on a page (`≥10000.0` …
         # `0（张）`): the break cut the number
-        cut_digits = (cell.page != page or run) and bool(_DIGITS_AND_UNIT.match(cell.flat))
+        cut_digits = (cell.page != page or run or _cut_at_its_first_line(cells, k)) \
+            and bool(_DIGITS_AND_UNIT.match(cell.flat))
         page = cell.page
         if _LONE_UNIT.match(cell.flat) or cut_digits:
             run.append(k)
@@ -313,6 +314,15 @@ def join_cut_units(cells: list[Box]) -> list[Box]:
 
 
 _DIGITS_AND_UNIT = re.compile(r"^\d{1,3}[（(][^（）()\d]{1,8}[）)]$")
+
+
+def _cut_at_its_first_line(cells: list[Box], k: int) -> bool:
+    """Whether the cell before cell k is a measure cut in its decimals whose
+    first line pdfminer joined to the cell beside it (top-aligned: `名称
+    ≥1000000.0`), its other lines (`0（页）`) the next box."""
+    before = cells[k - 1] if k else None
+    return before is not None and before.tail and before.page == cells[k].page and "." in before.flat \
+        and parse_measure(before.flat).value is not None and parse_measure(before.flat).unit is None
 
 
 # How many content cells before a lone unit its measure may print: a cut

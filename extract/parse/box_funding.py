@@ -27,12 +27,20 @@ ROWS = ("total", "current_appropriation", "carryover", "other")
 
 
 @functools.cache
-def _orders(rows: int, cols: int) -> tuple[tuple[Cell, ...], ...]:
+def _orders(rows: int, cols: int, lead: int | None = None) -> tuple[tuple[Cell, ...], ...]:
     """Orders in which pdfminer may print a rows x cols grid's cells: its
     grouping is a binary tree, so the grid is cut in two (across or along),
     the upper or left part first, at most four times, and each part is
-    printed row by row or column by column."""
-    return tuple(dict.fromkeys(_block_orders(0, rows, 0, cols, 4)))
+    printed row by row or column by column.  `lead`: a column that printed
+    first with its label (执行率 grouped with its figures), so the columns
+    from it on may come first."""
+    orders = list(_block_orders(0, rows, 0, cols, 4))
+    if lead:
+        for spare in range(4):
+            for right in _block_orders(0, rows, lead, cols, spare):
+                for left in _block_orders(0, rows, 0, lead, 3 - spare):
+                    orders.append(right + left)
+    return tuple(dict.fromkeys(orders))
 
 
 @functools.cache
@@ -122,16 +130,18 @@ def _number(token: str) -> Decimal | None:
         return None
 
 
-def solve_funding(tokens: list[str], rows: list[str], cols: list[str],
-                  printed_cols: list[str] | None = None) -> tuple[dict[tuple[str, str], str], set[tuple[str, str]]]:
+def solve_funding(tokens: list[str], rows: list[str], cols: list[str], printed_cols: list[str] | None = None,
+                  lead: str | None = None) -> tuple[dict[tuple[str, str], str], set[tuple[str, str]]]:
     """The printed figure of each (row, column), and the cells in doubt.
     `printed_cols`: the columns in the order their header labels print,
     where that differs from the table's: pdfminer may group a column with
     its label and print it out of place (得分 before 分数), so that order is
-    tried too and the reading that fits the arithmetic better wins."""
-    grid, doubt, best = _solve(tokens, rows, cols)
+    tried too and the reading that fits the arithmetic better wins.
+    `lead`: the column whose label printed right before the first figure
+    (the columns from it on may print first, `_orders`)."""
+    grid, doubt, best = _solve(tokens, rows, cols, lead)
     if printed_cols and sorted(printed_cols) == sorted(cols) and list(printed_cols) != list(cols):
-        other, other_doubt, other_best = _solve(tokens, rows, list(printed_cols))
+        other, other_doubt, other_best = _solve(tokens, rows, list(printed_cols), lead)
         if other_best > best + 1e-9:
             return other, other_doubt
         if other_best > best - 1e-9 and other != grid:
@@ -139,7 +149,7 @@ def solve_funding(tokens: list[str], rows: list[str], cols: list[str],
     return grid, doubt
 
 
-def _solve(tokens: list[str], rows: list[str], cols: list[str]) -> tuple[dict, set, float]:
+def _solve(tokens: list[str], rows: list[str], cols: list[str], lead: str | None = None) -> tuple[dict, set, float]:
     cells = len(rows) * len(cols)
     if len(tokens) != cells or not cells:
         # not the grid's count: read column by column as far as it goes, all in doubt
@@ -150,7 +160,7 @@ def _solve(tokens: list[str], rows: list[str], cols: list[str]) -> tuple[dict, s
     keys = [(row, col) for row in rows for col in cols]
     # many orders give the same grid (rows of zeros, columns of dashes): score each grid once
     grids: dict[tuple, tuple[int, ...]] = {}
-    for where in _positions(len(rows), len(cols)):
+    for where in _positions(len(rows), len(cols), cols.index(lead) if lead in cols else None):
         grids.setdefault(itemgetter(*where)(values), where)
     score = _scorer(tuple(rows), tuple(cols))
     scored = [(score(grid), grid, where) for grid, where in grids.items()]
@@ -165,10 +175,10 @@ def _solve(tokens: list[str], rows: list[str], cols: list[str]) -> tuple[dict, s
 
 
 @functools.cache
-def _positions(rows: int, cols: int) -> tuple[tuple[int, ...], ...]:
+def _positions(rows: int, cols: int, lead: int | None = None) -> tuple[tuple[int, ...], ...]:
     """Per order: the position in the text of each cell, row by row."""
     out = []
-    for order in _orders(rows, cols):
+    for order in _orders(rows, cols, lead):
         where = [0] * (rows * cols)
         for i, (r, c) in enumerate(order):
             where[r * cols + c] = i

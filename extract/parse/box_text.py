@@ -35,6 +35,7 @@ from extract.model import FieldPath, FormResult
 from extract.parse.assembly import FormAssembly
 from extract.parse.box_boxes import (
     FUNDING_ROW_KEYS,
+    HEAD_KEYS,
     Box,
     is_number,
     join_cut_units,
@@ -58,7 +59,7 @@ from extract.parse.box_rows import (
     settle_maybe_targets,
 )
 from extract.parse.flat_lines import _anchor
-from extract.parse.values import parse_number
+from extract.parse.values import parse_measure, parse_number
 
 log = logging.getLogger("selfeval.parse")
 
@@ -94,11 +95,15 @@ def parse_box_text(text: str, source_file: str, sha256: str, tagger=None) -> lis
     the readers' common signature; box order gives it nothing to tag."""
     boxes = _split_at_titles(read_boxes(text))
     forms: list[list[Box]] = []
+    lead: list[Box] = []            # the boxes before the first title
     for box in boxes:
         if _TITLE_KEY in label_key("".join(box.lines[:2])) and _TITLE_KEY not in label_key("".join(box.lines[1:2])):
             forms.append([box])
         elif forms:
             forms[-1].append(box)
+        else:
+            lead.append(box)
+    _hand_on_right_column(forms, lead)
     _hand_on_labels(forms)
     widths = (_target_width(boxes), _name_width(boxes))
     return [_read_form(form, widths).finish(source_file, sha256) for form in forms]
@@ -120,6 +125,55 @@ def _split_at_titles(boxes: list[Box]) -> list[Box]:
         else:
             out.append(box)
     return out
+
+
+def _hand_on_right_column(forms: list[list[Box]], lead: list[Box]) -> None:
+    """pdfminer may group the right edge of a form's head -- the 实施单位
+    value and the funding grid's 执行率 and 得分 columns, labels and
+    figures -- apart and print it before the form's title: after the form
+    before it has printed its last cell (the grade), or before the first
+    title.  Such a run, on the title's page, moves to the form: its text
+    values after the form's 实施单位 label, its columns at the end of its
+    head (where `_funding_columns_after` puts them when they print later)."""
+    for k, form in enumerate(forms):
+        before = lead if k == 0 else forms[k - 1]
+        start = 0 if k == 0 else _after_the_grade(before)
+        if start is None:
+            continue
+        texts, columns = _right_column_run(before[start:], form[0].page)
+        if not columns:
+            continue
+        del before[start:start + len(texts) + len(columns)]
+        form[:] = _after_the_unit_label(form, texts)
+        header = next((i for i, b in enumerate(form) if label_kind(b.flat) == "indicator-head"), len(form))
+        form[header:header] = columns
+
+
+def _after_the_grade(form: list[Box]) -> int | None:
+    """Where the boxes after a form's grade (its last cell) start; None
+    where no grade printed."""
+    grade = next((i for i in range(len(form) - 1, 0, -1) if form[i].flat in GRADES), None)
+    return None if grade is None else grade + 1
+
+
+def _right_column_run(boxes: list[Box], page: int) -> tuple[list[Box], list[Box]]:
+    """The head values (plain text, up to a head's three) and then the
+    funding columns from the 执行率 label on (labels and figures) that
+    `boxes` start with, all on `page`; nothing where they start otherwise."""
+    texts: list[Box] = []
+    for box in boxes:
+        if box.page != page or len(texts) == 3 or label_kind(box.flat) is not None or is_number(box.text):
+            break
+        texts.append(box)
+    rest = boxes[len(texts):]
+    if not rest or rest[0].page != page or _FUNDING_COLUMN_KEYS.get(label_key(rest[0].flat)) != "execution_rate":
+        return [], []
+    columns: list[Box] = []
+    for box in rest:
+        if box.page != page or not (label_kind(box.flat) == "funding-head" or is_number(box.text)):
+            break
+        columns.append(box)
+    return texts, columns
 
 
 _BLOCK_KEYS = {label_key(s) for s in FUNDING_BLOCK_LABELS + GOAL_BLOCK_LABELS}
@@ -197,18 +251,74 @@ def _read_form(boxes: list[Box], widths: tuple[float, float | None]) -> FormAsse
         if match:
             assembly.put(FieldPath.top("year"), match.group(1))
             break
-    cells = join_cut_units(merge_label_pieces([cell for box in boxes[1:] for part in split_stacked_labels(box)
-                                               for piece in split_joined(part, in_table=True)
-                                               for cell in split_stacked_values(piece)]))
+    cells = merge_label_pieces([cell for box in boxes[1:] for part in split_stacked_labels(box)
+                                for piece in split_joined(part, in_table=True)
+                                for cell in split_stacked_values(piece)])
+    header = _header_at(cells)
+    funding_tail = _funding_columns_after(cells, header)
+    values = _head_values_before(cells, header, funding_tail)
+    # the head's cells printed inside the table are no cells of its rows:
+    # out before a cut row's units look for their measures
+    cells = join_cut_units([c for c in cells if not any(c is m for m in funding_tail + values)])
+    header = _header_at(cells)
+    # the merged 一级/二级 labels may print before the header (pdfminer groups them apart)
+    levels = [c for c in cells[:header] if label_kind(c.flat) in ("level1", "level2", "level-either")]
+    head = _after_the_unit_label(cells[:header], values)
+    early = _table_cells_before_header(head, widths[1])
+    _read_head_and_funding(assembly, [c for c in head if not any(c is e for e in early)] + funding_tail)
+    _read_indicators(assembly, levels + early + cells[header:], widths)
+    return assembly
+
+
+def _header_at(cells: list[Box]) -> int:
+    """Where the indicator table's header (三级指标, else its first label) is."""
     header = next((i for i, b in enumerate(cells) if label_key(b.flat) == "三级指标"), None)
     if header is None:
         header = next((i for i, b in enumerate(cells) if label_kind(b.flat) == "indicator-head"), len(cells))
-    # the merged 一级/二级 labels may print before the header (pdfminer groups them apart)
-    levels = [c for c in cells[:header] if label_kind(c.flat) in ("level1", "level2", "level-either")]
-    funding_tail = _funding_columns_after(cells, header)
-    _read_head_and_funding(assembly, cells[:header] + funding_tail)
-    _read_indicators(assembly, levels + [c for c in cells[header:] if not any(c is f for f in funding_tail)], widths)
-    return assembly
+    return header
+
+
+def _table_cells_before_header(head: list[Box], name_width: float | None) -> list[Box]:
+    """The indicator table's first text cells where pdfminer printed them
+    before the 三级指标 header (top-aligned, the first row's name beside the
+    merged 一级/二级 labels): more text cells than the head has values, the
+    last ones after a merged label and no wider than the name column (a
+    goal, or a head value cut in two, is wider)."""
+    texts = [k for k, c in enumerate(head) if label_kind(c.flat) is None and not is_number(c.text)]
+    table = next((k for k, c in enumerate(head) if label_kind(c.flat) in ("level1", "level2", "level-either")), None)
+    if table is None or name_width is None or len(texts) <= len(HEAD_ORDER):
+        return []
+    extra = [head[k] for k in texts[len(HEAD_ORDER):]]
+    if texts[len(HEAD_ORDER)] < table or any(em_width(line) > name_width + 0.25 for c in extra for line in c.lines):
+        return []
+    return extra
+
+
+def _head_values_before(cells: list[Box], header: int, funding_tail: list[Box]) -> list[Box]:
+    """The head values the head lacks where pdfminer printed them with the
+    funding columns after the indicator header: the text cells right
+    before the 执行率 label, on its page (the 实施单位 value sits at the
+    head's right edge, above those columns)."""
+    if not funding_tail:
+        return []
+    missing = len(HEAD_ORDER) - sum(1 for c in cells[:header] if label_kind(c.flat) is None and not is_number(c.text))
+    start = next(k for k in range(header, len(cells)) if cells[k] is funding_tail[0])
+    values: list[Box] = []
+    for cell in reversed(cells[header:start]):
+        if len(values) >= missing or cell.page != funding_tail[0].page \
+                or label_kind(cell.flat) is not None or is_number(cell.text):
+            break
+        values.insert(0, cell)
+    return values
+
+
+def _after_the_unit_label(cells: list[Box], values: list[Box]) -> list[Box]:
+    """The cells with head values printed elsewhere put right after the
+    实施单位 label (the value at the head's right edge), else after the
+    first cell."""
+    unit = next((i for i, b in enumerate(cells) if HEAD_KEYS.get(label_key(b.flat)) == "implementing_unit"), None)
+    at = unit + 1 if unit is not None else 1
+    return cells[:at] + values + cells[at:]
 
 
 def _funding_columns_after(cells: list[Box], header: int) -> list[Box]:
@@ -230,8 +340,11 @@ def _funding_columns_after(cells: list[Box], header: int) -> list[Box]:
 
 def _read_head_and_funding(assembly: FormAssembly, cells: list[Box]) -> None:
     texts, figures, funding_rows, funding_cols = [], [], [], []
-    for cell in cells:
+    lead = None                 # the column whose label printed right before the first figure
+    for k, cell in enumerate(cells):
         kind = label_kind(cell.flat)
+        if not figures and k and is_number(cell.text) and label_kind(cells[k - 1].flat) == "funding-head":
+            lead = _FUNDING_COLUMN_KEYS.get(label_key(cells[k - 1].flat))
         if kind == "funding-row":
             funding_rows.append(FUNDING_ROW_KEYS[label_key(cell.flat)])
         elif kind == "funding-head" and label_key(cell.flat) in _FUNDING_COLUMN_KEYS:
@@ -263,7 +376,7 @@ def _read_head_and_funding(assembly: FormAssembly, cells: list[Box]) -> None:
         assembly.doubt([FieldPath.top(k) for k in HEAD_ORDER],
                        f"head and goals: {len(texts)} text cells for {len(HEAD_ORDER)} fields")
     rows = [r for r in ROWS if r in funding_rows] or list(ROWS)
-    grid, doubt = solve_funding(figures, rows, list(COLUMNS), funding_cols)
+    grid, doubt = solve_funding(figures, rows, list(COLUMNS), funding_cols, lead)
     for (row, col), printed in grid.items():
         assembly.put(FieldPath.funding(row, col), printed)
     if doubt:
@@ -415,8 +528,17 @@ def _promote_word_actuals(tokens: list[Token], widths: tuple[float, float | None
         figures of the row before)."""
         return k + 1 == len(tokens) or tokens[k + 1].kind == "num"
 
+    def above_an_actual(k: int) -> bool:
+        """Right before an actual that is a bare measure of the same unit:
+        the column of actuals printed together (`100.00(%)` / `98.00(%)`),
+        whose targets' count was taken by word actuals printed between."""
+        if k + 1 >= len(tokens) or tokens[k + 1].kind != "actual":
+            return False
+        here, below = parse_measure(measure_of(tokens[k])), parse_measure(measure_of(tokens[k + 1]))
+        return below.value is not None and below.op is None and below.unit == here.unit
+
     settled = [k for k, t in enumerate(tokens) if t.settled and t.kind == "target"
-               and (after_a_measure(k) or echoes(k) or before_figures(k))]
+               and (after_a_measure(k) or echoes(k) or before_figures(k) or above_an_actual(k))]
     settled.sort(key=lambda k: (not echoes(k), not after_a_measure(k), k))
     # chosen among more than the rows need: which ones is a guess
     chosen, guessed = sorted(settled[:missing]), len(settled) > missing
