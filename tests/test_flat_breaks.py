@@ -81,23 +81,26 @@ def test_figures_wrapped_at_two_decimals_over_breaks_read_and_route_right(tmp_pa
     assert review <= 0.10, f"{review:.2%} sent to review"
 
 
-def test_a_row_after_a_break_below_a_name_that_fills_its_column_starts_a_row(tmp_path):
-    """Form 4 of the seed in droid-11-wide-breaks: 记录并整理各大会议资料 fills
-    the wide name column and ends its page; the next page's first row is a
-    row of its own, not the rest of that name (it was, and every cell after
-    it moved a row)."""
+def test_rows_at_a_break_in_a_wide_name_column_keep_their_cells(tmp_path):
+    """Forms 4 and 5 of the seed in droid-11-wide-breaks.  Form 4: 记录并整理
+    各大会议资料 fills the wide name column and ends its page; the next
+    page's first row is a row of its own, not the rest of that name (it was,
+    and every cell after it moved a row).  Form 5: a name's rest and the
+    units of its two figures go on on one line after the break
+    (`答辩所有场次 （%） （%）`; the units were taken into the name)."""
     from corpus.build import load_gold, render_with_truth
     from corpus.extractors import flat_text
     from corpus.render import STYLES, FormStyle
     from extract.pipeline.document import read_flat_text_file
     from extract.sources.files import sha256_of
 
-    gold = load_gold()[:4]
+    gold = load_gold()[:5]
     styles = [FormStyle(typesetting=STYLES["droid-11-wide-breaks"])] * len(gold)
     truth = render_with_truth(gold, tmp_path / "forms.pdf", styles)
     text = flat_text("content-order", pdf=tmp_path / "forms.pdf", records=gold, styles=styles)
-    assert "记录并整理各大会议资料" in text
+    assert "记录并整理各大会议资料" in text and "答辩所有场次 （%） （%）" in text
     (tmp_path / "forms.txt").write_text(text, encoding="utf-8")
     forms = read_flat_text_file(tmp_path / "forms.txt", sha256_of(tmp_path / "forms.txt"))
-    got = [(i["name"], i["target"], i["actual"]) for i in forms[3].record["indicators"]]
-    assert got == [(i["name"], i["target"], i["actual"]) for i in truth[3]["indicators"]]
+    for k in (3, 4):
+        got = [(i["name"], i["target"], i["actual"]) for i in forms[k].record["indicators"]]
+        assert got == [(i["name"], i["target"], i["actual"]) for i in truth[k]["indicators"]], f"form {k + 1}"

@@ -138,6 +138,12 @@ _FIGURE_END = re.compile(r"\d$")
 _MEASURE_END = re.compile(rf"\d\s*{_BRACKETED_UNIT}$")
 
 
+def _cells_with_a_bare_figure(indicator: dict[str, Any]) -> list[str]:
+    """The 指标值 / 实际值 cells that end in a figure without its unit (a
+    page break may have moved the unit down)."""
+    return [key for key in ("target", "actual") if indicator.get(key) and _FIGURE_END.search(indicator[key])]
+
+
 # A row whose best split into name / target / actual is less than this far
 # ahead of the next best (in `_score_split` points) is doubted.
 SPLIT_DOUBT_MARGIN = 1.5
@@ -693,8 +699,7 @@ class RowCells:
         `（项） （项）` for two cells) that end the cut row's 指标值 and 实际值,
         in that order, where those hold a figure without its unit; they are
         added to the cells.  0 when the lines are no such units."""
-        open_cells = [key for key in ("target", "actual")
-                      if last.get(key) and _FIGURE_END.search(last[key])]
+        open_cells = _cells_with_a_bare_figure(last)
         pieces: list[tuple[int, str]] = []
         for k, line in enumerate(lines):
             segments = _segments(line.text)
@@ -719,21 +724,31 @@ class RowCells:
 
     def _continue_cells(self, last: dict[str, Any], meta: dict[str, Any], fragment: Line) -> bool:
         """Two or three cells cut by a page break go on on one line after it
-        (`率 科技工作、成`): its segments, in column order, continue the cells
-        whose last line filled its column, if exactly so many did."""
+        (`率 科技工作、成`, or a name's rest and the units of the figures
+        beside it, `答辩所有场次 （%） （%）`): its text segments, in column
+        order, continue the cells whose last line filled its column, if
+        exactly so many did; units after them end the figures, as
+        `_unit_continuation` places them."""
         segments = _segments(fragment.text)
-        if len(segments) < 2 or _anchor(fragment.text):
+        units = 0
+        while units < len(segments) and _UNIT_ALONE.match(segments[len(segments) - 1 - units]):
+            units += 1
+        texts = segments[:len(segments) - units]
+        open_cells = _cells_with_a_bare_figure(last)
+        if not texts or len(texts) + units < 2 or units > len(open_cells) or _anchor(fragment.text):
             return False
         cells = meta.get("cell_lines") or {}
         capacities = self._cell_capacities()
         full = [key for key in ("name", "target", "actual") if cells.get(key)
-                and width(cells[key][-1]) + width(_first_chunk(segments[0])) > capacities[key]]
-        if len(full) != len(segments) or any(width(seg) > capacities[key] + 0.5
-                                             for key, seg in zip(full, segments)):
+                and width(cells[key][-1]) + width(_first_chunk(texts[0])) > capacities[key]]
+        if len(full) != len(texts) or any(width(seg) > capacities[key] + 0.5
+                                          for key, seg in zip(full, texts)):
             return False
-        for key, seg in zip(full, segments):
+        for key, seg in zip(full, texts):
             last[key] = clean_cell_text((last.get(key) or "") + "\n" + seg)
-        meta["continued"] = (full[-1], capacities[full[-1]], segments[-1])
+        for key, unit in zip(open_cells[len(open_cells) - units:], segments[len(texts):]):
+            last[key] = clean_cell_text(last[key] + "\n" + unit)
+        meta["continued"] = (full[-1], capacities[full[-1]], texts[-1])
         return True
 
     def _continue_cell(self, last: dict[str, Any], meta: dict[str, Any], fragment: Line) -> bool:
