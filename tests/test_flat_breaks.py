@@ -104,3 +104,21 @@ def test_rows_at_a_break_in_a_wide_name_column_keep_their_cells(tmp_path):
     for k in (3, 4):
         got = [(i["name"], i["target"], i["actual"]) for i in forms[k].record["indicators"]]
         assert got == [(i["name"], i["target"], i["actual"]) for i in truth[k]["indicators"]], f"form {k + 1}"
+
+
+def test_a_labels_first_piece_is_a_cut_label_only_if_no_label_of_its_level_follows_before_the_break():
+    from extract.parse.flat_rows import IndicatorRows
+
+    rows = IndicatorRows()
+    # `服务` ends a name; a 二级 label follows before the break, so the
+    # 服务对象满意度指标 printed after the break is not cut here
+    page1 = lines("达成指标 10.0 10.0", "提供优质的政务", "服务", "不断提高公", "型。", "达成指标 15.0 15.0",
+                  "可持", "续影", "响指", "标", "长效管理机制健", "健全", "达成指标 15.0 15.0")
+    page2 = lines("满意", "度指", "标", "服务", "对象", "满意", "度指", "标", "好差评评价 好评率", "达成指标 10.0 10.0",
+                  page=2)
+    assert rows._match_label(page1 + page2, 2, {"level1": "效益指标"}) == (None, 0, "")
+    # `效益` cut at the break beside a whole 二级 label (`效益 社会` / `效益` /
+    # `指标`): the label below is the 二级 one, the 一级 cut still is one
+    page1 = lines("达成指标 5.0 5.0", "效益 社会", "效益", "指标", "科技成果内容传", "达成指标 10.0 10.0")
+    page2 = lines("指标 作、成果情", "况", "可持", "续影", "响指", "标", "信息共享", "达成指标 10.0 10.0", page=2)
+    assert rows._match_label(page1 + page2, 1, {"level1": "产出指标"}) == (("level1", "效益指标", "效益"), 1, "社会")

@@ -100,7 +100,6 @@ def _join_wrapped_digits(lines: list[Line]) -> list[Line]:
 
 
 _WRAPPED_DIGITS = re.compile(r"^\d{1,2}(?: \d{1,2})?$")
-_LEVEL_NAMES = LEVEL1_NAMES + LEVEL2_NAMES
 
 
 def _wrapped_digits_after(lines: list[Line], k: int) -> int | None:
@@ -193,6 +192,23 @@ def _wrapped_anchor(lines: list[Line], i: int) -> tuple[Line, int] | None:
     weight, score = fits[0]
     line = lines[i]
     return Line(f"{pre} {weight} {score}".strip(), line.page, line.start, line.indent, line.tight), len(run)
+
+
+def _label_pieces(lines: list[Line], i: int) -> tuple[str, int, str]:
+    """The vertical pieces of a level label from line i (`社会` / `效益` /
+    `指标`): their text, the line after the last, and any text after the
+    last piece on its line.  They stop at a whole label no longer one
+    starts, or at a line that is no piece of one."""
+    acc, j, tail = "", i, ""
+    while j < len(lines) and j - i < 12:
+        head, _, tail = lines[j].text.partition(" ")
+        if not _is_piece(head) or not any(n.startswith(acc + head) for n in _LEVEL_NAMES):
+            return acc, j, ""
+        acc += head
+        j += 1
+        if (acc in _LEVEL_NAMES and not any(n.startswith(acc) and n != acc for n in _LEVEL_NAMES)) or tail:
+            break
+    return acc, j, tail
 
 
 class IndicatorRows:
@@ -474,29 +490,39 @@ class IndicatorRows:
         printed part), lines used, text after the last piece on its line).
         Pieces that start a known name and stop before a row are that name,
         cut by a page break."""
-        acc, j, tail = "", i, ""
-        while j < len(lines) and j - i < 12:
-            head, _, tail = lines[j].text.partition(" ")
-            if not _is_piece(head) or not any(n.startswith(acc + head) for n in _LEVEL_NAMES):
-                tail = ""
-                break
-            acc += head
-            j += 1
-            if acc in _LEVEL_NAMES and not any(n.startswith(acc) and n != acc for n in _LEVEL_NAMES):
-                return (self._level_of(acc, current), acc, acc), j - i, tail
-            if tail:
-                break
+        acc, j, tail = _label_pieces(lines, i)
         if acc in _LEVEL_NAMES:
             return (self._level_of(acc, current), acc, acc), j - i, tail
         names = [n for n in _LEVEL_NAMES if n.startswith(acc)]
         if acc and names and self._cut_label_may_end(lines, j, tail):
             name, confirmed = self._cut_label_name(lines, j, acc, names)
+            level = self._level_of(name, current)
             # one character starts too many texts: its rest must follow the
             # break, and it must open a row (a wrapped cell's last character
             # is no label)
-            if len(acc) >= 2 or (confirmed and (i == 0 or _anchor(lines[i - 1].text))):
-                return (self._level_of(name, current), name, acc), j - i, tail
+            if (len(acc) >= 2 or (confirmed and (i == 0 or _anchor(lines[i - 1].text)))) \
+                    and not self._label_before_break(lines, j, tail, level, current):
+                return (level, name, acc), j - i, tail
         return None, 0, ""
+
+    def _label_before_break(self, lines: list[Line], j: int, tail: str, level: str,
+                            current: dict[str, str | None]) -> bool:
+        """Whether a whole label of `level` is printed from line j to the
+        next page break: then the group of a label of that level cut at the
+        break cannot have started before it (`服务` ending a name above a
+        二级 label is no cut 服务对象满意度指标).  A 一级 label may print
+        below the first 二级 label of its group, so only the same level counts."""
+        k = j
+        if tail:
+            # the label the text after the pieces starts (`效益 社会` / `效益`
+            # / `指标`: 社会效益指标) is not one printed below them
+            k = j - 1 + _label_pieces([Line(tail, lines[j - 1].page, 0)] + lines[j:], 0)[1]
+        while k < len(lines) and lines[k].page == lines[j - 1].page:
+            acc, end, _ = _label_pieces(lines, k)
+            if acc in _LEVEL_NAMES and self._level_of(acc, current) == level:
+                return True
+            k = max(end, k + 1)
+        return False
 
     @staticmethod
     def _cut_label_name(lines: list[Line], j: int, acc: str, names: list[str]) -> tuple[str, bool]:
@@ -756,7 +782,7 @@ class RowCells:
         cell whose last line filled its column, if one did."""
         cells = meta.get("cell_lines") or {}
         capacities = self._cell_capacities()
-        best, fill = None, 0.0
+        candidates = []
         for key in ("name", "target", "actual"):
             cell = cells.get(key)
             # a figure closed by its unit (`100.00（%）`) is a whole value
@@ -765,7 +791,14 @@ class RowCells:
             # the fragment's first character did not fit on the cell's last line
             if width(cell[-1]) + width(_first_chunk(fragment.text)) <= capacities[key]:
                 continue
-            ratio = width(cell[-1]) / capacities[key]
+            candidates.append(key)
+        # a sentence's end goes on with a cell that is a sentence
+        if fragment.text[-1] in SENTENCE_ENDS:
+            sentences = [key for key in candidates if any(mark in "".join(cells[key]) for mark in "，,；;")]
+            candidates = sentences or candidates
+        best, fill = None, 0.0
+        for key in candidates:
+            ratio = width(cells[key][-1]) / capacities[key]
             if best is None or ratio > fill + 0.05 or (abs(ratio - fill) <= 0.05 and key != "name"):
                 best, fill = key, ratio
         if best is None or width(fragment.text) > capacities[best] + 0.5 or _anchor(fragment.text):
