@@ -81,6 +81,25 @@ def test_figures_wrapped_at_two_decimals_over_breaks_read_and_route_right(tmp_pa
     assert review <= 0.10, f"{review:.2%} sent to review"
 
 
+def _read_rendered(tmp_path, style: str, forms: int, must_print: str):
+    """The first `forms` seed forms typeset in `style`, their content-order
+    text read back: (records read, truth)."""
+    from corpus.build import load_gold, render_with_truth
+    from corpus.extractors import flat_text
+    from corpus.render import STYLES, FormStyle
+    from extract.pipeline.document import read_flat_text_file
+    from extract.sources.files import sha256_of
+
+    gold = load_gold()[:forms]
+    styles = [FormStyle(typesetting=STYLES[style])] * len(gold)
+    truth = render_with_truth(gold, tmp_path / "forms.pdf", styles)
+    text = flat_text("content-order", pdf=tmp_path / "forms.pdf", records=gold, styles=styles)
+    assert must_print in text          # the layout the test is about
+    (tmp_path / "forms.txt").write_text(text, encoding="utf-8")
+    read = read_flat_text_file(tmp_path / "forms.txt", sha256_of(tmp_path / "forms.txt"))
+    return [form.record for form in read], truth
+
+
 def test_rows_at_a_break_in_a_wide_name_column_keep_their_cells(tmp_path):
     """Forms 4 and 5 of the seed in droid-11-wide-breaks.  Form 4: 记录并整理
     各大会议资料 fills the wide name column and ends its page; the next
@@ -88,22 +107,20 @@ def test_rows_at_a_break_in_a_wide_name_column_keep_their_cells(tmp_path):
     and every cell after it moved a row).  Form 5: a name's rest and the
     units of its two figures go on on one line after the break
     (`答辩所有场次 （%） （%）`; the units were taken into the name)."""
-    from corpus.build import load_gold, render_with_truth
-    from corpus.extractors import flat_text
-    from corpus.render import STYLES, FormStyle
-    from extract.pipeline.document import read_flat_text_file
-    from extract.sources.files import sha256_of
-
-    gold = load_gold()[:5]
-    styles = [FormStyle(typesetting=STYLES["droid-11-wide-breaks"])] * len(gold)
-    truth = render_with_truth(gold, tmp_path / "forms.pdf", styles)
-    text = flat_text("content-order", pdf=tmp_path / "forms.pdf", records=gold, styles=styles)
-    assert "记录并整理各大会议资料" in text and "答辩所有场次 （%） （%）" in text
-    (tmp_path / "forms.txt").write_text(text, encoding="utf-8")
-    forms = read_flat_text_file(tmp_path / "forms.txt", sha256_of(tmp_path / "forms.txt"))
+    records, truth = _read_rendered(tmp_path, "droid-11-wide-breaks", 5, "答辩所有场次 （%） （%）")
     for k in (3, 4):
-        got = [(i["name"], i["target"], i["actual"]) for i in forms[k].record["indicators"]]
+        got = [(i["name"], i["target"], i["actual"]) for i in records[k]["indicators"]]
         assert got == [(i["name"], i["target"], i["actual"]) for i in truth[k]["indicators"]], f"form {k + 1}"
+
+
+def test_labels_after_a_break_name_the_row_before_it_that_lost_points(tmp_path):
+    """Form 10 of the seed in uming-11-top-repeat: 科技成果内容传播率 (8.0 / 7.0,
+    no deviation text) ends its page; its 效益指标 / 社会效益指标 labels print
+    at the top of the next one, before the rest of its target."""
+    records, truth = _read_rendered(tmp_path, "uming-11-top-repeat", 10, "科技成果内容传")
+    got = records[9]["indicators"][5]
+    want = truth[9]["indicators"][5]
+    assert (got["level1"], got["level2"], got["target"]) == (want["level1"], want["level2"], want["target"])
 
 
 def test_a_labels_first_piece_is_a_cut_label_only_if_no_label_of_its_level_follows_before_the_break():

@@ -148,11 +148,6 @@ def _cells_with_a_bare_figure(indicator: dict[str, Any]) -> list[str]:
 SPLIT_DOUBT_MARGIN = 1.5
 
 
-def _lost_points(indicator: dict[str, Any]) -> bool:
-    weight, score = _number(indicator["weight"] or ""), _number(indicator["score"] or "")
-    return weight is not None and score is not None and score < weight
-
-
 _LONE_NUMBER = re.compile(rf"^{NUMBER}$")
 _ENDS_IN_NUMBER = re.compile(rf"^(?:(?P<pre>.*)\s)?(?P<n>{NUMBER})$")
 
@@ -299,7 +294,7 @@ class IndicatorRows:
         for kind, value, line in items:
             if kind in ("level1", "level2"):
                 if last is not None and not pending and (held or line.page != last_meta["page"]) \
-                        and not last_meta.get("post") and not _lost_points(last):
+                        and not last_meta.get("post"):
                     held.append(line)
                 else:
                     self._close_pending(last, last_meta, pending, None)
