@@ -612,3 +612,54 @@ def test_a_cut_rows_units_skip_the_head_cells_printed_inside_the_table():
     record = _read_form(boxes, (8.0, None)).finish("x.txt", "0" * 64).record
     assert record["implementing_unit"] == "某服务中心"
     assert (record["indicators"][0]["target"], record["indicators"][0]["actual"]) == ("=100.00（%）", "100.00（%）")
+
+
+def test_a_measure_cut_at_its_point_gets_its_rest_after_the_names_below_it():
+    from extract.parse.box_boxes import join_cut_units
+
+    # top-aligned: `名称 ≥1000000.0` one line; the one-line names of the rows
+    # below sit higher than the target's `0（页）` and print before it
+    cells = split_joined(Box(["数字档案馆资源建设业务 ≥1000000.0"], 1), in_table=True) \
+        + [Box(["数字档案馆基础建设项目"], 1), Box(["数字化业务保障"], 1), Box(["0（页）"], 1),
+           Box(["=1.00", "（项）"], 1)]
+    assert [c.flat for c in join_cut_units(cells)] == ["数字档案馆资源建设业务", "≥1000000.00（页）", "数字档案馆基础建设项目",
+                                                      "数字化业务保障", "=1.00（项）"]
+
+
+def test_a_measure_cut_right_after_its_point_is_a_measure_without_its_unit():
+    from extract.parse.box_boxes import join_cut_units
+
+    # `≥1000000.` reads its point as a unit; it waits for its rest all the same
+    cells = split_joined(Box(["数字档案馆资源建设业务 ≥1000000."], 1), in_table=True) + [Box(["00（页）"], 1)]
+    assert [c.flat for c in join_cut_units(cells)] == ["数字档案馆资源建设业务", "≥1000000.00（页）"]
+
+
+def test_a_cut_target_takes_the_piece_that_ends_its_sentence_after_the_next_name():
+    from extract.parse.box_text import _join_page_breaks
+
+    # the last row's target cut by the break (`…800-900` / `条。`); the next
+    # page prints the next row's one-line name first, then the rest
+    p1 = [Token("text", "专递内容运维服务", 8.0, page=1),
+          Token("text", "制作40-45\n期专递，含\n各类科技服\n务信息\n800-900", 5.0, 5, page=1),
+          Token("actual", "达成指标", page=1), Token("num", "10.0", page=1), Token("num", "10.0", page=1)]
+    p2 = [Token("text", "科技服务信息内容", 8.0, page=2), Token("text", "条。", 2.0, page=2),
+          Token("text", "权威、准\n确、规范", 4.0, 2, page=2), Token("actual", "达成指标", page=2),
+          Token("num", "20.0", page=2), Token("num", "20.0", page=2)]
+    texts = [t.text for t in _join_page_breaks(p1 + p2, (5.0, 11.0))]
+    assert "制作40-45\n期专递，含\n各类科技服\n务信息\n800-900\n条。" in texts
+    assert "专递内容运维服务" in texts and "科技服务信息内容" in texts
+
+
+def test_a_bare_measure_ahead_of_its_rows_target_is_an_actual():
+    from extract.parse.box_text import _promote_word_actuals
+
+    # the names, then the column of actuals (`184.00（项）` / `2211.00（次）`)
+    # with the figures, then the targets with their operators
+    tokens = [Token("text", "甲申请量"), Token("text", "乙浏览数量"), Token("text", "丙共享"),
+              Token("maybe-target", "184.00\n（项）"), Token("actual", "2211.00\n（次）"),
+              *(Token("num", "10.0") for _ in range(4)), Token("actual", "达成指标"),
+              Token("num", "5.0"), Token("num", "5.0"),
+              Token("target", "≥100.00\n（项）"), Token("target", "≥1500.00\n（次）"),
+              Token("text", "符合条件的\n报告公开发\n布。")]
+    _promote_word_actuals(tokens)
+    assert tokens[3].kind == "actual"

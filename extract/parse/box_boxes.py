@@ -306,7 +306,7 @@ def join_cut_units(cells: list[Box]) -> list[Box]:
         run = []
         seen += 1
         measure = parse_measure(cell.flat)
-        if measure.value is not None and measure.unit is None and (measure.op is not None or after_target):
+        if measure.value is not None and _unitless(cell) and (measure.op is not None or after_target):
             waiting.append((seen, k))
         after_target = measure.value is not None and measure.op is not None
     _give_units(cells, [i for n, i in waiting if n >= seen - _UNIT_REACH], run)
@@ -317,12 +317,26 @@ _DIGITS_AND_UNIT = re.compile(r"^\d{1,3}[（(][^（）()\d]{1,8}[）)]$")
 
 
 def _cut_at_its_first_line(cells: list[Box], k: int) -> bool:
-    """Whether the cell before cell k is a measure cut in its decimals whose
-    first line pdfminer joined to the cell beside it (top-aligned: `名称
-    ≥1000000.0`), its other lines (`0（页）`) the next box."""
-    before = cells[k - 1] if k else None
-    return before is not None and before.tail and before.page == cells[k].page and "." in before.flat \
-        and parse_measure(before.flat).value is not None and parse_measure(before.flat).unit is None
+    """Whether a cell shortly before cell k is a measure cut in its decimals
+    whose first line pdfminer joined to the cell beside it (top-aligned:
+    `名称 ≥1000000.0`), its other lines (`0（页）`) the next box -- or a
+    few boxes on, after the names of the rows below (a one-line name sits
+    higher than a two-line measure's last line), with only plain text
+    between."""
+    for before in reversed(cells[max(0, k - 1 - _NAMES_BETWEEN):k]):
+        if before.page != cells[k].page:
+            return False
+        if before.tail and "." in before.flat and parse_measure(before.flat).value is not None \
+                and _unitless(before):
+            return True
+        if label_kind(before.flat) is None and (is_number(before.text) or parse_measure(before.flat).value is not None):
+            return False    # another measure or figure between: not the cut one's rest
+    return False
+
+
+# How many names of the rows below may print between a top-aligned cut
+# measure's first line and its rest.
+_NAMES_BETWEEN = 3
 
 
 # How many content cells before a lone unit its measure may print: a cut
@@ -332,7 +346,12 @@ _UNIT_REACH = 12
 
 
 def _unitless(cell: Box) -> bool:
-    return parse_measure(cell.flat).unit is None
+    """A measure that prints no unit, or is cut right after its decimal
+    point (`≥1000000.`: the point reads as a unit)."""
+    return parse_measure(cell.flat).unit is None or bool(_CUT_AT_THE_POINT.match(cell.flat))
+
+
+_CUT_AT_THE_POINT = re.compile(r"^[=≥≤<>⩾⩽]*\d+\.$")
 
 
 def _give_units(cells: list[Box], waiting: list[int], run: list[int]) -> None:

@@ -537,8 +537,24 @@ def _promote_word_actuals(tokens: list[Token], widths: tuple[float, float | None
         here, below = parse_measure(measure_of(tokens[k])), parse_measure(measure_of(tokens[k + 1]))
         return below.value is not None and below.op is None and below.unit == here.unit
 
+    def ahead_of_its_target(k: int) -> bool:
+        """Right before an actual, with a target of its unit and an operator
+        soon after and none shortly before: a column of actuals printed
+        ahead of the targets (`184.00（项）` / `2211.00（次）` … `≥100.00（项）`)."""
+        if k + 1 >= len(tokens) or tokens[k + 1].kind != "actual":
+            return False
+        unit = parse_measure(measure_of(tokens[k])).unit
+
+        def its_target(t: Token) -> bool:
+            measure = parse_measure(t.text.replace("\n", ""))
+            return t.kind == "target" and not t.settled and measure.op is not None and measure.unit == unit
+
+        return unit is not None and not any(its_target(t) for t in tokens[max(0, k - 8):k]) \
+            and any(its_target(t) for t in tokens[k + 2:k + 2 + _ECHO_AHEAD])
+
     settled = [k for k, t in enumerate(tokens) if t.settled and t.kind == "target"
-               and (after_a_measure(k) or echoes(k) or before_figures(k) or above_an_actual(k))]
+               and (after_a_measure(k) or echoes(k) or before_figures(k) or above_an_actual(k)
+                    or ahead_of_its_target(k))]
     settled.sort(key=lambda k: (not echoes(k), not after_a_measure(k), k))
     # chosen among more than the rows need: which ones is a guess
     chosen, guessed = sorted(settled[:missing]), len(settled) > missing
@@ -704,6 +720,7 @@ def _join_to_cut_cells(before: list[Token], page: list[Token], surplus: int,
                                                            -em_width(candidates[k].text.split("\n")[-1]), -k))
     heads = [candidates[k] for k in sorted(ranked[:len(pieces)])]
     pieces = _pieces_by_column(before, page, sentences, pieces, heads, widths)
+    pieces, heads = _pieces_that_end_the_sentence(before, page, sentences, pieces, heads)
     joins = list(zip(sentences, open_deviations[len(open_deviations) - len(sentences):])) + list(zip(pieces, heads))
     joined = sum(piece.kind == "text" for piece, _ in joins)
     for piece, head in joins:
@@ -711,6 +728,55 @@ def _join_to_cut_cells(before: list[Token], page: list[Token], surplus: int,
         head.width = max(head.width, piece.width)
         piece.kind = "joined"
     return joined
+
+
+def _pieces_that_end_the_sentence(before: list[Token], page: list[Token], sentences: list[Token],
+                                  pieces: list[Token], heads: list[Token]) -> tuple[list[Token], list[Token]]:
+    """A cut cell whose sentence the break left open (`…信息800-900` /
+    `条。`) takes the piece that ends it where the page prints it right
+    after the one-line piece chosen: that is the next row's name, which
+    sits a line high, above a cut cell's rest (top-aligned), and never
+    ends a sentence.  A name never ends one either: where the head chosen is a
+    one-line cell right before a wrapped text cell (a row's name, then
+    its target), the target takes the piece.  Returns the pieces and
+    their heads."""
+    run = [t for t in _first_text_run(page) if not any(t is s for s in sentences)]
+    pieces, heads = list(pieces), list(heads)
+    for i, (piece, head) in enumerate(zip(list(pieces), list(heads))):
+        if _SENTENCE_END.search(head.text.strip()) or _SENTENCE_END.search(piece.text.strip()) \
+                or "\n" in piece.text.strip():
+            continue
+        at = next(k for k, t in enumerate(run) if t is piece)
+        rest = run[at + 1] if at + 1 < len(run) else None
+        if rest is None or not _SENTENCE_END.search(rest.text.strip()) or any(rest is p for p in pieces):
+            continue
+        head = _sentence_cell_of(before, head, heads)
+        column = max(em_width(line) for line in head.text.split("\n"))
+        if rest.width <= column + 0.25:
+            pieces[i], heads[i] = rest, head
+    return pieces, heads
+
+
+def _sentence_cell_of(before: list[Token], head: Token, heads: list[Token]) -> Token:
+    """The cell a sentence's end goes to instead of `head`: the wrapped text
+    cell right after a one-line head (its row's target after its name)."""
+    at = next(k for k, t in enumerate(before) if t is head)
+    after = before[at + 1] if at + 1 < len(before) else None
+    if "\n" in head.text.strip() or after is None or after.kind != "text" or "\n" not in after.text.strip() \
+            or _SENTENCE_END.search(after.text.strip()) or any(after is h for h in heads):
+        return head
+    return after
+
+
+def _first_text_run(page: list[Token]) -> list[Token]:
+    """The text cells a page prints first, before its first figure or actual."""
+    run = []
+    for token in page:
+        if token.page != page[0].page or token.kind not in ("text", "deviation"):
+            break
+        if token.kind == "text":
+            run.append(token)
+    return run
 
 
 def _last_line_fill(token: Token, widths: tuple[float, float | None]) -> float:
@@ -735,12 +801,7 @@ def _pieces_by_column(before: list[Token], page: list[Token], sentences: list[To
     best wins; the cells at the top on a tie."""
     if not pieces:
         return pieces
-    run = []
-    for token in page:
-        if token.page != page[0].page or token.kind not in ("text", "deviation"):
-            break
-        if token.kind == "text" and not any(token is s for s in sentences):
-            run.append(token)
+    run = [t for t in _first_text_run(page) if not any(t is s for s in sentences)]
     by_column = _column_pieces(run, heads)
     if by_column is None or all(a is b for a, b in zip(by_column, pieces)):
         return pieces
