@@ -320,3 +320,192 @@ def test_goal_cells_pdftotext_printed_one_space_apart_on_every_line():
             [Frag("及报告微信版报告并上线。", 9.0), Frag("年度上海科技进步报告》", 31.0)]]
     left, right, _ = _two_cells_by_x(rows)
     assert left[1] == "鉴》、《2022年度上海科技进步报告》" and right[1] == "编纂完成《2023"
+
+
+# top-aligned rows whose 分值 and 得分 are wider than their cells: `10.00`
+# prints `10.0` on the anchor line and its last digit on the row's next line
+WRAPPED_HEADER = ["一级 二级 三级指标 年度指标值 实际完成值 分值 得分 偏差原因分析及改进措施", "指标 指标"]
+WRAPPED_ROWS = ["产出 数量 培训次数 =3.00(次) 3.00(次) 10.0 10.0",
+                "指标 指标 0 0",
+                "质量 培训合格率 ≥90.00(%) 95.00(%) 5.00 5.00",
+                "指标",
+                "满意 服务 学员满意度 ≥90.00(%) 95.00(%) 85.0 84.0",
+                "度指 对象 0 0",
+                "标 满意",
+                "度指",
+                "标"]
+
+
+def _with_rows(rows, total="总分 100.00 99.00"):
+    start = PLUMBER.index("一级 二级")
+    return PLUMBER[:start] + "\n".join(rows) + f"\n{total}\n评分等级 优\n"
+
+
+def test_figures_a_narrow_cell_wrapped_join_the_digits_on_the_rows_next_line():
+    rows = _read(_with_rows(WRAPPED_HEADER + WRAPPED_ROWS))["indicators"]
+    assert [i["name"] for i in rows] == ["培训次数", "培训合格率", "学员满意度"]
+    assert [(str(i["weight"]), str(i["score"])) for i in rows] == [("10.00", "10.00"), ("5.00", "5.00"),
+                                                                  ("85.00", "84.00")]
+
+
+def test_a_wrapped_figures_digits_over_a_page_break_come_after_the_repeated_header():
+    rows = WRAPPED_ROWS[:4] + ["满意 服务 学员满意度 ≥90.00(%) 95.00(%) 85.0 84.0", "度指 对象"] + WRAPPED_HEADER + \
+        ["标 满意 0 0", "度指", "标"]
+    rows = _read(_with_rows(WRAPPED_HEADER + rows))["indicators"]
+    assert [i["name"] for i in rows] == ["培训次数", "培训合格率", "学员满意度"]
+    assert (str(rows[2]["weight"]), str(rows[2]["score"])) == ("85.00", "84.00")
+
+
+def test_digits_below_figures_printed_whole_are_no_wrapped_pieces():
+    from extract.parse.row_bands import Token
+    from extract.parse.row_figures import figure_decimals, join_wrapped_figures
+    line = lambda *words: [Token(w) for w in words]
+    lines = [line("名称甲", "10.0", "9.0"), line("(次)", "0", "0"), line("名称乙", "5.0", "5.0")]
+    # the document prints one decimal: 10.0 is whole
+    assert figure_decimals(lines) == 1
+    assert join_wrapped_figures(lines, 1).lines == lines
+    # two: the pieces join, the digits taken off the line below
+    joined = join_wrapped_figures(lines, 2)
+    assert [t.text for t in joined.lines[0]] == ["名称甲", "10.00", "9.00"]
+    assert [t.text for t in joined.lines[1]] == ["(次)"]
+    # one digit either cut figure could take: kept as printed, doubted
+    lines = [line("名称甲", "10.0", "10.0"), line("(次)", "0")]
+    assert join_wrapped_figures(lines, 2).lines == lines and join_wrapped_figures(lines, 2).unsure == [0]
+    # one only the cut one takes
+    lines = [line("名称甲", "10.0", "8.00"), line("(次)", "0")]
+    assert [t.text for t in join_wrapped_figures(lines, 2).lines[0]] == ["名称甲", "10.00", "8.00"]
+
+
+# as pdftotext -layout prints a form: cells apart by runs of spaces, a rough x
+LAYOUT = "\n".join([
+    "                 财政项目支出绩效自评表",
+    "                     （2023年度）",
+    "   项目名称        测试项目",
+    "   主管部门        某委员会              实施单位        某中心",
+    "项目资金           年初预算数    全年预算数    全年执行数    分数     执行率(%)    得分",
+    "   年度资金总额：    10.00        10.00        9.00       10.00      90.00      9.00",
+    "   其中：当年财政拨款 10.00       10.00        9.00         -        90.00        -",
+    "   上年结转资金      0.00         0.00         0.00         -         0.00        -",
+    "   其他资金          0.00         0.00         0.00         -         0.00        -",
+    "年度总体目标       预期目标                       实际完成情况",
+    "                 完成培训3次。                   完成培训3次。",
+    "一级 二级    三级指标        年度指标值      实际完成值     分值     得分    偏差原因分析及改进措施",
+    "指标 指标",
+    "产出 数量    培训次数        =3.00(次)       3.00(次)      50.00   50.00",
+    "指标 指标",
+    "满意 服务    学员满意度      ≥90.00(%)       95.00(%)      50.00   44.00   原因：考试难度大。",
+    "度指 对象",
+    "标   满意",
+    "     度指",
+    "     标",
+    "   总分                                                   100.00 94.00",
+    "   评分等级                                               优",
+]) + "\n"
+
+
+def test_total_figures_pdftotext_printed_one_space_apart():
+    record = _read(LAYOUT)
+    assert (str(record["total_weight"]), str(record["total_score"])) == ("100.00", "94.00")
+    assert [str(i["score"]) for i in record["indicators"]] == ["50.00", "44.00"]
+
+
+def test_a_centred_rows_figures_printed_on_a_line_of_their_own_join_the_half_line_holding_its_name():
+    # pdftotext prints 培训规模达标率's name with its target's and actual's
+    # last lines, and its figures on a line below them
+    rows = ["一级 二级    三级指标          年度指标值      实际完成值     分值     得分    偏差原因分析及改进措施",
+            "指标 指标",
+            "产出 数量    培训完成质量情况    良好          达成指标        20.00    20.00",
+            "指标 指标",
+            "                             ≥90.00        100.00",
+            "     质量    培训规模达标率      （%）          （%）",
+            "                                                          30.00    30.00",
+            "     指标                    =95.00        95.00",
+            "             学员满意率                                    50.00    44.00",
+            "                             （%）          （%）"]
+    text = LAYOUT[:LAYOUT.index("一级 二级")] + "\n".join(rows) + "\n" + LAYOUT[LAYOUT.index("   总分"):]
+    indicators = _read(text)["indicators"]
+    assert [(i["name"], i["target"], i["actual"]) for i in indicators] == [
+        ("培训完成质量情况", "良好", "达成指标"), ("培训规模达标率", "≥90.00（%）", "100.00（%）"),
+        ("学员满意率", "=95.00（%）", "95.00（%）")]
+
+
+def _band(index, *tokens, joined=False):
+    from extract.parse.row_bands import BandLine, Token
+    return BandLine([Token(text, float(x)) for text, x in tokens], index, 1, joined)
+
+
+def test_a_joined_anchor_line_stands_one_line_more_on_one_side_of_its_row():
+    from extract.parse.row_bands import Context, read_bands
+    lines = [_band(0, ("≥95.00", 22), ("100.00", 32)),
+             _band(1, ("系统正常运转率", 6), ("（%）", 22), ("（%）", 32), ("15.0", 41), ("15.0", 48), joined=True),
+             _band(2, ("=95.00", 22), ("95.00", 32)),
+             _band(3, ("查档满意率", 6), ("5.0", 41), ("5.0", 48)),
+             _band(4, ("（%）", 22), ("（%）", 32)),
+             _band(5, ("使用人员满意度", 6), ("≥95.00", 22), ("100.00", 32), ("5.0", 41), ("5.0", 48), joined=True),
+             _band(6, ("（%）", 22), ("（%）", 32))]
+    ctx = Context(["name", "target", "actual", "ws"], {"name": 11.0, "target": 5.5, "actual": 5.0},
+                  {"name": [6.0], "target": [24.0], "actual": [31.0], "ws": [41.0]}, True,
+                  frozenset({"name", "target", "actual"}))
+    _, rows, _ = read_bands(lines, [(1, 3), (3, 1), (5, 3)], ctx, False)
+    targets = [[text for _, text in cell.lines] for row in rows for cell in row if cell.column == "target"]
+    assert targets == [["≥95.00", "（%）"], ["=95.00", "（%）"], ["≥95.00", "（%）"]]
+
+
+def test_a_target_holds_one_figure_and_its_unit():
+    from extract.parse.row_bands import Context, cell_cost
+    ctx = Context(["name", "target", "actual", "ws"], {"name": 8.0, "target": 5.5, "actual": 5.0}, {}, False)
+    cost = lambda *texts: cell_cost("target", list(texts), [None] * len(texts), ctx)
+    # not going on past the unit wrapped off its figure
+    assert cost("≥95.00", "（%）", "=95.00") > cost("≥95.00", "（%）") + cost("=95.00")
+    # nor starting with a unit
+    assert cost("≥95.00") + cost("（%）", "=95.00", "（%）") > cost("≥95.00", "（%）") + cost("=95.00", "（%）")
+
+
+def test_a_bare_line_where_the_rows_figures_stand_is_an_anchor_beside_another():
+    from extract.parse.row_columns import settle_anchor_clashes
+    lines = [_band(0, ("培训次数", 5), ("达成", 30), ("达成指标", 39), ("10.0", 49), ("10.0", 60)),
+             _band(1, ("培训规模达标率", 6), ("（无）", 29), ("（无）", 40)),
+             _band(2, ("10.0", 49), ("10.0", 60)),
+             _band(3, ("培训完成质量情况", 6), ("良好", 30), ("达成指标", 39), ("20.0", 49), ("20.0", 60)),
+             _band(4, ("工作完成及时性", 5), ("及时", 30), ("达成指标", 39), ("10.0", 49), ("10.0", 60))]
+    anchors = [(0, 3), (2, 0), (3, 3), (4, 3)]
+    assert settle_anchor_clashes(anchors, lines, None) == anchors
+    # a target's and an actual's figures (their units wrapped off) stand left of the rows' 分值
+    lines[2] = _band(2, ("95.00", 29), ("95.00", 40))
+    assert settle_anchor_clashes(anchors, lines, None) == [(0, 3), (3, 3), (4, 3)]
+
+
+def test_column_starts_are_measured_on_rows_with_short_cells():
+    from extract.parse.row_columns import _column_starts
+    lines = [_band(0, ("培训完成质量情况", 6), ("良好", 30), ("达成指标", 39), ("20.0", 49), ("20.0", 60))]
+    xs, pages = _column_starts(lines, ["name", "target", "actual"])
+    assert xs == {"name": [6.0], "target": [30.0], "actual": [39.0]} and pages["target"] == {1}
+    # an actual pdftotext printed one space after the target (glued) starts a cell all the same
+    line = _band(0, ("报告时效、发布时效", 8), ("年底前完成", 25), ("标并具有一", 31), ("5", 47), ("4", 56))
+    line.tokens[2].glued = True
+    assert _column_starts([line], ["name", "target", "actual"])[0]["actual"] == [31.0]
+
+
+def test_a_line_on_a_page_no_anchor_line_measured_pays_nothing_for_its_x():
+    from extract.parse.row_bands import BandLine, Context, Token, read_bands
+    # pdftotext's columns stand further right on page 2 than where page 1 measured them
+    line = BandLine([Token("解决系统运行故障", 8.0), Token("=100.00", 27.0), Token("100.00", 39.0),
+                     Token("5.0", 48.0), Token("5.0", 58.0)], 0, 2)
+    xs = {"name": [8.0], "target": [21.0], "actual": [31.0], "ws": [40.0]}
+    context = lambda pages: Context(["name", "target", "actual", "ws"], {"name": 10.0, "target": 5.0, "actual": 4.0},
+                                    xs, True, frozenset({"name", "target", "actual"}), x_pages=pages)
+    measured_elsewhere = read_bands([line], [(0, 3)], context({"name": {1}, "target": {1}, "actual": {1}}), False)[0]
+    measured_here = read_bands([line], [(0, 3)], context({"name": {2}, "target": {2}, "actual": {2}}), False)[0]
+    assert measured_elsewhere < measured_here - 1.0
+
+
+def test_a_bound_keeps_the_figure_it_bounds_and_no_actual_holds_one():
+    from extract.parse.row_bands import Context, cell_cost
+    ctx = Context(["name", "target", "actual", "ws"], {"name": 8.0, "target": 5.5, "actual": 5.0}, {}, False)
+    cost = lambda column, *texts: cell_cost(column, list(texts), [None] * len(texts), ctx)
+    # 不超过 / 达成指标 on the row's line, 100% under them: the target's figure
+    assert cost("target", "不超过", "100%") + cost("actual", "达成指标") < \
+        cost("target", "不超过") + cost("actual", "达成指标", "100%")
+    # 好评率 / 达成指标, then >95%: a bound on the actual's second line is none of its
+    assert cost("target", "好评率", ">95%") + cost("actual", "达成指标") < \
+        cost("target", "好评率") + cost("actual", "达成指标", ">95%")

@@ -45,3 +45,6 @@ NAME_CONTINUATIONS = ("情况", "状况", "况", "率", "性", "度")
 # mark, or the first character of a two-character ending (情 of 情况, 指 of
 # the verdict 达成指标)
 NON_FINAL = ("的", "和", "及", "与", "或", "、", "（", "(", "《", "情", "状", "指")
+# what a target's bound ends with: the figure it bounds follows (不超过 / 100%)
+BOUND_ENDINGS = ("不超过", "不低于", "不少于", "不小于", "不高于", "不多于", "不大于", "低于", "高于", "少于", "多于",
+                 "小于", "大于", "超过", "≥", "≤", ">", "<", "=", "⩾", "⩽")

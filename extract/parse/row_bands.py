@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from math import log
 
 from extract.layout.cell_words import (
-    COMPARISON_WORDS, NAME_CONTINUATIONS, NAME_ENDINGS, NON_FINAL, SENTENCE_MARKS, VERDICT_MAX_CHARS,
+    BOUND_ENDINGS, COMPARISON_WORDS, NAME_CONTINUATIONS, NAME_ENDINGS, NON_FINAL, SENTENCE_MARKS, VERDICT_MAX_CHARS,
     VERDICT_WORDS,
 )
 from extract.layout.flat_format import NO_LINE_END, NO_LINE_START, em_width
@@ -48,6 +48,8 @@ _VERDICT = re.compile(r"^(?:部分|基本|全部|已|未)?(?:达成|完成|达�
 DOUBT_MARGIN = 0.4
 CONTINUATION_COST = 1.0     # a cell starting or ending as only a wrapped line's piece does
 STRAY_UNIT = 2.0            # a cell ending in a unit no figure of it takes (see `stray_unit`)
+OPEN_BOUND = 2.0            # a target ending in a bound (不超过): its figure cut off
+WHOLE_FIGURE = 1.5          # a target or actual cell going on past its figure's unit, or starting with one
 MAX_TAKE = 3        # tokens one cell line may join (a space inside a cell)
 BEAM = 8           # states kept after each column
 # a row a page break cuts: its cells go on over more lines, in more ways
@@ -71,6 +73,9 @@ class BandLine:
     tokens: list[Token]
     index: int               # the line's index in the form
     page: int = 0
+    # a row's figures pdftotext printed apart, joined back to the half line
+    # holding its one-line cells: the row's lines stand one more on one side
+    joined: bool = False
 
 
 @dataclass
@@ -89,6 +94,11 @@ class Context:
     cache: dict = field(default_factory=dict)
     # how the document's tables read so far end their name and target cells (`_cell_endings`)
     endings: dict = field(default_factory=dict)
+    # the pages (table parts) whose anchor lines measured a column's start
+    # (`xs`): pdftotext sets a character's x by the text before it, so its
+    # columns stand elsewhere page by page; a line on another page pays no
+    # cost for its x in that column
+    x_pages: dict[str, set[int]] | None = None
 
 
 def first_unit(text: str) -> float:
@@ -129,13 +139,17 @@ def cell_cost(column: str, texts: list[str], xs: list[float | None], ctx: Contex
                 cost += min(2.5, 0.8 + (cap - reach) / 2)
             if column in ("target", "actual") and _VALUE.match(text) and not _unit_wrapped(text, nxt):
                 cost += 1.5         # a figure with its unit is a whole cell
+            if column in ("target", "actual") and k and _UNIT.match(text) and _unit_wrapped(texts[k - 1], text):
+                cost += WHOLE_FIGURE        # so is a figure with its unit wrapped onto the next line
         elif w >= cap - 0.3 and len(texts) == 1 and column != "deviation":
             cost += 0.3
         measure = bool(MEASURE.search(text))
         if k == 0 and _VERDICT.match(text):
             cost += -0.8 if column == "actual" else 0.8
-        if k == 0 and column == "actual" and _BOUND.match(text):
-            cost += 1.5         # an actual is what was reached, not a bound
+        if column == "actual" and _BOUND.match(text):
+            cost += 1.5         # an actual is what was reached, not a bound (on none of its lines)
+        if k == 0 and column in ("target", "actual") and _UNIT.match(text):
+            cost += WHOLE_FIGURE        # a unit follows the figure it qualifies: none starts a cell
         if column in ("target", "actual"):
             cost -= 0.6 if measure else 0.0
         elif measure and len(text) < 14:
@@ -156,6 +170,8 @@ def cell_cost(column: str, texts: list[str], xs: list[float | None], ctx: Contex
         cost += CONTINUATION_COST      # the end of a name wrapped off the row above
     if column in ("name", "target", "actual") and texts and last_is_end and texts[-1].endswith(NON_FINAL):
         cost += CONTINUATION_COST      # a cell cut before its last words
+    if column == "target" and texts and last_is_end and texts[-1].endswith(BOUND_ENDINGS):
+        cost += OPEN_BOUND      # a bound cut off the figure it bounds
     if column in ("name", "target", "actual") and stray_unit(texts, column):
         cost += STRAY_UNIT
     return cost
@@ -225,11 +241,15 @@ def solve_band(lines: list[BandLine], anchor: int, at: int, choices: dict[str, l
             left = (at if p == anchor and column in ctx.before_ws else counts[p]) - first
             partials = [(c + piece(p, first, t)[2], takes + (t,)) for c, takes in partials
                         for t in range(1, min(left, MAX_TAKE) + 1)]
+        # (a column no anchor line measured keeps its x: it stands right of those before it)
+        measured = ctx.x_pages.get(column) or None if ctx.x_pages is not None else None
         out = []
         for c, takes in partials:
             read = [piece(p, first, t) for p, first, t in zip(positions, starts, takes)]
             texts = tuple(r[0] for r in read)
-            cost = c + (_cell_cost(column, texts, tuple(r[1] for r in read), ctx, last_end) if texts else
+            xs = tuple(r[1] if measured is None or lines[p].page in measured else None
+                       for r, p in zip(read, positions))
+            cost = c + (_cell_cost(column, texts, xs, ctx, last_end) if texts else
                         EMPTY_CELL.get(column, 0.0))
             if column == "deviation" and texts:
                 cost += remark
@@ -357,6 +377,8 @@ ASYM = 2.5      # a centred cell with more lines on one side of its anchor
 # pdftotext puts a line at half height on the line just above or below it:
 # a centred cell's lines there stand one more on one side of its anchor
 LAYOUT_ASYM = 1.2
+# a joined anchor line (`BandLine.joined`) holds a half line: one more line on one side is its shape
+JOINED_ASYM = 0.2
 
 
 def centred_choices(n_above: int, n_below: int, columns: list[str],
@@ -432,11 +454,14 @@ def _with_tails(sets: list[tuple[float, list[int]]], start: int, tails: int) -> 
 # The bands of a table
 # --------------------------------------------------------------------------
 
-def read_table(lines: list[BandLine], anchors: list[tuple[int, int]], ctx: Context
+def read_table(lines: list[BandLine], anchors: list[tuple[int, int]], ctx: Context,
+               centred: tuple[list[BandLine], list[tuple[int, int]]] | None = None
                ) -> tuple[bool, list[list[Cell]], list[tuple[int, str, str]]]:
     """Top-aligned or centred, whichever reads the lines better: (top,
-    each row's cells, doubts)."""
-    readings = [(read_bands(lines, anchors, ctx, top), top) for top in (True, False)]
+    each row's cells, doubts).  `centred`: the lines and anchors to read as
+    centred rows where they differ (pdftotext's half lines rejoined)."""
+    lines_of = {True: (lines, anchors), False: centred or (lines, anchors)}
+    readings = [(read_bands(*lines_of[top], ctx, top), top) for top in (True, False)]
     (cost, rows, doubts), top = min(readings, key=lambda r: r[0][0])
     doubted = {r for r, _, _ in doubts}
     _add_endings(ctx.endings, _cell_endings([cells for r, cells in enumerate(rows) if r not in doubted]))
@@ -476,8 +501,8 @@ def read_bands(lines: list[BandLine], anchors: list[tuple[int, int]], ctx: Conte
             # of both its parts (Word), whatever the table's alignment
             readings.append((6.0 * len(above), _shift(top_choices(len(below), ctx.columns, len(tails)), len(above))))
         if not top:
-            readings += centred_choices(len(above), len(below), ctx.columns, len(tails),
-                                        LAYOUT_ASYM if ctx.layout else ASYM)
+            asym = JOINED_ASYM if lines[p].joined else LAYOUT_ASYM if ctx.layout else ASYM
+            readings += centred_choices(len(above), len(below), ctx.columns, len(tails), asym)
         if ctx.layout:
             readings = _with_x_sets(readings, band_lines, ctx)
         # a reading's cells may cost below nothing (a figure in a target or actual

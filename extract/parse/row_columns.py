@@ -18,18 +18,20 @@ its height, left to right.  Here:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import product
 
 from extract.layout.flat_format import em_width
 from extract.layout.labels import LEVEL1_NAMES, LEVEL1_OF_LEVEL2, LEVEL2_NAMES, label_key
 from extract.parse.values import parse_number
 from extract.parse.row_bands import MEASURE, BandLine, Context, LevelPieces, Token, read_table
+from extract.parse.row_figures import figure_decimals, join_wrapped_figures
 
 LEVELS = ("level1", "level2")
 TEXT_COLUMNS = ("name", "target", "actual", "deviation")
 # the widest piece of a merged 一级/二级 label a narrow column prints on a line
 MAX_PIECE_WIDTH = 3.0
+WRAP_DOUBT = "the row's figures read as wrapped onto the next line, but join it no single way"
 _KNOWN = {"level1": tuple(label_key(n) for n in LEVEL1_NAMES), "level2": tuple(label_key(n) for n in LEVEL2_NAMES)}
 
 
@@ -89,13 +91,16 @@ def _plain_number(text: str):
 
 def read_indicator_lines(lines: list[TextLine], columns: list[str], piece_width: float,
                          first_line: int, last_line: int, caps: dict[str, float] | None = None,
-                         endings: dict | None = None, total_weight: str | None = None) -> TableRead:
+                         endings: dict | None = None, total_weight: str | None = None,
+                         decimals: int | None = None) -> TableRead:
     """The indicator rows of the lines between the header (`first_line`) and
     总分 (`last_line`); `columns` in the header's order.  The merged 一级/二级
     labels' pieces are taken off the lines' starts; the rest is read by the
     rows' shapes (`extract.parse.row_bands`); `endings`, shared by a
     document's tables, gathers how their cells end (`row_bands._cell_endings`);
-    `total_weight`, 总分's 分值, settles which of two lines is a row's anchor."""
+    `total_weight`, 总分's 分值, settles which of two lines is a row's anchor;
+    `decimals`, those the document prints its rows' figures with, tells a
+    figure a narrow cell wrapped (`row_figures`; measured on these lines if None)."""
     text_columns = [c for c in columns if c in TEXT_COLUMNS]
     own = capacities(lines, columns)
     caps = {**own, **(caps or {})} if caps else own
@@ -107,8 +112,12 @@ def read_indicator_lines(lines: list[TextLine], columns: list[str], piece_width:
     tokens_of = [_tokens(line.frags) for line in lines]
     strips = levels.read([(line.index, [t.text for t in toks]) for line, toks in zip(lines, tokens_of)], label_key) \
         if allowed else [0] * len(lines)
-    for line, tokens, strip in zip(lines, tokens_of, strips):
-        tokens = tokens[strip:]
+    kept = [(line, tokens[strip:]) for line, tokens, strip in zip(lines, tokens_of, strips) if tokens[strip:]]
+    if decimals is None:
+        decimals = figure_decimals([tokens for _, tokens in kept])
+    joined = join_wrapped_figures([tokens for _, tokens in kept], decimals)
+    unsure_lines = {kept[k][0].index for k in joined.unsure}
+    for (line, _), tokens in zip(kept, joined.lines):
         if not tokens:
             continue
         tokens[0].glued = False
@@ -117,14 +126,16 @@ def read_indicator_lines(lines: list[TextLine], columns: list[str], piece_width:
             anchors.append((len(band_lines), at))
         band_lines.append(BandLine(tokens, line.index, line.page if line.part is None else line.part))
     anchors = settle_anchor_clashes(anchors, band_lines, total_weight)
-    token_lines = [TextLine([Frag(t.text, t.x) for t in l.tokens], l.index, l.page) for l in band_lines]
-    xs = _column_starts(token_lines, text_columns) if layout else {}
+    xs, x_pages = _column_starts(band_lines, text_columns) if layout else ({}, None)
     if layout:
         xs["ws"] = [band_lines[p].tokens[at].x for p, at in anchors if band_lines[p].tokens[at].x is not None]
     order = [c for c in text_columns if c != "deviation"] + ["ws"] + (["deviation"] if "deviation" in text_columns else [])
     ctx = Context(order, caps, xs, layout, frozenset(c for c in text_columns if c != "deviation"),
-                  endings=endings if endings is not None else {})
-    top, cells, doubts = read_table(band_lines, anchors, ctx)
+                  endings=endings if endings is not None else {}, x_pages=x_pages)
+    centred = join_bare_figures(band_lines, anchors, xs) if layout else None
+    top, cells, doubts = read_table(band_lines, anchors, ctx, centred)
+    if centred is not None and not top:
+        band_lines, anchors = centred
     rows = []
     for (p, at), row_cells in zip(anchors, cells):
         toks = band_lines[p].tokens
@@ -134,6 +145,9 @@ def read_indicator_lines(lines: list[TextLine], columns: list[str], piece_width:
             row.cells[cell.column] = [t for _, t in cell.lines]
         rows.append(row)
     read = TableRead(rows, doubts)
+    for r, row in enumerate(rows):
+        if row.line in unsure_lines:
+            read.doubts += [(r, "weight", WRAP_DOUBT), (r, "score", WRAP_DOUBT)]
     if rows:
         # the table's parts (a page's, or the lines after a repeated header where no page break is marked)
         page_of = {line.index: line.page if line.part is None else line.part for line in lines}
@@ -150,8 +164,12 @@ def settle_anchor_clashes(anchors: list[tuple[int, int]], band_lines: list[BandL
     only when the row's other cells wrap above and below it, so no other
     row's anchor stands next to it; else it is a target's and an actual's
     figures, their units wrapped off.  The reading whose 分值 add up to
-    总分's is kept; failing that, the bare line is dropped."""
-    bare = lambda k: len(band_lines[anchors[k][0]].tokens) == 2
+    总分's is kept; failing that, the bare line is dropped.  Where the text
+    has x (pdftotext), a bare line whose figures stand where the other rows'
+    分值 do is an anchor all the same: pdftotext may print a centred row's
+    other cells on the half lines above its figures (`_at_figure_column`)."""
+    at_figures = _at_figure_column(anchors, band_lines)
+    bare = lambda k: len(band_lines[anchors[k][0]].tokens) == 2 and k not in at_figures
     clashes = [k for k in range(len(anchors) - 1)
                if anchors[k + 1][0] == anchors[k][0] + 1 and (bare(k) or bare(k + 1))
                and band_lines[anchors[k][0]].page == band_lines[anchors[k + 1][0]].page]
@@ -169,6 +187,72 @@ def settle_anchor_clashes(anchors: list[tuple[int, int]], band_lines: list[BandL
         if target is not None and weights(kept) == target:
             return kept
     return [a for k, a in enumerate(anchors) if k not in default]
+
+
+def join_bare_figures(band_lines: list[BandLine], anchors: list[tuple[int, int]], xs: dict[str, list[float]]
+                      ) -> tuple[list[BandLine], list[tuple[int, int]]] | None:
+    """The lines of a centred table as pdftotext meant them, where it printed
+    a row's figures on a line of their own (a bare anchor) and the row's
+    other one-line cells on the half line above or below (with its target's
+    and actual's first or last lines): the figures joined to the one of the
+    two lines next to them, neither an anchor, that holds a cell starting in
+    the name column (left of the middle between the anchor lines' names and
+    targets; the other holding none: a name of two lines prints a line on
+    each).  `xs`: where the anchor lines' cells start.  None where no line
+    is joined."""
+    if not xs.get("name"):
+        return None
+    edge = (max(xs["name"]) + min(xs["target"])) / 2 if xs.get("target") else max(xs["name"]) + 3
+    anchored = {p for p, _ in anchors}
+    named = lambda q: 0 <= q < len(band_lines) and q not in anchored and \
+        band_lines[q].tokens[0].x is not None and band_lines[q].tokens[0].x < edge
+    joins: dict[int, int] = {}          # bare anchor line -> the line it joins
+    for p, at in anchors:
+        line = band_lines[p]
+        if len(line.tokens) != 2 or any(t.x is None for t in line.tokens):
+            continue
+        sides = [q for q in (p - 1, p + 1) if named(q) and band_lines[q].page == line.page]
+        # (a line between two bare anchors is neither's for sure)
+        if len(sides) == 1 and not (named(p - 1) and named(p + 1)) and sides[0] not in joins.values():
+            joins[p] = sides[0]
+    if not joins:
+        return None
+    lines: list[BandLine] = []
+    moved: dict[int, int] = {}          # old position -> new
+    into = {q: p for p, q in joins.items()}
+    for k, line in enumerate(band_lines):
+        if k in joins:
+            continue
+        if k in into:
+            figures = [replace(t, glued=False) for t in band_lines[into[k]].tokens]
+            line = replace(line, tokens=line.tokens + figures, joined=True)
+            moved[into[k]] = len(lines)
+        moved[k] = len(lines)
+        lines.append(line)
+    new_anchors = []
+    for p, at in anchors:
+        at = len(lines[moved[p]].tokens) - 2 if p in joins else at
+        new_anchors.append((moved[p], at))
+    return lines, new_anchors
+
+
+# how many columns off the rows' 分值 a bare line's first figure may stand and still be one
+FIGURE_REACH = 3.0
+
+
+def _at_figure_column(anchors: list[tuple[int, int]], band_lines: list[BandLine]) -> set[int]:
+    """The bare anchors (a line of two figures alone) whose first figure
+    stands where the rows' 分值 stand (the middle x of the other anchors'),
+    nearer it than the 年度指标值 column's start (a target's and an actual's
+    figures stand left of it)."""
+    tokens = lambda k: band_lines[anchors[k][0]].tokens
+    bare = [k for k in range(len(anchors)) if len(tokens(k)) == 2 and tokens(k)[0].x is not None]
+    xs = sorted(tokens(k)[anchors[k][1]].x for k in range(len(anchors))
+                if k not in bare and tokens(k)[anchors[k][1]].x is not None)
+    if not bare or len(xs) < 3:
+        return set()
+    middle = xs[len(xs) // 2]
+    return {k for k in bare if abs(tokens(k)[0].x - middle) <= FIGURE_REACH}
 
 
 @dataclass
@@ -269,6 +353,12 @@ def _tokens(frags: list[Frag]) -> list[Token]:
     return out
 
 
+def document_decimals(lines: list[TextLine]) -> int | None:
+    """How many decimals a document's rows print their 分值 and 得分 with
+    (`row_figures.figure_decimals`), over all its tables' lines."""
+    return figure_decimals([_tokens(line.frags) for line in lines])
+
+
 def capacities(lines: list[TextLine], columns: list[str]) -> dict[str, float]:
     """The widest line of each column on the anchor lines that name all of
     them (measured over a whole document: a form may have too few); the
@@ -312,22 +402,32 @@ def _is_level_piece(word: str) -> bool:
     return bool(key) and any(key in name for names in _KNOWN.values() for name in names)
 
 
-def _column_starts(lines: list[TextLine], text_columns: list[str]) -> dict[str, list[float]]:
-    """Where each column's fragments start (pdftotext), from the anchor lines."""
+def _column_starts(lines: list[BandLine], text_columns: list[str]
+                   ) -> tuple[dict[str, list[float]], dict[str, set[int]]]:
+    """Where each column's fragments start (pdftotext), from the anchor lines
+    holding one before 分值 for each column: the merged labels' pieces are
+    off the lines, so a token starting a fragment starts a cell, whatever
+    its width (a short verdict, 良好, too); one a single space after another
+    (glued) may (two cells one space apart) where it reads as a cell's
+    start (wide, or a measure).  With the pages (table parts) each column
+    was measured on."""
     xs: dict[str, list[float]] = {c: [] for c in text_columns}
+    pages: dict[str, set[int]] = {c: set() for c in text_columns}
     pre_cols = [c for c in text_columns if c != "deviation"]
     for line in lines:
-        at = anchor_of(line.frags)
-        if at is None or any(f.x is None for f in line.frags):
+        tokens = line.tokens
+        at = anchor_of([Frag(t.text) for t in tokens])
+        if at is None or any(t.x is None for t in tokens):
             continue
-        before = [f for f in line.frags[:at] if em_width(f.text) > 2.5 or MEASURE.search(f.text)]
+        before = [t for t in tokens[:at] if not t.glued or em_width(t.text) > 2.5 or MEASURE.search(t.text)]
         if len(before) == len(pre_cols):
-            for c, f in zip(pre_cols, before):
-                xs[c].append(f.x)
-        if at + 2 < len(line.frags) and "deviation" in xs:
-            xs["deviation"].append(line.frags[at + 2].x)
-    return xs
-
+            for c, t in zip(pre_cols, before):
+                xs[c].append(t.x)
+                pages[c].add(line.page)
+        if at + 2 < len(tokens) and "deviation" in xs:
+            xs["deviation"].append(tokens[at + 2].x)
+            pages["deviation"].add(line.page)
+    return xs, pages
 
 def _group_levels(read: TableRead, levels: LevelPieces, rows: RowGeometry, top: bool) -> None:
     """Each merged label's rows (`_spans`), the 一级 ones over whole 二级 groups."""

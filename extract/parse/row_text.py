@@ -34,7 +34,7 @@ from extract.parse.assembly import FormAssembly
 from extract.parse.values import is_number_token, is_weight_and_score, parse_number
 from extract.parse.row_cells import read_cell_rows
 from extract.parse.row_bands import first_unit
-from extract.parse.row_columns import Frag, TextLine, capacities, read_indicator_lines
+from extract.parse.row_columns import Frag, TextLine, capacities, document_decimals, read_indicator_lines
 
 METHOD = "row-text"
 # Lines by height (pdfplumber, pdftotext): which column a piece of a line
@@ -114,12 +114,14 @@ def parse_row_text(text: str, source_file: str, sha256: str, shape: str,
             forms[-1].append((page, line))
     separator = cell_separator(raw) if shape == "cells" else None
     caps = None
+    decimals = None
     if separator is None:
-        # column widths measured over the whole document
+        # column widths, and the decimals of the rows' figures, measured over the whole document
         regions = [_SpacedForm(f, FormAssembly(), Provenance(1, None, METHOD, 1.0)).indicator_region() for f in forms]
         regions = [r for r in regions if r is not None]
         if regions:
             caps = capacities([line for r in regions for line in r[0]], regions[0][1])
+            decimals = document_decimals([line for r in regions for line in r[0]])
     results = []
     endings: dict = {}      # how the document's name and target cells end, gathered form by form
     for form_lines in forms:
@@ -131,7 +133,7 @@ def parse_row_text(text: str, source_file: str, sha256: str, shape: str,
             read_cell_rows([(p, [c.strip() for c in line.split(separator)]) for p, line in form_lines
                             if line.strip()], assembly, where)
         else:
-            _SpacedForm(form_lines, assembly, where, caps, endings).read()
+            _SpacedForm(form_lines, assembly, where, caps, endings, decimals).read()
         results.append(assembly.finish(source_file, sha256))
     return results
 
@@ -153,8 +155,10 @@ def _is_piece_of(text: str, labels: tuple[str, ...]) -> bool:
 
 class _SpacedForm:
     def __init__(self, lines: list[tuple[int, str]], assembly: FormAssembly, where: Provenance,
-                 caps: dict[str, float] | None = None, endings: dict | None = None) -> None:
+                 caps: dict[str, float] | None = None, endings: dict | None = None,
+                 decimals: int | None = None) -> None:
         self.caps = caps
+        self.decimals = decimals
         self.endings = endings
         self.pages = [p for p, _ in lines]
         self.texts = [t for _, t in lines]
@@ -196,7 +200,8 @@ class _SpacedForm:
             self._goals(goal, goal_end)
         wrapped_total = None
         if total is not None:
-            numbers = [f.text for f in self.frags[total] if is_number_token(f.text) and f.text not in "-—/"]
+            # pdftotext prints the two figures one space apart where their cells meet: one fragment
+            numbers = [w for f in self.frags[total] for w in f.text.split() if is_number_token(w) and w not in "-—/"]
             words = lambda i: [w for f in self.frags[i] for w in f.text.split()] if 0 <= i < end else []
             figures = lambda i: words(i) if words(i) and all(_plain_figure(w) for w in words(i)) else []
             wrapped_total = wrapped_total_figures(numbers, figures(total - 1), figures(total + 1))
@@ -357,7 +362,8 @@ class _SpacedForm:
     def _indicators(self, header: int, end: int, total_weight: str | None = None) -> None:
         columns, piece_width = self._indicator_columns(header)
         lines = self._indicator_lines(header, end)
-        read = read_indicator_lines(lines, columns, piece_width, header, end, self.caps, self.endings, total_weight)
+        read = read_indicator_lines(lines, columns, piece_width, header, end, self.caps, self.endings, total_weight,
+                                    self.decimals)
         for r, row in enumerate(read.rows):
             index = self.assembly.new_indicator()
             for column in ("name", "target", "actual", "deviation"):
