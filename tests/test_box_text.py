@@ -663,3 +663,55 @@ def test_a_bare_measure_ahead_of_its_rows_target_is_an_actual():
               Token("text", "符合条件的\n报告公开发\n布。")]
     _promote_word_actuals(tokens)
     assert tokens[3].kind == "actual"
+
+
+def test_a_cut_figure_left_without_a_digit_takes_the_like_digit_printed_before_it():
+    from extract.parse.box_text import _join_cut_decimals
+    # `184.00(项) 10.0`: the figure's first line joined to the row's actual
+    # keeps its place; its `0` went with the column of figures printed before
+    tokens = [Token("num", "20.00", page=1), Token("num", "0", page=1), Token("actual", "184.00(项)", page=1),
+              Token("num", "10.0", page=1), Token("num", "10.0", page=1), Token("num", "0", page=1)]
+    out, at = _join_cut_decimals(tokens, None)
+    assert [t.text for t in out] == ["20.00", "184.00(项)", "10.00", "10.00"] and at is None
+
+
+def test_cut_digits_that_differ_are_not_joined_backwards():
+    from extract.parse.box_text import _join_cut_decimals
+    # which figure takes which digit would change values: left as printed
+    tokens = [Token("num", "5.00", page=1), Token("num", "5", page=1), Token("actual", "达成指标", page=1),
+              Token("num", "10.0", page=1), Token("num", "10.0", page=1), Token("num", "0", page=1)]
+    out, _ = _join_cut_decimals(tokens, None)
+    assert [t.text for t in out] == ["5.00", "5", "达成指标", "10.00", "10.0"]
+
+
+def test_a_one_line_name_printed_on_its_targets_line_is_that_rows_name():
+    # top-aligned: `科技报告编审量 ≥2000.00` share their first line, while
+    # pdfminer printed the wrapped names of the two rows below before it
+    name, target = split_joined(Box(["科技报告编审量 ≥2000.00"], 1), in_table=True)
+    assert name.beside and not target.beside
+    tokens = [Token("text", "科技报告编审通\n过率", 7.0, 2), Token("text", "按时完成报告汇\n交及数据发布", 7.0, 2),
+              Token("text", name.text, 7.0, beside=True), Token("target", target.text, 4.0),
+              Token("actual", "2200.00", 3.5), Token("target", "=95.00(%)", 4.5), Token("actual", "95.00(%)", 4.0),
+              Token("num", "20.00"), Token("num", "20.00"), Token("num", "10.00"), Token("num", "10.00"),
+              Token("text", "及时", 2.0), Token("actual", "达成指标", 4.0), Token("num", "10.00"), Token("num", "10.00")]
+    rows = build_rows(tokens, 5.0)
+    assert [(r.name, r.target) for r in rows] == [("科技报告编审量", "≥2000.00"), ("科技报告编审通\n过率", "=95.00(%)"),
+                                                  ("按时完成报告汇\n交及数据发布", "及时")]
+
+
+def test_figures_printed_as_a_column_before_their_rows_are_sure_where_either_column_gives_the_same_values():
+    # a run of figures before any actual (the 分值 or the 得分 column, both
+    # alike), then one figure after each of those rows' actuals: whichever
+    # column printed first, every row reads the same weight and score
+    def row(k: int, *figures: str) -> list[Token]:
+        return [Token("text", f"名称{k}", 3.0), Token("target", "=100.00(%)", 5.0),
+                Token("actual", "100.00(%)", 4.5)] + [Token("num", v) for v in figures]
+
+    tokens = [Token("num", v) for v in ("20.00", "10.00", "10.00", "10.00", "10.00")]
+    tokens += row(0, "20.00") + row(1, "10.00") + row(2, "10.00") + row(3, "10.00") + row(4, "10.00")
+    tokens += row(5, "5.00", "5.00") + row(6, "10.00", "10.00") + row(7, "5.00", "5.00") + row(8, "10.00", "10.00")
+    rows = build_rows(tokens, 5.0, weight_sum=Decimal("90.00"))
+    assert [r.weight for r in rows] == ["20.00", "10.00", "10.00", "10.00", "10.00", "5.00", "10.00", "5.00", "10.00"]
+    assert all(r.score == r.weight for r in rows)
+    assert not any(r.doubt & {"weight", "score"} for r in rows)
+

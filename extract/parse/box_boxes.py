@@ -51,6 +51,9 @@ class Box:
     # a figure split off the text after it (`24 小时内到场服务`): a weight
     # beside a cell, or the start of the cell (a gap between digit and CJK)
     glued: bool = False
+    # a cell whose one line pdfminer joined to the next cell's first line:
+    # top-aligned cells side by side, so the same row's
+    beside: bool = False
 
     @property
     def text(self) -> str:
@@ -159,7 +162,7 @@ def split_joined(box: Box, in_table: bool) -> list[Box]:
             cells[-1] += " " + token
     if len(cells) == 1:
         return [box]
-    out = [Box([c], box.page) for c in cells[:-1]]
+    out = [Box([c], box.page, beside=True) for c in cells[:-1]]
     out.append(Box([cells[-1]] + box.lines[1:], box.page, tail=len(box.lines) == 1))
     for piece, after in zip(out, out[1:]):
         piece.glued = in_table and is_number(piece.text) and not is_number(after.lines[0]) \

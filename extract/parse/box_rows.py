@@ -71,6 +71,7 @@ class Token:
     # an actual told by the rows the figures need, not by its words (达标,
     # 符合 and a bare measure print as targets too)
     guessed: bool = False
+    beside: bool = False   # a one-line cell joined on its line to the next (box_boxes.Box.beside)
 
 
 @dataclass
@@ -217,7 +218,7 @@ def _read_figures(rows: list[Row], tokens: list[Token], weight_sum: Decimal | No
     # rows that lost points are no sign of a wrong reading: what is left of
     # the cost is how the figures had to be printed for it
     lost = sum(_num(s.text) < _num(w.text) for w, s in pairs if w is not None and s is not None)
-    if plain is None or plain - lost >= IMPLAUSIBLE_ORDER:
+    if plain is None or plain - lost >= IMPLAUSIBLE_ORDER and not reading.order_changes_no_value(labels, lost):
         # no reading keeps every score within its weight, or only with
         # many rows' scores printed before their weights: not sure at all
         for row in rows:
@@ -356,6 +357,27 @@ class _FigureReading:
                 return None
             state, cost = got[0], cost + c + got[1]
         return cost if self.complete(state) else None
+
+    def values_of(self, labels: str) -> list[tuple]:
+        """Each row's (weight, score) values under a labelling."""
+        return [tuple(None if f is None else self.values[f] for f in pair)
+                for pair in _pairs(range(len(self.values)), labels, self.n)]
+
+    def order_changes_no_value(self, labels: str, lost: int) -> bool:
+        """Whether the figures read as scores printed before their weights
+        read as the weights, and the others as their scores, give every row
+        the same values in a plausible order (rows that lost no points: the
+        分值 and 得分 columns print alike, which came first is no matter)."""
+        if "P" in labels:
+            return False
+        mirrored = list(labels)
+        for weight, score in _pairs(range(len(labels)), labels, self.n):
+            if weight is not None and score is not None and score < weight:
+                mirrored[weight], mirrored[score] = "S", "W"
+        mirrored = "".join(mirrored)
+        plain = replace(self, positional=False).cost(mirrored)
+        return plain is not None and plain - lost < IMPLAUSIBLE_ORDER \
+            and self.values_of(mirrored) == self.values_of(labels)
 
     def rows_read_otherwise(self, labels: str, cost: float) -> set[int]:
         """The rows whose weight or score another reading of one run gives,
@@ -533,9 +555,30 @@ def _likely_deviations(items: list, tokens: list[Token], extra: int) -> list[Tok
 
 
 def _queues(items: list, labels: list[str]) -> tuple[list[str], list[str]]:
-    names = [t.text for (_, t), label in zip(items, labels) if label == "N"]
-    targets = [t.text for (_, t), label in zip(items, labels) if label == "T"]
+    """The names and the targets in row order: each queue in box order,
+    except that a name printed on one line with the target right after it
+    (top-aligned, a one-line name's line joined to its target's first) is
+    that target's row's, where pdfminer printed the wrapped names of the
+    rows below before it."""
+    names: list[str] = []
+    targets: list[str] = []
+    placed: list[tuple[int, str]] = []    # (row, name) of names beside their target
+    for j, ((i, token), label) in enumerate(zip(items, labels)):
+        if label == "T":
+            targets.append(token.text)
+        elif label == "N" and _beside_its_target(items, labels, j):
+            placed.append((len(targets), token.text))
+        elif label == "N":
+            names.append(token.text)
+    for row, name in sorted(placed, key=lambda p: p[0]):
+        names.insert(min(row, len(names)), name)
     return names, targets
+
+
+def _beside_its_target(items: list, labels: list[str], j: int) -> bool:
+    """Whether text cell j is a name on one line with the target right after it."""
+    (i, token) = items[j]
+    return token.beside and j + 1 < len(items) and labels[j + 1] == "T" and items[j + 1][0] == i + 1
 
 
 def _at(values: list[str], k: int) -> str | None:

@@ -448,7 +448,7 @@ def _read_indicators(assembly: FormAssembly, cells: list[Box], widths: tuple[flo
         else:
             tokens.append(Token(content_kind(cell.text), cell.text,
                                 max(em_width(line) for line in cell.lines), len(cell.lines), cell.page,
-                                tail=cell.tail))
+                                tail=cell.tail, beside=cell.beside))
     if grade is not None:
         assembly.put(FieldPath.top("grade"), grade)
     funding_weight = _number(assembly.text(FieldPath.funding("total", "weight")))
@@ -1063,10 +1063,11 @@ def _join_cut_decimals(tokens: list[Token], total_at: int | None) -> tuple[list[
             rest = tokens[j]
             if rest.page > tokens[k].page + 1:
                 break
-            if rest.kind == "num" and j not in taken and re.fullmatch(r"\d", rest.text) and not rest.glued:
+            if j not in taken and _cut_digit(rest):
                 joins[k] = j
                 taken.add(j)
                 break
+    _join_digits_printed_before(tokens, short, joins, taken)
     if not joins:
         return tokens, total_at
     out: list[Token] = []
@@ -1078,6 +1079,33 @@ def _join_cut_decimals(tokens: list[Token], total_at: int | None) -> tuple[list[
             continue
         out.append(replace(token, text=token.text + tokens[joins[k]].text) if k in joins else token)
     return out, at
+
+
+def _cut_digit(token: Token) -> bool:
+    """A bare digit that may be the last line of a figure its cell cut."""
+    return token.kind == "num" and re.fullmatch(r"\d", token.text) is not None and not token.glued
+
+
+def _join_digits_printed_before(tokens: list[Token], short: list[int], joins: dict[int, int],
+                                taken: set[int]) -> None:
+    """A cut figure whose first line pdfminer joined to the row's cell
+    beside it (`184.00(项) 10.0`) keeps its place in the row, while its
+    digit goes with the column of figures printed before it.  Where as many
+    cut figures lack a digit as digits are left, one for one, and every cut
+    digit of the table is the same (so which figure takes which changes no
+    value), each such figure takes a digit left before it."""
+    left = [k for k in short if k not in joins]
+    spare = [j for j, t in enumerate(tokens) if j not in taken and _cut_digit(t)]
+    if not left or len(left) != len(spare):
+        return
+    if len({tokens[j].text for j in list(taken) + spare}) != 1:
+        return
+    for k, j in zip(left, spare):
+        if not (j < k and tokens[k].page - 1 <= tokens[j].page <= tokens[k].page):
+            return
+    for k, j in zip(left, spare):
+        joins[k] = j
+        taken.add(j)
 
 
 # The digits of a figure's last line when its cell wrapped it.
