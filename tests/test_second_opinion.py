@@ -118,6 +118,20 @@ def test_a_target_the_model_reads_as_another_field_is_disputed_and_only_it():
     assert confidence[TARGET] == pytest.approx(DISPUTED_FACTOR)
 
 
+@pytest.mark.parametrize("method, drops", [("pdf-text", False), ("box-text", False), ("ocr:rapidocr", True)])
+def test_a_dispute_lowers_a_field_read_by_ocr_not_one_a_text_layer_gave(method, drops):
+    # A text layer's characters are the ones the model reads: its dispute is
+    # only about the field's place, which the layout's doubts and the arithmetic judge.
+    form = gold_form()
+    form.state(TARGET).provenance = Provenance(1, None, method, 1.0)
+    tagger = ReadingTagger(form.record, lambda path, a, b, label: (a, b, "ACTUAL" if path == TARGET else label))
+    [disputed] = review_forms([form], tagger)
+    confidence = confidence_with(form, disputed)
+    assert DISPUTED in form.state(TARGET).doubts           # a reviewer who opens it still sees the dispute
+    assert (confidence[TARGET] < 0.97) is drops
+    assert confidence[TARGET] == pytest.approx(DISPUTED_FACTOR if drops else 1.0)
+
+
 def test_a_target_the_model_cuts_short_or_runs_on_is_disputed():
     form = gold_form()
     cut = ReadingTagger(form.record, lambda path, a, b, label: (a, b - 3 if path == TARGET else b, label))

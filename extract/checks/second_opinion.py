@@ -36,7 +36,7 @@ from extract.layout.labels import (
     FORM_TITLE, GOAL_BLOCK_LABELS, GOAL_COLUMN_LABELS, GRADE_LABELS, HEAD_LABELS, INDICATOR_COLUMN_LABELS,
     MEASURE_OPERATOR_SYMBOLS, TOTAL_LABELS,
 )
-from extract.checks.confidence import DISPUTED
+from extract.checks.confidence import DISPUTED, NER_METHOD
 from extract.layout.flat_format import (
     COLUMN_EM, DEVIATION_LABELS, INDICATOR_FIELD_LABELS, RECORD_FIELD_LABELS, FieldRange, FlatCell, FlatTextWriter,
     wrap,
@@ -209,7 +209,7 @@ def review_deviations(form: FormResult, tagger: FieldTagger | None) -> set[Field
             path = FieldPath.indicator(index, key)
             disputed.add(path)
             if cell is not None:
-                form.state(path).provenance = replace(cell, method="ner")
+                form.state(path).provenance = replace(cell, method=NER_METHOD)
     return disputed
 
 
