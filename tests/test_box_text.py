@@ -715,3 +715,118 @@ def test_figures_printed_as_a_column_before_their_rows_are_sure_where_either_col
     assert all(r.score == r.weight for r in rows)
     assert not any(r.doubt & {"weight", "score"} for r in rows)
 
+
+
+def test_a_funding_column_printed_after_its_label_between_the_other_figures_is_read_back():
+    from extract.parse.box_text import _read_form
+
+    # pdfminer grouped 执行率 and 得分, each with its label, apart: the total
+    # row's budgets and weight print first, then those two columns, then
+    # the other rows' budgets row by row, then their weights -- an order no
+    # cutting of the whole grid gives
+    labels = ["年初预算数", "全年预算数", "全年执行数", "分数", "年度资金总额："]
+    figures = ["150.00", "150.00", "140.00", "10.00", "执行率（%）", "93.33", "90.00", "100.00", "0.00",
+               "得分", "9.33", "-", "-", "-", "其中：当年财政拨款", "100.00", "100.00", "90.00",
+               "上年结转资金", "其他资金", "50.00", "50.00", "50.00", "0.00", "0.00", "0.00", "-", "-", "-"]
+    boxes = [Box([line], 1) for line in ["财政项目支出绩效自评表", "项目名称", "某项目", "主管部门", "某委员会",
+                                         "实施单位", "某服务中心"] + labels + figures
+             + ["预期目标", "实际完成情况", "完成预期的各项工作任务。", "完成了全年的各项工作任务。",
+                "三级指标", "用户数", ">200(户)", "227(户)", "90", "90", "总分", "100", "99.33", "优"]]
+    form = _read_form(boxes, (8.0, None)).finish("x.txt", "0" * 64)
+    funding = {row: {k: (None if v is None else str(v)) for k, v in cols.items()}
+               for row, cols in form.record["funding"].items()}
+    assert funding["total"] == {"initial_budget": "150.00", "annual_budget": "150.00", "executed": "140.00",
+                                "weight": "10.00", "execution_rate": "93.33", "score": "9.33"}
+    assert funding["current_appropriation"]["executed"] == "90.00"
+    assert funding["current_appropriation"]["execution_rate"] == "90.00"
+    assert funding["carryover"]["execution_rate"] == "100.00"
+    assert not [f for f in form.findings if "funding" in str(f)]
+
+
+def test_a_funding_label_anchors_its_column_only_before_as_many_figures_as_rows():
+    tokens = ["150.00", "150.00", "140.00", "10.00", "93.33", "90.00", "100.00", "0.00", "9.33", "-", "-", "-",
+              "100.00", "100.00", "90.00", "50.00", "50.00", "50.00", "0.00", "0.00", "0.00", "-", "-", "-"]
+    got, doubt = solve_funding(tokens, list(ROWS), list(COLUMNS),
+                               anchors=[("execution_rate", 4), ("score", 8)])
+    assert got[("carryover", "execution_rate")] == "100.00" and got[("total", "score")] == "9.33"
+    assert not doubt
+    # without the labels' places no reading fits: all in doubt
+    assert solve_funding(tokens, list(ROWS), list(COLUMNS))[1]
+
+
+def test_a_header_runs_wrapped_last_label_keeps_its_rest():
+    cells = split_joined(Box(["实际完成值 分值 得分 偏差原因分析", "及改进措施"], 1), in_table=True)
+    assert [c.flat for c in cells] == ["实际完成值", "分值", "得分", "偏差原因分析及改进措施"]
+    # lines that do not complete the label stay a box of their own
+    cells = split_joined(Box(["分值 得分", "10"], 1), in_table=True)
+    assert [c.flat for c in cells] == ["分值", "得分", "10"]
+
+
+def test_a_top_aligned_cut_target_finds_its_rest_after_the_names_of_the_rows_below():
+    from extract.parse.box_text import _join_page_breaks
+
+    # `科技服务信息内容 权威、准确、` one line; the target's `规范` prints after
+    # the row's actual and figures and the one-line names of four rows below
+    tokens = [Token("text", "专递内容运维服务", 8.0), Token("text", "制作40-45期", 6.0),
+              Token("actual", "达成指标"), Token("num", "10"), Token("num", "10"),
+              Token("text", "科技服务信息内容", 8.0, beside=True), Token("text", "权威、准确、", 6.0, tail=True),
+              Token("actual", "达成指标"), Token("num", "20"), Token("num", "20"),
+              Token("text", "科技服务信息的推\n送及时性", 8.0, 2), Token("text", "委托业务费", 5.0),
+              Token("text", "政府公共服务方式\n转变", 8.0, 2), Token("text", "公众知晓率", 5.0),
+              Token("text", "长效管理机制健全\n性", 8.0, 2), Token("text", "规范", 2.0),
+              Token("text", "及时", 2.0), Token("text", "较2022年持\n平", 6.0, 2),
+              Token("actual", "达成指标"), Token("num", "10"), Token("num", "10"),
+              Token("actual", "达成指标"), Token("num", "10"), Token("num", "10"),
+              Token("text", "推动转型升级", 6.0), Token("actual", "达成指标"), Token("num", "10"), Token("num", "10"),
+              Token("text", "提高", 2.0), Token("actual", "达成指标"), Token("num", "10"), Token("num", "10"),
+              Token("text", "健全", 2.0), Token("actual", "达成指标"), Token("num", "10"), Token("num", "10")]
+    texts = [t.text for t in _join_page_breaks(tokens, (6.0, 8.0))]
+    assert "权威、准确、\n规范" in texts and "委托业务费" in texts
+
+
+def test_a_cell_that_leaves_a_bracket_open_takes_the_box_that_closes_it():
+    from extract.parse.box_text import _join_open_brackets
+
+    tokens = [Token("text", "符合《上海市科技\n两委档案操作实施", 8.0, 2), Token("target", "100"),
+              Token("actual", "达成指标"), Token("num", "5.00"), Token("num", "5.00"),
+              Token("text", "符合", 2.0), Token("actual", "达成指标"), Token("num", "5.00"), Token("num", "5.00"),
+              Token("text", "细则》的要求", 6.0), Token("text", "会场保障工作完成\n质量情况", 8.0, 2)]
+    texts = [t.text for t in _join_open_brackets(tokens)]
+    assert texts[0] == "符合《上海市科技\n两委档案操作实施\n细则》的要求" and "细则》的要求" not in texts
+    # two open cells before the closing box: whose rest it is is not told
+    two = [Token("text", "符合《甲", 4.0), Token("text", "《乙", 2.0), Token("text", "细则》", 3.0)]
+    assert [t.text for t in _join_open_brackets(two)] == ["符合《甲", "《乙", "细则》"]
+
+
+def test_the_cell_a_page_break_cut_is_first_the_one_that_leaves_a_bracket_open():
+    from extract.parse.box_text import _join_to_cut_cells
+
+    # the name fills its column, but the target left 《 open: the break cut it
+    before = [Token("actual", "达成指标", page=1), Token("num", "3", page=1), Token("num", "3", page=1),
+              Token("text", "报告编写发布时效", 8.0, page=1), Token("text", "《2022张江", 5.5, page=1),
+              Token("actual", "达成指标", page=1)]
+    page = [Token("text", "国家自主创新\n示范区报告\n9月份前完成", 6.0, 3, page=2), Token("actual", "达成指标", page=2)]
+    _join_to_cut_cells(before, page, 1, (6.0, 8.0))
+    assert before[4].text.startswith("《2022张江\n国家自主创新") and before[3].text == "报告编写发布时效"
+
+
+def test_a_funding_label_amid_the_figures_anchors_its_column_before_a_run_of_dashes():
+    from extract.parse.box_text import _read_form
+
+    # 得分 printed amid the figures, its column (`9.47 - - -`) then the
+    # 分数 column's dashes of the other rows: its column is the first four
+    figures = ["31.26", "31.26", "29.62", "10.00", "其中：当年财政拨款", "25.01", "25.01", "23.37",
+               "上年结转资金", "其他资金", "6.25", "0.00", "6.25", "0.00", "6.25", "0.00",
+               "执行率（%）", "94.75", "93.44", "100.00", "0.00", "得分", "9.47", "-", "-", "-", "-", "-", "-"]
+    boxes = [Box([line], 1) for line in ["财政项目支出绩效自评表", "项目名称", "某项目", "主管部门", "某委员会",
+                                         "实施单位", "某服务中心", "年初预算数", "全年预算数", "全年执行数",
+                                         "分数", "年度资金总额："] + figures
+             + ["预期目标", "实际完成情况", "完成预期的各项工作任务。", "完成了全年的各项工作任务。",
+                "三级指标", "用户数", ">200(户)", "227(户)", "90", "90", "总分", "100", "99.47", "优"]]
+    form = _read_form(boxes, (8.0, None)).finish("x.txt", "0" * 64)
+    funding = {row: {k: (None if v is None else str(v)) for k, v in cols.items()}
+               for row, cols in form.record["funding"].items()}
+    assert funding["total"] == {"initial_budget": "31.26", "annual_budget": "31.26", "executed": "29.62",
+                                "weight": "10.00", "execution_rate": "94.75", "score": "9.47"}
+    assert funding["carryover"]["executed"] == "6.25" and funding["other"]["executed"] == "0.00"
+    assert not [f for f in form.findings if "funding" in str(f)]

@@ -146,8 +146,13 @@ def split_joined(box: Box, in_table: bool) -> list[Box]:
     if " " not in first:
         return [box]
     if _is_header_run(first):
-        return [Box([p], box.page) for p in first.split()] + ([Box(box.lines[1:], box.page)]
-                                                            if box.lines[1:] else [])
+        parts = [Box([p], box.page) for p in first.split()]
+        if box.lines[1:] and label_key(parts[-1].flat + "".join(box.lines[1:])) in _ALL_LABEL_KEYS:
+            # the run's last label wrapped (`… 得分 偏差原因分析` / `及改进措施`):
+            # the box's other lines are its rest, no cell of their own
+            parts[-1] = Box([parts[-1].lines[0]] + box.lines[1:], box.page)
+            return parts
+        return parts + ([Box(box.lines[1:], box.page)] if box.lines[1:] else [])
     tokens = first.split(" ")
     cells: list[str] = [tokens[0]]
     for i, token in enumerate(tokens[1:], start=1):

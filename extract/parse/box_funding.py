@@ -131,17 +131,23 @@ def _number(token: str) -> Decimal | None:
 
 
 def solve_funding(tokens: list[str], rows: list[str], cols: list[str], printed_cols: list[str] | None = None,
-                  lead: str | None = None) -> tuple[dict[tuple[str, str], str], set[tuple[str, str]]]:
+                  lead: str | None = None, anchors: list[tuple[str, int]] | None = None
+                  ) -> tuple[dict[tuple[str, str], str], set[tuple[str, str]]]:
     """The printed figure of each (row, column), and the cells in doubt.
     `printed_cols`: the columns in the order their header labels print,
     where that differs from the table's: pdfminer may group a column with
     its label and print it out of place (得分 before 分数), so that order is
     tried too and the reading that fits the arithmetic better wins.
     `lead`: the column whose label printed right before the first figure
-    (the columns from it on may print first, `_orders`)."""
-    grid, doubt, best = _solve(tokens, rows, cols, lead)
+    (the columns from it on may print first, `_orders`).
+    `anchors`: (column, position of a figure) where a column's label printed
+    right before its column's figures (as many as the grid has rows, then
+    no figure; or amid the figures, before at least as many): that column
+    grouped with its label, printed from there top to bottom, the other
+    figures around it (`_anchored_positions`)."""
+    grid, doubt, best = _solve(tokens, rows, cols, lead, anchors)
     if printed_cols and sorted(printed_cols) == sorted(cols) and list(printed_cols) != list(cols):
-        other, other_doubt, other_best = _solve(tokens, rows, list(printed_cols), lead)
+        other, other_doubt, other_best = _solve(tokens, rows, list(printed_cols), lead, anchors)
         if other_best > best + 1e-9:
             return other, other_doubt
         if other_best > best - 1e-9 and other != grid:
@@ -149,7 +155,8 @@ def solve_funding(tokens: list[str], rows: list[str], cols: list[str], printed_c
     return grid, doubt
 
 
-def _solve(tokens: list[str], rows: list[str], cols: list[str], lead: str | None = None) -> tuple[dict, set, float]:
+def _solve(tokens: list[str], rows: list[str], cols: list[str], lead: str | None = None,
+           anchors: list[tuple[str, int]] | None = None) -> tuple[dict, set, float]:
     cells = len(rows) * len(cols)
     if len(tokens) != cells or not cells:
         # not the grid's count: read column by column as far as it goes, all in doubt
@@ -160,7 +167,9 @@ def _solve(tokens: list[str], rows: list[str], cols: list[str], lead: str | None
     keys = [(row, col) for row in rows for col in cols]
     # many orders give the same grid (rows of zeros, columns of dashes): score each grid once
     grids: dict[tuple, tuple[int, ...]] = {}
-    for where in _positions(len(rows), len(cols), cols.index(lead) if lead in cols else None):
+    anchored = tuple((cols.index(c), at) for c, at in anchors or () if c in cols)
+    for where in _positions(len(rows), len(cols), cols.index(lead) if lead in cols else None) \
+            + _anchored_positions(len(rows), len(cols), anchored):
         grids.setdefault(itemgetter(*where)(values), where)
     score = _scorer(tuple(rows), tuple(cols))
     scored = [(score(grid), grid, where) for grid, where in grids.items()]
@@ -182,6 +191,36 @@ def _positions(rows: int, cols: int, lead: int | None = None) -> tuple[tuple[int
         where = [0] * (rows * cols)
         for i, (r, c) in enumerate(order):
             where[r * cols + c] = i
+        out.append(tuple(where))
+    return tuple(out)
+
+
+@functools.cache
+def _anchored_positions(rows: int, cols: int, anchors: tuple[tuple[int, int], ...]) -> tuple[tuple[int, ...], ...]:
+    """Per order: the position of each cell, row by row, where each anchored
+    column (column, first position) holds the `rows` figures from its
+    position on, top to bottom, and the other figures, in print order, fill
+    the other columns in an order of their own grid (`_orders`).  pdfminer
+    groups such a column with its label apart from the cells around it and
+    may print it between the parts of the rest (the total row's other
+    figures before it, the other rows' after), an order no cutting of the
+    whole grid gives."""
+    anchors = tuple(dict((c, at) for c, at in anchors).items())
+    runs = [set(range(at, at + rows)) for _, at in anchors]
+    taken = set().union(*runs) if runs else set()
+    if not anchors or len(taken) != rows * len(anchors) or max(taken) >= rows * cols:
+        return ()
+    free_cols = [c for c in range(cols) if c not in {c for c, _ in anchors}]
+    free_at = [i for i in range(rows * cols) if i not in taken]
+    base = [0] * (rows * cols)
+    for c, at in anchors:
+        for r in range(rows):
+            base[r * cols + c] = at + r
+    out = []
+    for order in (_orders(rows, len(free_cols)) if free_cols else ((),)):
+        where = list(base)
+        for i, (r, j) in enumerate(order):
+            where[r * cols + free_cols[j]] = free_at[i]
         out.append(tuple(where))
     return tuple(out)
 

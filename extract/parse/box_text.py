@@ -341,8 +341,16 @@ def _funding_columns_after(cells: list[Box], header: int) -> list[Box]:
 def _read_head_and_funding(assembly: FormAssembly, cells: list[Box]) -> None:
     texts, figures, funding_rows, funding_cols = [], [], [], []
     lead = None                 # the column whose label printed right before the first figure
+    anchors = []                # (column, figure position): a label right before its column's figures
     for k, cell in enumerate(cells):
         kind = label_kind(cell.flat)
+        if kind == "funding-head" and label_key(cell.flat) in _FUNDING_COLUMN_KEYS:
+            run = 0
+            while k + 1 + run < len(cells) and label_kind(cells[k + 1 + run].flat) is None \
+                    and is_number(cells[k + 1 + run].text):
+                run += 1
+            amid = bool(figures) and k > 0 and label_kind(cells[k - 1].flat) is None and is_number(cells[k - 1].text)
+            anchors.append((_FUNDING_COLUMN_KEYS[label_key(cell.flat)], len(figures), run, amid))
         if not figures and k and is_number(cell.text) and label_kind(cells[k - 1].flat) == "funding-head":
             lead = _FUNDING_COLUMN_KEYS.get(label_key(cells[k - 1].flat))
         if kind == "funding-row":
@@ -376,7 +384,12 @@ def _read_head_and_funding(assembly: FormAssembly, cells: list[Box]) -> None:
         assembly.doubt([FieldPath.top(k) for k in HEAD_ORDER],
                        f"head and goals: {len(texts)} text cells for {len(HEAD_ORDER)} fields")
     rows = [r for r in ROWS if r in funding_rows] or list(ROWS)
-    grid, doubt = solve_funding(figures, rows, list(COLUMNS), funding_cols, lead)
+    # a column's label right before exactly as many figures as there are
+    # rows, then no figure, or printed amid the figures before at least as
+    # many: the column grouped with its label, its figures first after it
+    # (a column of dashes may follow them)
+    anchors = [(col, at) for col, at, run, amid in anchors if run == len(rows) or amid and run > len(rows)]
+    grid, doubt = solve_funding(figures, rows, list(COLUMNS), funding_cols, lead, anchors)
     for (row, col), printed in grid.items():
         assembly.put(FieldPath.funding(row, col), printed)
     if doubt:
@@ -473,6 +486,7 @@ def _read_indicators(assembly: FormAssembly, cells: list[Box], widths: tuple[flo
             if missing > 0 and a.kind == "target" and b.kind == "target" and id(a) in bare and id(b) in bare:
                 b.kind = "actual"
                 missing -= 1
+    tokens = _join_open_brackets(tokens)
     _promote_word_actuals(tokens, widths)
     tokens = _join_page_breaks(tokens, widths)
     tokens = _split_stacked_cells(tokens)
@@ -634,6 +648,12 @@ def _canonical_order(labels: list[str]) -> list[str]:
     return out
 
 
+# How many boxes after a top-aligned cut cell its rest may print: the row's
+# figures and actual, then the one-line names of the rows below, which sit
+# higher than the cut cell's second line.
+_REST_REACH = 12
+
+
 def _join_page_breaks(tokens: list[Token], widths: tuple[float, float | None] = (0.0, None)) -> list[Token]:
     """A row broken across a page (Word's break_rows) leaves the rest of its
     long cells at the top of the next page, before that page's first figure
@@ -657,7 +677,7 @@ def _join_page_breaks(tokens: list[Token], widths: tuple[float, float | None] = 
         # its other lines: a text box soon after it on its page, no wider
         # than its first line; where several could be, the one that best
         # leaves a name and a target a row
-        options = [j for j in range(k + 1, min(len(tokens), k + 9))
+        options = [j for j in range(k + 1, min(len(tokens), k + 1 + _REST_REACH))
                    if tokens[j].kind in ("text", "deviation") and tokens[j].page == head.page
                    and not tokens[j].tail
                    and max(em_width(line) for line in tokens[j].text.split("\n")) <= head.width + 1.5]
@@ -714,9 +734,11 @@ def _join_to_cut_cells(before: list[Token], page: list[Token], surplus: int,
         else:
             break
     candidates = [t for t in before[since:] if t.kind == "text"]
-    # fullest last line first, then the widest; on a tie the later cell
+    # a cell that leaves a bracket open (`《2022张江`) was cut for sure: first;
+    # then the fullest last line, then the widest; on a tie the later cell
     # (the break cut the page's last rows)
-    ranked = sorted(range(len(candidates)), key=lambda k: (-_last_line_fill(candidates[k], widths),
+    ranked = sorted(range(len(candidates)), key=lambda k: (not _leaves_open(candidates[k].text),
+                                                           -_last_line_fill(candidates[k], widths),
                                                            -em_width(candidates[k].text.split("\n")[-1]), -k))
     heads = [candidates[k] for k in sorted(ranked[:len(pieces)])]
     pieces = _pieces_by_column(before, page, sentences, pieces, heads, widths)
@@ -728,6 +750,67 @@ def _join_to_cut_cells(before: list[Token], page: list[Token], surplus: int,
         head.width = max(head.width, piece.width)
         piece.kind = "joined"
     return joined
+
+
+_BRACKETS = ("《》", "（）", "()", "【】")
+
+
+def _leaves_open(text: str, pair: str | None = None) -> bool:
+    """Whether a text opens a bracket it does not close: a cell's text never
+    does, so the cell goes on elsewhere."""
+    return any(_depths(text, p)[1] > 0 for p in ([pair] if pair else _BRACKETS))
+
+
+def _closes_first(text: str, pair: str) -> bool:
+    """Whether a text closes a bracket it never opened (`细则》的要求`): the
+    rest of a cell that left it open."""
+    return _depths(text, pair)[0] < 0
+
+
+def _depths(text: str, pair: str) -> tuple[int, int]:
+    """The lowest and the last nesting depth of a bracket pair in a text."""
+    depth = lowest = 0
+    for ch in text:
+        depth += (ch == pair[0]) - (ch == pair[1])
+        lowest = min(lowest, depth)
+    return lowest, depth
+
+
+def _join_open_brackets(tokens: list[Token]) -> list[Token]:
+    """A text cell that leaves a bracket open (`符合《上海市科技` /
+    `两委档案操作实施`) was cut into two boxes -- pdfminer split the cell, or
+    a page break did -- and its rest is the first text box after it, on its
+    page or the next, that closes a bracket it never opened (`细则》的要求`),
+    the names and figures of other rows between.  Where another open cell
+    of the same bracket comes between, which rest is whose is not told:
+    left apart."""
+    blocked: set[int] = set()      # open cells after another open one, before its rest
+    for k, head in enumerate(tokens):
+        if head.kind not in ("text", "deviation") or k in blocked:
+            continue
+        for pair in _BRACKETS:
+            if not _leaves_open(head.text, pair):
+                continue
+            for j in range(k + 1, len(tokens)):
+                piece = tokens[j]
+                if piece.page > head.page + 1:
+                    break
+                if piece.kind not in ("text", "deviation"):
+                    continue
+                if _closes_first(piece.text, pair):
+                    head.text += "\n" + piece.text
+                    head.width = max(head.width, piece.width)
+                    head.lines += piece.lines
+                    head.tail = False
+                    if piece.kind == "deviation" or content_kind(head.text) == "deviation":
+                        head.kind = "deviation"
+                    piece.kind = "joined"
+                    break
+                if _leaves_open(piece.text, pair):
+                    blocked.add(j)
+                    break
+            break
+    return [t for t in tokens if t.kind != "joined"]
 
 
 def _pieces_that_end_the_sentence(before: list[Token], page: list[Token], sentences: list[Token],
