@@ -46,16 +46,9 @@ def routed(tmp_path, style, extractor):
     return len(forms), pending / fields, right / accepted
 
 
-# pdfminer's text of droid-11-top-ge sends too much to review (23% of these
-# 6 forms' fields, 14% of all 19 forms' on 2026-12-02; nothing accepted wrong)
-_TOO_MUCH_REVIEW = pytest.mark.xfail(strict=True, raises=AssertionError, reason="issue 11: pdfminer sends 14-23% of droid-11-top-ge to review")
-
-
 @pytest.mark.parametrize("extractor", ["pdfplumber", "pdftotext", "pdfminer"])
 @pytest.mark.parametrize("style", HELD_OUT_STYLES)
-def test_a_guessed_table_of_a_held_out_style_is_accepted_only_where_right(request, tmp_path, style, extractor):
-    if (style, extractor) == ("droid-11-top-ge", "pdfminer"):
-        request.applymarker(_TOO_MUCH_REVIEW)
+def test_a_guessed_table_of_a_held_out_style_is_accepted_only_where_right(tmp_path, style, extractor):
     assert style in HELD_OUT_STYLES
     forms, review, accepted_right = routed(tmp_path, style, extractor)
     assert forms == GOLD_FORMS
