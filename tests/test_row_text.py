@@ -509,3 +509,112 @@ def test_a_bound_keeps_the_figure_it_bounds_and_no_actual_holds_one():
     # 好评率 / 达成指标, then >95%: a bound on the actual's second line is none of its
     assert cost("target", "好评率", ">95%") + cost("actual", "达成指标") < \
         cost("target", "好评率") + cost("actual", "达成指标", ">95%")
+
+
+def test_the_funding_headers_wrapped_labels_above_it_are_no_part_of_the_head():
+    """A centred funding header whose 执行率(%) wraps prints 执行率 on the
+    line above its own and （%） below: not the end of 实施单位's value."""
+    text = PLUMBER.replace("年初预算数 全年预算数 全年执行数 分数 执行率(%) 得分\n",
+                           "执行率\n年初预算数 全年预算数 全年执行数 分数 得分\n（%）\n")
+    record = _read(text)
+    assert record["implementing_unit"] == "某中心"
+    assert str(record["funding"]["total"]["executed"]) == "9.00"
+
+
+def test_a_column_measured_on_half_width_characters_does_not_tell_a_line_of_ideographs_unfilled():
+    """em_width counts a bracket half an em; Droid prints it narrower, so
+    上海市科委(外专局) fits a name column that wraps 设备维护工作完成 / 率:
+    the wrapped line below the row may be the name's as well as the
+    target's (a 6-wide target that fills its column too)."""
+    from extract.parse.row_bands import DOUBT_MARGIN, Context, cell_cost
+    from extract.parse.row_columns import Frag, TextLine, capacities
+
+    lines = [TextLine([Frag(t) for t in ("上海市科委(外专局)", "=100.00(%)", "100.00(%)", "20", "20")], 0),
+             TextLine([Frag(t) for t in ("设备维护工作完成", "符合合同要求", "达成指标", "5", "5")], 1)]
+    caps = capacities(lines, ["level1", "level2", "name", "target", "actual", "weight", "score", "deviation"])
+    ctx = Context(["name", "target", "actual", "ws"], caps, {}, False, frozenset({"name", "target", "actual"}))
+    cost = lambda column, *texts: cell_cost(column, list(texts), [None] * len(texts), ctx)
+    name_wrapped = cost("name", "设备维护工作完成", "率") + cost("target", "符合合同要求")
+    target_wrapped = cost("name", "设备维护工作完成") + cost("target", "符合合同要求", "率")
+    # either is possible; the name's, by what it says (率 alone ends a name), but not for sure
+    assert name_wrapped < target_wrapped
+    assert target_wrapped - name_wrapped < DOUBT_MARGIN
+    assert cost("target", "符合合同要求", "率") > cost("target", "符合合同要求", "书")
+
+
+def test_a_target_and_an_actual_on_lines_apart_read_either_way_round_are_doubted():
+    """No x: a centred row's one-line cell on its anchor line and two-line
+    one at the half lines print alike whichever of the two is the target;
+    the columns' widths, measured on few lines, do not settle it."""
+    from extract.parse.row_bands import BandLine, Context, Token, read_bands
+
+    line = lambda i, *words: BandLine([Token(w) for w in words], i)
+    lines = [line(0, "报告时效、发布时", "部分达成指标并具"), line(1, "年底前完成", "5.00", "4.00"),
+             line(2, "效", "有一定效果")]
+    ctx = Context(["name", "target", "actual", "ws"], {"name": 8.0, "target": 8.0, "actual": 6.5}, {}, False,
+                  frozenset({"name", "target", "actual"}))
+    _, _, doubts = read_bands(lines, [(1, 1)], ctx, False)
+    assert {(r, column) for r, column, _ in doubts} >= {(0, "target"), (0, "actual")}
+    # a bound first tells a target (and a verdict an actual): not doubted
+    lines = [line(0, "报告时效、发布时", "≥90.00"), line(1, "达成指标", "5.00", "4.00"), line(2, "效", "（%）")]
+    _, _, doubts = read_bands(lines, [(1, 1)], ctx, False)
+    assert not {column for _, column, _ in doubts} & {"target", "actual"}
+
+
+def test_a_cells_brackets_pair_up_within_it():
+    """A name starting with a closing bracket is the end of one wrapped off
+    the row above (《2023上海科技年 / 鉴》印刷份数)."""
+    from extract.parse.row_bands import Context, cell_cost, unbalanced
+
+    assert unbalanced("鉴》印刷份数《2022上海科技进步报告》印刷份数") == (True, False)
+    assert unbalanced("《2023上海科技年") == (False, True)
+    assert unbalanced("《上海科技统计数据手册》（一、二）印数份数") == (False, False)
+    ctx = Context(["name", "target", "actual", "ws"], {"name": 8.0, "target": 6.0, "actual": 6.0}, {}, False)
+    cost = lambda *texts: cell_cost("name", list(texts), [None] * len(texts), ctx)
+    assert cost("鉴》印刷份数", "《2022上海科技进", "步报告》印刷份数") > \
+        cost("鉴、印刷份数", "《2022上海科技进", "步报告》印刷份数") + 0.5
+    assert cost("《2023上海科技年") > cost("“2023上海科技年") + 0.5
+
+
+def test_a_row_broken_over_a_page_pdfplumber_does_not_mark_keeps_its_name():
+    """pdfplumber joins pages by newlines: a centred row Word broke over a
+    page prints its name's first line on its anchor line, the rest after
+    the break, above the next row's lines.  Read as a broken row (doubted),
+    not as the next row's first line."""
+    header = ["一级 二级 偏差原因分析及改进措", "三级指标 年度指标值 实际完成值 分值 得分", "指标 指标 施"]
+    rows = ["产出 数量 科技网站设备维护 24小时内到场服务 达成指标 5.00 4.00",
+            "指标 指标",
+            "网站内容运维工作",
+            "4小时内完成 达成指标 5.00 5.00",
+            "完成及时性",
+            "时效 网站内容安全检测 4小时内完成 达成指标 5.00 5.00",
+            "指标",
+            "工作完成及时性",          # after the break
+            "项目申请、立项、",
+            "立项规范性 达成指标 10.00 10.00",
+            "执行过程合规"]
+    indicators = _read(_with_rows(header + rows, "总分 100.00 93.00"))["indicators"]
+    assert [(i["name"], i["target"]) for i in indicators] == [
+        ("科技网站设备维护", "24小时内到场服务"), ("网站内容运维工作完成及时性", "4小时内完成"),
+        ("网站内容安全检测工作完成及时性", "4小时内完成"), ("立项规范性", "项目申请、立项、执行过程合规")]
+
+
+def test_a_target_and_an_actual_as_good_either_way_go_by_how_the_documents_rows_end_them():
+    """Top-aligned, no x: 与上年度 and 达成指标 both fill their columns with
+    the line below (比，传播面), so the lines read as the target's or the
+    actual's as well; the document's sure rows end their actuals 达成指标.
+    Still doubted."""
+    from collections import Counter
+
+    from extract.parse.row_bands import BandLine, Context, Token, read_bands
+
+    line = lambda i, *words: BandLine([Token(w) for w in words], i)
+    lines = [line(0, "科技成果内容传", "与上年度", "达成指标", "8.0", "7.0"), line(1, "播率", "比，传播面"),
+             line(2, "更广，受众"), line(3, "更多")]
+    endings = {"name": Counter("率度性率"), "target": Counter("成%%面"), "actual": Counter("标标标标%")}
+    ctx = Context(["name", "target", "actual", "ws"], {"name": 7.0, "target": 5.5, "actual": 5.5}, {}, False,
+                  frozenset({"name", "target", "actual"}), endings=endings)
+    _, rows, doubts = read_bands(lines, [(0, 3)], ctx, True)
+    cells = {c.column: [t for _, t in c.lines] for c in rows[0]}
+    assert cells["target"] == ["与上年度", "比，传播面", "更广，受众", "更多"] and cells["actual"] == ["达成指标"]
+    assert {(0, "target"), (0, "actual")} <= {(r, column) for r, column, _ in doubts}

@@ -19,7 +19,9 @@ between anchors by a dynamic programme over the rows, the cells of a band by
 one over the columns (its state: how many tokens of each line are taken).
 Where the second best reading of a band is nearly as good, the columns the
 two differ in are doubted.  Lines after a page break inside a row (a row
-Word broke) continue its cells: each cell one run of them.
+Word broke) continue its cells: each cell one run of them; where the text
+marks no page break (pdfplumber), a row may be read as broken anywhere, at
+a cost, and is then doubted.
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ _BARE_FIGURE = re.compile(r"^(?:[=≥≤><≧≦⩾⩽═﹦]|>=|<=)?\d[\d,]*(?:
 _VERDICT = re.compile(r"^(?:部分|基本|全部|已|未)?(?:达成|完成|达到|实现)")
 DOUBT_MARGIN = 0.4
 CONTINUATION_COST = 1.0     # a cell starting or ending as only a wrapped line's piece does
+NAME_END = 0.6              # a target's or actual's last line a name's ending alone (see `cell_cost`)
+NAME_SUFFIXES = ("率", "性", "度")      # what a name ends with (覆盖率, 及时性, 满意度), a target seldom
 STRAY_UNIT = 2.0            # a cell ending in a unit no figure of it takes (see `stray_unit`)
 OPEN_BOUND = 2.0            # a target ending in a bound (不超过): its figure cut off
 WHOLE_FIGURE = 1.5          # a target or actual cell going on past its figure's unit, or starting with one
@@ -99,6 +103,15 @@ class Context:
     # columns stand elsewhere page by page; a line on another page pays no
     # cost for its x in that column
     x_pages: dict[str, set[int]] | None = None
+    # the text marks no page break (pdfplumber's pages joined by newlines):
+    # a row Word broke over a page may stand anywhere in a centred table
+    hidden_breaks: bool = False
+
+
+def filled_key(column: str) -> str:
+    """The key of a Context's caps holding the width a column surely holds
+    (`row_columns.capacities`): a line reaching past it filled the column."""
+    return column + ":filled"
 
 
 def first_unit(text: str) -> float:
@@ -135,8 +148,11 @@ def cell_cost(column: str, texts: list[str], xs: list[float | None], ctx: Contex
             reach = w + (first_unit(nxt) if nxt else 1.0)
             # a line as wide as one the column held would have fitted: no wrap
             slack = 0.08 * sum(1 for ch in text + (nxt or "")[:4] if ord(ch) < 0x2e80)
-            if reach <= cap - slack + 0.05:
-                cost += min(2.5, 0.8 + (cap - reach) / 2)
+            # (against the width the column surely holds: one measured on
+            # half-width characters is known less exactly)
+            sure = min(cap, ctx.caps.get(filled_key(column), cap))
+            if reach <= sure - slack + 0.05:
+                cost += min(2.5, 0.8 + (sure - reach) / 2)
             if column in ("target", "actual") and _VALUE.match(text) and not _unit_wrapped(text, nxt):
                 cost += 1.5         # a figure with its unit is a whole cell
             if column in ("target", "actual") and k and _UNIT.match(text) and _unit_wrapped(texts[k - 1], text):
@@ -168,13 +184,40 @@ def cell_cost(column: str, texts: list[str], xs: list[float | None], ctx: Contex
         cost -= 0.3
     if column == "name" and texts and texts[0].startswith(NAME_CONTINUATIONS):
         cost += CONTINUATION_COST      # the end of a name wrapped off the row above
+    if column in ("target", "actual") and len(texts) > 1 and texts[-1] in NAME_SUFFIXES:
+        cost += NAME_END      # a wrapped line of a name's last character alone (率): the name's
     if column in ("name", "target", "actual") and texts and last_is_end and texts[-1].endswith(NON_FINAL):
         cost += CONTINUATION_COST      # a cell cut before its last words
     if column == "target" and texts and last_is_end and texts[-1].endswith(BOUND_ENDINGS):
         cost += OPEN_BOUND      # a bound cut off the figure it bounds
     if column in ("name", "target", "actual") and stray_unit(texts, column):
         cost += STRAY_UNIT
+    if column in ("name", "target", "actual") and texts:
+        unopened, unclosed = unbalanced("".join(texts))
+        # a cell's brackets pair up within it: a closing one first is the end
+        # of a text wrapped off the row above, an opening one left open a
+        # text cut before its end
+        cost += CONTINUATION_COST * (unopened + (unclosed and last_is_end))
     return cost
+
+
+_BRACKETS = {"》": "《", "）": "（", ")": "("}
+
+
+def unbalanced(text: str) -> tuple[bool, bool]:
+    """Whether a text closes a bracket it did not open, and whether it
+    leaves one open (《》, （）, ())."""
+    depth = {opening: 0 for opening in _BRACKETS.values()}
+    unopened = False
+    for ch in text:
+        if ch in depth:
+            depth[ch] += 1
+        elif ch in _BRACKETS:
+            if depth[_BRACKETS[ch]]:
+                depth[_BRACKETS[ch]] -= 1
+            else:
+                unopened = True
+    return unopened, any(depth.values())
 
 
 def stray_unit(texts: list[str], column: str) -> bool:
@@ -309,7 +352,45 @@ def solve_band(lines: list[BandLine], anchor: int, at: int, choices: dict[str, l
         if final[1][0] - final[0][0] < TIE and doubts == set(SWAPPABLE) and \
                 other.get(SWAPPABLE[0]) == next(c.lines for c in cells if c.column == SWAPPABLE[1]):
             rival = readings[1]
+        elif doubts == set(VALUE_COLUMNS):
+            rival = Rival(readings[1])
+            rival.gap = final[1][0] - final[0][0]
+    if not ctx.layout and not open_end:
+        doubts |= swap_doubts(cells, ctx)
     return final[0][0], cells, doubts, rival
+
+
+# how much more (in cost) two neighbouring cells read the other way round
+# may cost and still be doubted, where the text has no x (see `swap_doubts`)
+SWAP_DOUBT = 2.0
+
+
+def swap_doubts(cells: list[Cell], ctx: Context) -> set[str]:
+    """The target and the actual, where their cells, on lines apart, read
+    nearly as well the other way round.  Without x, a centred row's
+    one-line cell on its anchor line and a two-line one at the half lines
+    print the same lines whichever of two neighbouring columns each is in:
+    only the columns' widths (measured on the few lines that name every
+    column, and in em estimates) and what the texts say tell them apart,
+    which a gap the widths alone make does not settle."""
+    texts = {c.column: c.lines for c in cells if c.lines}
+    out: set[str] = set()
+    order = [c for c in ctx.columns if c != "ws"]
+    for a, b in zip(order, order[1:]):
+        if (a, b) != ("target", "actual") or a not in texts or b not in texts:
+            continue        # (a name and a target alike in shape: `_settle_swap`)
+        if {i for i, _ in texts[a]} & {i for i, _ in texts[b]}:
+            continue        # a line holding both: their order on it tells them
+        first = lambda column: texts[column][0][1]
+        if (_BOUND.match(first(a)) and not _BOUND.match(first(b))) or \
+                (_VERDICT.match(first(b)) and not _VERDICT.match(first(a))):
+            continue        # what they say tells them: a bound is a target's, a verdict an actual's
+        cost = lambda column, lines: _cell_cost(column, tuple(t for _, t in lines), (None,) * len(lines), ctx, True)
+        here = cost(a, texts[a]) + cost(b, texts[b])
+        there = cost(a, texts[b]) + cost(b, texts[a])
+        if there - here < SWAP_DOUBT:
+            out |= {a, b}
+    return out
 
 
 def _room(rest: list[str], ctx: Context) -> tuple[int, int, bool]:
@@ -503,6 +584,12 @@ def read_bands(lines: list[BandLine], anchors: list[tuple[int, int]], ctx: Conte
         if not top:
             asym = JOINED_ASYM if lines[p].joined else LAYOUT_ASYM if ctx.layout else ASYM
             readings += centred_choices(len(above), len(below), ctx.columns, len(tails), asym)
+        broken = None
+        if not top and not tails and ctx.hidden_breaks and below:
+            # a row broken over a page no mark tells: its cells printed from
+            # the anchor line down (the lines after the break go on below them)
+            broken = (HIDDEN_BREAK + 6.0 * len(above), _shift(top_choices(len(below), ctx.columns), len(above)))
+            readings.append(broken)
         if ctx.layout:
             readings = _with_x_sets(readings, band_lines, ctx)
         # a reading's cells may cost below nothing (a figure in a target or actual
@@ -514,6 +601,9 @@ def read_bands(lines: list[BandLine], anchors: list[tuple[int, int]], ctx: Conte
                 continue
             cost, cells, doubts, rival = solve_band(band_lines, anchor, at, choices, ctx, open_end=bool(tails))
             cost += shape_cost + penalty
+            if broken is not None and choices is broken[1]:
+                # where the page broke is a guess: the row's cells are doubted
+                doubts = doubts | {c.column for c in cells if c.lines} | {BROKEN}
             if cost < best[0]:
                 best = (cost, cells, doubts, rival)
         memo[key] = best
@@ -527,8 +617,10 @@ def read_bands(lines: list[BandLine], anchors: list[tuple[int, int]], ctx: Conte
     def allowed(r: int, start: int, end: int, lean: int = 1) -> bool:
         # a centred row has as many lines above its anchor as below, give or
         # take `lean`, unless a page break cuts it (its parts top-aligned)
-        return top or r + 1 == n or abs((pos[r] - start) - (end - pos[r] - 1)) <= lean or \
-            len(options[r + 1]) == 1 or lines[end - 1].page != lines[pos[r]].page
+        above, below = pos[r] - start, end - pos[r] - 1
+        return top or r + 1 == n or abs(above - below) <= lean or \
+            len(options[r + 1]) == 1 or lines[end - 1].page != lines[pos[r]].page or \
+            (ctx.hidden_breaks and 0 < below - above <= lean + 1)
 
     best: dict[int, tuple[float, list]] = {0: (0.0, [])}
     for r in range(n):
@@ -555,10 +647,16 @@ def read_bands(lines: list[BandLine], anchors: list[tuple[int, int]], ctx: Conte
     # pdftotext puts a line at half height on the line above or below: a row
     # leaning two lines, which the bands above do not consider, may still read as well
     split_doubts = _close_splits(spans, options, band, lambda r, a, b: allowed(r, a, b, 2 if ctx.layout else 1))
+    broken = {r for r, (_, _, unsure, _) in enumerate(chosen) if BROKEN in unsure}
     for r, (start, end) in enumerate(spans):
         cost, cells, unsure, rival = chosen[r]
+        unsure = unsure - {BROKEN}
         if rival is not None:
             cells, unsure = _settle_swap(cells, rival, unsure, endings)
+        if r - 1 in broken:
+            # where the row above took lines as its own after a break, where
+            # this row's start is a guess: its cells are doubted too
+            unsure = unsure | {c.column for c in cells if c.lines}
         for column in sorted(split_doubts.get(r, set()) - unsure):
             doubts.append((r, column, "the lines between the row and the next split nearly as well elsewhere"))
         if POOR_FIT <= cost < INF:
@@ -574,6 +672,9 @@ def read_bands(lines: list[BandLine], anchors: list[tuple[int, int]], ctx: Conte
     return total, rows, doubts
 
 
+BROKEN = "(broken)"      # marks a band read as broken over a hidden page break among its doubts
+# what reading a row as broken over a page no mark tells costs (`Context.hidden_breaks`)
+HIDDEN_BREAK = 5.0
 # what a row's best reading costs where it fits its lines poorly (a wrapped
 # line that does not fill its column, a cell wider than its column, lines
 # off the row's shape …): its cells are doubted
@@ -613,6 +714,8 @@ def _close_splits(spans: list[tuple[int, int]], options: list[list[int]], band, 
 # verdict, a bound or a sentence) and by how the document's rows read for
 # sure end their cells in those columns.
 SWAPPABLE = ("name", "target")
+# a target and an actual alike in shape (`_settle_swap`)
+VALUE_COLUMNS = ("target", "actual")
 TIE = 1e-6
 SWAP_SURE = 2.0      # log-odds above which the swap is settled without doubt
 # log-odds each convention gives a text for being the name rather than the target
@@ -625,7 +728,7 @@ SENTENCE_ODDS = 1.0
 def _cell_endings(rows: list[list[Cell]]) -> dict[str, Counter]:
     """How often each column's cells end with each character, over rows."""
     return {column: Counter(cell.lines[-1][1][-1:] for cells in rows for cell in cells
-                            if cell.column == column and cell.lines) for column in SWAPPABLE}
+                            if cell.column == column and cell.lines) for column in SWAPPABLE + VALUE_COLUMNS[1:]}
 
 
 def _add_endings(into: dict[str, Counter], more: dict[str, Counter]) -> dict[str, Counter]:
@@ -672,10 +775,29 @@ def _ending_odds(text: str, endings: dict[str, Counter]) -> float:
         log((target[last] + 0.5) / (sum(target.values()) + 1.0))
 
 
+class Rival(list):
+    """A band's second reading, and how much more it costs."""
+    gap: float = 0.0
+
+
+def _column_fit(cells: list[Cell], column: str, endings: dict[str, Counter]) -> float:
+    """Log-likelihood of a cell's last character among how the document's
+    sure rows end that column's cells."""
+    seen = endings.get(column, Counter())
+    return log((seen[_cell_text(cells, column)[-1:]] + 0.5) / (sum(seen.values()) + 1.0))
+
+
 def _settle_swap(cells: list[Cell], rival: list[Cell], unsure: set[str],
                  endings: dict[str, Counter]) -> tuple[list[Cell], set[str]]:
     """The reading of the two whose name and target read more like a name
-    and a target; still doubted unless the odds are clear."""
+    and a target; still doubted unless the odds are clear.  Two readings as
+    good that share a target's and an actual's lines otherwise between
+    them (a top-aligned row's line below both, which both would fill) go by
+    how the document's sure rows end those cells, and stay doubted."""
+    if {c.column for c in cells} >= set(VALUE_COLUMNS) and \
+            _cell_text(cells, "name") == _cell_text(rival, "name"):
+        fit = lambda reading: sum(_column_fit(reading, c, endings) for c in VALUE_COLUMNS)
+        return (rival if fit(rival) - getattr(rival, "gap", 0.0) > fit(cells) else cells), unsure
     name, target = _cell_text(cells, "name"), _cell_text(cells, "target")
     odds = (name_odds(name) - name_odds(target)) + (_ending_odds(name, endings) - _ending_odds(target, endings))
     if odds < 0:

@@ -24,7 +24,7 @@ from itertools import product
 from extract.layout.flat_format import em_width
 from extract.layout.labels import LEVEL1_NAMES, LEVEL1_OF_LEVEL2, LEVEL2_NAMES, label_key
 from extract.parse.values import parse_number
-from extract.parse.row_bands import MEASURE, BandLine, Context, LevelPieces, Token, read_table
+from extract.parse.row_bands import MEASURE, BandLine, Context, LevelPieces, Token, filled_key, read_table
 from extract.parse.row_figures import figure_decimals, join_wrapped_figures
 
 LEVELS = ("level1", "level2")
@@ -92,7 +92,7 @@ def _plain_number(text: str):
 def read_indicator_lines(lines: list[TextLine], columns: list[str], piece_width: float,
                          first_line: int, last_line: int, caps: dict[str, float] | None = None,
                          endings: dict | None = None, total_weight: str | None = None,
-                         decimals: int | None = None) -> TableRead:
+                         decimals: int | None = None, hidden_breaks: bool = False) -> TableRead:
     """The indicator rows of the lines between the header (`first_line`) and
     总分 (`last_line`); `columns` in the header's order.  The merged 一级/二级
     labels' pieces are taken off the lines' starts; the rest is read by the
@@ -100,7 +100,8 @@ def read_indicator_lines(lines: list[TextLine], columns: list[str], piece_width:
     document's tables, gathers how their cells end (`row_bands._cell_endings`);
     `total_weight`, 总分's 分值, settles which of two lines is a row's anchor;
     `decimals`, those the document prints its rows' figures with, tells a
-    figure a narrow cell wrapped (`row_figures`; measured on these lines if None)."""
+    figure a narrow cell wrapped (`row_figures`; measured on these lines if None);
+    `hidden_breaks`, the text marks no page break (`Context.hidden_breaks`)."""
     text_columns = [c for c in columns if c in TEXT_COLUMNS]
     own = capacities(lines, columns)
     caps = {**own, **(caps or {})} if caps else own
@@ -131,7 +132,8 @@ def read_indicator_lines(lines: list[TextLine], columns: list[str], piece_width:
         xs["ws"] = [band_lines[p].tokens[at].x for p, at in anchors if band_lines[p].tokens[at].x is not None]
     order = [c for c in text_columns if c != "deviation"] + ["ws"] + (["deviation"] if "deviation" in text_columns else [])
     ctx = Context(order, caps, xs, layout, frozenset(c for c in text_columns if c != "deviation"),
-                  endings=endings if endings is not None else {}, x_pages=x_pages)
+                  endings=endings if endings is not None else {}, x_pages=x_pages,
+                  hidden_breaks=hidden_breaks and not layout)
     centred = join_bare_figures(band_lines, anchors, xs) if layout else None
     top, cells, doubts = read_table(band_lines, anchors, ctx, centred)
     if centred is not None and not top:
@@ -362,9 +364,12 @@ def document_decimals(lines: list[TextLine]) -> int | None:
 def capacities(lines: list[TextLine], columns: list[str]) -> dict[str, float]:
     """The widest line of each column on the anchor lines that name all of
     them (measured over a whole document: a form may have too few); the
-    deviation column at least as wide as any line no other column holds."""
+    deviation column at least as wide as any line no other column holds;
+    and, under `filled_key(column)`, the width each column surely holds
+    (its lines less what their half-width characters may print narrower)."""
     text_columns = [c for c in columns if c in TEXT_COLUMNS]
     caps = {c: 0.0 for c in text_columns}
+    filled: dict[str, float] = {}
     pre_cols = [c for c in text_columns if c != "deviation"]
     for line in lines:
         frags = [f for f in line.frags if em_width(f.text) > 0]
@@ -374,18 +379,32 @@ def capacities(lines: list[TextLine], columns: list[str]) -> dict[str, float]:
         before = [f for f in frags[:at] if em_width(f.text) > 3.5 or MEASURE.search(f.text)]
         if len(before) == len(pre_cols):
             for c, f in zip(pre_cols, before):
-                caps[c] = max(caps[c], em_width(_without_level_pieces(f.text)))
+                text = _without_level_pieces(f.text)
+                caps[c] = max(caps[c], em_width(text))
+                filled[c] = max(filled.get(c, 0.0), em_width(text) - _width_doubt(text))
         if at + 2 < len(frags) and "deviation" in caps:
             caps["deviation"] = max(caps["deviation"], em_width(" ".join(f.text for f in frags[at + 2:])))
     for c in caps:
         caps[c] = caps[c] or 8.0
     if "deviation" in caps:
-        others = max([caps[c] for c in caps if c != "deviation"] or [0.0])
+        others = max([caps[c] for c in text_columns if c != "deviation"] or [0.0])
         widest = [em_width(f.text) for line in lines for f in line.frags[-1:] if anchor_of(line.frags) is None]
         beyond = [w for w in widest if w > others + 0.6]
         if beyond:
             caps["deviation"] = max(caps["deviation"], max(beyond))
+    # the width a column surely holds, for telling a line that filled it
+    caps.update({filled_key(c): min(w, caps[c]) for c, w in filled.items() if w > 0})
     return caps
+
+
+def _width_doubt(text: str) -> float:
+    """How much less than `em_width` a line may print: em_width counts a
+    half-width character half an em, a font may print it narrower (a
+    line of 8 ideographs and two brackets fits where 9 ideographs wrap)."""
+    return NARROW_DOUBT * sum(1 for ch in text if ord(ch) < 0x2e80)
+
+
+NARROW_DOUBT = 0.08
 
 
 def _without_level_pieces(text: str) -> str:

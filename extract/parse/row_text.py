@@ -122,6 +122,8 @@ def parse_row_text(text: str, source_file: str, sha256: str, shape: str,
         if regions:
             caps = capacities([line for r in regions for line in r[0]], regions[0][1])
             decimals = document_decimals([line for r in regions for line in r[0]])
+    # pdfplumber joins pages by newlines: a text with no form feed may hide its page breaks
+    hidden = "\f" not in raw
     results = []
     endings: dict = {}      # how the document's name and target cells end, gathered form by form
     for form_lines in forms:
@@ -133,7 +135,7 @@ def parse_row_text(text: str, source_file: str, sha256: str, shape: str,
             read_cell_rows([(p, [c.strip() for c in line.split(separator)]) for p, line in form_lines
                             if line.strip()], assembly, where)
         else:
-            _SpacedForm(form_lines, assembly, where, caps, endings, decimals).read()
+            _SpacedForm(form_lines, assembly, where, caps, endings, decimals, hidden).read()
         results.append(assembly.finish(source_file, sha256))
     return results
 
@@ -156,7 +158,8 @@ def _is_piece_of(text: str, labels: tuple[str, ...]) -> bool:
 class _SpacedForm:
     def __init__(self, lines: list[tuple[int, str]], assembly: FormAssembly, where: Provenance,
                  caps: dict[str, float] | None = None, endings: dict | None = None,
-                 decimals: int | None = None) -> None:
+                 decimals: int | None = None, hidden_breaks: bool = False) -> None:
+        self.hidden_breaks = hidden_breaks
         self.caps = caps
         self.decimals = decimals
         self.endings = endings
@@ -190,7 +193,7 @@ class _SpacedForm:
         grade = self.find(lambda t: any(key(t).startswith(label_key(l)) for l in GRADE_LABELS), total or 0)
         end = len(self.texts)
         if head is not None:
-            self._head(head, dept, funding or goal or end)
+            self._head(head, dept, self._funding_header_top(funding, dept) if funding is not None else goal or end)
         if funding is not None:
             self._funding(funding, goal or header or end)
         if goal is not None and header is not None:
@@ -272,6 +275,22 @@ class _SpacedForm:
             self.put(FieldPath.top(k), "\n".join(texts) or None, dept)
 
     # ---------------- funding
+    def _funding_header_top(self, header: int, after: int | None) -> int:
+        """The first line of the funding header: a centred header whose
+        labels wrap (执行率 / （%）) prints their pieces on lines above its
+        own as many as below it, none of them the head's (a line of label
+        pieces only, after line `after`)."""
+        def pieces(i: int) -> bool:
+            texts = [t for f in self.frags[i] for t in f.text.split() if not _is_piece_of(t, FUNDING_BLOCK_LABELS)]
+            return bool(texts) and all(_is_piece_of(t, _FUNDING_COLUMN_PIECES) for t in texts)
+        below = 0
+        while header + below + 1 < len(self.texts) and below < 3 and pieces(header + below + 1):
+            below += 1
+        top = header
+        while top - 1 > (after if after is not None else -1) and header - top < below and pieces(top - 1):
+            top -= 1
+        return top
+
     def _funding(self, header: int, end: int) -> None:
         columns = self._funding_columns(header)
         rows: list[tuple[int, list[str], list[str]]] = []     # (line, label pieces on it, its six figures)
@@ -363,7 +382,7 @@ class _SpacedForm:
         columns, piece_width = self._indicator_columns(header)
         lines = self._indicator_lines(header, end)
         read = read_indicator_lines(lines, columns, piece_width, header, end, self.caps, self.endings, total_weight,
-                                    self.decimals)
+                                    self.decimals, hidden_breaks=self.hidden_breaks)
         for r, row in enumerate(read.rows):
             index = self.assembly.new_indicator()
             for column in ("name", "target", "actual", "deviation"):
