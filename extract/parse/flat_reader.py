@@ -481,16 +481,24 @@ class _FormParser(IndicatorRows, RowCells):
             first += 1
         # the block label wrapped in its narrow cell (年度总体目 / 标), printed
         # after the column labels where a page break moved it down
-        acc, k = "", first
+        # (its last piece may share its line with the first goal line:
+        # `年度总体` / `目标 提升邮件…`)
+        block_labels = {label_key(l) for l in GOAL_BLOCK_LABELS}
+        acc, k, lead = "", first, None
         while k < stop and k - first < 4:
-            acc += label_key(self.lines[k].text)
+            line = self.lines[k]
+            head, _, tail = line.text.partition(" ")
+            shared = k > first and bool(tail.strip())
+            acc += label_key(head if shared else line.text)
             k += 1
-            if acc in {label_key(l) for l in GOAL_BLOCK_LABELS}:
+            if acc in block_labels:
                 first = k
+                if shared:
+                    lead = Line(tail.strip(), line.page, line.start + line.text.index(tail.strip()), line.indent)
                 break
-            if not any(label_key(l).startswith(acc) for l in GOAL_BLOCK_LABELS):
+            if shared or not any(l.startswith(acc) for l in block_labels):
                 break
-        goal_lines = self.lines[first:stop]
+        goal_lines = ([lead] if lead else []) + self.lines[first:stop]
         if goal_lines:
             # the block label printed at the height of the first goal line
             for label in GOAL_BLOCK_LABELS:
@@ -563,8 +571,9 @@ class _FormParser(IndicatorRows, RowCells):
             if t[-1] in SENTENCE_ENDS:
                 score += 1.0
             # the line stopped before the column was full: its cell (or a
-            # paragraph of it) ends here
-            if width(t) + width(_first_chunk(nxt.text)) <= capacity - 0.5:
+            # paragraph of it) ends here; even with Latin letters and digits
+            # at their widest (`DB31/T` / `862-2014的…` is a word too wide to fit)
+            if width_max(t) + width_max(_first_chunk(nxt.text)) <= capacity - 0.5:
                 score += 2.0
             if nxt.indent:
                 score -= 1.0          # a paragraph of the same cell

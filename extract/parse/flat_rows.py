@@ -11,6 +11,7 @@ document's column widths), `record`, `provenance` and `split_score`.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 from typing import Any
@@ -48,14 +49,20 @@ def _header_run(lines: list[Line], i: int) -> int:
     """How many lines from line i print the indicator header row again (a
     header Word repeats on a later page: its cells in order, a wrapped
     label's pieces on lines of their own); 0 when line i starts none."""
-    acc, used = "", 0
+    acc, used, whole = "", 0, 0
     for line in lines[i:i + 12]:
         nxt = acc + label_key(line.text)
         if not any(t.startswith(nxt) for t in _HEADER_TEXTS):
             break
         acc, used = nxt, used + 1
         if acc in _HEADER_TEXTS:
-            break
+            whole = used
+            # a shorter synonym's text (`偏差原因分析`) may be the start of
+            # the longer one wrapped on (`及改进措施` on a line of its own)
+            if not any(t.startswith(acc) and t != acc for t in _HEADER_TEXTS):
+                break
+    if whole:
+        return whole
     return used if len(acc) >= len(_HEADER_MIN) else 0
 
 
@@ -142,6 +149,8 @@ def _cells_with_a_bare_figure(indicator: dict[str, Any]) -> list[str]:
     page break may have moved the unit down)."""
     return [key for key in ("target", "actual") if indicator.get(key) and _FIGURE_END.search(indicator[key])]
 
+
+_ENUMERATION_MARKS = ("、", "，", ",")
 
 # A row whose best split into name / target / actual is less than this far
 # ahead of the next best (in `_score_split` points) is doubted.
@@ -291,8 +300,11 @@ class IndicatorRows:
         # labels printed at the top of a page, before the rest of the row the
         # break cut (Word breaks a row across pages): that row is theirs too
         held: list[Line] = []
+        group_starts: list[int] = []  # the rows at which a label's group began
         for kind, value, line in items:
             if kind in ("level1", "level2"):
+                if not held:
+                    group_starts.append(len(indicators))
                 if last is not None and not pending and (held or line.page != last_meta["page"]) \
                         and not last_meta.get("post"):
                     held.append(line)
@@ -335,17 +347,24 @@ class IndicatorRows:
                 # anchor hold more than its own row needs
                 k = len(_segments(value.group("pre").strip()))
                 need = 0 if k >= 3 else (1 if k >= 1 else 2)
-                options = []          # (score, lines continuing the cut row, its cell)
+                options = []          # (score, lines continuing the cut row, its cell, units after them)
                 for c in range(0, len(pending) - need + 1):
-                    key, fit = self._continuation_fit(last_meta, pending[:c]) if c else (None, 0.0)
-                    if c and key is None:
+                    # a cell's last lines, then units alone that end the
+                    # figures beside it (top-aligned cells print in column order)
+                    units = self._trailing_units(last, pending[:c])
+                    text = pending[:c - len(units)]
+                    key, fit = self._continuation_fit(last_meta, text) if text else (None, 0.0)
+                    if c and text and key is None:
                         continue
-                    options.append((fit + self._row_fit(pending[c:], value, line), c, key))
+                    options.append((fit + self._row_fit(pending[c:], value, line), c, key, units))
                 options.sort(key=lambda o: (-o[0], o[1]))
-                _, c, key = options[0] if options else (0.0, 0, None)
+                _, c, key, units = options[0] if options else (0.0, 0, None, [])
                 row = len(indicators) - 1
                 if c:
-                    last[key] = clean_cell_text("\n".join([last.get(key) or ""] + [l.text for l in pending[:c]]))
+                    if key is not None:
+                        last[key] = clean_cell_text("\n".join([last.get(key) or ""]
+                                                              + [l.text for l in pending[:c - len(units)]]))
+                    self._unit_continuation(last, units)
                     last["level1"], last["level2"] = level1, level2
                     self._read_from(last, pending[:c], [])
                 # whether the row before the break is in the group of the
@@ -358,6 +377,17 @@ class IndicatorRows:
                 self.doubts.append(([f"indicators[{row}].{k}" for k in paths],
                                     f"row {row + 1}: last before a page break, labels printed after it"
                                     + ("; lines after the break taken as the rest of its cell" if c else "")))
+                # a merged label prints where centring over its whole cell
+                # puts it: all after the break when most of its rows are
+                # there, so rows before the break since the last label's
+                # first row may be in its group too (the break hides which)
+                since = max([s for s in group_starts if s <= row], default=0)
+                earlier = [r for r in range(since + 1, row)
+                           if indicators[r]["_lines"][-1].page == last_meta["page"]]
+                if earlier:
+                    self.doubts.append(([f"indicators[{r}].{k}" for r in earlier for k in ("level1", "level2")],
+                                        f"rows {earlier[0] + 1}-{row}: before a page break, labels printed "
+                                        f"after it that may be theirs"))
                 row_lines = pending[c:]
                 pending, held = [], []
                 indicator, meta = self._labelled_row(row_lines, value, line, level1, level2, len(indicators))
@@ -385,6 +415,11 @@ class IndicatorRows:
                 self.doubts.append(([f"indicators[{i}].{k}" for k in ("name", "target", "actual")],
                                     f"row {i + 1}: where its 三级指标 / 指标值 / 实际值 lines part is a close call "
                                     f"(margin {margin:.2f})"))
+            guess = indicator.pop("_cut_guess", None)
+            if guess:
+                self.doubts.append(([f"indicators[{i}].{k}" for k in guess],
+                                    f"row {i + 1}: the lines after a page break end one of its "
+                                    f"{' / '.join(guess)} cells, as full as each other"))
             read_from = indicator.pop("_lines")
             for key in indicator:
                 self.provenance[f"indicators[{i}].{key}"] = read_from
@@ -544,8 +579,10 @@ class IndicatorRows:
         page break cut the label): a page break must lie ahead, and a row
         must follow (the last line of a cell wrapped under the one before,
         `服务` of `…到场` / `服务`, is followed by its row's anchor at once)."""
+        # no row after them (the table ends): they are the last lines of
+        # the cut row before them (`满意度` of `主管部门及用户` / `满意度`)
         if j >= len(lines):
-            return True
+            return False
         if not any(line.page != lines[j - 1].page for line in lines[j:]):
             return False
         following = tail or lines[j].text
@@ -715,6 +752,21 @@ class RowCells:
         meta.update(trial_meta)
         return taken
 
+    @staticmethod
+    def _trailing_units(last: dict[str, Any] | None, lines: list[Line]) -> list[Line]:
+        """The last of `lines` that are units alone, as many as end the cut
+        row's figures that lack their unit (none where more would be needed)."""
+        open_cells = _cells_with_a_bare_figure(last or {})
+        k, count = len(lines), 0
+        while k > 0:
+            segments = _segments(lines[k - 1].text)
+            if not segments or not all(_UNIT_ALONE.match(seg) for seg in segments):
+                break
+            k, count = k - 1, count + len(segments)
+        if count > len(open_cells):
+            return []
+        return lines[k:]
+
     def _unit_continuation(self, last: dict[str, Any], lines: list[Line]) -> int:
         """How many of the first lines are units alone (`（项）`, or
         `（项） （项）` for two cells) that end the cut row's 指标值 and 实际值,
@@ -760,11 +812,20 @@ class RowCells:
             return False
         cells = meta.get("cell_lines") or {}
         capacities = self._cell_capacities()
-        full = [key for key in ("name", "target", "actual") if cells.get(key)
-                and width(cells[key][-1]) + width(_first_chunk(texts[0])) > capacities[key]]
-        if len(full) != len(texts) or any(width(seg) > capacities[key] + 0.5
-                                          for key, seg in zip(full, texts)):
+        # the cells the segments go on, in column order: each one's last
+        # line too full for its own segment's first characters (`容 确、规范`
+        # after `科技服务信息内` / `权威、准`); where more than one choice
+        # fits, the first is a guess (the cells they differ in are doubted)
+        keys = [key for key in ("name", "target", "actual") if cells.get(key)]
+        fits = [full for full in itertools.combinations(keys, len(texts))
+                if all(width(cells[key][-1]) + width(_first_chunk(seg)) > capacities[key]
+                       and width(seg) <= capacities[key] + 0.5 for key, seg in zip(full, texts))]
+        if not fits:
             return False
+        full = list(fits[0])
+        if len(fits) > 1:
+            differ = {key for fit in fits for key in fit if not all(key in other for other in fits)}
+            last["_cut_guess"] = sorted(differ, key=("name", "target", "actual").index)
         for key, seg in zip(full, texts):
             last[key] = clean_cell_text((last.get(key) or "") + "\n" + seg)
         for key, unit in zip(open_cells[len(open_cells) - units:], segments[len(texts):]):
@@ -798,6 +859,11 @@ class RowCells:
                 best, fill = key, ratio
         if best is None or width(fragment.text) > capacities[best] + 0.5 or _anchor(fragment.text):
             return False
+        # another cell as full as the one taken could as well be the one cut
+        tied = [key for key in candidates if key != best
+                and abs(width(cells[key][-1]) / capacities[key] - fill) <= 0.05]
+        if tied:
+            last["_cut_guess"] = sorted({best, *tied}, key=("name", "target", "actual").index)
         last[best] = clean_cell_text((last.get(best) or "") + "\n" + fragment.text)
         meta["continued"] = (best, capacities[best], fragment.text)
         return True
@@ -904,12 +970,17 @@ class RowCells:
                     score -= 3.0 if key != "name" else 2.0
                 if k < len(lines) - 1:
                     # greedy wrapping: the next line's first character did not fit
-                    full = width_max(line) + width_max(_first_chunk(lines[k + 1])) > cap - 0.25
+                    full = width_max(line) + width_max(_first_chunk(lines[k + 1])) > cap
                     score += 0.5 if full else -1.5
-            # a space inside a cell (not operator + number, not Latin words)
+            # a space inside a cell (not operator + number, not Latin words;
+            # one after an enumeration comma is the extractor's gap before
+            # a figure of another font, `卷、 3000件`)
             for k in range(1, len(run)):
-                if run[k][1] == run[k - 1][1]:
+                if run[k][1] == run[k - 1][1] and not run[k - 1][0].endswith(_ENUMERATION_MARKS):
                     score -= 1.0
+            # no cell ends in an enumeration comma
+            if key != "actual" and run and run[-1][0].endswith(_ENUMERATION_MARKS):
+                score -= 1.5
             # a single line break inside a cell
             for k in range(1, len(run)):
                 if run[k][3]:
@@ -917,7 +988,7 @@ class RowCells:
         for start in (a, b):
             if pieces[start][3]:
                 score += 1.0
-            elif not pieces[start][2]:
+            elif not pieces[start][2] and not pieces[start - 1][0].endswith(_ENUMERATION_MARKS):
                 score += 0.5           # two cells at one height
         text_t = "".join(p[0] for p in runs["target"])
         text_a = "".join(p[0] for p in runs["actual"])
