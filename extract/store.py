@@ -26,9 +26,17 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from extract.errors import StoreError
-from extract.model import FailedPage, Finding, FormResult, dumps_record, dumps_value, iter_fields, loads_record, loads_value
+from extract.layout.labels import FORM_TITLE
+from extract.model import (FailedPage, Finding, FormResult, dumps_record, dumps_value, iter_fields, loads_record,
+                           loads_value, upgraded_record)
 
 DEFAULT_DB = "selfeval.db"
+
+
+def stored_record(text: str) -> dict[str, Any]:
+    """A record as stored, in the schema of today: a store written before
+    schema 1.1 holds records of the reference template only."""
+    return upgraded_record(loads_record(text), FORM_TITLE)
 DB_ENV = "SELFEVAL_DB"
 
 _SOURCES_TABLE = """
@@ -382,7 +390,7 @@ class Store:
             " ORDER BY s.seq, f.position"
         )
         for form_id, text in rows:
-            record = loads_record(text)
+            record = stored_record(text)
             if with_meta:
                 record["_meta"] = {"fields": {
                     f.path: {"confidence": f.confidence, "status": f.status, "reviewer": f.reviewer,
