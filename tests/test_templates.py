@@ -82,3 +82,26 @@ def test_a_title_of_any_family_is_found_and_kept_as_printed(line, printed, year,
 ])
 def test_what_is_not_a_title_is_not_taken_for_one(line):
     assert read_title(line) is None
+
+
+def test_the_grid_reader_finds_a_form_by_a_traditional_title_with_the_year_first():
+    from dataclasses import replace
+    from pathlib import Path
+
+    from extract.parse.grid_reader import parse_document
+    from extract.pipeline.document import read_document
+    from extract.pipeline.settings import OcrSettings
+    from extract.sources.files import sha256_of
+
+    sample = Path(__file__).resolve().parents[1] / "corpus" / "sample" / "seed_forms.pdf"
+    document = read_document(sample, sha256_of(sample), OcrSettings(mode="never"), None)
+    first = parse_document(document)
+    assert {f.record["title"] for f in first} == {"财政项目支出绩效自评表"}
+    for page in document.pages:
+        page.lines = [replace(line, text="2022年度項目支出績效自評表") if read_title(line.text) else line
+                      for line in page.lines if not (line.text.strip().startswith("（") and "年度" in line.text)]
+    forms = parse_document(document)
+    assert len(forms) == len(first) == 19
+    assert {f.record["title"] for f in forms} == {"項目支出績效自評表"}
+    assert {f.record["year"] for f in forms} == {2022}
+    assert [f.record["indicators"] for f in forms] == [f.record["indicators"] for f in first]

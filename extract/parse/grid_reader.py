@@ -29,17 +29,17 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from extract.layout.labels import (
-    FORM_TITLE, FUNDING_COLUMN_LABELS, FUNDING_ROW_LABELS, GOAL_COLUMN_LABELS, GRADE_LABELS,
+    FUNDING_COLUMN_LABELS, FUNDING_ROW_LABELS, GOAL_COLUMN_LABELS, GRADE_LABELS,
     HEAD_LABELS, INDICATOR_COLUMN_LABELS, LEVEL1_NAMES, LEVEL2_NAMES, TOTAL_LABELS, YEAR_PATTERN,
     is_label, label_key, match_label,
 )
+from extract.layout.templates import read_title
 from extract.model import BBox, Cell, Document, FieldPath, FormResult, Page, Provenance, Table
 from extract.parse.assembly import FormAssembly
 from extract.parse.values import clean_cell_text, is_weight_and_score, parse_number
 
 log = logging.getLogger("selfeval.parse")
 
-_TITLE_KEY = label_key(FORM_TITLE)
 _FUNDING_HEADER_MARKERS = ("annual_budget", "initial_budget", "executed")
 # The columns every indicator row is read from.
 _INDICATOR_KEYS = ("level1", "level2", "name", "target", "actual", "weight", "score", "deviation")
@@ -175,11 +175,15 @@ def parse_document(document: Document) -> list[FormResult]:
 
     for page, item in _stream(document):
         if isinstance(item, str):
-            key = label_key(item)
-            if _TITLE_KEY in key and len(key) <= len(_TITLE_KEY) + 3:
+            title = read_title(item)
+            if title is not None:
                 log.debug("page %d: a title line %r starts a form", page.number, item)
                 finish()
                 builder.touch(page)
+                builder.assembly.title = title.printed
+                if title.year is not None:
+                    builder.assembly.put(FieldPath.top("year"), str(title.year))
+                    builder.year_read = True
             elif (year := YEAR_PATTERN.search(item)) and not builder.year_read:
                 builder.assembly.put(FieldPath.top("year"), year.group(1))
                 builder.year_read = True
