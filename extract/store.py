@@ -86,6 +86,7 @@ CREATE TABLE IF NOT EXISTS fields (
     reviewer   TEXT,
     reviewed_at TEXT,
     continued  TEXT,
+    doubts     TEXT,
     PRIMARY KEY (form_id, path)
 );
 CREATE TABLE IF NOT EXISTS findings (
@@ -101,7 +102,7 @@ CREATE TABLE IF NOT EXISTS findings (
 # Columns added after the first release, for stores written before them.
 _ADDED_COLUMNS = {
     "sources": ("batch TEXT", "failed_pages TEXT"),
-    "fields": ("original TEXT", "reviewer TEXT", "reviewed_at TEXT", "continued TEXT"),
+    "fields": ("original TEXT", "reviewer TEXT", "reviewed_at TEXT", "continued TEXT", "doubts TEXT"),
 }
 
 SOURCE_STATUSES = ("done", "partial", "failed")   # partial: some pages could not be read
@@ -140,7 +141,7 @@ class Claim:
 
 
 _FIELD_COLUMNS = ("form_id, path, value, original, page, bbox, method, confidence, status, reviewer, reviewed_at,"
-                  " continued")
+                  " continued, doubts")
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,8 @@ class StoredField:
     # A cell a page break cut: where its further pieces are, after the one
     # `page` and `bbox` give: ((page, [x0, top, x1, bottom] or None), …).
     continued: tuple[tuple[int, list[float] | None], ...] = ()
+    # What the checks doubted of it (extract.checks.confidence: disputed, derived).
+    doubts: tuple[str, ...] = ()
 
     @property
     def parts(self) -> list[tuple[int | None, list[float] | None]]:
@@ -167,10 +170,12 @@ class StoredField:
 
     @classmethod
     def from_row(cls, row: tuple[Any, ...]) -> "StoredField":
-        form_id, path, value, original, page, bbox, method, confidence, status, reviewer, reviewed_at, continued = row
+        form_id, path, value, original, page, bbox, method, confidence, status, reviewer, reviewed_at, continued, \
+            doubts = row
         parts = tuple((part["page"], part["bbox"]) for part in json.loads(continued)) if continued else ()
         return cls(form_id, path, loads_value(value), loads_value(original), page,
-                   json.loads(bbox) if bbox else None, method, confidence, status, reviewer, reviewed_at, parts)
+                   json.loads(bbox) if bbox else None, method, confidence, status, reviewer, reviewed_at, parts,
+                   tuple(json.loads(doubts)) if doubts else ())
 
 
 def default_db_path() -> str:
@@ -349,7 +354,7 @@ class Store:
                 )
                 self.db.executemany(
                     "INSERT INTO fields (form_id, path, value, original, page, bbox, method, confidence, status,"
-                    " continued) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " continued, doubts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [_field_row(record["form_id"], path, value, form) for path, value in iter_fields(record)],
                 )
                 self._insert_findings(record["form_id"], form.findings)
@@ -477,6 +482,7 @@ def _field_row(form_id: str, path: str, value: Any, form: FormResult) -> tuple[A
         state.status or "accepted",
         json.dumps([{"page": part.page, "bbox": part.bbox.as_list() if part.bbox else None}
                     for part in prov.continued]) if prov and prov.continued else None,
+        json.dumps(sorted(state.doubts)) if state.doubts else None,
     )
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -69,6 +69,7 @@ class FormToReview:
     source_path: str
     batch: str
     pending: list[StoredField]
+    findings: list[dict[str, Any]] = field(default_factory=list)   # the form's (extract.store.Store.findings)
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,8 @@ class ReviewStore:
             " WHERE EXISTS (SELECT 1 FROM fields d WHERE d.form_id = f.form_id AND d.status = 'pending')"
             " ORDER BY s.seq, f.position"
         ).fetchall()
-        return [FormToReview(form_id, stored_record(record), path, batch or "", self.store.fields(form_id, "pending"))
+        return [FormToReview(form_id, stored_record(record), path, batch or "", self.store.fields(form_id, "pending"),
+                             self.store.findings(form_id))
                 for form_id, record, path, batch in rows]
 
     def form_record(self, form_id: str) -> dict[str, Any]:
