@@ -105,3 +105,32 @@ def test_the_grid_reader_finds_a_form_by_a_traditional_title_with_the_year_first
     assert {f.record["title"] for f in forms} == {"項目支出績效自評表"}
     assert {f.record["year"] for f in forms} == {2022}
     assert [f.record["indicators"] for f in forms] == [f.record["indicators"] for f in first]
+
+
+@pytest.mark.parametrize("text, unit", [
+    ("项目资金（万\n元）", "万元"), ("项目资金(元)", "元"), ("金额单位：元", "元"), ("单位: 万元", "万元"),
+    ("全年预算数（元）", "元"), ("项目资金", None), ("元旦活动", None),
+])
+def test_the_money_unit_a_funding_table_states(text, unit):
+    from extract.layout.templates import money_unit_in
+
+    assert money_unit_in(text) == unit
+
+
+def test_the_grid_reader_takes_the_money_unit_from_the_funding_header():
+    from pathlib import Path
+
+    from extract.parse.grid_reader import parse_document
+    from extract.pipeline.document import read_document
+    from extract.pipeline.settings import OcrSettings
+    from extract.sources.files import sha256_of
+
+    sample = Path(__file__).resolve().parents[1] / "corpus" / "sample" / "seed_forms.pdf"
+    document = read_document(sample, sha256_of(sample), OcrSettings(mode="never"), None)
+    assert {f.record["money_unit"] for f in parse_document(document)} == {"万元"}
+    for page in document.pages:
+        for table in page.tables:
+            for cell in table.cells:
+                if cell.text.startswith("项目资金"):
+                    cell.text = "项目资金（元）"
+    assert {f.record["money_unit"] for f in parse_document(document)} == {"元"}

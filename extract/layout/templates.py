@@ -190,6 +190,19 @@ def families(folder: Path = FAMILIES_DIR) -> dict[str, Family]:
     return found
 
 
+# ---------------------------------------------------------------- money
+
+# The unit a funding table states: in its block label (项目资金（万元）), a
+# column header (全年预算数（元）) or a line above it (金额单位：元).
+_MONEY_UNIT = re.compile(r"[(（]\s*(万元|元)\s*[)）]|单位\s*[:：]\s*(万元|元)")
+
+
+def money_unit_in(text: str | None) -> str | None:
+    """The money unit `text` states, if it states one."""
+    match = _MONEY_UNIT.search("".join(unicodedata.normalize("NFKC", text or "").split()))
+    return (match.group(1) or match.group(2)) if match else None
+
+
 # ---------------------------------------------------------------- titles
 
 @functools.cache
