@@ -66,6 +66,8 @@ def test_a_family_file_named_otherwise_than_its_family_is_refused(tmp_path):
     ("银川市本级部门项目支出绩效自评表(2021年)", "银川市本级部门项目支出绩效自评表", 2021, None),
     ("2021年度财政项目绩效自评表", "财政项目绩效自评表", 2021, ("hubei",)),
     ("稷山县项目支出绩效自评表 (2021年度)", "稷山县项目支出绩效自评表", 2021, None),
+    ("财政项目支出绩效自评表.", "财政项目支出绩效自评表", None, ("shanghai",)),   # a speck OCR read
+    ("• 财政项目支出绩效自评表", "财政项目支出绩效自评表", None, ("shanghai",)),
 ])
 def test_a_title_of_any_family_is_found_and_kept_as_printed(line, printed, year, family):
     title = read_title(line)

@@ -228,6 +228,7 @@ _YEAR_AFTER = re.compile(rf"\s*[(（]?\s*{_YEAR}\s*[)）]?\s*$")
 # What a title line may hold besides the title: 附件, a report code, a sheet number.
 _BEFORE_TITLE = re.compile(r"^\s*(?:附件\s*\d*\s*[:：]?|报表编号\s*[:：]\s*\S+|公开\s*\d+\s*表)\s*")
 _AFTER_TITLE = re.compile(r"\s*(?:公开\s*\d+\s*表)\s*$")
+_EDGE_SPECKS = " .,:：•·・'`"   # not 。 or ，: a sentence that names the form ends so
 _MAX_TITLE_CHARS = 40     # a title is a line, not a sentence that mentions one
 
 
@@ -253,7 +254,7 @@ def read_title(line: str) -> Title | None:
         start = before.end() if before is not None else 0
         end = after.start() if after is not None else len(text)
         text = text[start:max(start, end)]
-    printed = text.strip()
+    printed = text.strip().strip(_EDGE_SPECKS).strip()      # an OCR speck at a title's end is no sentence
     folded = "".join(simplified(printed).split())
     if not printed or len(folded) > _MAX_TITLE_CHARS or not _TITLE_ENDING.search(folded):
         return None
