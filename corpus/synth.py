@@ -31,7 +31,8 @@ from decimal import Decimal
 from typing import Any, Sequence, TypeVar
 
 from corpus import vocabulary as vocab
-from extract.model import dumps_record, empty_funding_row, empty_indicator, empty_record
+from extract.layout.labels import FORM_TITLE
+from extract.model import DEFAULT_MONEY_UNIT, dumps_record, empty_funding_row, empty_indicator, empty_record
 from extract.parse.values import parse_measure
 
 T = TypeVar("T")
@@ -685,6 +686,8 @@ def generate_form_with_meta(seed: int, split: str | None = None) -> tuple[dict[s
     record["total_weight"] = to_decimal(funding_weight + sum(weights))
     record["total_score"] = to_decimal(total_score)
     record["grade"] = grade_of(total_score)
+    record["title"] = FORM_TITLE          # the renderer prints the reference template
+    record["money_unit"] = DEFAULT_MONEY_UNIT
     meta = {"seed": seed, "split": split, "target_grade": target_grade, "deviation_phrasings": used_phrasings}
     return record, meta
 

@@ -17,7 +17,9 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Iterable, Iterator
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "1.1"
+# The money unit where the funding table states none (FORM_RECORD.md).
+DEFAULT_MONEY_UNIT = "万元"
 
 FUNDING_KEYS = ("total", "current_appropriation", "carryover", "other")
 FUNDING_ROW_KEYS = ("initial_budget", "annual_budget", "executed", "weight", "execution_rate", "score")
@@ -31,8 +33,11 @@ INDICATOR_KEYS = (
 RECORD_KEYS = (
     "schema_version", "form_id", "source", "year", "project_name", "department",
     "implementing_unit", "funding", "goal_expected", "goal_actual", "indicators",
-    "total_weight", "total_score", "grade",
+    "total_weight", "total_score", "grade", "title", "money_unit", "extra",
 )
+# Keys of the record that hold no field: `extra` keeps, as printed, what the
+# form labels and no other key holds; it is not compared, read or routed.
+UNCOMPARED_KEYS = ("extra",)
 SOURCE_KEYS = ("file", "sha256", "pages", "kind")
 
 
@@ -215,7 +220,7 @@ NUMBER_LEAVES = frozenset({"year", "total_weight", "total_score", *FUNDING_ROW_K
                            "target_value", "actual_value", "weight", "score"})
 _PATH = re.compile(r"^(?:(?P<top>[a-z_0-9]+)|source\.(?P<source>[a-z_0-9]+)|funding\.(?P<row>[a-z_]+)\.(?P<fkey>[a-z_]+)"
                    r"|indicators\[(?P<index>\d+)\]\.(?P<ikey>[a-z_0-9]+))$")
-_LEAF_RECORD_KEYS = tuple(k for k in RECORD_KEYS if k not in ("source", "funding", "indicators"))
+_LEAF_RECORD_KEYS = tuple(k for k in RECORD_KEYS if k not in ("source", "funding", "indicators") + UNCOMPARED_KEYS)
 
 
 class FieldPath(str):
@@ -416,7 +421,19 @@ def empty_record() -> dict[str, Any]:
     record["schema_version"] = SCHEMA_VERSION
     record["funding"] = {key: empty_funding_row() for key in FUNDING_KEYS}
     record["indicators"] = []
+    record["extra"] = {}
     return record
+
+
+def upgraded_record(record: dict[str, Any], title: str) -> dict[str, Any]:
+    """A record of schema 1 as 1.1 (a copy; a 1.1 record as it is): 1.1 is 1
+    with `title`, `money_unit` and `extra` more.  Schema 1 was read from the
+    reference template only, so its forms printed `title` and stated
+    万元 or no unit."""
+    if record.get("schema_version") != "1":
+        return record
+    return {**record, "schema_version": SCHEMA_VERSION, "title": title,
+            "money_unit": DEFAULT_MONEY_UNIT, "extra": {}}
 
 
 def iter_fields(record: dict[str, Any]) -> Iterator[tuple[FieldPath, Any]]:
@@ -441,6 +458,8 @@ def iter_fields(record: dict[str, Any]) -> Iterator[tuple[FieldPath, Any]]:
             for i, indicator in enumerate(value or []):
                 for ikey in INDICATOR_KEYS:
                     yield FieldPath.indicator(i, ikey), indicator.get(ikey)
+        elif key in UNCOMPARED_KEYS:
+            continue
         else:
             yield FieldPath.top(key), value
 

@@ -26,9 +26,17 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from extract.errors import StoreError
-from extract.model import FailedPage, Finding, FormResult, dumps_record, dumps_value, iter_fields, loads_record, loads_value
+from extract.layout.labels import FORM_TITLE
+from extract.model import (FailedPage, Finding, FormResult, dumps_record, dumps_value, iter_fields, loads_record,
+                           loads_value, upgraded_record)
 
 DEFAULT_DB = "selfeval.db"
+
+
+def stored_record(text: str) -> dict[str, Any]:
+    """A record as stored, in the schema of today: a store written before
+    schema 1.1 holds records of the reference template only."""
+    return upgraded_record(loads_record(text), FORM_TITLE)
 DB_ENV = "SELFEVAL_DB"
 
 _SOURCES_TABLE = """
@@ -78,6 +86,7 @@ CREATE TABLE IF NOT EXISTS fields (
     reviewer   TEXT,
     reviewed_at TEXT,
     continued  TEXT,
+    doubts     TEXT,
     PRIMARY KEY (form_id, path)
 );
 CREATE TABLE IF NOT EXISTS findings (
@@ -93,7 +102,7 @@ CREATE TABLE IF NOT EXISTS findings (
 # Columns added after the first release, for stores written before them.
 _ADDED_COLUMNS = {
     "sources": ("batch TEXT", "failed_pages TEXT"),
-    "fields": ("original TEXT", "reviewer TEXT", "reviewed_at TEXT", "continued TEXT"),
+    "fields": ("original TEXT", "reviewer TEXT", "reviewed_at TEXT", "continued TEXT", "doubts TEXT"),
 }
 
 SOURCE_STATUSES = ("done", "partial", "failed")   # partial: some pages could not be read
@@ -132,7 +141,7 @@ class Claim:
 
 
 _FIELD_COLUMNS = ("form_id, path, value, original, page, bbox, method, confidence, status, reviewer, reviewed_at,"
-                  " continued")
+                  " continued, doubts")
 
 
 @dataclass(frozen=True)
@@ -151,6 +160,8 @@ class StoredField:
     # A cell a page break cut: where its further pieces are, after the one
     # `page` and `bbox` give: ((page, [x0, top, x1, bottom] or None), …).
     continued: tuple[tuple[int, list[float] | None], ...] = ()
+    # What the checks doubted of it (extract.checks.confidence: disputed, derived).
+    doubts: tuple[str, ...] = ()
 
     @property
     def parts(self) -> list[tuple[int | None, list[float] | None]]:
@@ -159,10 +170,12 @@ class StoredField:
 
     @classmethod
     def from_row(cls, row: tuple[Any, ...]) -> "StoredField":
-        form_id, path, value, original, page, bbox, method, confidence, status, reviewer, reviewed_at, continued = row
+        form_id, path, value, original, page, bbox, method, confidence, status, reviewer, reviewed_at, continued, \
+            doubts = row
         parts = tuple((part["page"], part["bbox"]) for part in json.loads(continued)) if continued else ()
         return cls(form_id, path, loads_value(value), loads_value(original), page,
-                   json.loads(bbox) if bbox else None, method, confidence, status, reviewer, reviewed_at, parts)
+                   json.loads(bbox) if bbox else None, method, confidence, status, reviewer, reviewed_at, parts,
+                   tuple(json.loads(doubts)) if doubts else ())
 
 
 def default_db_path() -> str:
@@ -341,7 +354,7 @@ class Store:
                 )
                 self.db.executemany(
                     "INSERT INTO fields (form_id, path, value, original, page, bbox, method, confidence, status,"
-                    " continued) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " continued, doubts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [_field_row(record["form_id"], path, value, form) for path, value in iter_fields(record)],
                 )
                 self._insert_findings(record["form_id"], form.findings)
@@ -382,7 +395,7 @@ class Store:
             " ORDER BY s.seq, f.position"
         )
         for form_id, text in rows:
-            record = loads_record(text)
+            record = stored_record(text)
             if with_meta:
                 record["_meta"] = {"fields": {
                     f.path: {"confidence": f.confidence, "status": f.status, "reviewer": f.reviewer,
@@ -469,6 +482,7 @@ def _field_row(form_id: str, path: str, value: Any, form: FormResult) -> tuple[A
         state.status or "accepted",
         json.dumps([{"page": part.page, "bbox": part.bbox.as_list() if part.bbox else None}
                     for part in prov.continued]) if prov and prov.continued else None,
+        json.dumps(sorted(state.doubts)) if state.doubts else None,
     )
 
 

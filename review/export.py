@@ -1,6 +1,6 @@
 """Export form records for analysts: JSONL (the contract itself, one record a
-line) and three tidy tables -- ``forms``, ``funding``, ``indicators``, joined on
-``form_id`` -- as CSV, XLSX or Parquet.  When records carry per-field review
+line) and four tidy tables -- ``forms``, ``funding``, ``indicators``, ``extra``,
+joined on ``form_id`` -- as CSV, XLSX or Parquet.  When records carry per-field review
 data under ``_meta["fields"]`` a fourth table, ``fields``, lists it, and
 ``_meta["findings"]`` (broken rules, pages that could not be read) a fifth,
 ``findings``.
@@ -66,13 +66,13 @@ Record = dict[str, Any]
 
 def _form_columns() -> tuple[str, ...]:
     """form_id first (the join key), then the record's scalar keys in contract
-    order with `source` flattened to source_<key>; funding and indicators get
-    tables of their own."""
+    order with `source` flattened to source_<key>; funding, indicators and
+    extra get tables of their own."""
     columns = ["form_id"]
     for key in RECORD_KEYS:
         if key == "source":
             columns += [f"source_{skey}" for skey in SOURCE_KEYS]
-        elif key not in ("form_id", "funding", "indicators"):
+        elif key not in ("form_id", "funding", "indicators", "extra"):
             columns.append(key)
     return tuple(columns)
 
@@ -80,12 +80,16 @@ def _form_columns() -> tuple[str, ...]:
 FORM_COLUMNS = _form_columns()
 FUNDING_COLUMNS = ("form_id", "funding_key") + FUNDING_ROW_KEYS
 INDICATOR_COLUMNS = ("form_id", "position") + INDICATOR_KEYS
+# `extra`: a row per labelled cell no key holds; a column's cells (a list)
+# give a row each, in indicator order.
+EXTRA_COLUMNS = ("form_id", "label", "value")
 FIELD_COLUMNS = ("form_id", "path", "value")  # then the _meta keys found
 
 TABLE_COLUMNS = {
     "forms": FORM_COLUMNS,
     "funding": FUNDING_COLUMNS,
     "indicators": INDICATOR_COLUMNS,
+    "extra": EXTRA_COLUMNS,
 }
 FINDING_COLUMNS = ("form_id", "rule", "fields", "expected", "found", "message")
 TABLE_NAMES = tuple(TABLE_COLUMNS) + ("fields", "findings")
@@ -110,6 +114,7 @@ COLUMN_LABELS = {
     "source_kind": "来源类型（text文本/scan扫描）",
     "position": "序号",
     "path": "字段路径",
+    "label": "表中标签",
     "value": "字段值",
     "confidence": "置信度",
     "status": "审核状态",
@@ -218,6 +223,12 @@ def _indicator_rows(record: Record) -> Iterator[dict[str, Any]]:
         yield {**indicator, "form_id": record.get("form_id"), "position": position}
 
 
+def _extra_rows(record: Record) -> Iterator[dict[str, Any]]:
+    for label, value in (record.get("extra") or {}).items():
+        for item in value if isinstance(value, list) else [value]:
+            yield {"form_id": record.get("form_id"), "label": label, "value": item}
+
+
 def _meta_fields(record: Record) -> dict[str, Any] | None:
     meta = record.get("_meta")
     fields = meta.get("fields") if isinstance(meta, dict) else None
@@ -260,13 +271,14 @@ def _contract_table(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> pd.
 
 def record_tables(records: Iterable[Record]) -> dict[str, pd.DataFrame]:
     """The records as tidy tables keyed by form_id: `forms`, `funding`,
-    `indicators`, and `fields` when any record has _meta["fields"].
+    `indicators`, `extra`, and `fields` when any record has _meta["fields"].
     Numbers are float64 (null → NaN), text is object (null → None)."""
     records = list(records)
     tables = {
         "forms": _contract_table([_form_row(r) for r in records], FORM_COLUMNS),
         "funding": _contract_table([row for r in records for row in _funding_rows(r)], FUNDING_COLUMNS),
         "indicators": _contract_table([row for r in records for row in _indicator_rows(r)], INDICATOR_COLUMNS),
+        "extra": _frame([row for r in records for row in _extra_rows(r)], {column: "text" for column in EXTRA_COLUMNS}),
     }
     if any(_meta_fields(r) is not None for r in records):
         tables["fields"] = _fields_table([row for r in records for row in _field_rows(r)])

@@ -152,7 +152,7 @@ def source_file(store: ReviewStore, form: FormToReview) -> str:
 
 def _push_form(store: ReviewStore, client: ReviewClient, project_id: int, form: FormToReview, keys: dict[str, int],
                settings: PushSettings, tagger, model_version: str, result: PushResult) -> None:
-    items = review_items(form.record, form.pending)
+    items = review_items(form.record, form.pending, form.findings)
     if not items:
         return
     leaves = sorted({leaf for item in items for leaf in item.leaves} | {f.path for f in form.pending})

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
 from extract.errors import StoreError
-from extract.model import FIELD_STATUSES, Finding, dumps_record, dumps_value, loads_record, loads_value
-from extract.store import Store, StoredField, utc_now
+from extract.model import FIELD_STATUSES, Finding, dumps_record, dumps_value, loads_value
+from extract.store import Store, StoredField, stored_record, utc_now
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS review_projects (
@@ -69,6 +69,7 @@ class FormToReview:
     source_path: str
     batch: str
     pending: list[StoredField]
+    findings: list[dict[str, Any]] = field(default_factory=list)   # the form's (extract.store.Store.findings)
 
 
 @dataclass(frozen=True)
@@ -149,14 +150,15 @@ class ReviewStore:
             " WHERE EXISTS (SELECT 1 FROM fields d WHERE d.form_id = f.form_id AND d.status = 'pending')"
             " ORDER BY s.seq, f.position"
         ).fetchall()
-        return [FormToReview(form_id, loads_record(record), path, batch or "", self.store.fields(form_id, "pending"))
+        return [FormToReview(form_id, stored_record(record), path, batch or "", self.store.fields(form_id, "pending"),
+                             self.store.findings(form_id))
                 for form_id, record, path, batch in rows]
 
     def form_record(self, form_id: str) -> dict[str, Any]:
         row = self.db.execute("SELECT record FROM forms WHERE form_id = ?", (form_id,)).fetchone()
         if row is None:
             raise StoreError(f"{self.path}: no form {form_id} in the store")
-        return loads_record(row[0])
+        return stored_record(row[0])
 
     # ------------------------------------------------------------ projects
 
@@ -261,7 +263,7 @@ class ReviewStore:
         for form_id, record in rows:
             paths = {p for (p,) in self.db.execute(
                 "SELECT path FROM fields WHERE form_id = ? AND status = 'reviewed'", (form_id,))}
-            yield loads_record(record), paths
+            yield stored_record(record), paths
 
     def review_counts(self) -> dict[str, dict[str, int]]:
         """Fields and forms per review status; a form counts under the least

@@ -25,6 +25,7 @@ from extract.model import FieldPath, get_field, set_field
 from extract.parse.assembly import cell_values
 from extract.parse.values import clean_cell_text
 from extract.store import StoredField
+from review.reasons import review_reasons
 from review.store import FieldChange
 
 DECISIONS = {"accepted": "无误", "corrected": "已更正", "unreadable": "无法辨认"}
@@ -46,6 +47,7 @@ def label_config() -> str:
         '<Repeater on="$fields" indexFlag="{{idx}}">'
         '<View style="border-top: 2px solid #ddd; margin-top: 12px; padding-top: 8px">'
         '<Header value="$fields[{{idx}}].label" size="5"/>'
+        '<Header value="$fields[{{idx}}].why" size="6"/>'
         '<Image name="image_{{idx}}" value="$fields[{{idx}}].image" zoomControl="true"/>'
         '<Text name="read_{{idx}}" value="$fields[{{idx}}].read"/>'
         f'<Labels name="ner_{{{{idx}}}}" toName="read_{{{{idx}}}}" showInline="true">{ner}</Labels>'
@@ -72,10 +74,14 @@ class ReviewItem:
     bbox: tuple[float, float, float, float] | None
     # Further pieces of a cell a page break cut: (page, bbox), shown below the first.
     continued: tuple[tuple[int, tuple[float, float, float, float] | None], ...] = ()
+    reasons: tuple[str, ...] = ()   # why it was sent (review.reasons), in the form's words
 
 
-def review_items(record: Mapping[str, Any], pending: Iterable[StoredField]) -> list[ReviewItem]:
-    """Group a form's pending fields by the cell they were read from."""
+def review_items(record: Mapping[str, Any], pending: Iterable[StoredField],
+                 findings: Iterable[Mapping[str, Any]] = ()) -> list[ReviewItem]:
+    """Group a form's pending fields by the cell they were read from, each
+    with the reasons it was sent (the form's `findings` and the fields' own)."""
+    findings = list(findings)
     by_cell: dict[FieldPath, list[StoredField]] = {}
     for field in pending:
         if not FieldPath.of(field.path).is_read_from_form:
@@ -95,6 +101,7 @@ def review_items(record: Mapping[str, Any], pending: Iterable[StoredField]) -> l
             bbox=tuple(located.bbox) if located and located.bbox else None,
             continued=tuple((page, tuple(bbox) if bbox else None) for page, bbox in located.continued)
             if located else (),
+            reasons=review_reasons({f.path for f in fields} | _leaves_of(cell), fields, findings, record),
         ))
     return items
 
@@ -140,7 +147,7 @@ def task_data(record: Mapping[str, Any], items: list[ReviewItem], image_urls: li
         "form_id": record["form_id"],
         "fields": [
             {"path": item.path, "leaves": list(item.leaves), "label": item.label, "read": item.read,
-             "text": item.text, "image": url or ""}
+             "text": item.text, "image": url or "", "why": "送审原因：" + "；".join(item.reasons)}
             for item, url in zip(items, image_urls)
         ],
     }

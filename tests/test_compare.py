@@ -153,3 +153,16 @@ def test_numeric_fields_have_their_own_tally():
     assert (comparison.numeric_total, comparison.numeric_equal) == (2, 1)
     assert comparison.numeric_accuracy == 0.5
     assert comparison.fields_total - comparison.fields_equal == 2
+
+
+def test_title_and_money_unit_count_where_the_truth_gives_them():
+    gold = _record()
+    gold.update(title="财政项目支出绩效自评表", money_unit="万元")
+    got = copy.deepcopy(gold)
+    got.update(title="部门预算项目支出绩效自评表", money_unit="元", extra={"评价结论": "好"})
+    result = compare_records([gold], [got])
+    assert {path for _, path, _, _ in result.mismatches} == {"title", "money_unit"}   # extra is not compared
+    older = {k: v for k, v in gold.items() if k not in ("title", "money_unit", "extra")}
+    older_result = compare_records([older], [got])
+    assert older_result.mismatches == []
+    assert older_result.fields_total == result.fields_total - 2

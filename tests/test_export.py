@@ -82,6 +82,9 @@ def _form_without_indicators():
         total_weight=100,
         total_score=87.2,
         grade="良",
+        title="部门预算项目支出绩效自评表",
+        money_unit="元",
+        extra={"评价结论": "项目完成较好。", "复核分": ["10", "9.5"]},
     )
     record["funding"]["total"].update(annual_budget=3.44, executed=3.0, weight=10, execution_rate=87.2, score=8.72)
     return record
@@ -118,7 +121,7 @@ def _text_dtypes(table_name):
 
 def test_tables_have_contract_columns_and_one_row_per_item(records):
     tables = record_tables(records)
-    assert set(tables) == {"forms", "funding", "indicators"}
+    assert set(tables) == {"forms", "funding", "indicators", "extra"}
     assert tuple(tables["forms"].columns) == FORM_COLUMNS
     assert tuple(tables["funding"].columns) == FUNDING_COLUMNS
     assert tuple(tables["indicators"].columns) == INDICATOR_COLUMNS
@@ -132,8 +135,19 @@ def test_form_columns_follow_contract_order():
     assert FORM_COLUMNS == (
         "form_id", "schema_version", "source_file", "source_sha256", "source_pages", "source_kind",
         "year", "project_name", "department", "implementing_unit", "goal_expected", "goal_actual",
-        "total_weight", "total_score", "grade",
+        "total_weight", "total_score", "grade", "title", "money_unit",
     )
+
+
+def test_extra_gets_a_table_of_its_own_a_row_per_cell(records):
+    tables = record_tables(records)
+    assert "extra" not in tables["forms"].columns
+    assert list(tables["forms"]["money_unit"]) == [None, "元"]
+    assert _rows(tables["extra"]) == [
+        {"form_id": "3fa9c01b22de-2", "label": "评价结论", "value": "项目完成较好。"},
+        {"form_id": "3fa9c01b22de-2", "label": "复核分", "value": "10"},
+        {"form_id": "3fa9c01b22de-2", "label": "复核分", "value": "9.5"},
+    ]
 
 
 def test_table_dtypes_and_nulls(records):
@@ -236,7 +250,7 @@ def test_jsonl_reads_with_pandas(records, tmp_path):
 
 def test_csv_round_trip(records, tmp_path):
     folder = export(records, "csv", tmp_path / "csv")
-    assert sorted(p.name for p in folder.iterdir()) == ["forms.csv", "funding.csv", "indicators.csv"]
+    assert sorted(p.name for p in folder.iterdir()) == ["extra.csv", "forms.csv", "funding.csv", "indicators.csv"]
     assert (folder / "forms.csv").read_bytes().startswith(codecs.BOM_UTF8)
     for name, expected in record_tables(records).items():
         table = pd.read_csv(folder / f"{name}.csv", dtype=_text_dtypes(name), **KEEP_NULL_TEXT)
@@ -264,7 +278,7 @@ def test_parquet_types_empty_tables(tmp_path):
 def test_xlsx_reads_back_with_field_names(records, tmp_path):
     path = export(records, "xlsx", tmp_path / "forms.xlsx")
     sheets = pd.read_excel(path, sheet_name=None, header=1)
-    assert list(sheets) == ["forms", "funding", "indicators"]
+    assert list(sheets) == ["forms", "funding", "indicators", "extra"]
     for name, expected in record_tables(records).items():
         assert tuple(sheets[name].columns) == TABLE_COLUMNS[name]
         assert len(sheets[name]) == len(expected)

@@ -154,3 +154,30 @@ def test_processes_opening_a_new_store_at_once_all_get_it(tmp_path):
     with Store(tmp_path / "store_0.db", must_exist=True) as store:
         tables = {row[0] for row in store.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"sources", "claims", "forms", "fields", "findings"} <= tables
+
+
+def test_a_record_stored_before_schema_1_1_reads_as_one_of_today():
+    from extract.model import SCHEMA_VERSION, dumps_record, empty_record
+    from extract.store import stored_record
+
+    old = {k: v for k, v in empty_record().items() if k not in ("title", "money_unit", "extra")}
+    old["schema_version"] = "1"
+    record = stored_record(dumps_record(old))
+    assert record["schema_version"] == SCHEMA_VERSION == "1.1"
+    assert (record["title"], record["money_unit"], record["extra"]) == ("财政项目支出绩效自评表", "万元", {})
+    today = dict(record, title="绩效目标自评表", money_unit="元")
+    assert stored_record(dumps_record(today)) == today       # a 1.1 record stays as it is
+
+
+def test_what_the_checks_doubted_of_a_field_is_kept_for_review(tmp_path):
+    from extract.model import FormResult
+
+    record = empty_record()
+    record.update(form_id="abc123456789-1", project_name="图书出版")
+    form = FormResult(record=record)
+    form.state("project_name").doubts.update({"disputed", "derived"})
+    with Store(tmp_path / "store.db") as store:
+        store.save_source("abc123456789" + "0" * 52, "a.pdf", 1, [form])
+        fields = {f.path: f for f in store.fields("abc123456789-1")}
+    assert fields["project_name"].doubts == ("derived", "disputed")
+    assert fields["grade"].doubts == ()

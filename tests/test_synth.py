@@ -16,6 +16,7 @@ from corpus import synth
 from corpus import vocabulary as vocab
 from extract.layout.labels import CAUSE_LABELS, IMPROVEMENT_LABELS
 from extract.model import (
+    SCHEMA_VERSION,
     FUNDING_KEYS, FUNDING_ROW_KEYS, INDICATOR_KEYS, RECORD_KEYS, SOURCE_KEYS, dumps_record, loads_record,
 )
 from extract.checks.validate import SOFT_RULES, validate
@@ -89,7 +90,7 @@ def test_every_contract_key_in_order(eval_forms):
         assert tuple(record["source"]) == SOURCE_KEYS
         assert record["source"] == {"file": None, "sha256": None, "pages": [], "kind": None}
         assert record["form_id"] is None
-        assert record["schema_version"] == "1"
+        assert record["schema_version"] == SCHEMA_VERSION == "1.1"
         assert tuple(record["funding"]) == FUNDING_KEYS
         for row in record["funding"].values():
             assert tuple(row) == FUNDING_ROW_KEYS

@@ -232,3 +232,21 @@ def test_a_total_off_names_the_rows_joined_across_a_page_break():
             "indicators[1].improvement", "indicators[0].weight"} <= set(finding.fields)
     assert "indicators[0].name" not in finding.fields and "joined across a page break" in finding.message
     assert [f.rule for f in form.findings].count(TOTAL_SCORE) == 0
+
+
+def _integer_funding(executed, budget, rate, score):
+    record = empty_record()
+    record["funding"]["total"].update(annual_budget=D(budget), executed=D(executed),
+                                      weight=D("10"), execution_rate=D(rate), score=D(score))
+    return record
+
+
+@pytest.mark.parametrize("rate, score, broken", [
+    ("86", "9", []),                  # Hebei: 37.24 / 43.2 = 86.20 printed 86, 10 × 86% = 8.6 printed 9
+    ("86", "8", []),                  # ... or cut, as Shanghai does, to the places printed
+    ("86.2", "8.6", []),
+    ("87", "9", [EXECUTION_RATE]),    # neither cut nor rounded
+    ("86.00", "8.60", [EXECUTION_RATE]),  # printed with two decimals: Shanghai's rule, 86.20
+])
+def test_a_figure_printed_coarser_is_checked_at_its_own_places(rate, score, broken):
+    assert [f.rule for f in validate(_integer_funding("37.24", "43.2", rate, score))] == broken

@@ -11,7 +11,7 @@ on or next to a page of its file that could not be read.
 
 from __future__ import annotations
 
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, Iterable
 
 from extract.checks.compare import as_decimal, numbers_close
@@ -85,14 +85,34 @@ def grade_for(total_score: Decimal) -> str:
     raise AssertionError("unreachable: the last band has no floor")
 
 
+def _printed_coarser(found: Decimal, exact: Decimal | None) -> bool:
+    """Whether `found`, printed with fewer than two decimals, is `exact` cut
+    or rounded to its own places: other regions round where Shanghai
+    truncates (Hebei prints 37.24 / 43.2 as 86), and which one a form does
+    its printed figure cannot say."""
+    places = max(0, -found.as_tuple().exponent)    # as printed: the readers keep 86 apart from 86.00
+    if exact is None or places >= 2:
+        return False
+    step = Decimal(1).scaleb(-places)
+    return found in (exact.quantize(step, rounding=ROUND_DOWN), exact.quantize(step, rounding=ROUND_HALF_UP))
+
+
+def _exact_execution_rate(executed: Decimal, annual_budget: Decimal) -> Decimal | None:
+    return executed * HUNDRED / annual_budget if annual_budget else None
+
+
+def _exact_funding_score(weight: Decimal, execution_rate: Decimal) -> Decimal:
+    return min(weight, weight * execution_rate / HUNDRED)
+
+
 def _derived_rule(rule: str, result: FieldPath, inputs: tuple[str, str], row: dict[str, Any],
-                  expected_of, message: str) -> list[Finding]:
+                  expected_of, exact_of, message: str) -> list[Finding]:
     """A funding row's `result` that its two `inputs` give (execution rate, score)."""
     a, b, found = _numbers(row, *inputs, result.key)
     if a is None or b is None or found is None:
         return []
     expected = expected_of(a, b)
-    if numbers_close(expected, found):
+    if numbers_close(expected, found) or _printed_coarser(found, exact_of(a, b)):
         return []
     return [Finding(rule, [result] + [result.sibling(key) for key in inputs], expected, found,
                     message.format(found=found, a=a, b=b, expected=expected))]
@@ -100,12 +120,12 @@ def _derived_rule(rule: str, result: FieldPath, inputs: tuple[str, str], row: di
 
 def _check_execution_rate(row: dict[str, Any], rate: FieldPath) -> list[Finding]:
     return _derived_rule(EXECUTION_RATE, rate, ("executed", "annual_budget"), row, expected_execution_rate,
-                         "execution rate {found} but {a} / {b} × 100 truncated is {expected}")
+                         _exact_execution_rate, "execution rate {found} but {a} / {b} × 100 truncated is {expected}")
 
 
 def _check_funding_score(row: dict[str, Any], score: FieldPath) -> list[Finding]:
     return _derived_rule(FUNDING_SCORE, score, ("weight", "execution_rate"), row, expected_funding_score,
-                         "score {found} but {a} × {b}% truncated (at most the weight) is {expected}")
+                         _exact_funding_score, "score {found} but {a} × {b}% truncated (at most the weight) is {expected}")
 
 
 def _check_score_within_weight(row: dict[str, Any], score_path: FieldPath) -> list[Finding]:

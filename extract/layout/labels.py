@@ -132,6 +132,8 @@ FIELD_NAMES_ZH = {
     "total_weight": "总分·分值",
     "total_score": "总分·得分",
     "grade": "评分等级",
+    "title": "表名",
+    "money_unit": "金额单位",
     "initial_budget": "年初预算数",
     "annual_budget": "全年预算数",
     "executed": "全年执行数",

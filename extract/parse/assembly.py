@@ -16,8 +16,9 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from extract.layout.labels import FORM_TITLE
 from extract.model import (
-    FieldPath, Finding, FormResult, Provenance, empty_indicator, empty_record, set_field, source_of,
+    DEFAULT_MONEY_UNIT, FieldPath, Finding, FormResult, Provenance, empty_indicator, empty_record, set_field, source_of,
 )
 from extract.parse.deviation import split_deviation
 from extract.parse.values import clean_cell_text, parse_measure, parse_number, text_or_none
@@ -48,6 +49,11 @@ class FormAssembly:
     # How the reader read cells it gives no place for (a flat text's reader):
     # their provenance says so, with the form's first page.
     method: str | None = None
+    # The title as printed, without the year; the unit the funding table
+    # states; labelled cells no key holds ({label as printed: text}).
+    title: str | None = None
+    money_unit: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
 
     # ------------------------------------------------------------ filling
 
@@ -114,6 +120,10 @@ class FormAssembly:
                     form.state(leaf).provenance = where
         form.findings.extend(self.doubts)
         record["source"] = source_of(file_name, sha256, self.pages, self.kinds)
+        # A reader that names no title found the form by the one it knows.
+        record["title"] = text_or_none(self.title) or FORM_TITLE
+        record["money_unit"] = text_or_none(self.money_unit) or DEFAULT_MONEY_UNIT
+        record["extra"] = dict(self.extra)
         return form
 
 

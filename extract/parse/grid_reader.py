@@ -29,18 +29,19 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from extract.layout.labels import (
-    FORM_TITLE, FUNDING_COLUMN_LABELS, FUNDING_ROW_LABELS, GOAL_COLUMN_LABELS, GRADE_LABELS,
+    FUNDING_BLOCK_LABELS, FUNDING_COLUMN_LABELS, FUNDING_ROW_LABELS, GOAL_COLUMN_LABELS, GRADE_LABELS,
     HEAD_LABELS, INDICATOR_COLUMN_LABELS, LEVEL1_NAMES, LEVEL2_NAMES, TOTAL_LABELS, YEAR_PATTERN,
     is_label, label_key, match_label,
 )
+from extract.layout.templates import money_unit_in, read_title
 from extract.model import BBox, Cell, Document, FieldPath, FormResult, Page, Provenance, Table
 from extract.parse.assembly import FormAssembly
 from extract.parse.values import clean_cell_text, is_weight_and_score, parse_number
 
 log = logging.getLogger("selfeval.parse")
 
-_TITLE_KEY = label_key(FORM_TITLE)
 _FUNDING_HEADER_MARKERS = ("annual_budget", "initial_budget", "executed")
+_FUNDING_BLOCK_KEY = label_key(FUNDING_BLOCK_LABELS[-1])      # 项目资金, whatever unit follows
 # The columns every indicator row is read from.
 _INDICATOR_KEYS = ("level1", "level2", "name", "target", "actual", "weight", "score", "deviation")
 # A cell lies under its column as expected when it and the column overlap
@@ -156,6 +157,14 @@ class _FormBuilder:
         self.assembly.doubt(fields, f"page {row.page.number}: {message}")
 
 
+def _read_money_unit(builder: _FormBuilder, row: _Row) -> None:
+    """The unit the funding table states in its block label (项目资金（元）,
+    which a page break may carry to a later row) or a column header."""
+    for cell in row.cells:
+        if label_key(cell.text).startswith(_FUNDING_BLOCK_KEY) or match_label(cell.text, FUNDING_COLUMN_LABELS):
+            builder.assembly.money_unit = money_unit_in(cell.text) or builder.assembly.money_unit
+
+
 def _provenance(row: _Row, cell: Cell) -> Provenance:
     return Provenance(row.page.number, cell.bbox, row.page.method, cell.confidence)
 
@@ -175,11 +184,17 @@ def parse_document(document: Document) -> list[FormResult]:
 
     for page, item in _stream(document):
         if isinstance(item, str):
-            key = label_key(item)
-            if _TITLE_KEY in key and len(key) <= len(_TITLE_KEY) + 3:
+            title = read_title(item)
+            if title is not None:
                 log.debug("page %d: a title line %r starts a form", page.number, item)
                 finish()
                 builder.touch(page)
+                builder.assembly.title = title.printed
+                if title.year is not None:
+                    builder.assembly.put(FieldPath.top("year"), str(title.year))
+                    builder.year_read = True
+            elif (unit := money_unit_in(item)) and not builder.assembly.indicators:
+                builder.assembly.money_unit = unit          # 金额单位：元 above the table
             elif (year := YEAR_PATTERN.search(item)) and not builder.year_read:
                 builder.assembly.put(FieldPath.top("year"), year.group(1))
                 builder.year_read = True
@@ -221,6 +236,7 @@ def _stream(document: Document) -> Iterator[tuple[Page, Any]]:
 
 
 def _read_row(builder: _FormBuilder, row: _Row) -> None:
+    _read_money_unit(builder, row)
     if row.labelled(INDICATOR_COLUMN_LABELS["name"]):
         builder.indicator_columns = _header_columns(row, INDICATOR_COLUMN_LABELS)
         _level_columns_by_place(row, builder.indicator_columns)

@@ -1,0 +1,138 @@
+"""Template families as data (extract/layout/families/*.toml) and the title
+that finds a form whatever family printed it."""
+
+import pytest
+
+from extract.layout.templates import TemplateError, families, family_from_data, load_family, read_title
+
+# The eleven families of shared/spec/TEMPLATES.md.
+FAMILIES = {"shanghai", "anhui", "sichuan_department", "yunnan", "hebei", "linkage_funds", "hunan_county",
+            "ningxia", "hubei", "shanxi", "beijing"}
+
+
+def test_every_family_of_the_spec_has_a_data_file_that_loads():
+    assert set(families()) == FAMILIES
+    for family in families().values():
+        assert family.titles and family.indicator_columns["name"] == ("三级指标",)
+
+
+def test_families_say_what_their_forms_print():
+    known = families()
+    assert not known["hunan_county"].prints_weights and not known["hunan_county"].prints_scores
+    assert "initial_budget" not in known["linkage_funds"].funding_columns
+    assert known["sichuan_department"].indicator_columns["target_parts"] == ("指标性质", "指标值", "度量单位")
+    assert known["hubei"].arithmetic.budget_execution_weight == 20
+    assert known["hebei"].arithmetic.rate == "round-integer"
+    assert known["shanghai"].arithmetic.rate == "truncate" and known["shanghai"].arithmetic.grade
+
+
+@pytest.mark.parametrize("data, complaint", [
+    ({"name": "x", "region": "y", "titles": ["表"], "funding_columns": {"budget": ["预算"]}}, "no record key"),
+    ({"name": "x", "region": "y", "titles": []}, "list of labels"),
+    ({"name": "x", "region": "y", "titles": ["表"], "arithmetic": {"rate": "ceil"}}, "arithmetic.rate"),
+    ({"name": "x", "region": "y", "titles": ["表"], "money_units": ["美元"]}, "money_units"),
+    ({"name": "x", "region": "y", "titles": ["表"], "indicator_columns": {"target": ["值"], "target_parts": ["a", "b", "c"]}},
+     "one cell"),
+    ({"region": "y", "titles": ["表"]}, "no 'name'"),
+    ({"name": "x", "region": "y", "titles": ["表"], "colour": "red"}, "unknown keys"),
+])
+def test_a_family_file_that_is_wrong_is_refused_naming_the_file_and_the_fault(data, complaint):
+    with pytest.raises(TemplateError) as caught:
+        family_from_data(data, "families/x.toml")
+    assert "families/x.toml" in caught.value.message and complaint in caught.value.message
+
+
+def test_a_family_file_named_otherwise_than_its_family_is_refused(tmp_path):
+    path = tmp_path / "other.toml"
+    path.write_text('name = "x"\nregion = "y"\ntitles = ["表"]\n', encoding="utf-8")
+    with pytest.raises(TemplateError, match="file's name"):
+        load_family(path)
+    path.write_text("name = ", encoding="utf-8")
+    with pytest.raises(TemplateError, match="TOML"):
+        load_family(path)
+
+
+@pytest.mark.parametrize("line, printed, year, family", [
+    ("财政项目支出绩效自评表", "财政项目支出绩效自评表", None, ("shanghai",)),
+    ("财政项目支出绩效自评表 （2022 年度）", "财政项目支出绩效自评表", 2022, ("shanghai",)),
+    ("附件: 项目支出绩效自评表 (2022年度)", "项目支出绩效自评表", 2022, None),
+    ("报表编号:510000_0013zp 部门预算项目支出绩效自评表(2023年度)", "部门预算项目支出绩效自评表", 2023,
+     ("sichuan_department",)),
+    ("2022年度项目支出绩效自评表 公开14表", "项目支出绩效自评表", 2022, None),
+    ("2022年度項目支出績效自評表", "項目支出績效自評表", 2022, None),          # traditional, kept as printed
+    ("附件1 项目支出绩效自评表 2019年度)", "项目支出绩效自评表", 2019, None),
+    ("绩效目标自评表(2022年度)", "绩效目标自评表", 2022, ("linkage_funds",)),
+    ("2020年度县级专项资金绩效目标自评表", "县级专项资金绩效目标自评表", 2020, ("hunan_county",)),
+    ("银川市本级部门项目支出绩效自评表(2021年)", "银川市本级部门项目支出绩效自评表", 2021, None),
+    ("2021年度财政项目绩效自评表", "财政项目绩效自评表", 2021, ("hubei",)),
+    ("稷山县项目支出绩效自评表 (2021年度)", "稷山县项目支出绩效自评表", 2021, None),
+    ("财政项目支出绩效自评表.", "财政项目支出绩效自评表", None, ("shanghai",)),   # a speck OCR read
+    ("• 财政项目支出绩效自评表", "财政项目支出绩效自评表", None, ("shanghai",)),
+])
+def test_a_title_of_any_family_is_found_and_kept_as_printed(line, printed, year, family):
+    title = read_title(line)
+    assert title is not None and (title.printed, title.year) == (printed, year)
+    assert title.families == family if family else len(title.families) > 1
+
+
+@pytest.mark.parametrize("line", [
+    "根据要求填写项目支出绩效自评表。",                 # a sentence that names the form
+    "（2023年度）",
+    "项目支出绩效自评报告",
+    "三级指标",
+    "本表为" + "很长的说明文字" * 6 + "绩效自评表",
+])
+def test_what_is_not_a_title_is_not_taken_for_one(line):
+    assert read_title(line) is None
+
+
+def test_the_grid_reader_finds_a_form_by_a_traditional_title_with_the_year_first():
+    from dataclasses import replace
+    from pathlib import Path
+
+    from extract.parse.grid_reader import parse_document
+    from extract.pipeline.document import read_document
+    from extract.pipeline.settings import OcrSettings
+    from extract.sources.files import sha256_of
+
+    sample = Path(__file__).resolve().parents[1] / "corpus" / "sample" / "seed_forms.pdf"
+    document = read_document(sample, sha256_of(sample), OcrSettings(mode="never"), None)
+    first = parse_document(document)
+    assert {f.record["title"] for f in first} == {"财政项目支出绩效自评表"}
+    for page in document.pages:
+        page.lines = [replace(line, text="2022年度項目支出績效自評表") if read_title(line.text) else line
+                      for line in page.lines if not (line.text.strip().startswith("（") and "年度" in line.text)]
+    forms = parse_document(document)
+    assert len(forms) == len(first) == 19
+    assert {f.record["title"] for f in forms} == {"項目支出績效自評表"}
+    assert {f.record["year"] for f in forms} == {2022}
+    assert [f.record["indicators"] for f in forms] == [f.record["indicators"] for f in first]
+
+
+@pytest.mark.parametrize("text, unit", [
+    ("项目资金（万\n元）", "万元"), ("项目资金(元)", "元"), ("金额单位：元", "元"), ("单位: 万元", "万元"),
+    ("全年预算数（元）", "元"), ("项目资金", None), ("元旦活动", None),
+])
+def test_the_money_unit_a_funding_table_states(text, unit):
+    from extract.layout.templates import money_unit_in
+
+    assert money_unit_in(text) == unit
+
+
+def test_the_grid_reader_takes_the_money_unit_from_the_funding_header():
+    from pathlib import Path
+
+    from extract.parse.grid_reader import parse_document
+    from extract.pipeline.document import read_document
+    from extract.pipeline.settings import OcrSettings
+    from extract.sources.files import sha256_of
+
+    sample = Path(__file__).resolve().parents[1] / "corpus" / "sample" / "seed_forms.pdf"
+    document = read_document(sample, sha256_of(sample), OcrSettings(mode="never"), None)
+    assert {f.record["money_unit"] for f in parse_document(document)} == {"万元"}
+    for page in document.pages:
+        for table in page.tables:
+            for cell in table.cells:
+                if cell.text.startswith("项目资金"):
+                    cell.text = "项目资金（元）"
+    assert {f.record["money_unit"] for f in parse_document(document)} == {"元"}
