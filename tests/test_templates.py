@@ -136,3 +136,22 @@ def test_the_grid_reader_takes_the_money_unit_from_the_funding_header():
                 if cell.text.startswith("项目资金"):
                     cell.text = "项目资金（元）"
     assert {f.record["money_unit"] for f in parse_document(document)} == {"元"}
+
+
+def test_the_flat_reader_finds_forms_by_a_traditional_title_and_keeps_it(tmp_path):
+    from pathlib import Path
+
+    from extract.pipeline.document import read_flat_text_file
+    from extract.sources.files import sha256_of
+
+    seed = Path(__file__).resolve().parents[1] / "corpus" / "seed" / "000_2507e6a8b7bdafe5.txt"
+    text = seed.read_text(encoding="utf-8")
+    assert text.count("财政项目支出绩效自评表") == 19
+    path = tmp_path / "traditional.txt"
+    path.write_text(text.replace("财政项目支出绩效自评表", "項目支出績效自評表"), encoding="utf-8")
+    forms = read_flat_text_file(path, sha256_of(path))
+    same = read_flat_text_file(seed, sha256_of(seed))
+    assert len(forms) == len(same) == 19
+    assert {f.record["title"] for f in forms} == {"項目支出績效自評表"}
+    assert {f.record["title"] for f in same} == {"财政项目支出绩效自评表"}
+    assert [f.record["indicators"] for f in forms] == [f.record["indicators"] for f in same]
