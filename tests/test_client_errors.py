@@ -8,10 +8,12 @@ wrong --url (another web app, a proxy's error page, a typo'd port)."""
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
 import shutil
 import sqlite3
 import threading
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Iterator
@@ -19,7 +21,7 @@ from typing import Iterator
 import pytest
 
 from conftest import run
-from corpus.build import SAMPLE_DIR
+from corpus.build import load_gold, render_with_truth
 from extract.store import Store
 from review.credentials import TOKEN_ENV
 from review.errors import ReviewServerError
@@ -89,10 +91,15 @@ def fake_server(request):
 
 @pytest.fixture(scope="module")
 def ingested(tmp_path_factory):
-    """A real small store: one sample PDF, with fields left to review."""
-    db = tmp_path_factory.mktemp("store") / "store.db"
-    assert run("--db", db, "ingest", "--workers", "1", "--no-progress",
-               SAMPLE_DIR / "synthetic_dev_0001.pdf") == 0
+    """A real small store with fields left to review: a rendered form whose
+    总分 does not add up (our own renderer's forms are read right, so a clean
+    one leaves nothing to review)."""
+    folder = tmp_path_factory.mktemp("store")
+    record = copy.deepcopy(load_gold()[0])
+    record["total_score"] += Decimal("1.00")
+    render_with_truth([record], folder / "total_off.pdf", None)
+    db = folder / "store.db"
+    assert run("--db", db, "ingest", "--workers", "1", "--no-progress", folder / "total_off.pdf") == 0
     with ReviewStore.open(db, must_exist=True) as store:
         assert store.forms_to_review(), "the sample must leave fields to review"
     return db
