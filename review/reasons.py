@@ -5,7 +5,7 @@ breaks, with the values it was checked with, what they give and what the
 form prints (`执行率 = 全年执行数 / 全年预算数：631.04 / 657.30 → 96.00，表上为 93.26`);
 the reader's doubt about the table's structure; a low OCR score; the
 model's different reading; a number derived rather than read; a page that
-could not be read.  Pure: the store gives the findings and fields.
+could not be read, a template no family describes.  Pure: the store gives the findings and fields.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from extract.checks.validate import (
 )
 from extract.layout.labels import FUNDING_ROW_LABELS
 from extract.model import FieldPath, get_field
-from extract.parse.assembly import UNREADABLE_NUMBER
+from extract.parse.assembly import TEMPLATE_UNKNOWN, UNREADABLE_NUMBER
 from extract.store import StoredField
 
 
@@ -68,6 +68,8 @@ def finding_reason(finding: Mapping[str, Any], record: Mapping[str, Any]) -> str
         return f"第 {_shown(found)} 页无法读取，此表可能不全"
     if rule == UNREADABLE_NUMBER:
         return f"此栏应为数字，读出的是 {_shown(found)}"
+    if rule == TEMPLATE_UNKNOWN:
+        return f"表式未识别：标题“{_shown(found)}”不属于已知的任何地区表式，各栏按表头读出，请逐项核对"
     if rule == LAYOUT_IN_DOUBT:
         return f"表格结构存疑（行或栏的归属靠推断）：{finding.get('message') or ''}"
     return str(finding.get("message") or rule)

@@ -155,3 +155,27 @@ def test_the_flat_reader_finds_forms_by_a_traditional_title_and_keeps_it(tmp_pat
     assert {f.record["title"] for f in forms} == {"項目支出績效自評表"}
     assert {f.record["title"] for f in same} == {"财政项目支出绩效自评表"}
     assert [f.record["indicators"] for f in forms] == [f.record["indicators"] for f in same]
+
+
+def test_a_form_of_an_unknown_family_is_read_flagged_and_routed_not_refused(tmp_path):
+    from pathlib import Path
+
+    from extract.checks.routing import ACCEPTED
+    from extract.parse.assembly import TEMPLATE_UNKNOWN
+    from extract.pipeline.document import read_flat_text_file
+    from extract.sources.files import sha256_of
+    from review.reasons import finding_reason
+
+    seed = Path(__file__).resolve().parents[1] / "corpus" / "seed" / "000_2507e6a8b7bdafe5.txt"
+    path = tmp_path / "unknown.txt"
+    path.write_text(seed.read_text(encoding="utf-8").replace("财政项目支出绩效自评表", "某某项目绩效自评表"),
+                    encoding="utf-8")
+    forms = read_flat_text_file(path, sha256_of(path))
+    assert len(forms) == 19 and {f.record["title"] for f in forms} == {"某某项目绩效自评表"}
+    form = forms[0]
+    [unknown] = [f for f in form.findings if f.rule == TEMPLATE_UNKNOWN]
+    assert "project_name" in unknown.fields and "indicators[0].target" in unknown.fields
+    assert form.record["project_name"] and form.status("project_name") != ACCEPTED
+    assert "表式未识别" in finding_reason(unknown.to_dict(), form.record)
+    known = read_flat_text_file(seed, sha256_of(seed))
+    assert not any(f.rule == TEMPLATE_UNKNOWN for form in known for f in form.findings)

@@ -18,7 +18,8 @@ from typing import Any
 
 from extract.layout.labels import FORM_TITLE
 from extract.model import (
-    DEFAULT_MONEY_UNIT, FieldPath, Finding, FormResult, Provenance, empty_indicator, empty_record, set_field, source_of,
+    DEFAULT_MONEY_UNIT, FieldPath, Finding, FormResult, Provenance, empty_indicator, empty_record, iter_fields,
+    set_field, source_of,
 )
 from extract.parse.deviation import split_deviation
 from extract.parse.values import clean_cell_text, parse_measure, parse_number, text_or_none
@@ -26,6 +27,7 @@ from extract.parse.values import clean_cell_text, parse_measure, parse_number, t
 log = logging.getLogger("selfeval.parse")
 
 UNREADABLE_NUMBER = "unreadable_number"   # a number cell printing something that is no number
+TEMPLATE_UNKNOWN = "template_unknown"     # a title no template family prints
 # The reader could not be sure of the table's structure (which row or
 # column a cell belongs to): its fields go to review whatever their text.
 LAYOUT_IN_DOUBT = "layout_in_doubt"
@@ -54,6 +56,9 @@ class FormAssembly:
     title: str | None = None
     money_unit: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # The families printing the title (extract.layout.templates); () for a
+    # title no family prints, None where the reader did not look it up.
+    template_families: tuple[str, ...] | None = None
 
     # ------------------------------------------------------------ filling
 
@@ -119,12 +124,22 @@ class FormAssembly:
                 if where is not None:
                     form.state(leaf).provenance = where
         form.findings.extend(self.doubts)
+        if self.template_families == ():
+            form.findings.append(_template_unknown(record, self.title))
         record["source"] = source_of(file_name, sha256, self.pages, self.kinds)
         # A reader that names no title found the form by the one it knows.
         record["title"] = text_or_none(self.title) or FORM_TITLE
         record["money_unit"] = text_or_none(self.money_unit) or DEFAULT_MONEY_UNIT
         record["extra"] = dict(self.extra)
         return form
+
+
+def _template_unknown(record: dict[str, Any], title: str | None) -> Finding:
+    """A form of a family no data file describes: read by its headers as far
+    as they go, and every field it gave goes to a person."""
+    fields = [path for path, value in iter_fields(record) if path.is_read_from_form and value is not None]
+    return Finding(TEMPLATE_UNKNOWN, fields, "a known template family", title,
+                   f"template not recognised: no family of extract/layout/families prints the title {title!r}")
 
 
 def cell_values(cell: FieldPath, text: str | None) -> dict[FieldPath, Any]:

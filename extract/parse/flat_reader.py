@@ -41,7 +41,7 @@ from extract.layout.flat_format import (
     GOAL_ACTUAL, locator,
     pages_flat_text, text_pages,
 )
-from extract.layout.templates import read_title
+from extract.layout.templates import Title, read_title
 from extract.model import FUNDING_ROW_KEYS, FieldPath, FormResult, Page, Provenance, empty_record, iter_fields
 from extract.parse.assembly import FormAssembly
 from extract.parse.flat_lines import NUMBER, SENTENCE_ENDS, Line, _first_chunk, split_lines, width, width_max
@@ -92,12 +92,12 @@ def parse_flat_text(text: str, source_file: str, sha256: str, tagger: Tagger | N
     text = text.replace("\r", " ")      # CRLF: same offsets for the tagger's spans
     lines = split_lines(text)
     forms: list[list[Line]] = []
-    titles: list[str | None] = []
+    titles: list[Title | None] = []
     for line in lines:
         title = read_title(line.text)
         if title is not None or label_key(FORM_TITLE) in label_key(line.text):
             forms.append([line])
-            titles.append(title.printed if title is not None else None)
+            titles.append(title)
         elif forms:
             forms[-1].append(line)
     parsed = []
@@ -110,7 +110,9 @@ def parse_flat_text(text: str, source_file: str, sha256: str, tagger: Tagger | N
             spans = sorted((start + a, start + b, label) for a, b, label in tagger(text[start:end]))
         parser = _FormParser(form_lines, text, spans, doc)
         printed = parser.parse()
-        assembly = FormAssembly(title=titles[position - 1])
+        title = titles[position - 1]
+        assembly = FormAssembly(title=title.printed if title else None,
+                                template_families=title.families if title else None)
         for _ in printed["indicators"]:
             assembly.new_indicator()
         for page in sorted({line.page for line in form_lines}):

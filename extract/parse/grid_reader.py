@@ -190,6 +190,7 @@ def parse_document(document: Document) -> list[FormResult]:
                 finish()
                 builder.touch(page)
                 builder.assembly.title = title.printed
+                builder.assembly.template_families = title.families
                 if title.year is not None:
                     builder.assembly.put(FieldPath.top("year"), str(title.year))
                     builder.year_read = True
