@@ -179,3 +179,17 @@ def test_a_form_of_an_unknown_family_is_read_flagged_and_routed_not_refused(tmp_
     assert "表式未识别" in finding_reason(unknown.to_dict(), form.record)
     known = read_flat_text_file(seed, sha256_of(seed))
     assert not any(f.rule == TEMPLATE_UNKNOWN for form in known for f in form.findings)
+
+
+@pytest.mark.parametrize("line, printed, year, total", [
+    ("原州区2022年自治区专项资金项目绩效目标自评表(2022年度)项目总得分99分", "原州区2022年自治区专项资金项目绩效目标自评表",
+     2022, "99"),
+    ("银川市本级部门项目支出绩效自评表(2021年) 自评得分98.5", "银川市本级部门项目支出绩效自评表", 2021, "98.5"),
+    ("财政项目支出绩效自评表", "财政项目支出绩效自评表", None, None),
+])
+def test_a_total_stated_after_the_title_is_the_forms_total_score(line, printed, year, total):
+    from decimal import Decimal
+
+    title = read_title(line)
+    assert (title.printed, title.year) == (printed, year)
+    assert title.total_score == (Decimal(total) if total else None)

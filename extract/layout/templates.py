@@ -25,6 +25,7 @@ import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field, fields
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -237,12 +238,26 @@ class Title:
     printed: str              # as printed, without the year, 附件 or report code
     year: int | None
     families: tuple[str, ...]  # the known families that print this title
+    total_score: Decimal | None = None   # a total stated after it (项目总得分99分), as some families print
+
+
+@functools.cache
+def _head_totals() -> tuple[re.Pattern[str], ...]:
+    """The families' head totals (`head_total_patterns`), each at a line's end."""
+    patterns = dict.fromkeys(p for family in families().values() for p in family.head_total_patterns)
+    return tuple(re.compile(rf"\s*{pattern}\s*$") for pattern in patterns)
 
 
 def read_title(line: str) -> Title | None:
     """The form's title if `line` is one (see the module doc), else None."""
     text = " ".join(line.split())
     year: int | None = None
+    total_score: Decimal | None = None
+    for pattern in _head_totals():
+        stated = pattern.search(text)
+        if stated is not None:
+            total_score, text = Decimal(stated.group("score")), text[:stated.start()]
+            break
     for _ in range(3):    # 附件1 2022年度…, …表(2022年度) 公开14表: peel in any order
         before = _BEFORE_TITLE.match(text) or _YEAR_BEFORE.match(text)
         after = _AFTER_TITLE.search(text) or _YEAR_AFTER.search(text)
@@ -260,7 +275,7 @@ def read_title(line: str) -> Title | None:
         return None
     if any(ch in folded for ch in "，。；：:,;"):
         return None
-    return Title(printed, year, title_families(folded))
+    return Title(printed, year, title_families(folded), total_score)
 
 
 def title_families(folded: str) -> tuple[str, ...]:

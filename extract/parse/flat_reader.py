@@ -122,6 +122,9 @@ def parse_flat_text(text: str, source_file: str, sha256: str, tagger: Tagger | N
             if path.cell != path or not path.is_read_from_form or (read_from is None and value is None):
                 continue
             assembly.put(path, value, _where(read_from, locate) if read_from else None)
+        total = FieldPath.top("total_score")
+        if title is not None and title.total_score is not None and not assembly.text(total):
+            assembly.put(total, str(title.total_score))     # 项目总得分99分 after the title, no 总分 row
         for paths, why in parser.doubts:
             assembly.doubt([FieldPath.of(p) for p in paths], why)
         parsed.append(assembly.finish(source_file, sha256))

@@ -191,6 +191,8 @@ def parse_document(document: Document) -> list[FormResult]:
                 builder.touch(page)
                 builder.assembly.title = title.printed
                 builder.assembly.template_families = title.families
+                if title.total_score is not None:          # 项目总得分99分: a 总分 row, if any, comes later
+                    builder.assembly.put(FieldPath.top("total_score"), str(title.total_score))
                 if title.year is not None:
                     builder.assembly.put(FieldPath.top("year"), str(title.year))
                     builder.year_read = True
