@@ -830,3 +830,183 @@ def test_a_funding_label_amid_the_figures_anchors_its_column_before_a_run_of_das
                                 "weight": "10.00", "execution_rate": "94.75", "score": "9.47"}
     assert funding["carryover"]["executed"] == "6.25" and funding["other"]["executed"] == "0.00"
     assert not [f for f in form.findings if "funding" in str(f)]
+
+
+def test_a_target_then_a_text_then_figures_waits_for_no_actual():
+    from extract.parse.box_rows import settle_maybe_targets
+
+    # `≥560.00(套)` `符合` `9.00` `9.00`: the row's actual is the word, so the
+    # next row's `100%` / `100%` is its target and its actual
+    tokens = [Token("text", "甲印数份数"), Token("target", "≥560.00(套)"), Token("text", "符合"),
+              Token("num", "9.00"), Token("num", "9.00"), Token("text", "乙场次"),
+              Token("maybe-target", "100%"), Token("maybe-target", "100%"), Token("num", "3.00"), Token("num", "3.00")]
+    settle_maybe_targets(tokens)
+    assert [t.kind for t in tokens[6:8]] == ["target", "actual"]
+
+
+def test_a_word_actual_before_its_rows_figures_beats_a_bare_measure_above_its_twin():
+    from extract.parse.box_text import _promote_word_actuals
+
+    # `达标` right before its row's figures is the actual the rows lack, not
+    # the first of `90%` / `90%` (a row's target and actual)
+    tokens = [Token("text", "甲视频"), Token("target", "≥198.00(条)"), Token("maybe-target", "198.00(条)"),
+              Token("num", "15.00"), Token("num", "15.00"), Token("text", "乙运维"),
+              Token("text", "保证5个网站\n稳定运行。", 6.0, 2), Token("text", "达标", 2.0),
+              Token("num", "15.00"), Token("num", "15.00"), Token("text", "丙满意度"),
+              Token("maybe-target", "90%"), Token("maybe-target", "90%"), Token("num", "10.00"), Token("num", "10.00")]
+    _promote_word_actuals(tokens)
+    assert tokens[7].kind == "actual" and [t.kind for t in tokens[11:13]] == ["target", "actual"]
+
+
+def test_the_word_actuals_are_the_ones_their_rows_figures_follow():
+    from extract.parse.box_text import _promote_word_actuals
+
+    # 符合 between a target and its row's figures, and 完成 after a text
+    # target, are the actuals (each row's figures print after its actual);
+    # 符合 and 达标 right before an actual are targets
+    tokens = [
+        Token('text', '《上海市民科学素\n质读本》（一、\n二）印数份数', 8.0, 3),
+        Token('target', '≥560.00（套）', 6.5, 1),
+        Token('text', '符合', 2.0, 1),
+        Token('num', '9.00'),
+        Token('num', '9.00'),
+        Token('text', '整理并入库科技活\n动照片', 8.0, 2),
+        Token('target', '=15400.00\n（张）', 4.5, 2),
+        Token('maybe-target', '15400.00（张）', 7.0, 1),
+        Token('num', '6.00'),
+        Token('num', '6.00'),
+        Token('text', '确保完成科技部下\n达视频答辩所有场\n次', 8.0, 3),
+        Token('text', '符合《行政服务中\n心建设和运行管理\n规范》的要求', 8.0, 3),
+        Token('maybe-target', '100%', 2.0, 1),
+        Token('maybe-target', '100%', 2.0, 1),
+        Token('num', '3.00'),
+        Token('num', '3.00'),
+        Token('text', '符合', 2.0, 1),
+        Token('actual', '达成指标', 4.0, 1),
+        Token('num', '8.00'),
+        Token('num', '8.00'),
+        Token('text', '编撰质量内容容错\n率低', 8.0, 2),
+        Token('text', '差错率低于万分之\n一', 8.0, 2),
+        Token('actual', '达成指标', 4.0, 1),
+        Token('num', '4.00'),
+        Token('num', '4.00'),
+        Token('text', '培训完成质量情况', 8.0, 1),
+        Token('text', '达标', 2.0, 1),
+        Token('actual', '达成指标', 4.0, 1),
+        Token('num', '4.00'),
+        Token('num', '4.00'),
+        Token('text', '培训规模达标率', 7.0, 1),
+        Token('target', '≥90.00（无）', 6.0, 1),
+        Token('maybe-target', '91.19（无）', 5.5, 1),
+        Token('num', '2.00'),
+        Token('num', '2.00'),
+        Token('text', '需求满足度', 5.0, 1),
+        Token('target', '≥90.00（%）', 5.5, 1),
+        Token('maybe-target', '96.00（%）', 5.0, 1),
+        Token('num', '2.00'),
+        Token('num', '2.00'),
+        Token('text', '网站内容运维工作\n完成及时性', 8.0, 2),
+        Token('text', '2小时内响应', 5.5, 1),
+        Token('text', '完成', 2.0, 1),
+        Token('num', '8.00'),
+        Token('num', '8.00'),
+        Token('text', '会议响应度', 5.0, 1),
+        Token('text', '年底前完成', 5.0, 1),
+        Token('actual', '已完成', 3.0, 1),
+        Token('num', '6.00'),
+        Token('num', '6.00'),
+        Token('text', '做好上海科技资源', 8.0, 1),
+        Token('text', '让全球人才会用，', 8.0, 1),
+        Token('actual', '达成指标', 4.0, 1),
+        Token('num', '8.00'),
+        Token('num', '8.00'),
+        Token('text', '和发展现状的外宣\n窗口', 8.0, 2),
+        Token('text', '好用，爱用', 5.0, 1),
+        Token('text', '系统正常运转率', 7.0, 1),
+        Token('target', '≥98.00（%）', 5.5, 1),
+        Token('maybe-target', '99.00（%）', 5.0, 1),
+        Token('num', '8.00'),
+        Token('num', '8.00'),
+        Token('text', '社会影响力', 5.0, 1),
+        Token('target', '≥95.00（%）', 5.5, 1),
+        Token('maybe-target', '98.00（%）', 5.0, 1),
+        Token('num', '9.00'),
+        Token('num', '9.00'),
+        Token('text', '被各类媒体引用张\n数', 8.0, 2),
+        Token('text', '科技报告资源共享\n率', 8.0, 2),
+        Token('target', '≥77.00（张）', 6.0, 1),
+        Token('maybe-target', '87.00（张）', 5.5, 1),
+        Token('num', '7.00'),
+        Token('num', '7.00'),
+        Token('target', '=100.00（%）', 6.0, 1),
+        Token('maybe-target', '100.00（%）', 5.5, 1),
+        Token('num', '2.00'),
+        Token('num', '2.00'),
+        Token('text', '社会公众满意度', 7.0, 1),
+        Token('target', '>95.00（%）', 5.5, 1),
+        Token('maybe-target', '95.60（%）', 5.0, 1),
+        Token('num', '4.00'),
+        Token('num', '4.00'),
+    ]
+    _promote_word_actuals(tokens, (8.0, 8.0), Decimal(90))
+    assert [tokens[k].kind for k in (2, 16, 26, 42)] == ["actual", "text", "text", "actual"]
+
+
+def test_equal_bare_actuals_may_be_a_target_and_its_actual_where_a_word_is_the_missing_actual():
+    from extract.parse.box_text import _promote_word_actuals
+
+    # no figures between the rows: `100%` / `100%` read as two actuals left
+    # the first row's 符合 a target; read as a row's pair, 符合 and 完成 are
+    # the actuals and every row has a name and a target
+    tokens = [Token("text", "甲印数份数"), Token("target", "≥560.00(套)"), Token("text", "符合", 2.0),
+              Token("text", "乙照片"), Token("target", "=15400.00(张)"), Token("maybe-target", "15400.00(张)"),
+              Token("text", "丙场次"), Token("maybe-target", "100%"), Token("maybe-target", "100%"),
+              Token("text", "丁规范要求"), Token("text", "符合", 2.0), Token("actual", "达成指标"),
+              Token("text", "戊及时性"), Token("text", "2小时内响应", 5.5), Token("text", "完成", 2.0),
+              *(Token("num", v) for v in ("9", "6", "3", "8", "8", "9", "6", "3", "8", "8"))]
+    _promote_word_actuals(tokens, (8.0, 10.0))
+    assert [tokens[k].kind for k in (2, 7, 8, 10, 14)] == ["actual", "target", "actual", "text", "actual"]
+
+
+def test_rows_another_choice_of_actuals_would_shift_are_in_doubt():
+    # the tokens where a nearly as good choice of the word actuals differs
+    # (box_text._promote_word_actuals marks them): their rows' cells shift
+    tokens = [Token("text", "甲"), Token("target", "=1(个)"), Token("actual", "1(个)"), Token("num", "5"), Token("num", "5"),
+              Token("text", "乙"), Token("text", "符合", unsure=True), Token("actual", "达成指标", unsure=True),
+              Token("num", "5"), Token("num", "5"),
+              Token("text", "丙"), Token("text", "及时"), Token("actual", "完成"), Token("num", "5"), Token("num", "5"),
+              Token("text", "丁"), Token("text", "良好"), Token("actual", "达成指标"), Token("num", "5"), Token("num", "5")]
+    rows = build_rows(tokens, 8.0)
+    assert [bool(r.doubt & {"name", "target", "actual"}) for r in rows] == [True, True, True, False]
+
+
+def test_a_table_that_drops_trailing_zeros_keeps_its_bare_digits():
+    from extract.parse.box_text import _join_cut_decimals
+
+    # `16`, `15.9`, `8`: only 总分 prints two decimals (`97.83`); `15.9` is
+    # a whole figure and `8` the next row's weight
+    tokens = [Token("num", v, page=1) for v in ("4", "4", "16", "15.9", "8", "8", "97.83", "100")]
+    out, _ = _join_cut_decimals(tokens, 6)
+    assert [t.text for t in out] == ["4", "4", "16", "15.9", "8", "8", "97.83", "100"]
+
+
+def test_a_cut_total_joins_by_the_count_of_figures_where_the_funding_was_misread():
+    from extract.parse.box_text import _join_wrapped_figures
+
+    # `100 98.5` then `9`: an odd count of figures, one join that makes it
+    # even, and a funding score above its weight (the grid misread)
+    tokens = [Token("num", v, page=1) for v in ("5", "5", "10", "10", "100", "98.5", "9")]
+    out, _ = _join_wrapped_figures(tokens, 4, Decimal(0), Decimal(100), None)
+    assert [t.text for t in out][-2:] == ["100", "98.59"]
+
+
+def test_a_text_actual_that_repeats_its_target_is_the_missing_actual():
+    from extract.parse.box_text import _promote_word_actuals
+
+    # `7700卷、1361箱、2700盒` printed twice: the target and its actual
+    tokens = [Token("text", "甲托管、归档", 9.0, 2), Token("text", "7700卷、1361\n箱、2700盒", 6.0, 2),
+              Token("text", "7700卷、1361\n箱、2700盒", 6.0, 2), Token("num", "10.00"), Token("num", "10.00"),
+              Token("text", "乙系统升级", 8.0), Token("text", "按计划完成", 5.0), Token("actual", "达成指标"),
+              Token("num", "10.00"), Token("num", "10.00")]
+    _promote_word_actuals(tokens, (8.0, 10.0))
+    assert [t.kind for t in tokens[1:3]] == ["text", "actual"]

@@ -72,6 +72,9 @@ class Token:
     # 符合 and a bare measure print as targets too)
     guessed: bool = False
     beside: bool = False   # a one-line cell joined on its line to the next (box_boxes.Box.beside)
+    # among the tokens where another choice of the actuals, nearly as good,
+    # differs: the rows there are not sure (box_text._promote_word_actuals)
+    unsure: bool = False
 
 
 @dataclass
@@ -137,6 +140,13 @@ def build_rows(tokens: list[Token], target_width: float, weight_sum: Decimal | N
             # swaps a target and an actual with the rows beside it
             for row in rows[max(0, k - 1):k + 2]:
                 row.doubt.update(("target", "actual"))
+    seen = _actuals_before(tokens)
+    unsure = [seen[k] for k, token in enumerate(tokens) if token.unsure]
+    if unsure:
+        # the rows another choice of actuals shifts: from the row before
+        # the first such token to the row after the last
+        for row in rows[max(0, unsure[0] - 1):unsure[-1] + 2]:
+            row.doubt.update(("name", "target", "actual"))
     if len(rows) > len(actuals):
         # the figures tell more rows than actuals were recognised (an
         # actual printed as a target's words): which row lacks its actual
@@ -163,14 +173,25 @@ def settle_maybe_targets(tokens: list[Token]) -> None:
     for one (`=5.00(份)` then `5.00(份)`), else a target (`95.00(null)` then
     `95.00(null)`)."""
     waiting = 0
-    for token in tokens:
+    open_row = False        # a target printed, and no actual nor figure since
+    for k, token in enumerate(tokens):
         if token.kind == "maybe-target":
             token.kind = "actual" if waiting > 0 else "target"
             token.settled = token.kind == "target"
         if token.kind == "target":
             waiting += 1
+            open_row = True
         elif token.kind == "actual":
             waiting = max(waiting - 1, 0)
+            open_row = False
+        elif token.kind == "num":
+            if open_row and k > 0 and tokens[k - 1].kind == "text":
+                # a target, a text, then a row's figures: the text is that
+                # target's actual in words (`≥560.00(套)` `符合` `9.00`), so
+                # the target waits no more -- else the next row's bare target
+                # (`100%` / `100%`) would be read as its actual
+                waiting = max(waiting - 1, 0)
+            open_row = False
 
 
 def _read_figures(rows: list[Row], tokens: list[Token], weight_sum: Decimal | None) -> None:
@@ -195,15 +216,7 @@ def _read_figures(rows: list[Row], tokens: list[Token], weight_sum: Decimal | No
             row.doubt.update(ALL_CELLS)
         return
     reading = _FigureReading(runs, values, n, weight_sum)
-    best: dict[tuple, tuple[float, str]] = {_START: (0.0, "")}
-    for k in range(len(runs)):
-        step: dict[tuple, tuple[float, str]] = {}
-        for state, (cost, labels) in best.items():
-            for labelled, c in _run_readings(len(runs[k][1])):
-                got = reading.apply(state, k, labelled)
-                if got is not None and cost + c + got[1] < step.get(got[0], (float("inf"), ""))[0]:
-                    step[got[0]] = (cost + c + got[1], labels + labelled)
-        best = dict(sorted(step.items(), key=lambda item: item[1][0])[:4000])
+    best = _figure_states(reading)
     ends = [(v, k) for k, v in best.items() if reading.complete(k)]
     if not ends:
         ends = [(v, k) for k, v in best.items() if k[0] == n and k[1] == n]
@@ -226,6 +239,37 @@ def _read_figures(rows: list[Row], tokens: list[Token], weight_sum: Decimal | No
         return
     for k in reading.rows_read_otherwise(labels, cost):
         rows[k].doubt.update(("weight", "score"))
+
+
+def _figure_states(reading: "_FigureReading") -> dict[tuple, tuple[float, str]]:
+    """The programme over the runs: per end state, the cheapest labelling."""
+    runs = reading.runs
+    best: dict[tuple, tuple[float, str]] = {_START: (0.0, "")}
+    for k in range(len(runs)):
+        step: dict[tuple, tuple[float, str]] = {}
+        for state, (cost, labels) in best.items():
+            for labelled, c in _run_readings(len(runs[k][1])):
+                got = reading.apply(state, k, labelled)
+                if got is not None and cost + c + got[1] < step.get(got[0], (float("inf"), ""))[0]:
+                    step[got[0]] = (cost + c + got[1], labels + labelled)
+        best = dict(sorted(step.items(), key=lambda item: item[1][0])[:4000])
+    return best
+
+
+def figures_cost(tokens: list[Token], weight_sum: Decimal | None = None) -> float:
+    """What the cheapest reading of the weights and scores costs with the
+    actuals where the tokens have them (a row's figures print after its
+    actual, soon after it): a measure of how well a choice of actuals fits
+    the figures; 0 where the figures are not two a row (no reading to
+    compare), inf where no reading is complete."""
+    n = sum(t.kind == "actual" for t in tokens)
+    runs = _figure_runs(tokens)
+    values = [_num(t.text) for _, run in runs for t in run]
+    if not n or len(values) != 2 * n or any(v is None for v in values):
+        return 0.0
+    reading = _FigureReading(runs, values, n, weight_sum)
+    ends = [cost for state, (cost, _) in _figure_states(reading).items() if reading.complete(state)]
+    return min(ends, default=float("inf"))
 
 
 def _figure_runs(tokens: list[Token]) -> list[tuple[int, list[Token]]]:

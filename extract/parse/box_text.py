@@ -54,6 +54,7 @@ from extract.parse.box_rows import (
     build_rows,
     content_kind,
     em_width,
+    figures_cost,
     fit_levels,
     labelling_cost,
     settle_maybe_targets,
@@ -487,7 +488,7 @@ def _read_indicators(assembly: FormAssembly, cells: list[Box], widths: tuple[flo
                 b.kind = "actual"
                 missing -= 1
     tokens = _join_open_brackets(tokens)
-    _promote_word_actuals(tokens, widths)
+    _promote_word_actuals(tokens, widths, weight_sum)
     tokens = _join_page_breaks(tokens, widths)
     tokens = _split_stacked_cells(tokens)
     level2 = _canonical_order(level2)
@@ -509,7 +510,8 @@ def _add_level(labels: list[str], label: str) -> None:
 _WORD_ACTUALS = {"完成", "达标", "符合", "已达标", "已完成"}
 
 
-def _promote_word_actuals(tokens: list[Token], widths: tuple[float, float | None] = (0.0, None)) -> None:
+def _promote_word_actuals(tokens: list[Token], widths: tuple[float, float | None] = (0.0, None),
+                          weight_sum: Decimal | None = None) -> None:
     """A row per weight and score: where the figures leave more rows than
     the text has actuals, the measures with no operator read as targets
     right after a target or an actual, then the bare words that may be
@@ -570,6 +572,17 @@ def _promote_word_actuals(tokens: list[Token], widths: tuple[float, float | None
                and (after_a_measure(k) or echoes(k) or before_figures(k) or above_an_actual(k)
                     or ahead_of_its_target(k))]
     settled.sort(key=lambda k: (not echoes(k), not after_a_measure(k), k))
+    words = [k for k, t in enumerate(tokens)
+             if t.kind == "text" and (re.sub(r"\s+", "", t.text) in _WORD_ACTUALS or _repeats(tokens, k))]
+    strong = [k for k in settled if echoes(k) or after_a_measure(k)]
+    if words and len(strong) < missing:
+        # only the weaker cues (above an actual, before figures, ahead of a
+        # target) left: a bare measure right above another is as often its
+        # row's target (`90%` / `90%`), and a word actual (达标, 符合) may be
+        # the row's instead; which is told by the reading of the rows
+        weak = [k for k in settled if k not in strong]
+        settled = strong
+        words = sorted(weak + words)
     # chosen among more than the rows need: which ones is a guess
     chosen, guessed = sorted(settled[:missing]), len(settled) > missing
     for k in chosen:
@@ -578,11 +591,36 @@ def _promote_word_actuals(tokens: list[Token], widths: tuple[float, float | None
     missing -= len(chosen)
     if missing <= 0:
         return
-    words = [k for k, t in enumerate(tokens)
-             if t.kind == "text" and re.sub(r"\s+", "", t.text) in _WORD_ACTUALS]
-    chosen, sure = _choose_word_actuals(tokens, words, missing, widths)
+    # a pair of equal bare measures both read as actuals (`100%` / `100%`)
+    # may be one row's target and actual: a word then is the actual missing
+    pairs = [k for k in range(len(tokens) - 1) if _equal_bare_actuals(tokens[k], tokens[k + 1])]
+    chosen, flipped, span = _choose_word_actuals(tokens, words, missing, widths, weight_sum, pairs)
     for k in chosen:
-        tokens[k].kind, tokens[k].guessed = "actual", not sure
+        tokens[k].kind, tokens[k].guessed = "actual", span is not None
+        tokens[k].settled = False
+    if flipped is not None:
+        tokens[flipped].kind, tokens[flipped].settled = "target", True
+        tokens[flipped + 1].guessed = tokens[flipped + 1].guessed or span is not None
+    if span is not None:
+        # another choice nearly as good gives the rows between its words
+        # and the chosen ones other names, targets and actuals (each row's
+        # cells shift by one there): all of them are in doubt
+        for token in tokens[span[0]:span[1] + 1]:
+            token.unsure = True
+
+
+def _repeats(tokens: list[Token], k: int) -> bool:
+    """Whether text cell k prints what the text cell right before it does:
+    a text target's actual that repeats it (`7700卷、1361箱、2700盒` twice),
+    as likely as a word actual (a name never is its target)."""
+    return k > 0 and tokens[k - 1].kind == "text" \
+        and re.sub(r"\s+", "", tokens[k - 1].text) == re.sub(r"\s+", "", tokens[k].text)
+
+
+def _equal_bare_actuals(a: Token, b: Token) -> bool:
+    """Two actuals side by side that print the same measure with no operator."""
+    return a.kind == b.kind == "actual" and content_kind(a.text) == "maybe-target" \
+        and re.sub(r"\s+", "", a.text) == re.sub(r"\s+", "", b.text)
 
 
 # How far after a bare measure its target may print (a column of a few
@@ -594,28 +632,40 @@ _WORD_CHOICES = 24
 
 
 def _choose_word_actuals(tokens: list[Token], words: list[int], missing: int,
-                         widths: tuple[float, float | None]) -> tuple[list[int], bool]:
-    """Which `missing` of the candidate words are actuals, and whether that
-    is sure: each way is tried and the one whose text cells then give the
-    rows their names and targets best wins (a column's cells print
-    together, a row's target right before its actual); it is sure where
-    every other way costs clearly more."""
-    if len(words) <= missing:
-        return words, True
-    ways = list(combinations(words, missing))
+                         widths: tuple[float, float | None], weight_sum: Decimal | None = None,
+                         pairs: list[int] = ()) -> tuple[list[int], int | None, tuple[int, int] | None]:
+    """Which `missing` of the candidate words are actuals: each way is tried
+    and the one whose text cells then give the rows their names and
+    targets best wins (a column's cells print together, a row's target
+    right before its actual), and whose figures print after their rows'
+    actuals (`figures_cost`: `≥560.00(套)` `符合` `9.00` `9.00` is a row
+    whose actual is 符合).  A way may also read the first of a pair of
+    equal bare actuals (`pairs`, their first indexes) as the target of the
+    second, and take one word more.  Returns the words, the pair read so
+    (None: none), and the span of tokens (first, last) where other ways
+    that cost hardly more differ from it (None: the choice is sure)."""
+    ways = [(way, None) for way in combinations(words, missing)]
+    ways += [(way, k) for k in pairs for way in combinations(words, missing + 1)]
+    if len(ways) <= 1:
+        return (list(ways[0][0]), ways[0][1], None) if ways else (words, None, None)
     if len(ways) > _WORD_CHOICES:
         # too many to try: first the words right before a row's figures or
         # after an actual, last those beside a target
         ranked = sorted(words, key=lambda k: (-_actual_likeness(tokens, k), k))
-        return sorted(ranked[:missing]), False
+        return sorted(ranked[:missing]), None, (min(words), max(words))
 
-    def cost(way: tuple[int, ...]) -> float:
-        trial = [replace(t, kind="actual") if k in way else t for k, t in enumerate(tokens)]
-        return labelling_cost(trial, *widths)
+    def cost(way: tuple[int, ...], flipped: int | None) -> float:
+        trial = [replace(t, kind="actual") if k in way else replace(t, kind="target") if k == flipped else t
+                 for k, t in enumerate(tokens)]
+        return labelling_cost(trial, *widths) + figures_cost(trial, weight_sum)
 
-    costs = sorted((cost(way), way) for way in ways)
-    (best, way), runner_up = costs[0], costs[1][0]
-    return list(way), runner_up - best >= NAME_MARGIN
+    costs = sorted((cost(way, flipped), way, -1 if flipped is None else flipped) for way, flipped in ways)
+    best, way, flipped = costs[0]
+    chosen = set(way) | {flipped}
+    differ = [k for c, other, f in costs[1:] if c - best < NAME_MARGIN
+              for k in chosen ^ (set(other) | {f}) if k >= 0]
+    span = (min(differ), max(differ) + 1) if differ else None     # +1: a pair's second
+    return list(way), None if flipped < 0 else flipped, span
 
 
 def _actual_likeness(tokens: list[Token], k: int) -> int:
@@ -1110,7 +1160,7 @@ def _join_wrapped_figures(tokens: list[Token], total_at: int | None, funding_wei
 
     if add_up(tokens, total_at):
         return tokens, total_at
-    fitting = []
+    fitting, joins = [], []
     for k in range(len(tokens) - 1):
         head, rest = tokens[k], tokens[k + 1]
         if not (head.kind == rest.kind == "num" and "." in head.text and _CUT_DIGITS.match(rest.text)
@@ -1118,9 +1168,19 @@ def _join_wrapped_figures(tokens: list[Token], total_at: int | None, funding_wei
             continue
         trial = tokens[:k] + [replace(head, text=head.text + rest.text)] + tokens[k + 2:]
         at = total_at - 1 if total_at is not None and total_at > k + 1 else total_at
+        joins.append((trial, at))
         if add_up(trial, at):
             fitting.append((trial, at))
-    return fitting[0] if len(fitting) == 1 else (tokens, total_at)
+    if len(fitting) == 1:
+        return fitting[0]
+    misread = funding_weight is None or funding_score is None or funding_score > funding_weight
+    if misread and not fitting and len(joins) == 1 and sum(t.kind == "num" for t in tokens) % 2:
+        # the sums cannot tell (no funding weight and score, or a score
+        # above its weight: the grid misread), but the count does: two
+        # figures a row and two for 总分 are an even number, and one figure
+        # cut so (`100 98.5` `9`) makes it odd
+        return joins[0]
+    return tokens, total_at
 
 
 def _join_cut_decimals(tokens: list[Token], total_at: int | None) -> tuple[list[Token], int | None]:
@@ -1137,7 +1197,11 @@ def _join_cut_decimals(tokens: list[Token], total_at: int | None) -> tuple[list[
     nums = [t for t in tokens if t.kind == "num"]
     full = sum(_decimals(t.text) == _MOST_DECIMALS for t in nums)
     short = [k for k, t in enumerate(tokens) if t.kind == "num" and _decimals(t.text) == _MOST_DECIMALS - 1]
-    if not full or not short:
+    whole = sum(_decimals(t.text) == 0 for t in nums)
+    if not full or not short or whole - len(short) >= full:
+        # no two-decimal table: more figures print without decimals than
+        # the cut ones leave (a table that drops trailing zeros, `16`,
+        # `15.9`, where only 总分 prints `97.83`) -- a bare digit is a figure
         return tokens, total_at
     joins: dict[int, int] = {}
     taken: set[int] = set()
