@@ -735,16 +735,8 @@ def _join_page_breaks(tokens: list[Token], widths: tuple[float, float | None] = 
             continue
         if len(options) > 1:
             options.sort(key=lambda j: (_cost_if_joined(tokens, k, j, widths), j))
-        piece = tokens[options[0]]
-        if True:
-            head.text += "\n" + piece.text
-            head.width = max(head.width, piece.width)
-            head.lines += piece.lines
-            head.tail = False
-            if piece.kind == "deviation" or content_kind(head.text) == "deviation":
-                head.kind = "deviation"
-            piece.kind = "joined"
-            surplus -= 1
+        _join_rest(head, tokens[options[0]])
+        surplus -= 1
     tokens = [t for t in tokens if t.kind != "joined"]
     out: list[Token] = []
     for i, token in enumerate(tokens):
@@ -802,6 +794,18 @@ def _join_to_cut_cells(before: list[Token], page: list[Token], surplus: int,
     return joined
 
 
+def _join_rest(head: Token, piece: Token) -> None:
+    """A cut cell's rest joined to it: its lines, its width, and a deviation
+    cell's kind where either piece is one."""
+    head.text += "\n" + piece.text
+    head.width = max(head.width, piece.width)
+    head.lines += piece.lines
+    head.tail = False
+    if piece.kind == "deviation" or content_kind(head.text) == "deviation":
+        head.kind = "deviation"
+    piece.kind = "joined"
+
+
 _BRACKETS = ("《》", "（）", "()", "【】")
 
 
@@ -848,13 +852,7 @@ def _join_open_brackets(tokens: list[Token]) -> list[Token]:
                 if piece.kind not in ("text", "deviation"):
                     continue
                 if _closes_first(piece.text, pair):
-                    head.text += "\n" + piece.text
-                    head.width = max(head.width, piece.width)
-                    head.lines += piece.lines
-                    head.tail = False
-                    if piece.kind == "deviation" or content_kind(head.text) == "deviation":
-                        head.kind = "deviation"
-                    piece.kind = "joined"
+                    _join_rest(head, piece)
                     break
                 if _leaves_open(piece.text, pair):
                     blocked.add(j)
