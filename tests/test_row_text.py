@@ -618,3 +618,91 @@ def test_a_target_and_an_actual_as_good_either_way_go_by_how_the_documents_rows_
     cells = {c.column: [t for _, t in c.lines] for c in rows[0]}
     assert cells["target"] == ["与上年度", "比，传播面", "更广，受众", "更多"] and cells["actual"] == ["达成指标"]
     assert {(0, "target"), (0, "actual")} <= {(r, column) for r, column, _ in doubts}
+
+
+def test_a_centred_rows_wrapped_figure_prints_its_pieces_above_and_below_the_other():
+    from extract.parse.row_bands import Token
+    from extract.parse.row_figures import join_wrapped_figures
+    line = lambda *words: [Token(w) for w in words]
+    # a document printing whole figures bare (`16`), a cut one with its decimals (15.90)
+    lines = [line("科技报告资源共", "部分达成指标并", "15.9", "效益尚未完全显现。"), line("=100.00(%)", "16"),
+             line("享率", "具有一定效果", "0", "从源头上")]
+    joined = join_wrapped_figures(lines, 0)
+    assert [t.text for t in joined.lines[1]] == ["=100.00(%)", "16", "15.90"]
+    assert [t.text for t in joined.lines[0]] == ["科技报告资源共", "部分达成指标并", "效益尚未完全显现。"]
+    assert [t.text for t in joined.lines[2]] == ["享率", "具有一定效果", "从源头上"]
+    assert not joined.unsure
+    # either figure can be the wrapped one: joined, doubted
+    lines = [line("名称甲", "10.0"), line("=1(项)", "10"), line("名称乙", "0")]
+    joined = join_wrapped_figures(lines, 0)
+    assert [t.text for t in joined.lines[1]] == ["=1(项)", "10", "10.00"] and joined.unsure == [1]
+    # with x: the piece in the 分值 column is the 分值
+    lines = [[Token("名称甲", 4), Token("10.0", 50)], [Token("=1(项)", 20), Token("9", 60)],
+             [Token("名称乙", 4), Token("0", 51)]]
+    joined = join_wrapped_figures(lines, 0)
+    assert [t.text for t in joined.lines[1]] == ["=1(项)", "10.00", "9"] and not joined.unsure
+    # a figure of a text line above is no piece where nothing wrapped below
+    lines = [line("名称甲", "10.5"), line("=1(项)", "10"), line("名称乙")]
+    assert join_wrapped_figures(lines, 0).lines == lines
+
+
+def _plain_ctx():
+    from extract.parse.row_bands import Context
+    caps = {"name": 7.0, "target": 7.0, "actual": 7.0, "deviation": 9.0}
+    return Context(["name", "target", "actual", "ws", "deviation"], caps, {}, False,
+                   frozenset({"name", "target", "actual"}))
+
+
+def test_a_bound_with_its_figure_reads_as_no_name():
+    from extract.parse.row_bands import WHOLE_FIGURE, cell_cost
+    ctx = _plain_ctx()
+    assert cell_cost("name", ["≥85.00(无)"], [None], ctx) >= WHOLE_FIGURE
+    assert cell_cost("name", ["服务对象满意度"], [None], ctx) < WHOLE_FIGURE
+
+
+def test_a_cell_on_the_half_lines_goes_to_the_column_its_text_reads_as():
+    from extract.parse.row_bands import Cell, _settle_name_swap
+    ctx = _plain_ctx()
+    cells = lambda n, t, a: [Cell("name", n), Cell("target", t), Cell("actual", a), Cell("deviation", [])]
+    two = [(35, "科技部视频会议"), (37, "会场保障情况")]
+    # a verdict on the anchor line read as the name, the name's two lines as the target
+    out, unsure = _settle_name_swap(cells([(36, "有效保障")], two, [(36, "达标")]), set(), ctx, {})
+    assert {c.column: c.lines for c in out}["name"] == two
+    assert {c.column: c.lines for c in out}["target"] == [(36, "有效保障")]
+    # the name's two lines read as the actual: the anchor line's cells move on
+    two = [(51, "档案信息管理安"), (53, "全性")]
+    out, _ = _settle_name_swap(cells([(52, "增长")], [(52, "符合")], two), set(), ctx, {})
+    assert [c.lines for c in out[:3]] == [two, [(52, "增长")], [(52, "符合")]]
+    # a target and an actual are left to `swap_doubts` (the apart cell never moves between
+    # them); texts that tell nothing leave it the name, the longer cell, doubted
+    two = [(10, "控制在预算范"), (12, "围内")]
+    out, unsure = _settle_name_swap(cells([(11, "设备租赁费用")], two, [(11, "完成")]), set(), ctx, {})
+    assert [c.lines for c in out[:3]] == [two, [(11, "设备租赁费用")], [(11, "完成")]]
+    assert {"name", "target"} <= unsure
+    out, unsure = _settle_name_swap(cells([(11, "设备租赁费用")], [(11, "完成")], two), set(), ctx, {})
+    assert [c.lines for c in out[:3]] in ([[(11, "设备租赁费用")], [(11, "完成")], two],
+                                          [two, [(11, "设备租赁费用")], [(11, "完成")]])
+
+
+def test_the_rows_next_to_one_that_fits_poorly_are_doubted():
+    from extract.parse.row_bands import BandLine, Token, read_bands
+    ctx = _plain_ctx()
+    line = lambda k, *words: BandLine([Token(w) for w in words], k)
+    lines = [line(0, "名称甲", "=1(项)", "1(项)", "10", "10"),
+             # a name far wider than its column: the row fits poorly, where it and its
+             # neighbours split their lines is a guess
+             line(1, "一二三四五六七八九十一二三", "甲乙丙丁戊己庚辛壬癸子丑寅", "2(项)", "10", "10"),
+             line(2, "名称丙", "=3(项)", "3(项)", "10", "10"),
+             line(3, "名称丁", "=4(项)", "4(项)", "10", "10")]
+    _, rows, doubts = read_bands(lines, [(k, 3) for k in range(4)], ctx, True)
+    assert len(rows) == 4
+    assert {r for r, _, _ in doubts} == {0, 1, 2}
+
+
+def test_a_goal_line_of_digits_may_fall_short_of_its_columns_width_and_still_fill_it():
+    from extract.parse.row_text import _fill_cost
+    # half-width digits' em estimate is rough: 17 em of them and CJK filled the 19.5 em line
+    assert _fill_cost(["项目管理中心和科技114的及时咨询反馈服务", "2023年12月底，累计公开科技报告数据",
+                       "6974项，累计审核通过实名注册用户。"]) == 0.0
+    # a CJK line as short did not
+    assert _fill_cost(["项目管理中心和科技的及时咨询反馈服务", "累计公开科技报告数据在平台", "公开。"]) > 0.0

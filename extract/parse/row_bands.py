@@ -170,6 +170,8 @@ def cell_cost(column: str, texts: list[str], xs: list[float | None], ctx: Contex
             cost -= 0.6 if measure else 0.0
         elif measure and len(text) < 14:
             cost += 0.6
+        if column == "name" and k == 0 and len(texts) == 1 and _VALUE.match(text) and _BOUND.match(text):
+            cost += WHOLE_FIGURE    # a bound with its figure and unit is a whole 年度指标值, never a 三级指标
         x = xs[k]
         if x is not None and ctx.xs.get(column):
             lo, hi = min(ctx.xs[column]), max(ctx.xs[column])
@@ -391,6 +393,53 @@ def swap_doubts(cells: list[Cell], ctx: Context) -> set[str]:
         if there - here < SWAP_DOUBT:
             out |= {a, b}
     return out
+
+
+def _settle_name_swap(cells: list[Cell], unsure: set[str], ctx: Context,
+                      endings: dict[str, Counter]) -> tuple[list[Cell], set[str]]:
+    """Where the text has no x, a row's one-line cells on its anchor line
+    and one cell on lines apart (the half lines above and below): the lines
+    read the same whichever column the apart cell is in, the anchor line's
+    cells filling the others in order (as `swap_doubts` says of a target
+    and an actual).  Of the readings the widths barely tell apart, the one
+    whose name and target read most as such (`name_odds`, the document's
+    endings) is taken, doubted unless the odds are clear."""
+    order = [c for c in ("name", "target", "actual") if c in ctx.columns]
+    lines = {c.column: c.lines for c in cells if c.column in order}
+    if "name" not in order or len(order) < 2 or any(not lines.get(c) for c in order):
+        return cells, unsure
+    apart = [c for c in order if len(lines[c]) > 1 or lines[c][0][0] not in
+             {l[0][0] for o, l in lines.items() if o != c and len(l) == 1}]
+    ones = [c for c in order if c not in apart]
+    if len(apart) != 1 or len({lines[c][0][0] for c in ones}) != 1 or \
+            {i for i, _ in lines[apart[0]]} & {lines[ones[0]][0][0]}:
+        return cells, unsure
+    cost = lambda column, ls: _cell_cost(column, tuple(t for _, t in ls), (None,) * len(ls), ctx, True)
+    text = lambda ls: "".join(t for _, t in ls)
+
+    def odds(reading: dict) -> float:
+        if "target" not in reading:
+            return 0.0
+        name, target = text(reading["name"]), text(reading["target"])
+        return name_odds(name) - name_odds(target) + _ending_odds(name, endings) - _ending_odds(target, endings)
+
+    readings = []
+    for column in order:
+        rest = iter(lines[c] for c in ones)
+        reading = {c: (lines[apart[0]] if c == column else next(rest)) for c in order}
+        readings.append((sum(cost(c, ls) for c, ls in reading.items()), reading))
+    here = sum(cost(c, ls) for c, ls in lines.items())
+    # only readings that move the name: a target and an actual the widths and
+    # what they say tell apart (`swap_doubts`); on a tie the apart cell, the
+    # longer, reads as the name (names run longer than targets)
+    close = sorted(((odds(r), r) for total, r in readings if total - here < SWAP_DOUBT
+                    and (r == lines or r["name"] != lines["name"])), key=lambda o: -o[0])
+    if len(close) < 2:
+        return cells, unsure
+    best = close[0][1]
+    out = [Cell(c.column, best[c.column]) if c.column in best else c for c in cells]
+    changed = {c for c in order if best[c] != lines[c]} | {c for c in order if close[1][1][c] != best[c]}
+    return out, (unsure if close[0][0] - close[1][0] >= SWAP_SURE else unsure | changed)
 
 
 def _room(rest: list[str], ctx: Context) -> tuple[int, int, bool]:
@@ -648,11 +697,14 @@ def read_bands(lines: list[BandLine], anchors: list[tuple[int, int]], ctx: Conte
     # leaning two lines, which the bands above do not consider, may still read as well
     split_doubts = _close_splits(spans, options, band, lambda r, a, b: allowed(r, a, b, 2 if ctx.layout else 1))
     broken = {r for r, (_, _, unsure, _) in enumerate(chosen) if BROKEN in unsure}
+    poor = {r for r, (cost, _, _, _) in enumerate(chosen) if POOR_FIT <= cost < INF}
     for r, (start, end) in enumerate(spans):
         cost, cells, unsure, rival = chosen[r]
         unsure = unsure - {BROKEN}
         if rival is not None:
             cells, unsure = _settle_swap(cells, rival, unsure, endings)
+        if not ctx.layout:
+            cells, unsure = _settle_name_swap(cells, unsure, ctx, endings)
         if r - 1 in broken:
             # where the row above took lines as its own after a break, where
             # this row's start is a guess: its cells are doubted too
@@ -662,6 +714,10 @@ def read_bands(lines: list[BandLine], anchors: list[tuple[int, int]], ctx: Conte
         if POOR_FIT <= cost < INF:
             for column in sorted({c.column for c in cells if c.lines} - unsure):
                 doubts.append((r, column, "even the best reading of the row's lines fits them poorly"))
+        elif poor & {r - 1, r + 1}:
+            # a row that fits poorly may have taken lines of its neighbours' or left them its own
+            for column in sorted({c.column for c in cells if c.lines} - unsure):
+                doubts.append((r, column, "the row next to it fits its lines poorly: where they split is a guess"))
         if unread & {r - 1, r, r + 1}:
             # a row no reading fits, and its neighbours whose bounds it may have moved
             unsure = set(ctx.columns) - {"ws"}

@@ -130,6 +130,8 @@ def join_wrapped_figures(lines: list[list[Token]], decimals: int | None) -> Join
     but join no single way are kept as printed and listed unsure."""
     lines = [list(words) for words in lines]
     unsure: list[int] = []
+    for k in range(1, len(lines) - 1):
+        _join_centred(lines, k, decimals, unsure)
     if decimals is None or decimals == 0:
         return Joined(lines, unsure)
     for k in range(len(lines) - 1):
@@ -151,3 +153,54 @@ def join_wrapped_figures(lines: list[list[Token]], decimals: int | None) -> Join
         taken = {i for i, _ in pieces}
         lines[k + 1] = [w for i, w in enumerate(below) if i not in taken]
     return Joined(lines, unsure)
+
+
+def _lone_figure(words: list[Token], cut: bool) -> int | None:
+    """Where a line's last number stands when it is a plain figure alone (no
+    number right before it, only text after it); `cut`: a figure ending in
+    decimals a wrap may have cut (it has a point)."""
+    for k in range(len(words) - 1, -1, -1):
+        if is_number_token(words[k].text):
+            ok = (_FIGURE if cut else re.compile(r"\d+(?:\.\d+)?")).fullmatch(words[k].text)
+            alone = k == 0 or not is_number_token(words[k - 1].text)
+            return k if ok and alone else None
+    return None
+
+
+def _join_centred(lines: list[list[Token]], k: int, decimals: int | None, unsure: list[int]) -> None:
+    """A centred row whose one figure a narrow cell wrapped: its first piece
+    prints on the line above the row's middle line and its last digits on
+    the line below, the other figure (one line) on the middle line alone
+    (`14.5` / `15` / `0`).  Joined into a pair on the middle line where the
+    three lines hold nothing else that could be the row's figures; which of
+    the two the wrapped one is, by x where the text has it, else by which
+    order makes a 分值 and a 得分 (both: the row's line listed unsure)."""
+    above, mid, below = lines[k - 1], lines[k], lines[k + 1]
+    if any(_pair_at(words) is not None for words in (above, mid, below)):
+        return
+    m, a = _lone_figure(mid, False), _lone_figure(above, True)
+    if m is None or a is None:
+        return
+    run = _digit_run(below)
+    if run is None or run[1] - run[0] != 1:
+        return
+    b = run[0]
+    piece, digits, whole = above[a], below[b], mid[m]
+    joined = piece.text + digits.text
+    if decimals_of(piece.text) >= (decimals or 2) or decimals and decimals_of(joined) != decimals:
+        return          # the piece is a figure printed whole
+    if all(t.x is not None for t in (piece, digits, whole)):
+        if abs(piece.x - digits.x) > X_REACH:
+            return
+        orders = [piece.x > whole.x]
+    else:
+        orders = [True, False]
+    orders = [o for o in orders if is_weight_and_score(*((whole.text, joined) if o else (joined, whole.text)))]
+    if not orders:
+        return
+    if len(orders) > 1:
+        unsure.append(k)
+    token = replace(piece, text=joined)
+    lines[k] = mid[:m + 1] + [token] + mid[m + 1:] if orders[0] else mid[:m] + [token] + mid[m:]
+    lines[k - 1] = above[:a] + above[a + 1:]
+    lines[k + 1] = below[:b] + below[b + 1:]

@@ -680,7 +680,9 @@ def _fill_cost(lines: list[str]) -> float:
     cost = 0.0
     for k, text in enumerate(lines[:-1]):
         reach = em_width(text) + first_unit(lines[k + 1])
-        if reach < cap - 0.35:
+        # (half-width characters' em estimate is rough: a line of digits fills its column less surely)
+        slack = 0.08 * sum(1 for ch in text + lines[k + 1][:4] if ord(ch) < 0x2e80)
+        if reach < cap - 0.35 - slack:
             cost += min(2.0, 0.6 + (cap - reach) / 2)
     return cost
 
