@@ -104,8 +104,8 @@ class FormAssembly:
     # ------------------------------------------------------------ the record
 
     def finish(self, file_name: str, sha256: str) -> FormResult:
-        # Read like any cell (a guessed table's doubt covers them too); a
-        # reader that names no title found the form by the one it knows.
+        # A reader that names no title found the form by the one it knows; a
+        # form that states no money unit is in 万元 (not read: no provenance).
         for key, text in (("title", text_or_none(self.title) or FORM_TITLE),
                           ("money_unit", text_or_none(self.money_unit) or DEFAULT_MONEY_UNIT)):
             self.printed.setdefault(FieldPath.top(key), _Printed(text, None))
@@ -129,10 +129,9 @@ class FormAssembly:
                 if where is not None:
                     form.state(leaf).provenance = where
         read_as = next((state.provenance for state in form.fields.values() if state.provenance), None)
-        for key in ("title", "money_unit"):
-            state = form.state(FieldPath.top(key))
-            if state.provenance is None and read_as is not None:     # read the way the form's cells were
-                state.provenance = Provenance(min(self.pages, default=1), None, read_as.method, 1.0)
+        title = form.state(FieldPath.top("title"))
+        if title.provenance is None and read_as is not None:     # read the way the form's cells were
+            title.provenance = Provenance(min(self.pages, default=1), None, read_as.method, 1.0)
         form.findings.extend(self.doubts)
         if self.template_families == ():
             form.findings.append(_template_unknown(record, self.title))

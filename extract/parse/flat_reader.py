@@ -125,6 +125,7 @@ def parse_flat_text(text: str, source_file: str, sha256: str, tagger: Tagger | N
         total = FieldPath.top("total_score")
         if title is not None and title.total_score is not None and not assembly.text(total):
             assembly.put(total, str(title.total_score))     # 项目总得分99分 after the title, no 总分 row
+        assembly.put(FieldPath.top("title"), title.printed if title else FORM_TITLE, _where([form_lines[0]], locate))
         for paths, why in parser.doubts:
             assembly.doubt([FieldPath.of(p) for p in paths], why)
         parsed.append(assembly.finish(source_file, sha256))
