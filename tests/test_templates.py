@@ -193,3 +193,19 @@ def test_a_total_stated_after_the_title_is_the_forms_total_score(line, printed, 
     title = read_title(line)
     assert (title.printed, title.year) == (printed, year)
     assert title.total_score == (Decimal(total) if total else None)
+
+
+def test_a_web_tables_forms_are_found_by_a_traditional_title(tmp_path):
+    from pathlib import Path
+
+    from corpus.build import load_gold
+    from corpus.extractors import flat_text
+    from extract.pipeline.document import read_flat_text_file
+    from extract.sources.files import sha256_of
+
+    text = flat_text("web-table", records=load_gold()[:2])
+    path = tmp_path / "web.txt"
+    path.write_text(text.replace("财政项目支出绩效自评表", "項目支出績效自評表"), encoding="utf-8")
+    forms = read_flat_text_file(path, sha256_of(path))
+    assert [f.record["title"] for f in forms] == ["項目支出績效自評表"] * 2
+    assert [f.record["project_name"] for f in forms] == [r["project_name"] for r in load_gold()[:2]]

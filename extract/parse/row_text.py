@@ -29,6 +29,7 @@ from extract.layout.labels import (
     GOAL_COLUMN_LABELS, GRADE_LABELS, GRADES, HEAD_LABELS, INDICATOR_COLUMN_LABELS, TOTAL_LABELS,
     YEAR_IN_TEXT, label_key, match_label,
 )
+from extract.layout.templates import Title, read_title
 from extract.model import FieldPath, FormResult, Provenance
 from extract.parse.assembly import FormAssembly
 from extract.parse.values import is_number_token, is_weight_and_score, parse_number
@@ -107,9 +108,12 @@ def parse_row_text(text: str, source_file: str, sha256: str, shape: str,
                 page += 1
             lines.append((page, piece))
     forms: list[list[tuple[int, str]]] = []
+    titles: list[Title | None] = []
     for page, line in lines:
-        if _TITLE in label_key(line) and len(label_key(line)) <= len(_TITLE) + 6:
+        title = read_title(line.strip(" |\t"))      # a web table's title row may carry its separators
+        if title is not None or (_TITLE in label_key(line) and len(label_key(line)) <= len(_TITLE) + 6):
             forms.append([])
+            titles.append(title)
         if forms:
             forms[-1].append((page, line))
     separator = cell_separator(raw) if shape == "cells" else None
@@ -126,8 +130,9 @@ def parse_row_text(text: str, source_file: str, sha256: str, shape: str,
     hidden = "\f" not in raw
     results = []
     endings: dict = {}      # how the document's name and target cells end, gathered form by form
-    for form_lines in forms:
-        assembly = FormAssembly()
+    for form_lines, title in zip(forms, titles):
+        assembly = FormAssembly(title=title.printed if title else None,
+                                template_families=title.families if title else None)
         for page in sorted({p for p, _ in form_lines}):
             assembly.touch(*(page_of(page) if page_of is not None else (page, "text")))
         where = Provenance(form_lines[0][0], None, METHOD if separator is not None else GUESSED_METHOD, 1.0)
