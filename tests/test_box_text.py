@@ -85,6 +85,26 @@ def test_a_wrapped_cell_top_aligned_beside_a_figure_gets_its_other_lines_back():
     assert not rows[0].deviation          # read as empty: the row lost no points
 
 
+def test_a_worded_actual_cut_top_aligned_gets_the_rest_of_its_verdict():
+    # `部分达成指标并具` printed beside the target, its other line
+    # `有一定效果` after the row's figures: it is no name of the next row
+    tokens = [Token("text", "网站访问量", 5.0), Token("target", "≥8910(万次)", 7.0, beside=True),
+              Token("actual", "部分达成指标并具", 8.0, tail=True),
+              Token("num", "10"), Token("num", "0"),
+              Token("text", "有一定效果", 5.0),
+              Token("text", "差错率", 3.0), Token("target", "<1(%)"), Token("actual", "达成指标", 4.0, tail=True),
+              Token("num", "10"), Token("num", "10"),
+              Token("text", "响应时间", 4.0), Token("target", "<24(小时)"), Token("actual", "14(小时)"),
+              Token("num", "10"), Token("num", "10")]
+    from extract.parse.box_text import _join_page_breaks
+
+    out = _join_page_breaks(tokens)
+    rows = build_rows(out, target_width=0.0, weight_sum=Decimal(30))
+    assert rows[0].actual == "部分达成指标并具\n有一定效果"
+    assert [r.name for r in rows] == ["网站访问量", "差错率", "响应时间"]
+    assert rows[1].actual == "达成指标"   # a whole verdict takes nothing
+
+
 def test_merged_labels_read_across_are_read_down():
     from extract.parse.box_boxes import split_stacked_labels
 

@@ -698,6 +698,9 @@ def _canonical_order(labels: list[str]) -> list[str]:
     return out
 
 
+# How an actual's verdict ends when it is whole.
+_VERDICT_END = re.compile(r"(?:指标|达成|完成|效果|达标|未完成)$")
+
 # How many boxes after a top-aligned cut cell its rest may print: the row's
 # figures and actual, then the one-line names of the rows below, which sit
 # higher than the cut cell's second line.
@@ -720,7 +723,11 @@ def _join_page_breaks(tokens: list[Token], widths: tuple[float, float | None] = 
         head = tokens[k]
         if surplus <= 0:
             break
-        if not (head.tail and head.kind == "text"):
+        # an actual's verdict cut the same way (`部分达成指标并具` … `有一定效果`):
+        # a worded one (no figure) that does not end as a verdict does
+        cut_actual = head.kind == "actual" and not re.search(r"\d", head.text) \
+            and not _VERDICT_END.search(head.text.strip())
+        if not (head.tail and (head.kind == "text" or cut_actual)):
             continue
         if _SENTENCE_END.search(head.text.strip()):
             continue            # a whole sentence (`供应商交付周期延长。`): no cut cell
