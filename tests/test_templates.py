@@ -176,6 +176,7 @@ def test_a_form_of_an_unknown_family_is_read_flagged_and_routed_not_refused(tmp_
     [unknown] = [f for f in form.findings if f.rule == TEMPLATE_UNKNOWN]
     assert "project_name" in unknown.fields and "indicators[0].target" in unknown.fields
     assert form.record["project_name"] and form.status("project_name") != ACCEPTED
+    assert unknown.found == "某某项目绩效自评表"
     assert "表式未识别" in finding_reason(unknown.to_dict(), form.record)
     known = read_flat_text_file(seed, sha256_of(seed))
     assert not any(f.rule == TEMPLATE_UNKNOWN for form in known for f in form.findings)

@@ -104,11 +104,10 @@ class FormAssembly:
     # ------------------------------------------------------------ the record
 
     def finish(self, file_name: str, sha256: str) -> FormResult:
-        # A reader that names no title found the form by the one it knows; a
-        # form that states no money unit is in 万元 (not read: no provenance).
-        for key, text in (("title", text_or_none(self.title) or FORM_TITLE),
-                          ("money_unit", text_or_none(self.money_unit) or DEFAULT_MONEY_UNIT)):
-            self.printed.setdefault(FieldPath.top(key), _Printed(text, None))
+        # A reader that names no title found the form by the one it knows.
+        self.printed.setdefault(FieldPath.top("title"), _Printed(text_or_none(self.title) or FORM_TITLE, None))
+        if text_or_none(self.money_unit):
+            self.printed.setdefault(FieldPath.top("money_unit"), _Printed(self.money_unit, None))
         record = empty_record()
         record["indicators"] = [empty_indicator() for _ in range(self.indicators)]
         form = FormResult(record)
@@ -132,18 +131,20 @@ class FormAssembly:
         title = form.state(FieldPath.top("title"))
         if title.provenance is None and read_as is not None:     # read the way the form's cells were
             title.provenance = Provenance(min(self.pages, default=1), None, read_as.method, 1.0)
+        record["money_unit"] = record["money_unit"] or DEFAULT_MONEY_UNIT   # a form that states none: not read
         form.findings.extend(self.doubts)
         if self.template_families == ():
-            form.findings.append(_template_unknown(record, self.title))
+            form.findings.append(_template_unknown(record))
         record["source"] = source_of(file_name, sha256, self.pages, self.kinds)
         record["extra"] = dict(self.extra)
         return form
 
 
-def _template_unknown(record: dict[str, Any], title: str | None) -> Finding:
+def _template_unknown(record: dict[str, Any]) -> Finding:
     """A form of a family no data file describes: read by its headers as far
     as they go, and every field it gave goes to a person."""
     fields = [path for path, value in iter_fields(record) if path.is_read_from_form and value is not None]
+    title = record["title"]
     return Finding(TEMPLATE_UNKNOWN, fields, "a known template family", title,
                    f"template not recognised: no family of extract/layout/families prints the title {title!r}")
 

@@ -111,8 +111,7 @@ def parse_flat_text(text: str, source_file: str, sha256: str, tagger: Tagger | N
         parser = _FormParser(form_lines, text, spans, doc)
         printed = parser.parse()
         title = titles[position - 1]
-        assembly = FormAssembly(title=title.printed if title else None,
-                                template_families=title.families if title else None)
+        assembly = FormAssembly(template_families=title.families if title else None)
         for _ in printed["indicators"]:
             assembly.new_indicator()
         for page in sorted({line.page for line in form_lines}):
