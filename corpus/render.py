@@ -20,12 +20,13 @@ from __future__ import annotations
 import functools
 import logging
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable
 
+from corpus.templates import TARGET_PARTS, COLUMN_WIDTHS, FamilyPrint, extra_column_cell
 from extract.layout.labels import FORM_TITLE
 from extract.layout.flat_format import wrap_lines
 
@@ -316,6 +317,7 @@ class FormStyle:
     funding_weight_label: str = "分数"
     group_thousands: bool = False         # 215,457.60 rather than 215457.60
     typesetting: Typesetting = Typesetting()
+    family: FamilyPrint | None = None     # another region's template (corpus.templates); None: the reference
 
     @staticmethod
     def varied(seed: int) -> "FormStyle":
@@ -374,6 +376,7 @@ class _Merge:
 @dataclass
 class _FormLayout:
     title_lines: list[str]
+    caption: str | None = None            # a small line above the title (附件1, 报表编号)
     rows: list[_Row] = field(default_factory=list)
     merges: list[_Merge] = field(default_factory=list)
     header: int | None = None             # index of the indicator header row
@@ -630,6 +633,8 @@ def _cols(widths: tuple[float, ...]) -> list[tuple[float, float]]:
 
 
 def _layout_form(pen: _Pen, record: dict[str, Any], style: FormStyle) -> _FormLayout:
+    if style.family is not None:
+        return _layout_family_form(pen, record, style)
     ts = style.typesetting
     year = record.get("year")
     layout = _FormLayout(title_lines=[FORM_TITLE, f"（{year}年度）" if year else ""])
@@ -693,15 +698,175 @@ def _layout_form(pen: _Pen, record: dict[str, Any], style: FormStyle) -> _FormLa
                       _Cell(*ind[5], _fmt(record.get("total_weight"), style)),
                       _Cell(*ind[6], _fmt(record.get("total_score"), style)), _Cell(*ind[7], "")]))
     rows.append(_Row([_Cell(ind[0][0], ind[2][1], "评分等级"), _Cell(ind[3][0], right, record.get("grade") or "")]))
-    if ts.fullwidth_punct is not None or ts.ge_char != "≥":
-        layout.title_lines = [printed_text(line, ts) for line in layout.title_lines]
-        for row in rows:
+    return _finish_layout(pen, layout, ts)
+
+
+def _finish_layout(pen: _Pen, layout: _FormLayout, ts: Typesetting, convert: Any = None) -> _FormLayout:
+    """Every text as the typesetting prints it (and `convert`ed: traditional
+    characters), and the rows sized to their text."""
+    if ts.fullwidth_punct is not None or ts.ge_char != "≥" or convert is not None:
+        def printed(text: str) -> str:
+            return printed_text(convert(text) if convert else text, ts)
+
+        layout.title_lines = [printed(line) for line in layout.title_lines]
+        layout.caption = printed(layout.caption) if layout.caption else layout.caption
+        for row in layout.rows:
             for cell in row.cells:
-                cell.text = printed_text(cell.text, ts)
-        for merge in merges:
-            merge.text = printed_text(merge.text, ts)
+                cell.text = printed(cell.text)
+        for merge in layout.merges:
+            merge.text = printed(merge.text)
     _size_rows(pen, layout)
     return layout
+
+
+def _layout_family_form(pen: _Pen, record: dict[str, Any], style: FormStyle) -> _FormLayout:
+    """A form of another region's template (`corpus.templates`): its title
+    lines, head labels, funding and indicator columns in its order, slot and
+    sub-rows, totals and closing rows, on the reference page geometry."""
+    fp = style.family
+    assert fp is not None
+    tpl = fp.printed
+    ts = style.typesetting
+    if tpl.group_thousands:
+        style = replace(style, group_thousands=True)
+    year = record.get("year")
+    integers = tpl.rate == "round-integer"
+
+    def fmt(value: Any) -> str:
+        if integers and isinstance(value, Decimal) and value == value.to_integral():
+            return f"{value.quantize(Decimal(1)):f}"
+        return _fmt(value, style)
+
+    title = tpl.title
+    lines = [f"{year}年度{title}" if tpl.year_first and year else title,
+             tpl.year_format.format(year=year) if year and tpl.year_format else ""]
+    if tpl.head_total and record.get("total_score") is not None:
+        lines[1] += tpl.head_total.format(score=fmt(record["total_score"]))
+    if tpl.subtitle:
+        lines[1] = (lines[1] + " " + tpl.subtitle.format(department=record.get("department") or "")).strip()
+    layout = _FormLayout(title_lines=lines, caption=tpl.caption)
+    rows, merges = layout.rows, layout.merges
+    right = MARGIN_X + TABLE_W
+    fund = _cols(FUNDING_COLS)
+    goal = _cols(GOAL_COLS)
+    label_x = (fund[0][0], fund[1][1])
+    name_label, dept_label, unit_label = tpl.head_labels
+    rows.append(_Row([_Cell(*label_x, name_label), _Cell(label_x[1], right, record.get("project_name") or "", "L")]))
+    rows.append(_Row([
+        _Cell(*label_x, dept_label), _Cell(label_x[1], fund[4][1], record.get("department") or "", "L"),
+        _Cell(*fund[5], unit_label), _Cell(fund[6][0], right, record.get("implementing_unit") or "", "L"),
+    ]))
+    # Funding block: block label, row label, then the family's columns.
+    n = len(tpl.funding_columns)
+    value_w = (right - fund[2][0]) / n
+    value_cols = [(fund[2][0] + i * value_w, fund[2][0] + (i + 1) * value_w) for i in range(n)]
+    funding = record.get("funding") or {}
+    first = len(rows)
+    rows.append(_Row([_Cell(*fund[1], "")] + [_Cell(*value_cols[i], label)
+                                              for i, (_, label) in enumerate(tpl.funding_columns)]))
+    for fkey, label in tpl.funding_rows:
+        frow = funding.get(fkey) or {} if fkey else {}
+        cells = [_Cell(*fund[1], label, "L")]
+        extra_amounts = iter(record.get("extra", {}).get(label, []) if fkey is None else [])
+        for i, (key, _) in enumerate(tpl.funding_columns):
+            if fkey is None:
+                text = next(extra_amounts, "") if key in ("initial_budget", "annual_budget", "executed") else ""
+            else:
+                text = "" if key is None else fmt(frow.get(key))
+            cells.append(_Cell(*value_cols[i], text))
+        rows.append(_Row(cells))
+    merges.append(_Merge(first, len(rows) - 1, *fund[0], tpl.funding_block.format(unit=tpl.money_unit)))
+    # Goal block.
+    block, expected, actual = tpl.goal_labels
+    first = len(rows)
+    rows.append(_Row([_Cell(*goal[1], expected), _Cell(*goal[2], actual)]))
+    rows.append(_Row([_Cell(*goal[1], record.get("goal_expected") or "", "L"),
+                      _Cell(*goal[2], record.get("goal_actual") or "", "L")]))
+    merges.append(_Merge(first, len(rows) - 1, *goal[0], block))
+    # Indicator table, its columns in the family's order.
+    keys = tpl.indicator_keys
+    widths = [COLUMN_WIDTHS[key] for key in keys]
+    scale = TABLE_W / sum(widths)
+    ind = _cols(tuple(w * scale for w in widths))
+    col = {key: ind[i] for i, key in enumerate(keys) if key is not None}
+    layout.header = len(rows)
+    rows.append(_Row([_Cell(*ind[i], label) for i, label in enumerate(tpl.indicator_labels)]))
+    indicators = record.get("indicators") or []
+    table: list[tuple[tuple[Any, Any], list[str]]] = []      # ((level1, level2), cell texts right of 二级)
+    extra_labels = [label for key, label in tpl.indicator_columns if key is None]
+
+    def cells_of(indicator: dict[str, Any] | None, index: int, **given: str) -> list[str]:
+        texts = []
+        for i, key in enumerate(keys[2:], start=2):
+            if key in TARGET_PARTS:
+                text = fp.target_cells[index][TARGET_PARTS.index(key)] if indicator else ""
+            elif key is None:
+                label = tpl.indicator_labels[i]
+                text = extra_column_cell(label, indicator) if indicator and label in extra_labels else ""
+            elif indicator is None:
+                text = ""
+            elif key in ("weight", "score"):
+                text = fmt(indicator.get(key)) if tpl.has_weights else ""
+            else:
+                text = indicator.get(key) or ""
+            texts.append(given.get(key or "", text))
+        return texts
+
+    sub_rows = {index: (name, target, actual) for index, name, target, actual in fp.sub_rows}
+    slot = 0
+    for index, indicator in enumerate(indicators):
+        group = (indicator.get("level1"), indicator.get("level2"))
+        table.append((group, cells_of(indicator, index)))
+        if index in sub_rows:
+            name, target, actual = sub_rows[index]
+            table.append((group, cells_of(None, index, name=name, target=target, actual=actual)))
+        last_of_group = index + 1 == len(indicators) or \
+            (indicators[index + 1].get("level1"), indicators[index + 1].get("level2")) != group
+        if last_of_group:
+            number = sum(1 for other in indicators if (other.get("level1"), other.get("level2")) == group)
+            for pattern in tpl.slot_rows:
+                slot += 1
+                table.append((group, cells_of(None, index, name=pattern.format(n=number + 1))))
+                number += 1
+            next_level1 = indicators[index + 1].get("level1") if index + 1 < len(indicators) else None
+            if tpl.empty_level2 and "效益" in (group[0] or "") and next_level1 != group[0]:
+                table.append(((group[0], tpl.empty_level2), cells_of(None, index)))
+    start = len(rows)
+    for _, texts in table:
+        rows.append(_Row([_Cell(*ind[i], text, "L" if keys[i] in ("name", "deviation") else "C")
+                          for i, text in enumerate(texts, start=2)], breakable=True))
+    for level in (0, 1):
+        groups = [(g[0], g[1] if level else None) for g, _ in table]
+        for a, b in _runs(groups):
+            merges.append(_Merge(start + a, start + b, *ind[level], groups[a][level] or ""))
+    # Totals, grade and closing rows.
+    span_label = (ind[0][0], ind[2][1])
+    closing = list(tpl.closing_rows)
+    if tpl.total_label and tpl.grade == "total-row":
+        note = closing.pop(0) if closing else ""
+        actual_at = keys.index("actual")
+        rows.append(_Row([_Cell(ind[0][0], ind[1][1], note), _Cell(ind[2][0], ind[actual_at - 1][1],
+                                                                   record.get("extra", {}).get(note, "")),
+                          _Cell(*ind[actual_at], tpl.total_label)]
+                         + [_Cell(*ind[i], {"weight": fmt(record.get("total_weight")),
+                                            "score": fmt(record.get("total_score")),
+                                            "deviation": record.get("grade") or ""}.get(keys[i] or "", ""))
+                            for i in range(actual_at + 1, len(keys))]))
+    elif tpl.total_label:
+        totals = {"weight": fmt(record.get("total_weight")),
+                  "score": "" if tpl.total_weights_only else fmt(record.get("total_score"))}
+        rows.append(_Row([_Cell(*span_label, tpl.total_label)]
+                         + [_Cell(*ind[i], totals.get(keys[i] or "", "")) for i in range(3, len(keys))]))
+    if tpl.grade == "row":
+        rows.append(_Row([_Cell(*span_label, "评分等级"), _Cell(ind[3][0], right, record.get("grade") or "")]))
+    for label in closing:
+        rows.append(_Row([_Cell(*span_label, label), _Cell(ind[3][0], right, record["extra"].get(label, ""), "L")]))
+    convert = None
+    if fp.traditional:
+        from opencc import OpenCC
+
+        convert = OpenCC("s2t").convert
+    return _finish_layout(pen, layout, ts, convert)
 
 
 def _runs(keys: list[Any]) -> list[tuple[int, int]]:
@@ -758,6 +923,8 @@ def _draw_form(pen: _Pen, layout: _FormLayout, cursor: float) -> float:
         if page != pdf.page:
             pdf.add_page()
         if page == pages[0]:
+            if layout.caption:
+                pen.text(MARGIN_X, title_top + 2, layout.caption)
             pen.use(14)
             _centred_text(pen, layout.title_lines[0], title_top + 16)
             pen.use(pen.size + 1)

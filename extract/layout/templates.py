@@ -241,10 +241,17 @@ class Title:
     total_score: Decimal | None = None   # a total stated after it (项目总得分99分), as some families print
 
 
+# The totals stated in the head that the contract names (FORM_RECORD.md,
+# Other templates): read whatever family prints them, known or not.
+CONTRACT_HEAD_TOTALS = (r"项目总得分(?P<score>\d+(?:\.\d+)?)分", r"自评得分(?P<score>\d+(?:\.\d+)?)")
+
+
 @functools.cache
 def _head_totals() -> tuple[re.Pattern[str], ...]:
-    """The families' head totals (`head_total_patterns`), each at a line's end."""
-    patterns = dict.fromkeys(p for family in families().values() for p in family.head_total_patterns)
+    """The head totals of the contract and the families (`head_total_patterns`),
+    each at a line's end."""
+    patterns = dict.fromkeys(CONTRACT_HEAD_TOTALS + tuple(
+        p for family in families().values() for p in family.head_total_patterns))
     return tuple(re.compile(rf"\s*{pattern}\s*$") for pattern in patterns)
 
 

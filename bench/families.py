@@ -1,0 +1,88 @@
+"""Benchmark: field accuracy and routing per template family, the held-out
+families apart, for text PDFs, 200-dpi scans and each flat extractor.
+
+    .venv/bin/python bench/families.py [--forms 10] [--families a,b,...]
+                                       [--channels text,scan,pdfplumber,...]
+                                       [--typesetting reference] [--wrong]
+
+For every family of `corpus.templates.TEMPLATES` (the tuning families
+first, then `HELD_OUT_FAMILIES`, for which the readers have no data file),
+`--forms` synthetic evaluation forms are printed in that family's template
+and read the way a user's file would be (the channels of `bench/styles.py`).
+Each row prints field accuracy by the contract's comparison, the share of
+fields routing sends to review, and the accuracy of the fields it accepts.
+The issue's bars: text PDFs ≥ 99.5%, scans ≥ 98%, flat text ≥ 95% per
+family; accepted ≥ 99.5% right with ≤ 10% sent to review.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import sys
+import tempfile
+from pathlib import Path
+from typing import Sequence
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from corpus.build import family_forms, render_with_truth  # noqa: E402
+from corpus.render import STYLES  # noqa: E402
+from corpus.templates import HELD_OUT_FAMILIES, TEMPLATES, TUNING_FAMILIES  # noqa: E402
+
+
+def _styles_bench():
+    """bench/styles.py, whose tally and channels this benchmark shares."""
+    spec = importlib.util.spec_from_file_location("bench_styles", ROOT / "bench" / "styles.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_styles"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    bench = _styles_bench()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--forms", type=int, default=10, help="synthetic eval forms per family (default 10)")
+    parser.add_argument("--families", default=",".join(TUNING_FAMILIES + HELD_OUT_FAMILIES))
+    parser.add_argument("--channels", default=",".join(bench.CHANNELS))
+    parser.add_argument("--typesetting", default="reference", help="a style of corpus.render.STYLES")
+    parser.add_argument("--wrong", action="store_true",
+                        help="list every wrong field of the tuning families (held-out ones stay unseen)")
+    args = parser.parse_args(argv)
+    names = [n for n in args.families.split(",") if n]
+    channels = [c for c in args.channels.split(",") if c]
+    for unknown in [n for n in names if n not in TEMPLATES] + [c for c in channels if c not in bench.CHANNELS]:
+        parser.error(f"unknown family or channel {unknown!r}")
+    if args.typesetting not in STYLES:
+        parser.error(f"unknown typesetting {args.typesetting!r}")
+    totals: dict[tuple[bool, str], object] = {}
+    print(f"{'family':<18} {'channel':<14} {'fields':>7} {'accuracy':>9} {'review':>8} {'accepted':>9}")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for held_out in (False, True):
+            group = [n for n in names if (n in HELD_OUT_FAMILIES) == held_out]
+            if not group:
+                continue
+            print(f"-- {'held-out families (no data file, never tuned to)' if held_out else 'tuning families'}")
+            for name in group:
+                records, styles = family_forms(name, args.forms, args.typesetting)
+                pdf = folder / f"{name}.pdf"
+                truth = render_with_truth(records, pdf, styles)
+                for channel in channels:
+                    wrong: list[str] | None = [] if args.wrong and not held_out else None
+                    # bench.measure scans its first 19 forms and every one after: all of these.
+                    result = bench.measure(channel, name, pdf, truth, styles, len(truth), folder, wrong)
+                    totals.setdefault((held_out, channel), bench.Tally()).add(result)
+                    print(f"{name:<18} {channel:<14} {result.row()}", flush=True)
+                    for line in wrong or ():
+                        print(f"    {line}")
+        print("-- all families of a group")
+        for (held_out, channel), result in totals.items():
+            print(f"{'held-out' if held_out else 'tuning':<18} {channel:<14} {result.row()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

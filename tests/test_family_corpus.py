@@ -1,0 +1,87 @@
+"""The generator's regional families (corpus/templates.py): each form's
+record obeys its family's arithmetic, and the PDF prints what the family
+prints."""
+
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+
+import pytest
+
+from corpus.build import family_forms, render_with_truth
+from corpus.templates import HELD_OUT_FAMILIES, TEMPLATES, split_target
+
+
+@pytest.mark.parametrize("family", sorted(TEMPLATES))
+def test_a_familys_record_obeys_the_familys_arithmetic(family):
+    template = TEMPLATES[family]
+    records, styles = family_forms(family, 3)
+    places = Decimal(1) if template.rate == "round-integer" else Decimal("0.01")
+    rounding = ROUND_DOWN if template.rate == "truncate" else ROUND_HALF_UP
+    for record, style in zip(records, styles):
+        assert record["title"] == template.title or style.family.traditional
+        assert record["money_unit"] == template.money_unit
+        total = record["funding"]["total"]
+        budget = total["annual_budget"] or total["initial_budget"]
+        rate = (total["executed"] / budget * 100).quantize(places, rounding=rounding)
+        assert total["execution_rate"] == rate
+        if template.has_weights:
+            assert total["weight"] == template.budget_execution_weight
+            scores = [total["score"]] + [i["score"] for i in record["indicators"]]
+            if template.total_label and not template.total_weights_only or template.head_total:
+                assert record["total_score"] == sum(scores)
+            assert all(i["score"] <= i["weight"] for i in record["indicators"])
+        else:
+            assert total["weight"] is None and record["total_score"] is None
+            assert all(i["weight"] is None and i["score"] is None for i in record["indicators"])
+        printed_rows = {key for key, _ in template.funding_rows}
+        for key in ("carryover", "current_appropriation", "other"):
+            if key not in printed_rows:
+                assert set(record["funding"][key].values()) == {None}
+        for label in template.closing_rows:
+            assert record["extra"][label]
+        if "target_parts" in dict(template.indicator_columns):
+            for cells, indicator in zip(style.family.target_cells, record["indicators"]):
+                assert "".join(cells) == (indicator["target"] or "")
+
+
+def test_money_in_yuan_is_ten_thousand_times_the_wan_yuan_amount():
+    from corpus.synth import generate_forms
+
+    reference = generate_forms("eval", 2)
+    records, _ = family_forms("shanghai_district", 2)
+    for ref, record in zip(reference, records):
+        assert record["funding"]["total"]["annual_budget"] == ref["funding"]["total"]["annual_budget"] * 10000
+        assert record["funding"]["total"]["execution_rate"] == ref["funding"]["total"]["execution_rate"]
+
+
+@pytest.mark.parametrize("target, cells", [
+    ("≥95%", ("≥", "95", "%")), ("100(个)", ("=", "100", "个")), ("≤90万元", ("≤", "90", "万元")),
+    ("达标", ("定性", "达标", "")), ("", ("", "", "")),
+])
+def test_a_target_split_over_three_cells(target, cells):
+    assert split_target(target) == cells
+
+
+def test_each_family_prints_its_title_labels_and_money_unit(tmp_path):
+    import pdfplumber
+
+    for family in ("sichuan_department", "hunan_county", "yunnan"):
+        template = TEMPLATES[family]
+        records, styles = family_forms(family, 1)
+        path = tmp_path / f"{family}.pdf"
+        truth = render_with_truth(records, path, styles)
+        with pdfplumber.open(path) as pdf:     # the ruled cells' texts, and the lines above the table
+            cells = {cell.replace("\n", "") for page in pdf.pages for table in page.extract_tables()
+                     for row in table for cell in row if cell}
+            text = "".join((page.extract_text() or "") for page in pdf.pages).replace(" ", "")
+        assert truth[0]["title"] in text
+        if not styles[0].family.traditional:
+            for key, label in template.indicator_columns[2:]:
+                assert label in cells or key == "target_parts"
+            assert template.head_labels[0] in cells
+            assert f"项目资金（{template.money_unit}）" in cells
+
+
+def test_the_held_out_families_have_no_reader_data_file():
+    from extract.layout.templates import families
+
+    assert HELD_OUT_FAMILIES and not set(HELD_OUT_FAMILIES) & set(families())
