@@ -187,7 +187,7 @@ TEMPLATES: dict[str, PrintedTemplate] = {t.name: t for t in (
         goal_labels=("年度总体目标", "年初设定目标", "全年实际完成情况"),
         indicator_columns=(("level1", "一级指标"), ("level2", "二级指标"), ("name", "三级指标"),
                            ("target", "年度指标值"), ("actual", "全年完成值"), ("deviation", "未完成原因和改进措施")),
-        total_label=None, grade=None, budget_execution_weight=None, closing_rows=("说明",), rate="round"),
+        total_label=None, grade=None, budget_execution_weight=None, closing_rows=("说明",)),
     PrintedTemplate(
         name="shanxi", title="稷山县项目支出绩效自评表", year_format="（{year}年度）", amount_decimals=4,
         numbered_names=True, grade="row"),

@@ -85,3 +85,55 @@ def test_the_held_out_families_have_no_reader_data_file():
     from extract.layout.templates import families
 
     assert HELD_OUT_FAMILIES and not set(HELD_OUT_FAMILIES) & set(families())
+
+
+def _read(records, styles, path):
+    from extract.pipeline.document import extract_forms, read_document
+    from extract.pipeline.settings import OcrSettings
+    from extract.sources.files import sha256_of
+
+    truth = render_with_truth(records, path, styles)
+    return truth, extract_forms(read_document(path, sha256_of(path), OcrSettings(mode="never"), None))
+
+
+def _accuracy(truth, forms):
+    from extract.checks.compare import MISSING, fields_equal
+    from extract.model import iter_fields
+
+    right = total = 0
+    for gold, form in zip(truth, forms):
+        got = dict(iter_fields(form.record))
+        for path, value in iter_fields(gold):
+            total += 1
+            right += got.get(path, MISSING) is not MISSING and fields_equal(value, got[path])
+    return right / total
+
+
+@pytest.mark.parametrize("family", [f for f in TEMPLATES if f not in HELD_OUT_FAMILIES])
+def test_a_text_pdf_of_each_known_family_is_read_by_its_headers(family, tmp_path):
+    records, styles = family_forms(family, 2)
+    truth, forms = _read(records, styles, tmp_path / f"{family}.pdf")
+    assert len(forms) == 2
+    assert _accuracy(truth, forms) >= 0.98
+    assert [f.record["title"] for f in forms] == [t["title"] for t in truth]
+    assert [len(f.record["indicators"]) for f in forms] == [len(t["indicators"]) for t in truth]
+    for form, gold in zip(forms, truth):
+        assert set(gold["extra"]) <= set(form.record["extra"])     # closing and extra rows, not indicators
+        assert not any(f.rule == "template_unknown" for f in form.findings)
+
+
+@pytest.mark.parametrize("family", HELD_OUT_FAMILIES)
+def test_a_form_of_an_unknown_family_is_read_in_part_flagged_and_routed(family, tmp_path):
+    from extract.checks.routing import ACCEPTED
+
+    records, styles = family_forms(family, 1)
+    truth, forms = _read(records, styles, tmp_path / f"{family}.pdf")
+    assert len(forms) == 1
+    form = forms[0]
+    assert form.record["title"] == truth[0]["title"]
+    assert form.record["project_name"] == truth[0]["project_name"]
+    assert _accuracy(truth, forms) >= 0.5                      # read by its headers as far as they go
+    unknown = [f for f in form.findings if f.rule == "template_unknown"]
+    assert unknown and "template not recognised" in unknown[0].message
+    read = [path for path, value, state in form.leaves() if value is not None and path.is_read_from_form]
+    assert read and all(form.status(str(path)) != ACCEPTED for path in read)

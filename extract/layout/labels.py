@@ -7,8 +7,10 @@ is a change here, not in the parser.  Labels are compared after
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from typing import Any
 
 FORM_TITLE = "财政项目支出绩效自评表"
 # The year line under the title, （2023年度）; OCR may lose a parenthesis.
@@ -57,6 +59,12 @@ INDICATOR_COLUMN_LABELS = {
     "deviation": ("偏差原因分析及改进措施", "偏差原因及改进措施", "偏差原因分析"),
 }
 TOTAL_LABELS = ("总分", "合计")
+# Labelled rows and columns that no key of the record holds: the record keeps
+# them in `extra` (FORM_RECORD.md, `extra`).
+EXTRA_LABELS = ("评价结论", "存在问题", "改进措施", "其他需要说明事项", "说明", "注", "项目负责人",
+                "财务负责人", "得分计算方法", "复核分")
+# An empty slot row's 三级指标 (指标2, 指标3：) and rows of marks (……, /).
+SLOT_NAME = re.compile(r"^指标\d{1,2}[:：]?$|^[…\.。/／\s]+$")
 GRADE_LABELS = ("评分等级", "等级")
 GRADES = ("优", "良", "中", "差")
 
@@ -156,12 +164,26 @@ FIELD_NAMES_ZH = {
 }
 
 
+@functools.cache
+def _to_simplified() -> Any:
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def simplified(text: str) -> str:
+    """`text` in simplified characters (OpenCC's t2s), NFKC-normalised."""
+    return _to_simplified().convert(unicodedata.normalize("NFKC", text))
+
+
+@functools.lru_cache(maxsize=65536)
 def label_key(text: str) -> str:
-    """Fold a printed label for lookup: NFKC, and nothing but CJK, letters,
-    digits and `%` -- so that colons, brackets and the specks OCR reads as
-    `•` or `。` do not hide a label."""
-    folded = unicodedata.normalize("NFKC", text or "")
-    return re.sub(r"[^\w%]|_", "", folded)
+    """Fold a printed label for lookup: NFKC, simplified characters, and
+    nothing but CJK, letters, digits and `%` -- so that colons, brackets, the
+    specks OCR reads as `•` or `。` and traditional characters (項目名稱) do
+    not hide a label."""
+    folded = re.sub(r"[^\w%]|_", "", unicodedata.normalize("NFKC", text or ""))
+    return simplified(folded) if folded and not folded.isascii() else folded
 
 
 def match_label(text: str, table: dict[str, tuple[str, ...]]) -> str | None:

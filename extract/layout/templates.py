@@ -30,6 +30,8 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from extract.errors import SelfevalError
+from extract.layout import labels as base
+from extract.layout.labels import simplified
 from extract.model import DEFAULT_MONEY_UNIT, FUNDING_KEYS, FUNDING_ROW_KEYS, INDICATOR_KEYS
 
 FAMILIES_DIR = Path(__file__).with_name("families")
@@ -206,18 +208,6 @@ def money_unit_in(text: str | None) -> str | None:
 
 # ---------------------------------------------------------------- titles
 
-@functools.cache
-def _to_simplified() -> Any:
-    import opencc
-
-    return opencc.OpenCC("t2s")
-
-
-def simplified(text: str) -> str:
-    """`text` in simplified characters (OpenCC's t2s), NFKC-normalised."""
-    return _to_simplified().convert(unicodedata.normalize("NFKC", text))
-
-
 # The kin of 绩效自评表 a title ends in; the record keeps what precedes it
 # on the line (项目支出, 部门预算项目支出, 稷山县项目支出, …) as part of the title.
 _TITLE_ENDING = re.compile(r"绩效(?:目标)?自评(?:价)?表$")
@@ -292,3 +282,79 @@ def title_families(folded: str) -> tuple[str, ...]:
     exact = tuple(name for name, family in known.items() if folded in family.titles)
     return exact or tuple(name for name, family in known.items()
                           if any(folded.endswith(title) for title in family.titles))
+
+
+# ---------------------------------------------------------------- labels
+
+@dataclass(frozen=True)
+class LabelTables:
+    """The labels the readers know: the contract's synonyms
+    (`extract.layout.labels`) and every known family's, key by key."""
+
+    head: dict[str, tuple[str, ...]]
+    goal: dict[str, tuple[str, ...]]
+    funding_columns: dict[str, tuple[str, ...]]
+    funding_rows: dict[str, tuple[str, ...]]
+    indicator_columns: dict[str, tuple[str, ...]]
+    target_parts: tuple[str, ...]            # 指标性质 / 指标值 / 度量单位, in printed order
+    slots: tuple[str, ...]                   # empty slot rows: 指标2, ……
+    sub_rows: tuple[str, ...]                # 其中… rows that are not indicators
+    extra_rows: tuple[str, ...]              # labelled rows kept in the record's `extra`
+    funding_extra_rows: tuple[str, ...]      # funding rows with no key (单位资金)
+    totals: tuple[str, ...]
+
+
+def _merged(base_table: Mapping[str, tuple[str, ...]], tables: list[Mapping[str, tuple[str, ...]]],
+            skip: tuple[str, ...] = ("extra", "target_parts")) -> dict[str, tuple[str, ...]]:
+    merged = {key: tuple(labels) for key, labels in base_table.items()}
+    for table in tables:
+        for key, labels in table.items():
+            if key not in skip:
+                merged[key] = tuple(dict.fromkeys(merged.get(key, ()) + tuple(labels)))
+    return merged
+
+
+@functools.cache
+def label_tables() -> LabelTables:
+    known = list(families().values())
+
+    def listed(pick: Any) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(label for family in known for label in pick(family)))
+
+    return LabelTables(
+        head=_merged(base.HEAD_LABELS, [f.head_labels for f in known]),
+        goal=_merged(base.GOAL_COLUMN_LABELS, [f.goal_labels for f in known]),
+        funding_columns=_merged(base.FUNDING_COLUMN_LABELS, [f.funding_columns for f in known]),
+        funding_rows=_merged(base.FUNDING_ROW_LABELS, [f.funding_rows for f in known]),
+        indicator_columns=_merged(base.INDICATOR_COLUMN_LABELS, [f.indicator_columns for f in known]),
+        target_parts=next((f.indicator_columns["target_parts"] for f in known
+                           if "target_parts" in f.indicator_columns), ()),
+        slots=listed(lambda f: f.rows.get("slots", ())),
+        sub_rows=listed(lambda f: f.rows.get("sub_rows", ())),
+        extra_rows=tuple(dict.fromkeys(base.EXTRA_LABELS + listed(lambda f: f.rows.get("extra", ())))),
+        funding_extra_rows=listed(lambda f: f.funding_rows.get("extra", ())),
+        totals=tuple(dict.fromkeys(base.TOTAL_LABELS + listed(lambda f: f.totals.get("labels", ())))),
+    )
+
+
+@functools.cache
+def _family_label_keys(name: str) -> frozenset[str]:
+    """Every label a family's file names, folded, with the contract's own
+    synonyms (`extract.layout.labels`), which any family may print."""
+    from extract.layout.labels import label_key
+
+    family = families()[name]
+    tables = [family.head_labels, family.goal_labels, family.funding_columns, family.funding_rows,
+              family.indicator_columns, base.HEAD_LABELS, base.GOAL_COLUMN_LABELS, base.FUNDING_COLUMN_LABELS,
+              base.FUNDING_ROW_LABELS, base.INDICATOR_COLUMN_LABELS]
+    labels = [label for table in tables for labels in table.values() for label in labels]
+    labels += list(base.EXTRA_LABELS) + [label for labels in family.rows.values() for label in labels]
+    return frozenset(label_key(label) for label in labels)
+
+
+def families_printing(candidates: tuple[str, ...], header_labels: set[str]) -> tuple[str, ...]:
+    """The families among `candidates` (those whose title the form prints)
+    whose files know every header label the form prints (folded): a form
+    whose title a known family prints but whose table none does is of a
+    family the product does not know."""
+    return tuple(name for name in candidates if header_labels <= _family_label_keys(name))

@@ -59,6 +59,8 @@ class FormAssembly:
     # The families printing the title (extract.layout.templates); () for a
     # title no family prints, None where the reader did not look it up.
     template_families: tuple[str, ...] | None = None
+    # The header labels the form's tables print (folded), which its family must know.
+    header_labels: set[str] = field(default_factory=set)
 
     # ------------------------------------------------------------ filling
 
@@ -133,6 +135,10 @@ class FormAssembly:
             title.provenance = Provenance(min(self.pages, default=1), None, read_as.method, 1.0)
         record["money_unit"] = record["money_unit"] or DEFAULT_MONEY_UNIT   # a form that states none: not read
         form.findings.extend(self.doubts)
+        if self.template_families and self.header_labels:
+            from extract.layout.templates import families_printing
+
+            self.template_families = families_printing(self.template_families, self.header_labels)
         if self.template_families == ():
             form.findings.append(_template_unknown(record))
         record["source"] = source_of(file_name, sha256, self.pages, self.kinds)

@@ -29,16 +29,17 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from extract.layout.labels import (
-    FUNDING_BLOCK_LABELS, FUNDING_COLUMN_LABELS, FUNDING_ROW_LABELS, GOAL_COLUMN_LABELS, GRADE_LABELS,
-    HEAD_LABELS, INDICATOR_COLUMN_LABELS, LEVEL1_NAMES, LEVEL2_NAMES, TOTAL_LABELS, YEAR_PATTERN,
-    is_label, label_key, match_label,
+    FUNDING_BLOCK_LABELS, GRADE_LABELS, GRADES, LEVEL1_NAMES, LEVEL2_NAMES, SLOT_NAME, YEAR_PATTERN, is_label,
+    label_key, match_label,
 )
-from extract.layout.templates import money_unit_in, read_title
-from extract.model import BBox, Cell, Document, FieldPath, FormResult, Page, Provenance, Table
+from extract.layout.templates import label_tables, money_unit_in, read_title
+from extract.model import FUNDING_ROW_KEYS, BBox, Cell, Document, FieldPath, FormResult, Page, Provenance, Table
 from extract.parse.assembly import FormAssembly
 from extract.parse.values import clean_cell_text, is_weight_and_score, parse_number
 
 log = logging.getLogger("selfeval.parse")
+
+
 
 _FUNDING_HEADER_MARKERS = ("annual_budget", "initial_budget", "executed")
 _FUNDING_BLOCK_KEY = label_key(FUNDING_BLOCK_LABELS[-1])      # 项目资金, whatever unit follows
@@ -107,6 +108,8 @@ class _FormBuilder:
         self.funding_columns: dict[str, BBox] = {}
         self.goal_columns: dict[str, BBox] = {}
         self.indicator_columns: dict[str, BBox] = {}
+        self.funding_header_complete = False          # every funding header cell matched a label
+        self.target_parts: list[BBox] = []             # 指标性质 / 指标值 / 度量单位, where the target is split
         self.goal_values_next = False
         self.levels: dict[str, list[_LevelGroup]] = {"level1": [], "level2": []}
         self.year_read = False
@@ -128,6 +131,11 @@ class _FormBuilder:
             self.assembly.put(path, None)
         else:
             self.assembly.put(path, cell.text, _provenance(row, cell))
+
+    def put_absent(self, path: FieldPath, row: _Row) -> None:
+        """A field whose column the form's header, read whole, does not
+        print (a template without 分值 or 年初预算数): null, and certain."""
+        self.assembly.put(path, None, Provenance(row.page.number, None, row.page.method, 1.0))
 
     def put_under(self, path: FieldPath, row: _Row, column: BBox | None,
                   used: dict[int, FieldPath] | None = None) -> Cell | None:
@@ -161,7 +169,7 @@ def _read_money_unit(builder: _FormBuilder, row: _Row) -> None:
     """The unit the funding table states in its block label (项目资金（元）,
     which a page break may carry to a later row) or a column header."""
     for cell in row.cells:
-        if label_key(cell.text).startswith(_FUNDING_BLOCK_KEY) or match_label(cell.text, FUNDING_COLUMN_LABELS):
+        if label_key(cell.text).startswith(_FUNDING_BLOCK_KEY) or match_label(cell.text, label_tables().funding_columns):
             builder.assembly.money_unit = money_unit_in(cell.text) or builder.assembly.money_unit
 
 
@@ -203,7 +211,7 @@ def parse_document(document: Document) -> list[FormResult]:
                 builder.year_read = True
             continue
         row = item
-        if row.labelled(HEAD_LABELS["project_name"]) and builder.assembly.text(FieldPath.top("project_name")):
+        if row.labelled(label_tables().head["project_name"]) and builder.assembly.text(FieldPath.top("project_name")):
             log.debug("page %d: a second 项目名称 row starts a form without a title line", page.number)
             finish()
         builder.touch(page)
@@ -240,32 +248,45 @@ def _stream(document: Document) -> Iterator[tuple[Page, Any]]:
 
 def _read_row(builder: _FormBuilder, row: _Row) -> None:
     _read_money_unit(builder, row)
-    if row.labelled(INDICATOR_COLUMN_LABELS["name"]):
-        builder.indicator_columns = _header_columns(row, INDICATOR_COLUMN_LABELS)
+    if row.labelled(label_tables().indicator_columns["name"]):
+        builder.indicator_columns = _header_columns(row, label_tables().indicator_columns)
+        builder.target_parts = _target_parts(row)
+        builder.assembly.header_labels |= {label_key(c.text) for c in row.cells if clean_cell_text(c.text)}
         _level_columns_by_place(row, builder.indicator_columns)
         builder.unmatched_header = [clean_cell_text(c.text) for c in row.cells if clean_cell_text(c.text)
-                                    and not match_label(c.text, INDICATOR_COLUMN_LABELS)]
+                                    and not match_label(c.text, label_tables().indicator_columns)
+                                    and not is_label(c.text, label_tables().target_parts + label_tables().extra_rows)]
         log.debug("page %d: indicator header, columns %s", row.page.number, sorted(builder.indicator_columns))
         return
-    if any(row.labelled(FUNDING_COLUMN_LABELS[k]) for k in _FUNDING_HEADER_MARKERS):
-        builder.funding_columns = _header_columns(row, FUNDING_COLUMN_LABELS)
+    if any(row.labelled(label_tables().funding_columns[k]) for k in _FUNDING_HEADER_MARKERS):
+        builder.funding_columns = _header_columns(row, label_tables().funding_columns)
+        builder.assembly.header_labels |= {label_key(c.text) for c in row.cells if clean_cell_text(c.text)
+                                           and not label_key(c.text).startswith(_FUNDING_BLOCK_KEY)}
+        builder.funding_header_complete = all(
+            match_label(c.text, label_tables().funding_columns) or is_label(c.text, label_tables().extra_rows + ("原因",))
+            for c in row.cells if clean_cell_text(c.text) and not label_key(c.text).startswith(_FUNDING_BLOCK_KEY))
         log.debug("page %d: funding header, columns %s", row.page.number, sorted(builder.funding_columns))
         return
-    if any(row.labelled(s) for s in HEAD_LABELS.values()):
+    if any(row.labelled(s) for s in label_tables().head.values()):
         for i, cell in enumerate(row.cells[:-1]):
-            key = match_label(cell.text, HEAD_LABELS)
+            key = match_label(cell.text, label_tables().head)
             if key:
                 builder.put(FieldPath.top(key), row, row.cells[i + 1])
         return
-    funding_label = next((c for c in row.cells if match_label(c.text, FUNDING_ROW_LABELS)), None)
+    if _read_extra_row(builder, row):
+        return
+    funding_label, fkey = _funding_row_label(builder, row)
     if funding_label is not None and builder.funding_columns:
-        fkey = match_label(funding_label.text, FUNDING_ROW_LABELS)
         used: dict[int, FieldPath] = {}
         for column, box in builder.funding_columns.items():
             builder.put_under(FieldPath.funding(fkey, column), row, box, used)
+        if builder.funding_header_complete:
+            for column in FUNDING_ROW_KEYS:
+                if column not in builder.funding_columns:
+                    builder.put_absent(FieldPath.funding(fkey, column), row)
         return
-    if all(row.labelled(s) for s in GOAL_COLUMN_LABELS.values()):
-        builder.goal_columns = _header_columns(row, GOAL_COLUMN_LABELS)
+    if all(row.labelled(s) for s in label_tables().goal.values()):
+        builder.goal_columns = _header_columns(row, label_tables().goal)
         builder.goal_values_next = True
         return
     if builder.goal_values_next:
@@ -274,7 +295,7 @@ def _read_row(builder: _FormBuilder, row: _Row) -> None:
         for key, box in builder.goal_columns.items():
             builder.put_under(FieldPath.top(key), row, box, used)
         return
-    if row.labelled(TOTAL_LABELS):
+    if row.labelled(label_tables().totals):
         _read_totals(builder, row)
         return
     grade_label = row.labelled(GRADE_LABELS)
@@ -283,7 +304,9 @@ def _read_row(builder: _FormBuilder, row: _Row) -> None:
         builder.put(FieldPath.top("grade"), row, value)
         return
     if builder.indicator_columns and _is_indicator_row(builder, row):
-        if _continues_last_row(builder, row):
+        if _is_not_an_indicator(builder, row):
+            log.debug("page %d, row %d: a slot, sub-row or empty 二级指标, no indicator", row.page.number, row.index)
+        elif _continues_last_row(builder, row):
             _read_continuation(builder, row)
         else:
             could_continue = _could_continue(builder, row)
@@ -301,6 +324,62 @@ def _read_row(builder: _FormBuilder, row: _Row) -> None:
                   " | ".join(clean_cell_text(c.text)[:12] for c in row.cells))
 
 
+def _funding_row_label(builder: _FormBuilder, row: _Row) -> tuple[Cell | None, str | None]:
+    """The cell that labels a funding row and its key.  The first `其中` row,
+    whatever its label, is the current appropriation (FORM_RECORD.md)."""
+    rows = label_tables().funding_rows
+    for cell in row.cells:
+        key = match_label(cell.text, rows)
+        if key:
+            return cell, key
+    if builder.funding_columns and not builder.indicator_columns:
+        first = next((c for c in row.cells if clean_cell_text(c.text)), None)
+        taken = builder.assembly.text(FieldPath.funding("current_appropriation", "annual_budget"))
+        if first is not None and label_key(first.text).startswith("其中") and taken is None:
+            return first, "current_appropriation"
+    return None, None
+
+
+def _read_extra_row(builder: _FormBuilder, row: _Row) -> bool:
+    """A labelled row no key holds (评价结论, 项目负责人, a funding row such as
+    单位资金): kept in the record's `extra`, label → text as printed."""
+    texts = [clean_cell_text(c.text) for c in row.cells if clean_cell_text(c.text)
+             and not label_key(c.text).startswith(_FUNDING_BLOCK_KEY)]   # the merged 项目资金 cell beside it
+    if not texts:
+        return False
+    tables = label_tables()
+    label = texts[0]
+    if is_label(label, tables.extra_rows) and not row.labelled(tables.totals):
+        builder.assembly.extra[label] = " ".join(texts[1:])
+        return True
+    if builder.funding_columns and is_label(label, tables.funding_extra_rows):
+        builder.assembly.extra[label] = texts[1:]
+        return True
+    return False
+
+
+def _is_not_an_indicator(builder: _FormBuilder, row: _Row) -> bool:
+    """A row of the indicator table that holds no indicator: an empty slot
+    row (指标2, ……, a row of /), a 二级指标 with no 三级指标, a `其中` sub-row
+    without weight or score."""
+    columns = builder.indicator_columns
+
+    def printed(key: str) -> str:
+        cell = row.under(columns[key]) if key in columns else None
+        return clean_cell_text(cell.text) if cell is not None else ""
+
+    values = [printed(key) for key in ("target", "actual", "weight", "score", "deviation")]
+    values += [clean_cell_text(cell.text) for column in builder.target_parts
+               if (cell := row.under(column)) is not None]
+    empty = all(not v or SLOT_NAME.match(v) for v in values)
+    name = printed("name")
+    if empty and (not name or SLOT_NAME.match(name)):
+        return not _could_continue(builder, row) or not name and not any(values)
+    if label_key(name).startswith("其中") and not printed("weight") and not printed("score"):
+        return True
+    return False
+
+
 def _level_columns_by_place(row: _Row, columns: dict[str, BBox]) -> None:
     """一级 and 二级 stand left of 三级指标, in that order: a header cell there
     that OCR misread (二级指标 as 一一级指标) is still that column.  The cell's
@@ -311,9 +390,21 @@ def _level_columns_by_place(row: _Row, columns: dict[str, BBox]) -> None:
     if len(before) != 2:
         return
     for key, cell in zip(("level1", "level2"), before):
-        if key not in columns and not match_label(cell.text, INDICATOR_COLUMN_LABELS):
+        if key not in columns and not match_label(cell.text, label_tables().indicator_columns):
             log.debug("page %d: header %r taken as the %s column by its place", row.page.number, cell.text, key)
             columns[key] = cell.bbox
+
+
+def _target_parts(row: _Row) -> list[BBox]:
+    """The three cells a split target is printed in (指标性质 / 指标值 / 度量单位),
+    where the header has all three."""
+    parts = label_tables().target_parts
+    found = {label_key(p): None for p in parts}
+    for cell in row.cells:
+        key = label_key(cell.text)
+        if key in found and found[key] is None:
+            found[key] = cell.bbox
+    return list(found.values()) if parts and all(found.values()) else []  # type: ignore[arg-type]
 
 
 def _header_columns(row: _Row, labels: dict[str, tuple[str, ...]]) -> dict[str, BBox]:
@@ -326,10 +417,18 @@ def _header_columns(row: _Row, labels: dict[str, tuple[str, ...]]) -> dict[str, 
 
 
 def _read_totals(builder: _FormBuilder, row: _Row) -> None:
+    """The 总分/合计 row; some families print the grade on it, after the
+    total, and a closing label before it (其他需要说明事项 无 总分 100 96 优)."""
     columns = builder.indicator_columns
     used: dict[int, FieldPath] = {}
     for key, column in (("total_weight", "weight"), ("total_score", "score")):
         builder.put_under(FieldPath.top(key), row, columns.get(column), used)
+    texts = [(cell, clean_cell_text(cell.text)) for cell in row.cells if clean_cell_text(cell.text)]
+    if texts and is_label(texts[0][1], label_tables().extra_rows) and len(texts) > 1:
+        builder.assembly.extra[texts[0][1]] = texts[1][1]
+    grade = next((cell for cell, text in texts if text in GRADES and id(cell) not in used), None)
+    if grade is not None:
+        builder.put(FieldPath.top("grade"), row, grade)
 
 
 def _doubt_missing_header(builder: _FormBuilder) -> None:
@@ -469,7 +568,12 @@ def _read_indicator(builder: _FormBuilder, row: _Row) -> int:
 
     used: dict[int, FieldPath] = {}
     for key in ("name", "target", "actual", "weight", "score", "deviation"):
-        builder.put_under(FieldPath.indicator(index, key), row, columns.get(key), used)
+        if key not in columns and not builder.unmatched_header:
+            builder.put_absent(FieldPath.indicator(index, key), row)
+        else:
+            builder.put_under(FieldPath.indicator(index, key), row, columns.get(key), used)
+    if builder.target_parts:
+        _join_target_parts(builder, row, index)
     missing = [key for key in _INDICATOR_KEYS if key not in columns]
     if missing and builder.unmatched_header:
         builder.doubt([FieldPath.indicator(index, key) for key in missing], row,
@@ -481,6 +585,17 @@ def _read_indicator(builder: _FormBuilder, row: _Row) -> int:
     builder.indicator_tables.add(row.table_serial)
     builder.last_indicator_row = row
     return index
+
+
+def _join_target_parts(builder: _FormBuilder, row: _Row, index: int) -> None:
+    """A target printed over three cells is the three joined as printed
+    (`≥` `90` `%` → `≥90%`, FORM_RECORD.md), with the 指标值 cell's place."""
+    cells = [row.under(column) for column in builder.target_parts]
+    text = "".join(clean_cell_text(cell.text) for cell in cells if cell is not None)
+    where = next((cell for cell in cells[1:2] + cells if cell is not None), None)
+    builder.put(FieldPath.indicator(index, "target"), row, where)
+    if where is not None:
+        builder.assembly.put(FieldPath.indicator(index, "target"), text or None, _provenance(row, where))
 
 
 def _join_level(builder: _FormBuilder, level: str, row: _Row, cell: Cell | None, index: int,
