@@ -344,9 +344,12 @@ def flat_text_file(split: str, count: int, folder: Path, style_names: Sequence[s
     return out
 
 
-def form_starts(text: str) -> list[int]:
+def form_starts(text: str, titles: Sequence[str] | None = None) -> list[int]:
+    """Where each form's title starts (the reference title unless `titles`)."""
     from extract.layout.labels import FORM_TITLE
-    return [m.start() for m in re.finditer(re.escape(FORM_TITLE), text)]
+
+    pattern = "|".join(re.escape(title) for title in sorted(titles or (FORM_TITLE,), key=len, reverse=True))
+    return [m.start() for m in re.finditer(pattern, text)]
 
 
 def flat_text_examples(split: str, count: int) -> list[tuple[str, list[tuple[int, int, str]]]]:
@@ -476,7 +479,7 @@ def file_examples(text: str, truth: list[dict[str, Any]], styles: list[Any], ext
     """One extractor's text of a file as examples, a form (or a piece of at
     most MAX_EXAMPLE_CHARS) each, with the spans that align; `stats` counts
     aligned and missed values (and files whose forms cannot be told apart)."""
-    starts = form_starts(text)
+    starts = form_starts(text, sorted({record.get("title") or "" for record in truth} - {""}) or None)
     if len(starts) != len(truth):
         stats["files_skipped"] = stats.get("files_skipped", 0) + 1
         return []
@@ -557,3 +560,57 @@ def _cut(text: str, spans: list[tuple[int, int, str]],
         piece = text[a:b]
         out.append((piece, [(s - a, e - a, label) for s, e, label in spans if a <= s and e <= b]))
     return out
+
+
+def family_examples(split: str, count: int, extractors: Sequence[str] | None = None,
+                    families: Sequence[str] | None = None,
+                    ) -> list[tuple[str, list[tuple[int, int, str]], dict[str, str]]]:
+    """`count` forms of `split` per template family (`corpus.templates`;
+    default the tuning families, the held-out ones only in eval), printed
+    in the family's layout, in the flat text of each of `extractors`, and
+    each form as the second opinion writes it back for the model (the
+    reference layout with the family's values: split targets joined, 指标1
+    names, 产出指标(50分), traditional characters): ``(text, spans,
+    {"family", "extractor"})``.  Values that do not align are left out and
+    counted in `family_examples.last_stats`, as `extractor_examples` does."""
+    from corpus.build import family_forms, render_with_truth
+    from corpus.extractors import FLAT_EXTRACTORS
+    from corpus.render import FormStyle
+    from corpus.synth import SPLIT_SEEDS
+    from corpus.templates import HELD_OUT_FAMILIES, TUNING_FAMILIES
+    from extract.checks.second_opinion import form_text, model_text
+
+    names = tuple(families or TUNING_FAMILIES)
+    if set(names) & set(HELD_OUT_FAMILIES) and split != "eval":
+        raise ValueError(f"held-out families {sorted(set(names) & set(HELD_OUT_FAMILIES))} only in eval")
+    extractors = tuple(FLAT_EXTRACTORS if extractors is None else extractors)
+    stats = {name: {"aligned": 0, "missed": 0} for name in extractors + ("second-opinion",)}
+    out: list[tuple[str, list[tuple[int, int, str]], dict[str, str]]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n, family in enumerate(names):
+            records, styles = family_forms(family, count, split=split)
+            path = Path(tmp) / f"{family}.pdf"
+            truth = render_with_truth(records, path, styles)
+            texts = extractor_texts(path, truth, styles, SPLIT_SEEDS[split] + n, extractors)
+            for name in extractors:
+                out.extend((text, spans, {"family": family, "extractor": name}) for text, spans in
+                           file_examples(texts[name], truth, styles, name, stats[name]))
+            for record in truth:
+                # the values as the model reads them (model_text: NFKC, one glyph per operator)
+                as_read = _with_text(record, model_text)
+                out.extend((text, spans, {"family": family, "extractor": "second-opinion"}) for text, spans in
+                           file_examples(form_text(record).text, [{**as_read, "title": None}], [FormStyle()],
+                                         "content-order", stats["second-opinion"]))
+    family_examples.last_stats = stats  # type: ignore[attr-defined]
+    return out
+
+
+def _with_text(value: Any, convert: Any) -> Any:
+    """A copy of a record with every string `convert`ed."""
+    if isinstance(value, str):
+        return convert(value)
+    if isinstance(value, dict):
+        return {key: _with_text(item, convert) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_with_text(item, convert) for item in value]
+    return value

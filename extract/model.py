@@ -373,6 +373,7 @@ class FieldState:
     confidence: float | None = None        # set by the confidence check, in [0, 1]
     status: str | None = None              # one of FIELD_STATUSES, set by routing
     doubts: set[str] = field(default_factory=set)   # what the checks doubt: see extract.checks.confidence
+    label: str | None = None               # the form's own label of its column or row (权重 where it prints 权重)
 
 
 @dataclass

@@ -87,6 +87,7 @@ CREATE TABLE IF NOT EXISTS fields (
     reviewed_at TEXT,
     continued  TEXT,
     doubts     TEXT,
+    label      TEXT,
     PRIMARY KEY (form_id, path)
 );
 CREATE TABLE IF NOT EXISTS findings (
@@ -102,7 +103,7 @@ CREATE TABLE IF NOT EXISTS findings (
 # Columns added after the first release, for stores written before them.
 _ADDED_COLUMNS = {
     "sources": ("batch TEXT", "failed_pages TEXT"),
-    "fields": ("original TEXT", "reviewer TEXT", "reviewed_at TEXT", "continued TEXT", "doubts TEXT"),
+    "fields": ("original TEXT", "reviewer TEXT", "reviewed_at TEXT", "continued TEXT", "doubts TEXT", "label TEXT"),
 }
 
 SOURCE_STATUSES = ("done", "partial", "failed")   # partial: some pages could not be read
@@ -141,7 +142,7 @@ class Claim:
 
 
 _FIELD_COLUMNS = ("form_id, path, value, original, page, bbox, method, confidence, status, reviewer, reviewed_at,"
-                  " continued, doubts")
+                  " continued, doubts, label")
 
 
 @dataclass(frozen=True)
@@ -162,6 +163,8 @@ class StoredField:
     continued: tuple[tuple[int, list[float] | None], ...] = ()
     # What the checks doubted of it (extract.checks.confidence: disputed, derived).
     doubts: tuple[str, ...] = ()
+    # Its column's or row's label as the form prints it, where the reader kept it.
+    label: str | None = None
 
     @property
     def parts(self) -> list[tuple[int | None, list[float] | None]]:
@@ -171,11 +174,11 @@ class StoredField:
     @classmethod
     def from_row(cls, row: tuple[Any, ...]) -> "StoredField":
         form_id, path, value, original, page, bbox, method, confidence, status, reviewer, reviewed_at, continued, \
-            doubts = row
+            doubts, label = row
         parts = tuple((part["page"], part["bbox"]) for part in json.loads(continued)) if continued else ()
         return cls(form_id, path, loads_value(value), loads_value(original), page,
                    json.loads(bbox) if bbox else None, method, confidence, status, reviewer, reviewed_at, parts,
-                   tuple(json.loads(doubts)) if doubts else ())
+                   tuple(json.loads(doubts)) if doubts else (), label)
 
 
 def default_db_path() -> str:
@@ -354,7 +357,7 @@ class Store:
                 )
                 self.db.executemany(
                     "INSERT INTO fields (form_id, path, value, original, page, bbox, method, confidence, status,"
-                    " continued, doubts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " continued, doubts, label) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [_field_row(record["form_id"], path, value, form) for path, value in iter_fields(record)],
                 )
                 self._insert_findings(record["form_id"], form.findings)
@@ -483,6 +486,7 @@ def _field_row(form_id: str, path: str, value: Any, form: FormResult) -> tuple[A
         json.dumps([{"page": part.page, "bbox": part.bbox.as_list() if part.bbox else None}
                     for part in prov.continued]) if prov and prov.continued else None,
         json.dumps(sorted(state.doubts)) if state.doubts else None,
+        state.label,
     )
 
 

@@ -231,6 +231,26 @@ def flat_examples(split: str, count: int, extractors: Sequence[str] | None = Non
     return result
 
 
+def family_flat_examples(split: str, count: int, extractors: Sequence[str] | None = None) -> ExampleSet:
+    """`count` forms of `split` per tuning template family (`corpus.templates`),
+    in every extractor's flat text and as the second opinion writes them
+    back (`corpus.flat.family_examples`); the held-out families never."""
+    result = ExampleSet()
+    if count <= 0:
+        return result
+    from corpus.flat import family_examples
+
+    for text, entities, meta in family_examples(split, count, extractors):
+        result.examples.append((text, [(int(s), int(e), str(label)) for s, e, label in entities]))
+        result.phrasings.append("flat")
+        result.meta.append({"style": f"family:{meta['family']}", "extractor": meta["extractor"]})
+    for name, counts in getattr(family_examples, "last_stats", {}).items():
+        mine = result.alignment.setdefault(f"family:{name}", {})
+        for key, value in counts.items():
+            mine[key] = mine.get(key, 0) + value
+    return result
+
+
 def held_out_style_examples(count: int, extractors: Sequence[str] | None = None) -> dict[str, ExampleSet]:
     """{held-out style: `count` eval-split forms typeset in it, in every
     extractor's flat text}: material no training or model selection sees."""
@@ -239,11 +259,13 @@ def held_out_style_examples(count: int, extractors: Sequence[str] | None = None)
 
 def training_examples(train_count: int, flat_count: int = 0,
                       extra_examples: Sequence[Example] | None = None,
-                      extractors: Sequence[str] | None = None) -> ExampleSet:
+                      extractors: Sequence[str] | None = None, family_count: int = 0) -> ExampleSet:
     """The train split's deviation cells, flat-text forms (tuning styles,
-    every extractor) and any extra (reviewed) examples."""
+    every extractor), forms of the tuning families and any extra (reviewed)
+    examples."""
     result = deviation_examples("train", train_count)
     result.extend(flat_examples("train", flat_count, extractors))
+    result.extend(family_flat_examples("train", family_count, extractors))
     if extra_examples:
         result.examples.extend((text, list(entities)) for text, entities in extra_examples)
         result.phrasings.extend(["extra"] * len(extra_examples))
@@ -255,12 +277,14 @@ def seen_phrasings() -> tuple[str, ...]:
     return tuple(p for p in synth.DEVIATION_PHRASINGS if p not in synth.HELD_OUT_PHRASINGS)
 
 
-def dev_examples(count: int, flat_count: int = 0, extractors: Sequence[str] | None = None) -> ExampleSet:
+def dev_examples(count: int, flat_count: int = 0, extractors: Sequence[str] | None = None,
+                 family_count: int = 0) -> ExampleSet:
     """The dev split, used by spaCy to pick model-best.  Held-out phrasings
     are kept out of it too, so that not even model selection has seen them;
     the scores of the model card come from the eval split."""
     result = deviation_examples("dev", count, phrasings=seen_phrasings())
     result.extend(flat_examples("dev", flat_count, extractors))
+    result.extend(family_flat_examples("dev", family_count, extractors))
     return result
 
 
@@ -403,7 +427,8 @@ def build_examples(out_dir: Path = EXAMPLES_DIR, train_count: int = DEFAULT_TRAI
                    dev_count: int = DEFAULT_DEV_COUNT, flat_count: int = DEFAULT_FLAT_COUNT,
                    flat_dev_count: int = DEFAULT_FLAT_DEV_COUNT,
                    extra_examples: Sequence[Example] | None = None,
-                   extractors: Sequence[str] | None = None, cell_repeats: int = 1) -> dict[str, Any]:
+                   extractors: Sequence[str] | None = None, cell_repeats: int = 1,
+                   family_count: int = 0, family_dev_count: int = 0) -> dict[str, Any]:
     """Write `out_dir`/train.jsonl, dev.jsonl and stats.json; returns the stats.
     Flat-text forms are rendered in the tuning styles only and given in the
     text of each of `extractors` (default every one of FLAT_EXTRACTORS).
@@ -414,10 +439,10 @@ def build_examples(out_dir: Path = EXAMPLES_DIR, train_count: int = DEFAULT_TRAI
     started = time.monotonic()
     log.info("examples: %d deviation cells and %d flat-text forms of the train split%s …",
              train_count, flat_count, f", {len(extra_examples)} extra" if extra_examples else "")
-    train_set = training_examples(train_count, flat_count, extra_examples, extractors)
+    train_set = training_examples(train_count, flat_count, extra_examples, extractors, family_count)
     log.info("examples: %d of the dev split (%d deviation cells, %d flat-text forms) …",
              dev_count + flat_dev_count, dev_count, flat_dev_count)
-    dev_set = dev_examples(dev_count, flat_dev_count, extractors)
+    dev_set = dev_examples(dev_count, flat_dev_count, extractors, family_dev_count)
     if flat_count and not train_set.phrasings.count("flat"):
         log.warning("no flat-text examples: corpus.flat is missing or failed (see above); "
                     "the tagger learns the deviation labels only")
@@ -427,7 +452,8 @@ def build_examples(out_dir: Path = EXAMPLES_DIR, train_count: int = DEFAULT_TRAI
         "requested": {"train_count": train_count, "dev_count": dev_count,
                       "flat_count": flat_count, "flat_dev_count": flat_dev_count,
                       "extractors": list(extractors or FLAT_EXTRACTORS), "styles": list(TUNING_STYLES),
-                      "cell_repeats": cell_repeats},
+                      "cell_repeats": cell_repeats, "family_count": family_count,
+                      "family_dev_count": family_dev_count},
         "train": _set_stats(train_set),
         "dev": _set_stats(dev_set),
         "seconds": round(time.monotonic() - started, 1),
@@ -457,6 +483,10 @@ def add_count_options(parser: argparse.ArgumentParser) -> None:
                         help=f"flat-text forms of the train split (default {DEFAULT_FLAT_COUNT})")
     parser.add_argument("--flat-dev-count", type=int, default=DEFAULT_FLAT_DEV_COUNT,
                         help=f"flat-text forms of the dev split (default {DEFAULT_FLAT_DEV_COUNT})")
+    parser.add_argument("--family-count", type=int, default=0,
+                        help="forms of the train split per tuning template family (default 0)")
+    parser.add_argument("--family-dev-count", type=int, default=0,
+                        help="forms of the dev split per tuning template family (default 0)")
     parser.add_argument("--extractors", type=_extractor_list, default=None, metavar="NAME[,NAME…]",
                         help=f"flat-text extractors to give each form in (default all: {', '.join(FLAT_EXTRACTORS)})")
     parser.add_argument("--cell-repeats", type=int, default=DEFAULT_CELL_REPEATS,
@@ -497,7 +527,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = start_step(parser, argv)
     extra = reviews_or_exit(parser, args.with_reviews)
     build_examples(args.out, args.train_count, args.dev_count, args.flat_count, args.flat_dev_count, extra or None,
-                   args.extractors, args.cell_repeats)
+                   args.extractors, args.cell_repeats, args.family_count, args.family_dev_count)
     return 0
 
 

@@ -71,7 +71,7 @@ def train(output_dir: Path | None = None, train_count: int = DEFAULT_TRAIN_COUNT
           eval_frequency: int | None = None, build_dir: Path | None = None,
           config_path: Path = CONFIG_PATH, overrides: dict[str, Any] | None = None,
           extractors: Sequence[str] | None = None, init_from: Path | None = None,
-          cell_repeats: int = 1) -> Path:
+          cell_repeats: int = 1, family_count: int = 0, family_dev_count: int = 0) -> Path:
     """examples → convert → train, all in `build_dir` (default models/build:
     examples/, corpus/, and the training in `output_dir`, default
     `build_dir`/training).  Returns `output_dir`/model-best."""
@@ -79,7 +79,7 @@ def train(output_dir: Path | None = None, train_count: int = DEFAULT_TRAIN_COUNT
     output_dir = Path(output_dir) if output_dir is not None else build_dir / "training"
     refuse_shipped(output_dir)           # before a minute of building examples
     build_examples(build_dir / "examples", train_count, dev_count, flat_count, flat_dev_count, extra_examples,
-                   extractors, cell_repeats)
+                   extractors, cell_repeats, family_count, family_dev_count)
     convert(build_dir / "examples", build_dir / "corpus")
     return train_on_corpus(build_dir / "corpus", output_dir, seed=seed, max_steps=max_steps,
                            eval_frequency=eval_frequency, config_path=config_path, overrides=overrides,
@@ -280,7 +280,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             ("--flat-count", args.flat_count, DEFAULT_FLAT_COUNT),
             ("--flat-dev-count", args.flat_dev_count, DEFAULT_FLAT_DEV_COUNT),
             ("--with-reviews", args.with_reviews, None), ("--extractors", args.extractors, None),
-            ("--cell-repeats", args.cell_repeats, DEFAULT_CELL_REPEATS))
+            ("--cell-repeats", args.cell_repeats, DEFAULT_CELL_REPEATS),
+            ("--family-count", args.family_count, 0), ("--family-dev-count", args.family_dev_count, 0))
             if value != default]
         if building:
             parser.error(f"{', '.join(building)}: these build the examples, which --corpus skips "
@@ -299,6 +300,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                           flat_dev_count=args.flat_dev_count, max_steps=args.max_steps,
                                           build_dir=args.build, extractors=args.extractors,
                                           init_from=args.init_from, cell_repeats=args.cell_repeats,
+                                          family_count=args.family_count, family_dev_count=args.family_dev_count,
                                           overrides=overrides)
             if args.eval_frequency is not None:
                 kwargs["eval_frequency"] = args.eval_frequency

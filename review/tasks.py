@@ -96,7 +96,8 @@ def review_items(record: Mapping[str, Any], pending: Iterable[StoredField],
             read = get_field(record, cell.sibling("deviation")) or ""
         items.append(ReviewItem(
             path=cell, leaves=tuple(sorted(_leaves_of(cell))),
-            label=field_label(record, cell), text=text, read=read or "（空白）",
+            label=field_label(record, cell, next((f.label for f in fields if f.label), None)),
+            text=text, read=read or "（空白）",
             page=located.page if located else None,
             bbox=tuple(located.bbox) if located and located.bbox else None,
             continued=tuple((page, tuple(bbox) if bbox else None) for page, bbox in located.continued)
@@ -116,16 +117,17 @@ def _leaves_of(cell: FieldPath) -> set[FieldPath]:
     return {cell, *cell.parsed} if cell.key in _MEASURE_CELLS else {cell}
 
 
-def field_label(record: Mapping[str, Any], path: str) -> str:
-    """The field's name as the form prints it: 实际完成值（三级指标：图书出版数量）."""
+def field_label(record: Mapping[str, Any], path: str, printed: str | None = None) -> str:
+    """The field's name as the form prints it: 实际完成值（三级指标：图书出版数量）;
+    `printed`, the label the reader found on the form (权重, 全年实际值), where known."""
     path = FieldPath.of(path)
     section, row, key = path.parts
     if section == "indicators":
         name = (record["indicators"][row].get("name") if row < len(record["indicators"]) else None) or f"第{row + 1}行"
-        return f"{FIELD_NAMES_ZH.get(key, key)}（三级指标：{name}）"
+        return f"{printed or FIELD_NAMES_ZH.get(key, key)}（三级指标：{name}）"
     if section == "funding":
-        return f"项目资金·{FUNDING_ROW_LABELS.get(row, (row,))[0]}·{FIELD_NAMES_ZH.get(key, key)}"
-    return FIELD_NAMES_ZH.get(key, key)
+        return f"项目资金·{printed or FUNDING_ROW_LABELS.get(row, (row,))[0] + '·' + FIELD_NAMES_ZH.get(key, key)}"
+    return printed or FIELD_NAMES_ZH.get(key, key)
 
 
 def value_as_text(value: Any) -> str:

@@ -137,3 +137,20 @@ def test_a_form_of_an_unknown_family_is_read_in_part_flagged_and_routed(family, 
     assert unknown and "template not recognised" in unknown[0].message
     read = [path for path, value, state in form.leaves() if value is not None and path.is_read_from_form]
     assert read and all(form.status(str(path)) != ACCEPTED for path in read)
+
+
+def test_review_shows_a_field_with_the_label_its_own_form_prints(tmp_path):
+    from extract.store import Store
+    from review.tasks import field_label
+
+    records, styles = family_forms("sichuan_department", 1)
+    truth, forms = _read(records, styles, tmp_path / "sichuan.pdf")
+    assert forms[0].state("indicators[0].weight").label == "权重"
+    assert forms[0].state("funding.total.annual_budget").label == "总额·调整后预算数"
+    with Store(tmp_path / "store.db") as store:
+        store.save_source(truth[0]["source"]["sha256"], str(tmp_path / "sichuan.pdf"), 1, forms)
+        stored = {f.path: f for f in store.fields(forms[0].record["form_id"])}
+    weight = stored["indicators[0].weight"]
+    assert weight.label == "权重"
+    assert field_label(forms[0].record, weight.path, weight.label).startswith("权重（三级指标：")
+    assert field_label(forms[0].record, weight.path).startswith("分值")      # what it says without the form's label

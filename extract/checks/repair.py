@@ -41,7 +41,8 @@ def repair_missing_numbers(form: FormResult) -> list[FieldPath]:
     for key in FUNDING_KEYS:
         rate = FieldPath.funding(key, "execution_rate")
         executed, budget = (as_decimal(get_field(record, rate.sibling(k))) for k in ("executed", "annual_budget"))
-        if missing(rate) and executed is not None and budget is not None:
+        # (no rate divides by a budget of 0: such a row prints `-`, which OCR reads as nothing)
+        if missing(rate) and executed is not None and budget:
             fill(rate, expected_execution_rate(executed, budget))
     for part in ("score", "weight"):
         paths = total_parts(record, part)

@@ -60,10 +60,10 @@ _NEUTRAL = frozenset("。；;，,、：:！!？?" + " \t\r\n\u3000")
 
 def _lines(value: Any, width: float) -> list[str]:
     """A value wrapped to a column `width` em wide, as the training forms print it."""
-    return wrap(_printed(value), width)
+    return wrap(model_text(value), width)
 
 
-def _printed(value: Any) -> str:
+def model_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, Decimal):

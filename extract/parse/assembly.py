@@ -61,6 +61,9 @@ class FormAssembly:
     template_families: tuple[str, ...] | None = None
     # The header labels the form's tables print (folded), which its family must know.
     header_labels: set[str] = field(default_factory=set)
+    # Each field's label as its form prints it (the header of its column, the
+    # label of its row), shown to the reviewer.
+    labels: dict[FieldPath, str] = field(default_factory=dict)
 
     # ------------------------------------------------------------ filling
 
@@ -143,6 +146,9 @@ class FormAssembly:
             form.findings.append(_template_unknown(record))
         record["source"] = source_of(file_name, sha256, self.pages, self.kinds)
         record["extra"] = dict(self.extra)
+        for path, label in self.labels.items():
+            for leaf in (path, *path.parsed):
+                form.state(leaf).label = label
         return form
 
 

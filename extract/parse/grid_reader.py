@@ -109,6 +109,7 @@ class _FormBuilder:
         self.goal_columns: dict[str, BBox] = {}
         self.indicator_columns: dict[str, BBox] = {}
         self.funding_header_complete = False          # every funding header cell matched a label
+        self.column_labels: dict[str, str] = {}         # funding and indicator keys → header as printed
         self.target_parts: list[BBox] = []             # 指标性质 / 指标值 / 度量单位, where the target is split
         self.goal_values_next = False
         self.levels: dict[str, list[_LevelGroup]] = {"level1": [], "level2": []}
@@ -250,6 +251,7 @@ def _read_row(builder: _FormBuilder, row: _Row) -> None:
     _read_money_unit(builder, row)
     if row.labelled(label_tables().indicator_columns["name"]):
         builder.indicator_columns = _header_columns(row, label_tables().indicator_columns)
+        builder.column_labels.update(_header_labels(row, label_tables().indicator_columns, "indicator"))
         builder.target_parts = _target_parts(row)
         builder.assembly.header_labels |= {label_key(c.text) for c in row.cells if clean_cell_text(c.text)}
         _level_columns_by_place(row, builder.indicator_columns)
@@ -260,6 +262,7 @@ def _read_row(builder: _FormBuilder, row: _Row) -> None:
         return
     if any(row.labelled(label_tables().funding_columns[k]) for k in _FUNDING_HEADER_MARKERS):
         builder.funding_columns = _header_columns(row, label_tables().funding_columns)
+        builder.column_labels.update(_header_labels(row, label_tables().funding_columns, "funding"))
         builder.assembly.header_labels |= {label_key(c.text) for c in row.cells if clean_cell_text(c.text)
                                            and not label_key(c.text).startswith(_FUNDING_BLOCK_KEY)}
         builder.funding_header_complete = all(
@@ -280,6 +283,9 @@ def _read_row(builder: _FormBuilder, row: _Row) -> None:
         used: dict[int, FieldPath] = {}
         for column, box in builder.funding_columns.items():
             builder.put_under(FieldPath.funding(fkey, column), row, box, used)
+            if f"funding.{column}" in builder.column_labels:
+                builder.assembly.labels[FieldPath.funding(fkey, column)] = \
+                    f"{clean_cell_text(funding_label.text)}·{builder.column_labels[f'funding.{column}']}"
         if builder.funding_header_complete:
             for column in FUNDING_ROW_KEYS:
                 if column not in builder.funding_columns:
@@ -405,6 +411,16 @@ def _target_parts(row: _Row) -> list[BBox]:
         if key in found and found[key] is None:
             found[key] = cell.bbox
     return list(found.values()) if parts and all(found.values()) else []  # type: ignore[arg-type]
+
+
+def _header_labels(row: _Row, labels: dict[str, tuple[str, ...]], table: str) -> dict[str, str]:
+    """`table.key` → the header cell as printed, for review to show (权重, 全年实际值)."""
+    found: dict[str, str] = {}
+    for cell in row.cells:
+        key = match_label(cell.text, labels)
+        if key and f"{table}.{key}" not in found:
+            found[f"{table}.{key}"] = clean_cell_text(cell.text)
+    return found
 
 
 def _header_columns(row: _Row, labels: dict[str, tuple[str, ...]]) -> dict[str, BBox]:
@@ -568,6 +584,8 @@ def _read_indicator(builder: _FormBuilder, row: _Row) -> int:
 
     used: dict[int, FieldPath] = {}
     for key in ("name", "target", "actual", "weight", "score", "deviation"):
+        if f"indicator.{key}" in builder.column_labels:
+            builder.assembly.labels[FieldPath.indicator(index, key)] = builder.column_labels[f"indicator.{key}"]
         if key not in columns and not builder.unmatched_header:
             builder.put_absent(FieldPath.indicator(index, key), row)
         else:
