@@ -8,7 +8,9 @@ families apart, for text PDFs, 200-dpi scans and each flat extractor.
 For every family of `corpus.templates.TEMPLATES` (the tuning families
 first, then `HELD_OUT_FAMILIES`, for which the readers have no data file),
 `--forms` synthetic evaluation forms are printed in that family's template
-and read the way a user's file would be (the channels of `bench/styles.py`).
+and read the way a user's file would be (the channels of `bench/styles.py`,
+and the shapes in which a copied table reaches users: a whole form on one
+line, one cell per paragraph, boilerplate before the form).
 Each row prints field accuracy by the contract's comparison, the share of
 fields routing sends to review, and the accuracy of the fields it accepts.
 The issue's bars: text PDFs ≥ 99.5%, scans ≥ 98%, flat text ≥ 95% per
@@ -28,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from corpus.build import family_forms, render_with_truth  # noqa: E402
+from corpus.extractors import COPIED_SHAPES  # noqa: E402
 from corpus.render import STYLES  # noqa: E402
 from corpus.templates import HELD_OUT_FAMILIES, TEMPLATES, TUNING_FAMILIES  # noqa: E402
 
@@ -46,14 +49,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--forms", type=int, default=10, help="synthetic eval forms per family (default 10)")
     parser.add_argument("--families", default=",".join(TUNING_FAMILIES + HELD_OUT_FAMILIES))
-    parser.add_argument("--channels", default=",".join(bench.CHANNELS))
+    channels_known = bench.CHANNELS + COPIED_SHAPES
+    parser.add_argument("--channels", default=",".join(channels_known),
+                        help="text, scan, the flat extractors and the copied shapes (corpus.extractors)")
     parser.add_argument("--typesetting", default="reference", help="a style of corpus.render.STYLES")
     parser.add_argument("--wrong", action="store_true",
                         help="list every wrong field of the tuning families (held-out ones stay unseen)")
     args = parser.parse_args(argv)
     names = [n for n in args.families.split(",") if n]
     channels = [c for c in args.channels.split(",") if c]
-    for unknown in [n for n in names if n not in TEMPLATES] + [c for c in channels if c not in bench.CHANNELS]:
+    for unknown in [n for n in names if n not in TEMPLATES] + [c for c in channels if c not in channels_known]:
         parser.error(f"unknown family or channel {unknown!r}")
     if args.typesetting not in STYLES:
         parser.error(f"unknown typesetting {args.typesetting!r}")

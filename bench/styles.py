@@ -38,6 +38,7 @@ from corpus.extractors import FLAT_EXTRACTORS, flat_text  # noqa: E402
 from corpus.render import HELD_OUT_STYLES, STYLES, TUNING_STYLES, FormStyle  # noqa: E402
 from extract.checks.compare import MISSING, fields_equal  # noqa: E402
 from extract.checks.routing import ACCEPTED  # noqa: E402
+from extract.errors import NoFormFound  # noqa: E402
 from extract.model import FormResult, iter_fields  # noqa: E402
 from extract.pipeline.document import extract_forms, read_document, read_flat_text_file  # noqa: E402
 from extract.pipeline.settings import OcrSettings  # noqa: E402
@@ -121,7 +122,10 @@ def measure(channel: str, name: str, pdf: Path, truth: list[dict], styles: list[
     text = flat_text(channel, pdf=pdf, records=truth, styles=styles)
     txt = folder / f"{name}.{channel}.txt"
     txt.write_text(text, encoding="utf-8")
-    forms = read_flat_text_file(txt, sha256_of(txt))
+    try:
+        forms = read_flat_text_file(txt, sha256_of(txt))
+    except NoFormFound:                    # every field of the file lost: counted so, not a crash
+        return tally(truth, [], wrong)
     return tally(with_identity_of(truth, [f.record for f in forms]), forms, wrong)
 
 

@@ -14,6 +14,13 @@ corpus's material for the flat parser, its tests and the NER model.
                    browser: a line per row, cells split by tabs, runs of
                    spaces or ` | `, a merged cell only in its first row
 
+Besides, the shapes in which a copied table reaches users (`COPIED_SHAPES`,
+TEMPLATES.md, last list), each printed from the records like web-table:
+
+    one-line       a whole form on one line, its cells split by spaces
+    paragraphs     one cell per paragraph (blank lines between cells)
+    boilerplate    a web table after a paragraph of the page's own text
+
 `flat_text(name, pdf, records, styles, seed)` gives one extractor's text; the
 PDF-based ones read `pdf`, `web-table` prints `records` in their `styles` (a
 web page has no pages, so no row is broken across one).
@@ -30,6 +37,10 @@ from extract.external import run_program
 
 FLAT_EXTRACTORS = ("content-order", "pdfplumber", "pdfminer", "pdftotext", "web-table")
 WEB_SEPARATORS = ("\t", "  ", " | ")
+COPIED_SHAPES = ("one-line", "paragraphs", "boilerplate")
+BOILERPLATE = ("根据财政部门关于开展预算绩效自评工作的要求，现将本单位{year}年度项目支出绩效自评结果公开如下。",
+               "发布时间：{year}-06-30　来源：本部门　字号：大 中 小",
+               "附件下载：项目支出绩效自评表.pdf（点击查看）")
 
 
 def content_order_text(pdf: Path, seed: int = 0) -> str:
@@ -72,6 +83,28 @@ def web_table_text(records: Sequence[dict[str, Any]], styles: Sequence[FormStyle
     return "\n".join(lines)
 
 
+def copied_text(shape: str, records: Sequence[dict[str, Any]], styles: Sequence[FormStyle] | None = None,
+                seed: int = 0) -> str:
+    """The forms in one of `COPIED_SHAPES`, from the cells a web page holds."""
+    rng = random.Random(f"{shape} {seed}")
+    styles = list(styles) if styles is not None else [FormStyle()] * len(records)
+    blocks: list[str] = []
+    for record, style in zip(records, styles):
+        title_lines, rows = printed_rows(record, style)
+        titles = [line for line in title_lines if line]
+        cells = [cell for row in rows for cell in row if cell]
+        if shape == "one-line":
+            blocks.append(" ".join(titles + cells))
+        elif shape == "paragraphs":
+            blocks.append("\n\n".join(titles + cells))
+        elif shape == "boilerplate":
+            lead = [line.format(year=record.get("year") or "") for line in rng.sample(BOILERPLATE, 2)]
+            blocks.append("\n".join(lead + titles + ["  ".join(row).rstrip() for row in rows]))
+        else:
+            raise ValueError(f"shape {shape!r}: not one of {', '.join(COPIED_SHAPES)}")
+    return "\n\n".join(blocks) + "\n"
+
+
 def flat_text(name: str, pdf: Path | None = None, records: Sequence[dict[str, Any]] | None = None,
               styles: Sequence[FormStyle] | None = None, seed: int = 0) -> str:
     if name == "content-order":
@@ -86,6 +119,10 @@ def flat_text(name: str, pdf: Path | None = None, records: Sequence[dict[str, An
         if records is None:
             raise ValueError("web-table: needs the records (a web page is printed from them)")
         return web_table_text(records, styles, seed)
+    if name in COPIED_SHAPES:
+        if records is None:
+            raise ValueError(f"{name}: needs the records (the copied table is printed from them)")
+        return copied_text(name, records, styles, seed)
     raise ValueError(f"extractor {name!r}: not one of {', '.join(FLAT_EXTRACTORS)}")
 
 
