@@ -75,6 +75,9 @@ class Token:
     # among the tokens where another choice of the actuals, nearly as good,
     # differs: the rows there are not sure (box_text._promote_word_actuals)
     unsure: bool = False
+    # the first cell pdfminer printed after the 偏差原因 column's label on
+    # its page: the top of that column (box_text._read_indicators)
+    headed: bool = False
 
 
 @dataclass
@@ -248,7 +251,7 @@ def _figure_states(reading: "_FigureReading") -> dict[tuple, tuple[float, str]]:
     for k in range(len(runs)):
         step: dict[tuple, tuple[float, str]] = {}
         for state, (cost, labels) in best.items():
-            for labelled, c in _run_readings(len(runs[k][1])):
+            for labelled, c in reading.readings(k).items():
                 got = reading.apply(state, k, labelled)
                 if got is not None and cost + c + got[1] < step.get(got[0], (float("inf"), ""))[0]:
                     step[got[0]] = (cost + c + got[1], labels + labelled)
@@ -346,6 +349,19 @@ class _FigureReading:
         for _, run in self.runs:
             self.starts.append(at)
             at += len(run)
+        self._readings: dict[int, dict[str, float]] = {}
+
+    def readings(self, k: int) -> dict[str, float]:
+        """The labellings of run k with their costs: the usual ones of its
+        length, and its reading in blocks (`_block_reading`)."""
+        if k not in self._readings:
+            at, length = self.starts[k], len(self.runs[k][1])
+            out = dict(_reading_costs(length))
+            blocks = _block_reading(self.values[at:at + length])
+            if blocks is not None and blocks[0] not in out:
+                out[blocks[0]] = blocks[1]
+            self._readings[k] = out
+        return self._readings[k]
 
     def apply(self, state: tuple, k: int, labelled: str) -> tuple[tuple, float] | None:
         """The state after labelling run k's figures, and their cost."""
@@ -395,7 +411,7 @@ class _FigureReading:
         state, cost = _START, 0.0
         for k, (_, run) in enumerate(self.runs):
             labelled = labels[self.starts[k]:self.starts[k] + len(run)]
-            c = _reading_costs(len(run)).get(labelled)
+            c = self.readings(k).get(labelled)
             got = self.apply(state, k, labelled) if c is not None else None
             if got is None:
                 return None
@@ -434,8 +450,8 @@ class _FigureReading:
 
         chosen = values_of(labels)
         doubtful: set[int] = set()
-        for start, (_, run) in zip(self.starts, self.runs):
-            for reading, _ in _run_readings(len(run)):
+        for k, (start, (_, run)) in enumerate(zip(self.starts, self.runs)):
+            for reading in self.readings(k):
                 trial = labels[:start] + reading + labels[start + len(run):]
                 if trial == labels:
                     continue
@@ -488,6 +504,36 @@ def _run_readings(length: int) -> tuple[tuple[str, float], ...]:
         if length >= 2 and paired != reading:
             out.setdefault(paired, out.get(reading, 1.2))
     return tuple(out.items())
+
+
+# What each block of a run read in blocks costs (`_block_reading`).
+BLOCK_COST = 0.2
+
+
+def _block_reading(values: list) -> tuple[str, float] | None:
+    """A long run of figures pdfminer printed a few rows at a time, each
+    block column by column (`6 9 7 3 9 6 9 7 3 9 12 12 12 12 9 4 9 4`: five
+    rows' weights then their scores, then two rows', then two): the cut
+    into blocks whose pairs lose the fewest points, with no score above its
+    weight; None where no cut does, or the run is odd."""
+    length = len(values)
+    if length % 2 or length < 4 or None in values:
+        return None
+    # best[p]: (cost, labels) of the figures from p on, read in blocks
+    best: dict[int, tuple[float, str]] = {length: (0.0, "")}
+    for p in range(length - 2, -1, -2):
+        options = []
+        for a in range(1, (length - p) // 2 + 1):
+            pairs = sum(_pair_cost(values[p + i], values[p + a + i]) for i in range(a))
+            if p + 2 * a in best and pairs < SCORE_ABOVE_WEIGHT:
+                cost, labels = best[p + 2 * a]
+                options.append((cost + pairs + BLOCK_COST, "W" * a + "S" * a + labels))
+        if options:
+            best[p] = min(options)
+    if 0 not in best:
+        return None
+    cost, labels = best[0]
+    return labels, BLOCK_COST * labels.count("WS")
 
 
 # What a score above its weight costs: more than any order of printing could.

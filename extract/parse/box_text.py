@@ -27,6 +27,7 @@ from extract.layout.labels import (
     FUNDING_COLUMN_LABELS,
     GOAL_BLOCK_LABELS,
     GRADES,
+    INDICATOR_COLUMN_LABELS,
     LEVEL2_NAMES,
     YEAR_IN_TEXT,
     label_key,
@@ -339,7 +340,30 @@ def _funding_columns_after(cells: list[Box], header: int) -> list[Box]:
     return out
 
 
+def _join_cut_amounts(cells: list[Box]) -> list[Box]:
+    """A funding row's first amount too wide for its cell cuts its last
+    decimals to a second line (`8,989.8` / `8`); top-aligned, pdfminer joins
+    the first line to the row's label beside it (`上年结转资金 8,989.8`) and
+    prints the digits as a box of their own, after the labels below it.  A
+    grid keeps one precision, so such a figure one decimal short of the
+    grid's takes the bare digits that come next, only labels between."""
+    amounts = [_decimals(c.flat) for c in cells if label_kind(c.flat) is None and is_number(c.text)]
+    precision = max(amounts, default=0)
+    cells = list(cells)
+    for k, cell in enumerate(cells):
+        if not (cell.tail and label_kind(cell.flat) is None and is_number(cell.text) and "." in cell.flat
+                and _decimals(cell.flat) < precision):
+            continue
+        j = next((j for j in range(k + 1, len(cells)) if label_kind(cells[j].flat) is None), None)
+        if j is not None and cells[j].page == cell.page \
+                and re.fullmatch(rf"\d{{{precision - _decimals(cell.flat)}}}", cells[j].flat):
+            cells[k] = replace(cell, lines=[cell.flat + cells[j].flat], tail=False)
+            del cells[j]
+    return cells
+
+
 def _read_head_and_funding(assembly: FormAssembly, cells: list[Box]) -> None:
+    cells = _join_cut_amounts(cells)
     texts, figures, funding_rows, funding_cols = [], [], [], []
     lead = None                 # the column whose label printed right before the first figure
     anchors = []                # (column, figure position): a label right before its column's figures
@@ -443,10 +467,22 @@ def _read_indicators(assembly: FormAssembly, cells: list[Box], widths: tuple[flo
     tokens: list[Token] = []
     grade = None
     total_at = None
+    # the page of a 偏差原因 label printed right after a cell, apart from the
+    # header's other labels: its column grouped with it, top down
+    deviation_head = None
+    previous = None
     for cell in cells:
         kind = label_kind(cell.flat)
         if kind == "total-label" and total_at is None:
             total_at = len(tokens)
+        after_a_cell = previous is not None and label_kind(previous.flat) is None
+        previous = cell
+        if label_key(cell.flat) in _DEVIATION_HEAD_KEYS:
+            deviation_head = cell.page if after_a_cell else None
+            continue
+        top = kind is None and deviation_head == cell.page
+        if kind is None:
+            deviation_head = None
         if kind == "level1":
             _add_level(level1, cell.flat)
         elif kind in ("level2", "level-either"):
@@ -462,11 +498,12 @@ def _read_indicators(assembly: FormAssembly, cells: list[Box], widths: tuple[flo
         else:
             tokens.append(Token(content_kind(cell.text), cell.text,
                                 max(em_width(line) for line in cell.lines), len(cell.lines), cell.page,
-                                tail=cell.tail, beside=cell.beside))
+                                tail=cell.tail, beside=cell.beside, headed=top))
     if grade is not None:
         assembly.put(FieldPath.top("grade"), grade)
     funding_weight = _number(assembly.text(FieldPath.funding("total", "weight")))
     funding_score = _number(assembly.text(FieldPath.funding("total", "score")))
+    _deviations_beside_scores(tokens, target_width)
     tokens, total_at = _join_cut_decimals(tokens, total_at)
     tokens, total_at = _join_wrapped_figures(tokens, total_at, funding_weight, funding_score, grade)
     totals = _take_totals(tokens, total_at, funding_weight, funding_score, grade)
@@ -498,6 +535,25 @@ def _read_indicators(assembly: FormAssembly, cells: list[Box], widths: tuple[flo
             row.doubt.update(("level1", "level2"))
     for row in rows:
         _put_row(assembly, row)
+
+
+_DEVIATION_HEAD_KEYS = {label_key(s) for s in INDICATOR_COLUMN_LABELS["deviation"]}
+
+
+def _deviations_beside_scores(tokens: list[Token], target_width: float) -> None:
+    """A whole sentence right after a row's weight and score is that row's
+    deviation, whatever its words, where pdfminer split it off the score on
+    its line (`9` / `8 受宣传推广力度不…显现。`) or its lines are wider than
+    the target column: a name never ends a sentence, and a target that
+    does is no wider than its column."""
+    for k in range(2, len(tokens)):
+        token, figure = tokens[k], tokens[k - 1]
+        if not (token.kind == "text" and figure.kind == tokens[k - 2].kind == "num"
+                and _SENTENCE_END.search(token.text.strip()) and len(re.sub(r"\s+", "", token.text)) >= 12):
+            continue
+        if figure.glued or target_width and token.width > target_width + 1.5:
+            token.kind = "deviation"
+            figure.glued = False        # a score, not the start of the text
 
 
 def _add_level(labels: list[str], label: str) -> None:
@@ -769,36 +825,90 @@ def _join_to_cut_cells(before: list[Token], page: list[Token], surplus: int,
     # targets print before it)
     actual_at = [k for k, t in enumerate(before) if t.kind == "actual" and (k == 0 or before[k - 1].kind != "actual")]
     since = actual_at[-3] + 1 if len(actual_at) >= 3 else 0
-    open_deviations = [t for t in before[since:] if t.kind == "deviation" and not _SENTENCE_END.search(t.text.strip())]
-    sentences, pieces = [], []
+    # a deviation the break left open; or its first line alone, joined to
+    # the row's score beside it (top-aligned: `0.0 由于个别服务对象`), too
+    # short for a deviation's words
+    open_deviations = [t for k, t in enumerate(before[since:], start=since)
+                       if (t.kind == "deviation" or t.kind == "text" and t.tail and k and before[k - 1].kind == "num")
+                       and not _SENTENCE_END.search(t.text.strip())]
+    # the rest of the deviation the break left open where pdfminer printed
+    # it apart from the page's first cells: the top of the 偏差原因 column
+    # printed under its label, else (no sentence's end among the first
+    # cells) a sentence's end amid the figures
+    rest = next((t for t in page if t.page == page[0].page and t.headed and t.kind in ("text", "deviation")), None)
+    if rest is None and open_deviations and not any(
+            _SENTENCE_END.search(t.text.strip()) and _fills_column_of(t, open_deviations[-1])
+            for t in _first_text_run(page)):
+        rest = _sentence_amid_figures(page, open_deviations[-1])
+    sentences = [rest] if open_deviations and rest is not None and (rest.kind == "deviation" or surplus > 0) else []
+    pieces = []
     for piece in page:
         if piece.page != page[0].page:
             break
-        texts = len(pieces) + sum(p.kind == "text" for p in sentences)
+        if any(piece is s for s in sentences):
+            continue
+        texts = len(pieces) + sum(p.kind == "text" for p in sentences + _ends_for(open_deviations, sentences))
         if len(sentences) < len(open_deviations) and _SENTENCE_END.search(piece.text.strip()) \
+                and any(_fills_column_of(piece, d) for d in open_deviations) \
                 and (piece.kind == "deviation" or piece.kind == "text" and texts < surplus):
             sentences.append(piece)
         elif piece.kind == "text" and texts < surplus:
             pieces.append(piece)
         else:
             break
-    candidates = [t for t in before[since:] if t.kind == "text"]
+    ended = _ends_for(open_deviations, sentences)
+    candidates = [t for t in before[since:] if t.kind == "text" and not any(t is e for e in ended)]
+    # the page's last row: after the second-last actual
+    last_row = {id(t) for t in before[actual_at[-2] + 1 if len(actual_at) >= 2 else 0:]}
     # a cell that leaves a bracket open (`《2022张江`) was cut for sure: first;
-    # then the fullest last line, then the widest; on a tie the later cell
-    # (the break cut the page's last rows)
+    # then the cells of the last row (the break cut it), the fullest last
+    # line, then the widest; on a tie the later cell
     ranked = sorted(range(len(candidates)), key=lambda k: (not _leaves_open(candidates[k].text),
+                                                           id(candidates[k]) not in last_row,
                                                            -_last_line_fill(candidates[k], widths),
                                                            -em_width(candidates[k].text.split("\n")[-1]), -k))
     heads = [candidates[k] for k in sorted(ranked[:len(pieces)])]
     pieces = _pieces_by_column(before, page, sentences, pieces, heads, widths)
     pieces, heads = _pieces_that_end_the_sentence(before, page, sentences, pieces, heads)
-    joins = list(zip(sentences, open_deviations[len(open_deviations) - len(sentences):])) + list(zip(pieces, heads))
-    joined = sum(piece.kind == "text" for piece, _ in joins)
+    joins = list(zip(sentences, ended)) + list(zip(pieces, heads))
+    joined = sum(piece.kind == "text" for piece, _ in joins) + sum(head.kind == "text" for head in ended)
     for piece, head in joins:
         head.text += "\n" + piece.text
         head.width = max(head.width, piece.width)
         piece.kind = "joined"
+    for head in ended:
+        head.kind = "deviation"
     return joined
+
+
+def _sentence_amid_figures(page: list[Token], deviation: Token) -> Token | None:
+    """The rest of a deviation the break left open where pdfminer grouped
+    it with the 得分 column beside it (`6` `度。` `4`): the first text cell
+    on the page between two figures that ends a sentence and fits the
+    deviation's column (a name or a target never prints amid the figures
+    and ends so)."""
+    for k in range(1, len(page) - 1):
+        piece = page[k]
+        if piece.page != page[0].page:
+            break
+        if piece.kind == "text" and page[k - 1].kind == page[k + 1].kind == "num" \
+                and _SENTENCE_END.search(piece.text.strip()) and _fills_column_of(piece, deviation) \
+                and piece.width <= max(em_width(line) for line in deviation.text.split("\n")) + 0.25:
+            return piece
+    return None
+
+
+def _fills_column_of(piece: Token, head: Token) -> bool:
+    """Whether a cut cell's rest may be `piece`: its lines but the last fill
+    the head's column (no more than a character short, which the break
+    rules may move down), as the head's own lines do."""
+    column = max(em_width(line) for line in head.text.split("\n"))
+    return all(em_width(line) >= column - 1.0 for line in piece.text.split("\n")[:-1])
+
+
+def _ends_for(open_deviations: list[Token], sentences: list[Token]) -> list[Token]:
+    """The open deviations the sentences found end: the last ones."""
+    return open_deviations[len(open_deviations) - len(sentences):] if sentences else []
 
 
 def _join_rest(head: Token, piece: Token) -> None:
@@ -1138,6 +1248,21 @@ def _choose_totals(tokens: list[Token], total_at: int | None, funding_weight, fu
     chosen = next((pair for pair in options if fits(pair)), None) or _the_pair_that_fits(figures, values, fits, grade)
     if chosen is not None:
         return chosen, True
+
+    def fits_but_bare_targets(pair: list[int]) -> bool:
+        got = [values[i] for i in pair]
+        if None in got or funding_weight is None or funding_score is None:
+            return False
+        rest = [tokens[i] for i in figures if i not in pair]
+        return _bare_target_choice(rest, max(got) - funding_weight + min(got) - funding_score) is not None
+
+    # bare targets among the figures (`100`, `95`) keep any pair from
+    # fitting: the one pair in the printed grade's band that the others sum
+    # to once some of them are taken out (taking out figures fits many
+    # pairs: the grade must tell)
+    chosen = _the_pair_that_fits(figures, values, fits_but_bare_targets, grade) if grade is not None else None
+    if chosen is not None:
+        return chosen, False
     # neither fits (a bare target among the figures): the total weight is
     # the form's largest figure but a target's; the last two on a tie
     return max(reversed(options), key=largest), False
@@ -1150,7 +1275,8 @@ def _join_wrapped_figures(tokens: list[Token], total_at: int | None, funding_wei
     own: `98.9` … `9`.  Where the figures do not sum to any reading of the
     totals, a figure with decimals and the bare digits right after it on
     its page are one figure if, joined, they do -- and only one such join
-    does, or does once bare targets are taken out (`_bare_targets`).
+    does, or does once bare targets are taken out (`_bare_targets`); where
+    no one join leaves the figures an even count, one pair of joins may.
     Returns the tokens and where the 总分 label is among them."""
     def add_up(trial: list[Token], at: int | None) -> bool:
         pair, fits = _choose_totals(trial, at, funding_weight, funding_score, grade)
@@ -1165,17 +1291,31 @@ def _join_wrapped_figures(tokens: list[Token], total_at: int | None, funding_wei
 
     if add_up(tokens, total_at):
         return tokens, total_at
-    fitting, joins = [], []
-    for k in range(len(tokens) - 1):
-        head, rest = tokens[k], tokens[k + 1]
-        if not (head.kind == rest.kind == "num" and "." in head.text and _CUT_DIGITS.match(rest.text)
-                and head.page == rest.page and _decimals(head.text) + len(rest.text) <= _MOST_DECIMALS):
-            continue
-        trial = tokens[:k] + [replace(head, text=head.text + rest.text)] + tokens[k + 2:]
-        at = total_at - 1 if total_at is not None and total_at > k + 1 else total_at
-        joins.append((trial, at))
-        if add_up(trial, at):
-            fitting.append((trial, at))
+    cuts = [(k, k + 1) for k in range(len(tokens) - 1)
+            if tokens[k].kind == tokens[k + 1].kind == "num" and "." in tokens[k].text
+            and _CUT_DIGITS.match(tokens[k + 1].text) and tokens[k].page == tokens[k + 1].page
+            and _decimals(tokens[k].text) + len(tokens[k + 1].text) <= _MOST_DECIMALS]
+    joins = [_joined_at(tokens, total_at, [cut]) for cut in cuts]
+    fitting = [join for join in joins if add_up(*join)]
+    if not any(_even_figures(join[0]) for join in fitting):
+        # two figures cut so (a row's `14.50` as `14.5` / `0` and 总分's
+        # `96.1` / `7`): where no one join leaves two figures a row and two
+        # for 总分 -- an even count -- the one pair of joins that does and
+        # makes the sums.  A cut-off `0` changes no value: it may join a
+        # one-decimal figure printed anywhere near (pdfminer may print the
+        # `0` before its figure, whose line it joined to a cell beside it)
+        cuts += [(k, z) for z, zero in enumerate(tokens) if zero.kind == "num" and zero.text == "0" and not zero.glued
+                 for k, head in enumerate(tokens) if head.kind == "num" and _decimals(head.text) == 1
+                 and abs(head.page - zero.page) <= 1 and abs(k - z) > 1]
+        both: dict[tuple, tuple[list[Token], int | None]] = {}
+        for a, b in combinations(cuts, 2):
+            if len(set(a) | set(b)) == 4:
+                trial = _joined_at(tokens, total_at, [a, b])
+                if _even_figures(trial[0]) and add_up(*trial):
+                    # where the `0` goes changes no value: one reading
+                    both.setdefault(tuple(_number(t.text) for t in trial[0] if t.kind == "num"), trial)
+        if len(both) == 1:
+            return next(iter(both.values()))
     if len(fitting) == 1:
         return fitting[0]
     misread = funding_weight is None or funding_score is None or funding_score > funding_weight
@@ -1186,6 +1326,22 @@ def _join_wrapped_figures(tokens: list[Token], total_at: int | None, funding_wei
         # cut so (`100 98.5` `9`) makes it odd
         return joins[0]
     return tokens, total_at
+
+
+def _even_figures(tokens: list[Token]) -> bool:
+    return sum(t.kind == "num" for t in tokens) % 2 == 0
+
+
+def _joined_at(tokens: list[Token], total_at: int | None,
+               cuts: list[tuple[int, int]]) -> tuple[list[Token], int | None]:
+    """The tokens with each cut figure (head, rest) joined to its cut-off
+    digits, the digits' token gone, and where the 总分 label then is."""
+    out = list(tokens)
+    for head, rest in cuts:
+        out[head] = replace(out[head], text=out[head].text + out[rest].text)
+    gone = {rest for _, rest in cuts}
+    at = total_at - sum(1 for k in gone if k < total_at) if total_at is not None else None
+    return [t for k, t in enumerate(out) if k not in gone], at
 
 
 def _join_cut_decimals(tokens: list[Token], total_at: int | None) -> tuple[list[Token], int | None]:
