@@ -154,3 +154,24 @@ def test_review_shows_a_field_with_the_label_its_own_form_prints(tmp_path):
     assert weight.label == "权重"
     assert field_label(forms[0].record, weight.path, weight.label).startswith("权重（三级指标：")
     assert field_label(forms[0].record, weight.path).startswith("分值")      # what it says without the form's label
+
+
+def test_a_scan_of_a_family_form_with_a_split_target_is_read_by_its_headers(tmp_path):
+    """A 200-dpi scan of a 部门预算 form (target over three cells, 权重, 合计 with
+    weights only, closing rows), read with RapidOCR."""
+    from corpus.degrade import retarget_truth, write_scan
+    from extract.pipeline.document import extract_forms, read_document
+    from extract.pipeline.settings import OcrSettings
+    from extract.sources.files import sha256_of
+
+    records, styles = family_forms("sichuan_department", 1)
+    pdf = tmp_path / "sichuan.pdf"
+    truth = render_with_truth(records, pdf, styles)
+    scan = write_scan(pdf, tmp_path / "sichuan.scan.pdf", 200, "light", seed=0, fmt="pdf")[0]
+    truth = retarget_truth(truth, scan)
+    forms = extract_forms(read_document(scan, sha256_of(scan), OcrSettings(mode="always"), None))
+    assert len(forms) == 1
+    assert _accuracy(truth, forms) >= 0.97
+    assert len(forms[0].record["indicators"]) == len(truth[0]["indicators"])
+    assert forms[0].record["indicators"][0]["target"] == truth[0]["indicators"][0]["target"]
+    assert {"评价结论", "项目负责人"} <= set(forms[0].record["extra"])
