@@ -27,25 +27,28 @@ prints them, each field's provenance made from the lines it was read from.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any, Callable, Iterable
 
 from extract.layout.labels import (
-    FORM_TITLE, FUNDING_BLOCK_LABELS, FUNDING_ROW_LABELS, GOAL_BLOCK_LABELS, GOAL_COLUMN_LABELS,
-    GRADE_LABELS, GRADES, HEAD_LABELS, INDICATOR_COLUMN_LABELS, INDICATOR_HEAD_PIECE_READS, YEAR_IN_TEXT,
-    LEVEL1_NAMES, LEVEL2_NAMES, TOTAL_LABELS, label_key,
+    FORM_TITLE, FUNDING_BLOCK_LABELS, GOAL_BLOCK_LABELS, GRADE_LABELS, GRADES, INDICATOR_COLUMN_LABELS,
+    INDICATOR_HEAD_PIECE_READS, LEVEL1_NAMES, LEVEL2_NAMES, YEAR_IN_TEXT, is_label, label_key,
 )
 from extract.layout.flat_format import (
     GOAL_ACTUAL, locator,
     pages_flat_text, text_pages,
 )
-from extract.layout.templates import Title, read_title
-from extract.model import FUNDING_ROW_KEYS, FieldPath, FormResult, Page, Provenance, empty_record, iter_fields
+from extract.layout.templates import Title, label_tables, money_unit_in, read_title
+from extract.model import (
+    FUNDING_ROW_KEYS, FieldPath, FormResult, Page, Provenance, empty_funding_row, empty_record, iter_fields,
+)
 from extract.parse.assembly import FormAssembly
 from extract.parse.flat_lines import NUMBER, SENTENCE_ENDS, Line, _first_chunk, split_lines, width, width_max
-from extract.parse.flat_rows import IndicatorRows, RowCells
+from extract.parse.flat_rows import _REFERENCE_COLUMNS, IndicatorRows, RowCells, RowsWithoutFigures
 from extract.parse.box_text import looks_like_box_text, parse_box_text
 from extract.parse.row_text import parse_row_text, row_text_shape
 from extract.parse.values import clean_cell_text, is_number_token, is_weight_and_score, parse_number
@@ -101,14 +104,15 @@ def parse_flat_text(text: str, source_file: str, sha256: str, tagger: Tagger | N
         elif forms:
             forms[-1].append(line)
     parsed = []
-    doc = _DocumentStats(forms)
-    for position, form_lines in enumerate(forms, start=1):
+    folds = [_Folding(form_lines) for form_lines in forms]
+    doc = _DocumentStats([fold.lines for fold in folds])
+    for position, (form_lines, fold) in enumerate(zip(forms, folds), start=1):
         spans: list[tuple[int, int, str]] = []
         if tagger is not None:
             start = form_lines[0].start
             end = forms[position][0].start if position < len(forms) else len(text)
             spans = sorted((start + a, start + b, label) for a, b, label in tagger(text[start:end]))
-        parser = _FormParser(form_lines, text, spans, doc)
+        parser = _FormParser(fold.lines, text, spans, doc)
         printed = parser.parse()
         title = titles[position - 1]
         assembly = FormAssembly(template_families=title.families if title else None)
@@ -118,9 +122,19 @@ def parse_flat_text(text: str, source_file: str, sha256: str, tagger: Tagger | N
             assembly.touch(*(page_of(page) if page_of is not None else (page, "text")))
         for path, value in iter_fields(printed):
             read_from = parser.provenance.get(path)
+            if path in parser.absent and path.cell == path:
+                assembly.put(path, None, _absent(parser.absent[path], locate))
+                continue
             if path.cell != path or not path.is_read_from_form or (read_from is None and value is None):
                 continue
+            if isinstance(value, str) and value not in GRADES:     # a grade is the contract's word
+                value, sure = fold.as_printed(value)
+                if not sure:
+                    parser.doubts.append(([path], f"{path}: which traditional character it prints is unsure"))
             assembly.put(path, value, _where(read_from, locate) if read_from else None)
+        assembly.extra.update({fold.as_printed(label)[0]: fold.as_printed(value)[0] if isinstance(value, str)
+                               else [fold.as_printed(v)[0] for v in value] for label, value in parser.extra.items()})
+        assembly.money_unit = parser.money_unit
         total = FieldPath.top("total_score")
         if title is not None and title.total_score is not None and not assembly.text(total):
             assembly.put(total, str(title.total_score))     # 项目总得分99分 after the title, no 总分 row
@@ -129,6 +143,48 @@ def parse_flat_text(text: str, source_file: str, sha256: str, tagger: Tagger | N
             assembly.doubt([FieldPath.of(p) for p in paths], why)
         parsed.append(assembly.finish(source_file, sha256))
     return parsed
+
+
+@functools.cache
+def _traditional_to_simplified() -> Any:
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+class _Folding:
+    """A form printed in traditional characters (項目名稱) is read in
+    simplified ones, as the labels are written, and its values are given
+    back as printed, character by character (OpenCC's t2s keeps a text's
+    length; a form whose text it does not keep is read as printed)."""
+
+    def __init__(self, lines: list[Line]) -> None:
+        convert = _traditional_to_simplified().convert
+        folded = [convert(line.text) for line in lines]
+        self.lines = lines
+        self.back: dict[str, set[str]] = {}        # simplified character → the characters printed
+        if folded == [line.text for line in lines] or any(len(f) != len(l.text) for f, l in zip(folded, lines)):
+            return
+        for text, line in zip(folded, lines):
+            for simple, printed in zip(text, line.text):
+                self.back.setdefault(simple, set()).add(printed)
+        self.lines = [Line(text, line.page, line.start, line.indent, line.tight) for text, line in zip(folded, lines)]
+
+    def as_printed(self, text: str) -> tuple[str, bool]:
+        """A value read from the folded lines as the form prints it, and
+        whether each character could only be the one given (a form that
+        prints both 后 and 後 leaves 后 unsure)."""
+        if not self.back:
+            return text, True
+        printed = [next(iter(self.back[c])) if len(self.back.get(c, ())) == 1 else c for c in text]
+        return "".join(printed), all(len(self.back.get(c, ())) <= 1 for c in text)
+
+
+def _absent(row: list["Line"], locate: Locate | None) -> Provenance:
+    """The provenance of a field whose column the form's header, read
+    whole, does not print (a template without 分值 or 年初预算数): the row's
+    page, and certain (as the grid reader's `put_absent`)."""
+    return replace(_where(row, locate), bbox=None, confidence=1.0, continued=[])
 
 
 def _where(read_from: list["Line"], locate: Locate | None) -> Provenance:
@@ -169,22 +225,56 @@ def parse_flat_pages(pages: list[Page], source_file: str, sha256: str,
 # `_split_goals` points) are doubted.
 GOAL_DOUBT_MARGIN = 1.0
 FUNDING_HEADER_START = "年初预算"
+# A funding header marks itself by one of these columns.
+_FUNDING_HEADER_MARKERS = ("annual_budget", "initial_budget", "executed")
+# A funding column no key holds that a template prints without a value in
+# most rows (Sichuan's 原因).
+_FUNDING_EXTRA_COLUMNS = ("原因",)
 
 
-def _join_wrapped_figures(values: list[str], starts: list[bool], cells: int) -> tuple[list[str], bool] | None:
+def _funding_header(text: str) -> tuple[list[str], bool]:
+    """The funding header's columns in printed order, from its labels'
+    keys joined (`text`: what stands before the first row's label, the
+    block label 项目资金（万元） too): each label read longest first, as
+    wrapped labels (`年初预算` / `数`) join again.  And whether every label
+    was known; where one was not, the reference columns."""
+    tables = label_tables()
+    labels = sorted([(label_key(s), key) for key, syn in tables.funding_columns.items() for s in syn]
+                    + [(label_key(s), "extra") for s in _FUNDING_EXTRA_COLUMNS], key=lambda kv: -len(kv[0]))
+    for block in sorted(map(label_key, FUNDING_BLOCK_LABELS + ("项目资金(元)",)), key=len, reverse=True):
+        text = text.replace(block, "", 1) if block in text else text
+    columns: list[str] = []
+    k = 0
+    while k < len(text):
+        found = next(((lk, key) for lk, key in labels if text.startswith(lk, k)), None)
+        if found is None:
+            return list(FUNDING_ROW_KEYS), False
+        columns.append(found[1])
+        k += len(found[0])
+    if not any(c in _FUNDING_HEADER_MARKERS for c in columns):
+        return list(FUNDING_ROW_KEYS), False
+    return columns, True
+
+
+def _join_wrapped_figures(values: list[str], starts: list[bool],
+                          columns: list[str] | int) -> tuple[list[str], bool] | None:
     """A funding row's figures when some wrapped in their cells
     (`181458.5` / `5`): cells at one height are joined by a space, so only a
     figure that starts a line may continue the one before.  Of the ways to
-    join `len(values) - cells` such pairs, the one the row's arithmetic
+    join `len(values) - len(columns)` such pairs, the one the row's arithmetic
     (执行率 = 全年执行数 / 全年预算数, 得分 = 分值 × 执行率) fits best; and
-    whether it alone fits (else the row is doubted).  None: no way."""
+    whether it alone fits (else the row is doubted).  None: no way.
+    `columns`: the header's column keys, or a count of the reference's."""
     from itertools import combinations
 
     from extract.layout.labels import NULL_MARKS
 
+    if isinstance(columns, int):
+        columns = list(FUNDING_ROW_KEYS[:columns])
+
     joins = [k for k in range(1, len(values)) if starts[k] and values[k] not in NULL_MARKS
              and values[k - 1] not in NULL_MARKS]
-    need = len(values) - cells
+    need = len(values) - len(columns)
     best: list[tuple[float, list[str]]] = []
     for chosen in combinations(joins, need):
         out: list[str] = []
@@ -193,7 +283,7 @@ def _join_wrapped_figures(values: list[str], starts: list[bool], cells: int) -> 
                 out[-1] += value
             else:
                 out.append(value)
-        best.append((_funding_misfit(out), out))
+        best.append((_funding_misfit(dict(zip(columns, out))), out))
     if not best:
         return None
     best.sort(key=lambda b: b[0])
@@ -201,13 +291,15 @@ def _join_wrapped_figures(values: list[str], starts: list[bool], cells: int) -> 
     return best[0][1], sure
 
 
-def _funding_misfit(values: list[str]) -> float:
-    """How far a funding row's figures are from its arithmetic (0: it holds;
-    inf: a figure that is no number)."""
+def _funding_misfit(row: dict[str, str]) -> float:
+    """How far a funding row's figures (by column) are from its arithmetic
+    (0: it holds; inf: a figure that is no number)."""
     try:
-        _, annual, executed, weight, rate, score = (parse_number(v) for v in values)
+        figures = {key: parse_number(value) for key, value in row.items()}
     except ValueError:
         return float("inf")          # two figures joined into no number (`181458.55179952.4`)
+    annual, executed, weight, rate, score = (figures.get(k) for k in
+                                             ("annual_budget", "executed", "weight", "execution_rate", "score"))
     misfit = Decimal(0)
     # in percentage points and points: printed to two decimals, cut or rounded
     if annual and executed is not None and rate is not None:
@@ -215,6 +307,22 @@ def _funding_misfit(values: list[str]) -> float:
     if weight is not None and rate is not None and score is not None:
         misfit += abs(weight * min(rate, Decimal(100)) / 100 - score)
     return float(misfit)
+
+
+def _goal_labels() -> tuple[str, ...]:
+    """The goal block's column and block labels, longest first (实际完成情况
+    is the end of 全年实际完成情况)."""
+    goal = label_tables().goal
+    return tuple(sorted(goal["goal_expected"] + goal["goal_actual"] + GOAL_BLOCK_LABELS, key=len, reverse=True))
+
+
+def _total_label_at(text: str) -> int | None:
+    """Where a 总分 / 合计 label stands in a line, as a cell of its own (a
+    closing label may print before it, `无 总分 100 96 优`); None: nowhere."""
+    for m in re.finditer(r"\S+", text):
+        if is_label(m.group(), label_tables().totals):
+            return m.start()
+    return None
 
 
 def _total_pair(lines: list[Line]) -> tuple[str, str] | None:
@@ -316,7 +424,7 @@ def _mode_high(values: list[float]) -> float:
 
 _LEVEL_NAMES = tuple(dict.fromkeys(LEVEL1_NAMES + LEVEL2_NAMES))
 
-class _FormParser(IndicatorRows, RowCells):
+class _FormParser(IndicatorRows, RowCells, RowsWithoutFigures):
     def __init__(self, lines: list[Line], text: str, spans: list[tuple[int, int, str]],
                  doc: _DocumentStats | None) -> None:
         self.lines = lines
@@ -328,6 +436,15 @@ class _FormParser(IndicatorRows, RowCells):
         self.split_score = 0.0        # how well the rows' cells fit their columns
         self.split_margin: float | None = None   # of the last row split: its lead over the next best
         self.doubts: list[tuple[list[str], str]] = []   # (paths, why): cells placed by a close guess
+        # fields whose column the header, read whole, does not print → the lines of their row
+        self.absent: dict[str, list[Line]] = {}
+        # the indicator header's columns from 三级指标 on, its label keys
+        # joined, and whether it splits the target over three cells
+        self.columns: list[str] = list(_REFERENCE_COLUMNS)
+        self.header_key = ""
+        self.target_parts = False
+        self.money_unit: str | None = None          # the unit the funding table states
+        self.extra: dict[str, Any] = {}               # labelled cells no key holds (FORM_RECORD.md, extra)
         self.overruled = False        # the rules overruled the model's deviation before this row
 
     # ---------------- sections
@@ -340,18 +457,71 @@ class _FormParser(IndicatorRows, RowCells):
 
     def sections(self) -> dict[str, int | None]:
         keys = lambda s: label_key(s)
-        head = self._find(lambda t: keys(t).startswith(label_key(HEAD_LABELS["project_name"][0])))
+        tables = label_tables()
+        names = tuple(label_key(l) for l in tables.head["project_name"])
+        head = self._find(lambda t: keys(t).startswith(names))
         # the funding header's first cell may wrap (年初预算 / 数)
         funding = self._find(lambda t: any(keys(t).startswith(label_key(l)[:4]) for l in FUNDING_BLOCK_LABELS)
                              or FUNDING_HEADER_START in t, (head or 0) + 1)
-        goal_header = self._find(lambda t: any(l in t for l in GOAL_COLUMN_LABELS["goal_expected"]),
+        goal_header = self._find(lambda t: any(l in t for l in tables.goal["goal_expected"]),
                                  funding or 0)
         ind_header = self._find(lambda t: any(l in t for l in INDICATOR_COLUMN_LABELS["name"]),
                                 goal_header or 0)
-        total = self._find(lambda t: any(t.startswith(l) for l in TOTAL_LABELS), ind_header or 0)
+        total = self._find(lambda t: _total_label_at(t) is not None, (ind_header or 0) + 1)
+        closing = next((k for k in range((ind_header or len(self.lines)) + 1, len(self.lines))
+                        if self._extra_label_at(k) is not None), None)
         grade = self._find(lambda t: any(t.startswith(l) for l in GRADE_LABELS), total or 0)
+        ends = [k for k in (total, closing) if k is not None]
         return {"head": head, "funding": funding, "goal": goal_header, "indicators": ind_header,
-                "total": total, "grade": grade}
+                "total": total, "grade": grade, "closing": closing,
+                "end": min(ends) if ends else len(self.lines)}
+
+    def _extra_label_at(self, k: int) -> tuple[str, int, str] | None:
+        """A closing row's label (评价结论, 说明, 注, 其他需要说明事项 …, that
+        the record keeps in `extra`) from line k: the label as printed, the
+        lines it takes (a narrow cell wraps it), and the text after it on
+        its last line.  The label is a cell of its own: a line's first
+        piece, or whole lines."""
+        labels = [label_key(l) for l in label_tables().extra_rows]
+        acc, printed = "", ""
+        for j in range(k, min(k + 3, len(self.lines))):
+            head, _, tail = self.lines[j].text.partition(" ")
+            key = acc + label_key(head)
+            if key in labels:
+                return printed + head, j - k + 1, tail.strip()
+            if tail or not any(l.startswith(key) for l in labels) or not key:
+                return None
+            acc, printed = key, printed + head
+        return None
+
+    def _closing(self, start: int) -> None:
+        """The closing rows from line `start` into `extra` (label → text as
+        printed), the 总分 row left to its reader."""
+        label, value = None, []
+
+        def flush() -> None:
+            if label is not None:
+                self.extra[label] = clean_cell_text("\n".join(value))
+
+        k = start
+        while k < len(self.lines):
+            found = self._extra_label_at(k)
+            if found is not None:
+                flush()
+                label, used, tail = found
+                value = [tail] if tail else []
+                k += used
+                continue
+            text = self.lines[k].text
+            at = _total_label_at(text)
+            if at is not None:
+                value.append(text[:at])
+                flush()
+                label = None
+            elif label is not None:
+                value.append(text)
+            k += 1
+        flush()
 
     def parse(self) -> dict[str, Any]:
         record = self.record
@@ -372,14 +542,11 @@ class _FormParser(IndicatorRows, RowCells):
         if s["goal"] is not None:
             self._goals(s["goal"], s["indicators"] or len(self.lines))
         if s["indicators"] is not None:
-            self._indicators(s["indicators"], s["total"] if s["total"] is not None else len(self.lines))
+            self._indicators(s["indicators"], s["end"])
+        if s["closing"] is not None:
+            self._closing(s["closing"])
         if s["total"] is not None:
-            stop = s["grade"] if s["grade"] is not None else min(len(self.lines), s["total"] + 3)
-            read_from = self.lines[s["total"]:max(stop, s["total"] + 1)]
-            pair = _total_pair(read_from)
-            if pair is not None:
-                record["total_weight"], record["total_score"] = pair
-                self.provenance["total_weight"] = self.provenance["total_score"] = read_from
+            self._totals(s["total"])
         if s["grade"] is not None:
             rest = self.lines[s["grade"]].text
             for label in GRADE_LABELS:
@@ -395,6 +562,30 @@ class _FormParser(IndicatorRows, RowCells):
             record["grade"] = grade or (clean_cell_text(rest) or None)
         return record
 
+    def _totals(self, at: int) -> None:
+        """总分 / 合计: its 分值 and 得分, read from its line and the lines of
+        figures its narrow cells wrapped onto; a template that prints the
+        weight only (`合计 100`) gives no 得分; a grade after them is the
+        grade (`总分 100 96 优`)."""
+        line = self.lines[at]
+        first = Line(line.text[_total_label_at(line.text):], line.page, line.start, line.indent, line.tight)
+        read_from = [first]
+        for nxt in self.lines[at + 1:at + 5]:
+            if not re.fullmatch(rf"(?:{NUMBER}\.?\s*)+", nxt.text):
+                break
+            read_from.append(nxt)
+        pair = _total_pair(read_from)
+        figures = re.findall(NUMBER, first.text)
+        if pair is None and len(read_from) == 1 and len(figures) == 1:
+            pair = (figures[0], None)
+        if pair is not None:
+            self.record["total_weight"], self.record["total_score"] = pair
+            self.provenance["total_weight"] = self.provenance["total_score"] = read_from
+        grade = first.text.split()[-1]
+        if grade in GRADES:
+            self.record["grade"] = grade
+            self.provenance["grade"] = [line]
+
     # ---------------- head
     def _head(self, start: int, end: int) -> None:
         joined = "\n".join(line.text for line in self.lines[start:end])
@@ -403,8 +594,9 @@ class _FormParser(IndicatorRows, RowCells):
             line_ends.append((line_ends[-1] + 1 if line_ends else 0) + len(line.text))
         # drop the pieces of the funding block label that precede the funding header
         positions = []
-        for key, synonyms in HEAD_LABELS.items():
-            for label in synonyms:
+        for key, synonyms in label_tables().head.items():
+            # longest first: 主管部门 is the end of 县级主管部门
+            for label in sorted(synonyms, key=len, reverse=True):
                 at = joined.find(label)
                 if at >= 0:
                     positions.append((at, at + len(label), key))
@@ -420,6 +612,9 @@ class _FormParser(IndicatorRows, RowCells):
 
     # ---------------- funding
     def _funding(self, start: int, end: int) -> None:
+        """The funding rows, each figure under the header column it stands in
+        (the header's labels in printed order, `_funding_header`); a column
+        the header does not print is null for every row, and certain."""
         tokens: list[str] = []
         token_lines: list[Line] = []
         first_on_line: list[bool] = []
@@ -428,11 +623,15 @@ class _FormParser(IndicatorRows, RowCells):
                 tokens.append(token)
                 token_lines.append(line)
                 first_on_line.append(k == 0)
+        tables = label_tables()
+        labels = sorted(((label_key(s), key) for key, syn in tables.funding_rows.items() if key != "extra"
+                         for s in syn), key=lambda kv: -len(kv[0]))
+        extra_labels = sorted((label_key(s) for s in tables.funding_extra_rows), key=len, reverse=True)
+        columns: list[str] | None = None
+        complete = False
         label_start = 0
         buffer = ""
         i = 0
-        labels = sorted(((label_key(s), key) for key, syn in FUNDING_ROW_LABELS.items() for s in syn),
-                        key=lambda kv: -len(kv[0]))
         while i < len(tokens):
             token = tokens[i]
             if is_number_token(token):
@@ -442,33 +641,66 @@ class _FormParser(IndicatorRows, RowCells):
             if not buffer:
                 label_start = i
             buffer += label_key(token)
-            key = next((k for lk, k in labels if buffer.endswith(lk)), None)
-            i += 1
+            label, key = next(((lk, k) for lk, k in labels if buffer.endswith(lk)), (None, None))
+            extra = None
             if key is None:
+                extra = label = next((lk for lk in extra_labels if buffer.endswith(lk)), None)
+            # the first 其中 row, whatever its label, is the current appropriation
+            if key is None and extra is None and i + 1 < len(tokens) and is_number_token(tokens[i + 1]) \
+                    and "其中" in buffer and self.record["funding"]["current_appropriation"] == empty_funding_row():
+                label = buffer[buffer.index("其中"):]
+                key = "current_appropriation"
+            i += 1
+            if key is None and extra is None:
                 continue
+            if columns is None:
+                columns, complete = _funding_header(buffer[:len(buffer) - len(label)])
+                # the unit the block label or a column header states (项目资金（元）)
+                self.money_unit = money_unit_in("".join(tokens[:i]))
             values, starts = [], []
-            while i < len(tokens) and len(values) < 12 and is_number_token(tokens[i]):
+            while i < len(tokens) and len(values) < 2 * len(columns) and is_number_token(tokens[i]):
                 values.append(tokens[i])
                 starts.append(first_on_line[i])
                 i += 1
-            if len(values) > 6:
-                joined = _join_wrapped_figures(values, starts, 6)
-                if joined is None:
-                    i -= len(values) - 6
-                    values = values[:6]
-                else:
-                    values, sure = joined
-                    if not sure:
-                        self.doubts.append(([f"funding.{key}.{k}" for k in FUNDING_ROW_KEYS],
-                                            f"funding row {key}: figures wrapped in their cells joined by a guess"))
-            row = self.record["funding"][key]
+            buffer = ""
             read_from = list(dict.fromkeys(map(id, token_lines[label_start:i])))
             read_lines = [line for line in self.lines[start:end] if id(line) in read_from]
-            for rkey, value in zip(FUNDING_ROW_KEYS, values):
-                row[rkey] = value
-            for rkey in row:
-                self.provenance[f"funding.{key}.{rkey}"] = read_lines
-            buffer = ""
+            if extra is not None:
+                printed = clean_cell_text(" ".join(tokens[label_start:i - len(values)]))
+                self.extra[printed] = values
+                continue
+            self._funding_row(key, columns, complete, values, starts, read_lines)
+
+    def _funding_row(self, key: str, columns: list[str], complete: bool, values: list[str],
+                     starts: list[bool], read_lines: list[Line]) -> None:
+        """One funding row's figures into the header's columns."""
+        paths = [f"funding.{key}.{k}" for k in FUNDING_ROW_KEYS]
+        if len(values) > len(columns):
+            joined = _join_wrapped_figures(values, starts, columns)
+            if joined is None:
+                values = values[:len(columns)]
+                self.doubts.append((paths, f"funding row {key}: more figures than the header has columns"))
+            else:
+                values, sure = joined
+                if not sure:
+                    self.doubts.append((paths, f"funding row {key}: figures wrapped in their cells joined by a guess"))
+        keyed = [c for c in columns if c in FUNDING_ROW_KEYS]
+        if len(values) < len(columns) and any(c in FUNDING_ROW_KEYS for c in columns[len(values):]):
+            # a cell left empty moves the figures after it left: which one is unknown
+            self.doubts.append((paths, f"funding row {key}: {len(values)} figures under {len(columns)} columns"))
+        row = self.record["funding"][key]
+        for column, value in zip(columns, values):
+            if column in FUNDING_ROW_KEYS:
+                row[column] = value
+        for rkey in FUNDING_ROW_KEYS:
+            path = f"funding.{key}.{rkey}"
+            if rkey in keyed:
+                self.provenance[path] = read_lines
+            elif complete:
+                self.absent[path] = read_lines
+            else:
+                self.provenance[path] = read_lines
+                self.doubts.append(([path], f"funding row {key}: the header gave no column for {rkey}"))
 
     # ---------------- goals
     def _goals(self, header: int, end: int) -> None:
@@ -485,7 +717,7 @@ class _FormParser(IndicatorRows, RowCells):
                 break
         header_text = self.lines[header].text
         first = header + 1
-        labels = GOAL_COLUMN_LABELS["goal_expected"] + GOAL_COLUMN_LABELS["goal_actual"] + GOAL_BLOCK_LABELS
+        labels = _goal_labels()
         while first < stop and label_key(self.lines[first].text) in {label_key(l) for l in labels}:
             first += 1
         # the block label wrapped in its narrow cell (年度总体目 / 标), printed
@@ -515,7 +747,7 @@ class _FormParser(IndicatorRows, RowCells):
                     head = goal_lines[0]
                     goal_lines[0] = Line(head.text[len(label):].strip(), head.page, head.start, head.indent)
         rest = header_text
-        for label in GOAL_COLUMN_LABELS["goal_expected"] + GOAL_COLUMN_LABELS["goal_actual"] + GOAL_BLOCK_LABELS:
+        for label in labels:
             rest = rest.replace(label, " ")
         if rest.strip():
             goal_lines = [Line(rest.strip(), self.lines[header].page, self.lines[header].start)] + goal_lines

@@ -11,6 +11,7 @@ document's column widths), `record`, `provenance` and `split_score`.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import re
@@ -18,8 +19,10 @@ from typing import Any
 
 from extract.layout.flat_format import ACTUAL, DEVIATION_LABELS, INDICATOR_NAME, TARGET
 from extract.layout.labels import (
-    IMPROVEMENT_LABEL_PIECES, IMPROVEMENT_LABELS, IMPROVEMENT_TURNS, INDICATOR_COLUMN_LABELS, LEVEL1_NAMES, LEVEL1_OF_LEVEL2, LEVEL2_NAMES, label_key,
+    IMPROVEMENT_LABEL_PIECES, IMPROVEMENT_LABELS, IMPROVEMENT_TURNS, INDICATOR_COLUMN_LABELS, LEVEL1_NAMES,
+    LEVEL1_OF_LEVEL2, LEVEL2_NAMES, MEASURE_OPERATOR_SYMBOLS, SLOT_NAME, label_key,
 )
+from extract.layout.templates import label_tables
 from extract.model import empty_indicator
 from extract.parse.flat_lines import (
     NUMBER, SENTENCE_ENDS, TWO_CELLS, Line, _anchor, _first_chunk, _is_piece, _number, _run_lines, _segments,
@@ -42,24 +45,27 @@ def _header_texts() -> tuple[str, ...]:
 
 
 _HEADER_TEXTS = _header_texts()
+# The reference header's columns from 三级指标 on.
+_REFERENCE_COLUMNS = ("name", "target", "actual", "weight", "score", "deviation")
 _HEADER_MIN = label_key(INDICATOR_COLUMN_LABELS["name"][0] + INDICATOR_COLUMN_LABELS["target"][-1])
 
 
-def _header_run(lines: list[Line], i: int) -> int:
+def _header_run(lines: list[Line], i: int, own: str = "") -> int:
     """How many lines from line i print the indicator header row again (a
     header Word repeats on a later page: its cells in order, a wrapped
     label's pieces on lines of their own); 0 when line i starts none."""
+    texts = _HEADER_TEXTS + ((own,) if own else ())
     acc, used, whole = "", 0, 0
     for line in lines[i:i + 12]:
         nxt = acc + label_key(line.text)
-        if not any(t.startswith(nxt) for t in _HEADER_TEXTS):
+        if not any(t.startswith(nxt) for t in texts):
             break
         acc, used = nxt, used + 1
-        if acc in _HEADER_TEXTS:
+        if acc in texts:
             whole = used
             # a shorter synonym's text (`偏差原因分析`) may be the start of
             # the longer one wrapped on (`及改进措施` on a line of its own)
-            if not any(t.startswith(acc) and t != acc for t in _HEADER_TEXTS):
+            if not any(t.startswith(acc) and t != acc for t in texts):
                 break
     if whole:
         return whole
@@ -206,6 +212,9 @@ def _label_pieces(lines: list[Line], i: int) -> tuple[str, int, str]:
     acc, j, tail = "", i, ""
     while j < len(lines) and j - i < 12:
         head, _, tail = lines[j].text.partition(" ")
+        bare, weight = _without_section_weight(head)
+        if weight and acc + bare in _LEVEL_NAMES:
+            return acc + head, j + 1, tail      # 产出指标(50分): the label as printed
         if not _is_piece(head) or not any(n.startswith(acc + head) for n in _LEVEL_NAMES):
             return acc, j, ""
         acc += head
@@ -215,18 +224,156 @@ def _label_pieces(lines: list[Line], i: int) -> tuple[str, int, str]:
     return acc, j, tail
 
 
+# A 一级指标 printed with its section weight: `产出指标(50分)`.
+_SECTION_WEIGHT = re.compile(r"[(（]\d+(?:\.\d+)?分[)）]$")
+_WEIGHT_OPENS = re.compile(r"^[\u4e00-\u9fff]{0,4}[(（][\d.]*$")
+_WEIGHT_CLOSES = re.compile(r"^[\d.]*分[)）]$")
+
+
+def _without_section_weight(label: str) -> tuple[str, str]:
+    """A level label and the section weight printed after it (`''` when none)."""
+    m = _SECTION_WEIGHT.search(label)
+    return (label[:m.start()], m.group()) if m else (label, "")
+
+
+def _join_section_weights(lines: list[Line]) -> list[Line]:
+    """A label's last piece and its section weight wrapped in the narrow
+    cell (`标(36` / `分)`) made one piece again."""
+    out: list[Line] = []
+    for line in lines:
+        if out and _WEIGHT_OPENS.match(out[-1].text) and _WEIGHT_CLOSES.match(line.text):
+            last = out.pop()
+            line = Line(last.text + line.text, last.page, last.start, last.indent, last.tight)
+        out.append(line)
+    return out
+
+
+@functools.cache
+def _column_labels() -> list[tuple[str, str]]:
+    """(label key, column key) of every indicator header label the readers
+    know, longest first; the three parts of a split target as `target_part`."""
+    tables = label_tables()
+    labels = [(label_key(l), key) for key, syn in tables.indicator_columns.items() for l in syn]
+    labels += [(label_key(l), "target_part") for l in tables.target_parts]
+    labels += [(label_key(l), "extra") for l in tables.extra_rows]
+    # 指标值 is both a target's synonym and a split target's middle part: the part where 指标性质 stands by
+    return sorted(labels, key=lambda kv: (-len(kv[0]), kv[1] != "target_part"))
+
+
+def _header_keys(text: str) -> list[str] | None:
+    """The columns a header's joined label keys name, in order; a last
+    label may be cut short (its rest on the next line).  None: no reading."""
+    if not text:
+        return []
+    labels = _column_labels()
+    for label, key in labels:
+        if text.startswith(label):
+            rest = _header_keys(text[len(label):])
+            if rest is not None:
+                return [key] + rest
+    if any(label.startswith(text) for label, _ in labels):
+        return []
+    return None
+
+
+# A split target's 指标性质 cell: a comparison, or what kind of target it is.
+_TARGET_NATURES = frozenset(MEASURE_OPERATOR_SYMBOLS) | {"定性", "定量"}
+
+
+def _is_unit(text: str) -> bool:
+    """Text that could be a 度量单位 cell on its own (`%`, `万次`, `页`)."""
+    return not re.search(r"\d", text) and parse_measure("1" + text).unit is not None
+
+
+def _is_slot(text: str) -> bool:
+    """An empty slot row's cells on one line (`指标 2：`, `……`, `指标3： ……`)."""
+    key = "".join(text.split())
+    slots = {"".join(s.split()) for s in label_tables().slots}
+    return bool(key) and all(SLOT_NAME.match(part) or part in slots
+                             for part in re.split(r"(?<=[:：])", key) if part)
+
+
+def _bare_figure(segment: str) -> Any:
+    """A segment that is a 分值 or 得分 cell: a number up to 100."""
+    value = _number(segment) if re.fullmatch(NUMBER, segment) else None
+    return value if value is not None and value <= 100 else None
+
+
+def _figures_to_row_end(lines: list[Line]) -> list[Line]:
+    """A template that prints 分值 before the target (三级指标 分值 指标值
+    实际值 得分): its rows' 分值 moved beside their 得分 (`name 16 当年完成
+    达成指标 16` → `name 当年完成 达成指标 16 16`), so that each row ends in
+    the `<分值> <得分>` anchor the reference order gives.  A row's 分值 is
+    the first lone figure after the last 得分; its 得分 the next lone figure
+    with the target's and the actual's cells (two pieces at least) between."""
+    out = list(lines)
+    weight: tuple[int, int, str] | None = None    # (line, segment index, text)
+    between = 0
+    for k in range(len(out)):
+        segments = _segments(out[k].text)
+        for n, segment in enumerate(segments):
+            figure = _bare_figure(segment)
+            if weight is None:
+                if figure is not None:
+                    weight, between = (k, n, segment), 0
+                continue
+            if figure is None or between < 2 or figure > _number(weight[2]):
+                between += 1
+                continue
+            line_w, seg_w, text_w = weight
+            segments[n] = f"{text_w} {segment}"
+            if line_w == k:
+                del segments[seg_w]
+            else:
+                kept = _segments(out[line_w].text)
+                del kept[seg_w]
+                old = out[line_w]
+                out[line_w] = Line(" ".join(kept), old.page, old.start, old.indent, old.tight)
+            weight = None
+        old = out[k]
+        out[k] = Line(" ".join(segments), old.page, old.start, old.indent, old.tight)
+    return [line for line in out if line.text]
+
+
+
 class IndicatorRows:
     """The rows of the indicator table (a mixin of the flat form parser)."""
+
+    def _is_sub_row(self, line: Line) -> bool:
+        """A `其中…` sub-row of the row above (衔接资金 forms): its cells on
+        one line, with no 分值 / 得分 where the header prints them."""
+        key = label_key(line.text)
+        return any(key.startswith(label_key(sub)) for sub in label_tables().sub_rows) \
+            and not (self.prints_figures and _anchor(line.text))
+
+    def _read_indicator_header(self, header: int, end: int) -> int:
+        """The indicator header's columns from 三级指标 on, in printed order
+        (`self.columns`), read from its labels as wrapped over lines; returns
+        the line after the header's last."""
+        first = self.lines[header].text
+        at = first.find(INDICATOR_COLUMN_LABELS["name"][0])
+        text, j = label_key(first[max(at, 0):]), header + 1
+        keys = _header_keys(text)
+        while j < end and keys is not None:
+            longer = _header_keys(text + label_key(self.lines[j].text))
+            if longer is None or not label_key(self.lines[j].text):
+                break
+            text, keys, j = text + label_key(self.lines[j].text), longer, j + 1
+        self.columns = keys or list(_REFERENCE_COLUMNS)
+        self.header_key = text
+        self.target_parts = self.columns.count("target_part") == 3
+        return j
 
     def _indicator_lines(self, header: int, end: int) -> list[Line]:
         """Lines of the indicator rows: after the header (and its vertical
         deviation-label pieces), before 总分."""
-        column_labels = {label_key(l) for syn in INDICATOR_COLUMN_LABELS.values() for l in syn}
+        after_header = self._read_indicator_header(header, end)
+        column_labels = {label for label, _ in _column_labels()}
         while header + 1 < end and all(label_key(t) in column_labels for t in self.lines[header + 1].text.split()):
             header += 1
         head = self.lines[header].text
         start = header + 1
-        dev_labels = [label_key(l) for l in INDICATOR_COLUMN_LABELS["deviation"]]
+        dev_labels = [label_key(l) for l in label_tables().indicator_columns["deviation"]]
         # the 偏差原因分析及改进措施 label's rest on lines of its own (the
         # header may end in a shorter synonym's text: `偏差原因分析及改`)
         tail_key = label_key(head).split(label_key(INDICATOR_COLUMN_LABELS["score"][0]))[-1]
@@ -240,7 +387,7 @@ class IndicatorRows:
             j += 1
             if acc in dev_labels and not any(l.startswith(acc) and l != acc for l in dev_labels):
                 break
-        start = j
+        start = max(j, after_header)
         # A header row repeated on a later page (Word's "repeat as header
         # row") is no indicator text, nor are its 一级/二级 label cells before
         # it, however narrow columns wrap them (`一级指` / `标`, or a
@@ -255,24 +402,37 @@ class IndicatorRows:
                 skip -= 1
                 continue
             tokens = line.text.split()
-            run = _header_run(body, k)
+            if _is_slot(line.text) or self._is_sub_row(line):
+                continue          # an empty slot row (指标2：……) or a 其中 sub-row is no indicator
+            run = _header_run(body, k, self.header_key)
             if run or (len(tokens) >= 2 and all(label_key(t) in column_labels for t in tokens)):
                 del kept[len(kept) - _level_head_lines(kept, level_heads, column_labels):]
                 skip = max(run - 1, 0)
                 continue
             kept.append(line)
-        return _join_wrapped_digits(kept)
+        targets = [k for k, key in enumerate(self.columns) if key in ("target", "target_part")]
+        if "weight" in self.columns and targets and self.columns.index("weight") < targets[0]:
+            kept = _figures_to_row_end(kept)
+        return _join_wrapped_digits(_join_section_weights(kept))
 
     def raw_rows(self) -> list[list[str]]:
         """Rough rows (lines up to each anchor) for measuring column widths."""
         s = self.sections()
         if s["indicators"] is None:
             return []
-        lines = self._indicator_lines(s["indicators"], s["total"] if s["total"] is not None else len(self.lines))
+        lines = self._indicator_lines(s["indicators"], s["end"])
+        if not self.prints_figures:
+            # the rows as cut with the widths known so far: their cells' lines
+            return [sum((row["_cells"][key] for key in ("name", "target", "actual")), [])
+                    for row in self._rows_without_figures(lines)]
+        if self.target_parts:
+            # narrow split-target cells print pieces as short as a label's:
+            # the labels are told apart by their names
+            lines = [line for kind, _, line in self._items(lines) if kind in ("text", "anchor")]
         rows, current = [], []
         in_deviation = False
         for line in lines:
-            if _is_piece(line.text):
+            if _is_piece(line.text) and not self.target_parts:
                 current = []
                 continue
             m = _anchor(line.text)
@@ -290,6 +450,14 @@ class IndicatorRows:
 
     def _indicators(self, header: int, end: int) -> None:
         lines = self._indicator_lines(header, end)
+        if not self.prints_figures:
+            indicators = self._rows_without_figures(lines)
+            for i, indicator in enumerate(indicators):
+                del indicator["_cells"]
+                for key in ("weight", "score"):
+                    self.absent[f"indicators[{i}].{key}"] = indicator["_lines"]
+            self._keep_indicators(indicators)
+            return
         items = self._items(lines)
         indicators: list[dict[str, Any]] = []
         level1 = level2 = None
@@ -330,7 +498,7 @@ class IndicatorRows:
                 else:
                     level2 = value
                     parent = LEVEL1_OF_LEVEL2.get(value)
-                    if parent is not None and parent != level1:
+                    if parent is not None and parent != _without_section_weight(level1 or "")[0]:
                         # the 二级 label names its 一级 group: a 一级 label
                         # not printed yet (a page break cut its cell) is that one
                         level1, implied = parent, True
@@ -409,6 +577,11 @@ class IndicatorRows:
                 last, last_meta = indicator, meta
         self._close_pending(last, last_meta, pending, None)
         self._read_from(last, pending, [])
+        self._keep_indicators(indicators)
+
+    def _keep_indicators(self, indicators: list[dict[str, Any]]) -> None:
+        """The rows read into the record, with the doubts their reading left
+        and the lines each was read from."""
         for i, indicator in enumerate(indicators):
             margin = indicator.pop("_margin", None)
             if margin is not None and margin < SPLIT_DOUBT_MARGIN:
@@ -509,8 +682,13 @@ class IndicatorRows:
                 return j - i, tail
         return 0, ""
 
+    @property
+    def prints_figures(self) -> bool:
+        """Whether the indicator header prints 分值 or 得分 (rows end in them)."""
+        return "weight" in self.columns or "score" in self.columns
+
     def _classify(self, line: Line) -> list[tuple[str, Any, Line]]:
-        m = _anchor(line.text)
+        m = _anchor(line.text) if self.prints_figures else None
         if m:
             return [("anchor", m, line)]
         return [("text", line, line)]
@@ -521,8 +699,9 @@ class IndicatorRows:
         Pieces that start a known name and stop before a row are that name,
         cut by a page break."""
         acc, j, tail = _label_pieces(lines, i)
-        if acc in _LEVEL_NAMES:
-            return (self._level_of(acc, current), acc, acc), j - i, tail
+        bare, _ = _without_section_weight(acc)
+        if bare in _LEVEL_NAMES:
+            return (self._level_of(bare, current), acc, acc), j - i, tail
         names = [n for n in _LEVEL_NAMES if n.startswith(acc)]
         if acc and names and self._cut_label_may_end(lines, j, tail):
             name, confirmed = self._cut_label_name(lines, j, acc, names)
@@ -549,6 +728,7 @@ class IndicatorRows:
             k = j - 1 + _label_pieces([Line(tail, lines[j - 1].page, 0)] + lines[j:], 0)[1]
         while k < len(lines) and lines[k].page == lines[j - 1].page:
             acc, end, _ = _label_pieces(lines, k)
+            acc = _without_section_weight(acc)[0]
             if acc in _LEVEL_NAMES and self._level_of(acc, current) == level:
                 return True
             k = max(end, k + 1)
@@ -616,9 +796,11 @@ class IndicatorRows:
         weight, score = _number(last["weight"] or ""), _number(last["score"] or "")
         lost_points = weight is not None and score is not None and score < weight
         tagged = self._tagged_deviation_end(rest)
-        if tagged and not (lost_points or post) and rest[tagged - 1].text[-1] not in "。！!":
+        if tagged and not (lost_points or post) and rest[tagged - 1].text[-1] not in "。！!" \
+                and self._tagged_deviation_starts_a_line(rest):
             # the model reads a note on a row with full marks that ends no
             # sentence: more likely the next row's text, a guess either way
+            # (not where its note starts inside a line, `指标6：` / `系统…`: no cell does)
             self.overruled = True
         if rest and not post and rest[0].page != meta["page"] and len(rest) - 1 >= need:
             rest = rest[self._continue_unless_a_row(last, meta, rest, len(rest) - need, anchor, anchor_line):]
@@ -635,12 +817,21 @@ class IndicatorRows:
             k = len(_segments(anchor.group("pre").strip()))
             available = len(rest) - (3 if k == 0 else max(need, 1))
             n = next((k + 1 for k in range(available) if rest[k].text[-1] in "。！!"), 0)
-            if n and not any(l.tight or TWO_CELLS.search(l.text) for l in rest[:n]):
+            # (a line that is a split target's 指标性质 cell is the next row's)
+            if n and not any(l.tight or TWO_CELLS.search(l.text) or (self.target_parts and l.text in _TARGET_NATURES)
+                             for l in rest[:n]):
                 dev += [l.text for l in rest[:n]]
                 rest = rest[n:]
         if dev:
             last["deviation"] = clean_cell_text("\n".join(dev)) or None
         return rest
+
+    def _tagged_deviation_starts_a_line(self, rest: list[Line]) -> bool:
+        """Whether the model's first deviation span among these lines starts
+        where one of them does."""
+        a, b = rest[0].start, rest[-1].start + len(rest[-1].text)
+        starts = sorted(s for s, e, label in self.spans if label in DEVIATION_LABELS and e > a and s < b)
+        return not starts or starts[0] < a or any(line.start == starts[0] for line in rest)
 
     def _tagged_deviation_end(self, rest: list[Line]) -> int | None:
         if not self.spans or not rest:
@@ -937,7 +1128,11 @@ class RowCells:
                     continue
                 score = self._score_split(pieces, a, b, caps)
                 if self.spans:
-                    score += 3.0 * (self._span_starts(offsets[a], TARGET) + self._span_starts(offsets[b], ACTUAL))
+                    target = self._span_starts(offsets[a], TARGET)
+                    if self.target_parts and not target and pieces[a][0] in _TARGET_NATURES:
+                        # the model, trained on one-cell targets, starts one after its 指标性质 cell
+                        target = self._span_starts(offsets[a + 1], TARGET)
+                    score += 3.0 * (target + self._span_starts(offsets[b], ACTUAL))
                 scores.append(score)
                 if best_score is None or score > best_score:
                     best, best_score = (a, b), score
@@ -962,22 +1157,35 @@ class RowCells:
         score = 0.0
         runs = {"name": pieces[:a], "target": pieces[a:b], "actual": pieces[b:]}
         for key, run in runs.items():
-            lines = _run_lines(run)
+            split_target = key == "target" and self.target_parts
+            # a split target's lines are those of three columns narrower
+            # than the one measured: not weighed by it (the actual's are)
+            lines = [] if split_target else _run_lines(run)
             cap = caps[key]
+            if split_target:
+                # ... but a line of theirs as wide as the actual's column is none of theirs
+                score -= sum(1.0 for line in _run_lines(run)[1:] if width(line) >= caps["actual"] - 0.25)
             for k, line in enumerate(lines):
                 w = width(line)
                 if w > cap + 0.75:
-                    score -= 3.0 if key != "name" else 2.0
+                    # (measured on rows cut by their alignment alone where no figures end them: less sure)
+                    score -= (3.0 if key != "name" else 2.0) if self.prints_figures else 1.0
                 if k < len(lines) - 1:
                     # greedy wrapping: the next line's first character did not fit
                     full = width_max(line) + width_max(_first_chunk(lines[k + 1])) > cap
                     score += 0.5 if full else -1.5
+                    if line[-1] in "。！!":
+                        score -= 1.0      # a 三级指标 / 指标值 / 实际值 is one sentence at most
             # a space inside a cell (not operator + number, not Latin words;
             # one after an enumeration comma is the extractor's gap before
             # a figure of another font, `卷、 3000件`)
+            # (a target split over 指标性质 / 指标值 / 度量单位 is three cells at one height)
             for k in range(1, len(run)):
-                if run[k][1] == run[k - 1][1] and not run[k - 1][0].endswith(_ENUMERATION_MARKS):
+                if run[k][1] == run[k - 1][1] and not run[k - 1][0].endswith(_ENUMERATION_MARKS) \
+                        and not split_target:
                     score -= 1.0
+            if split_target and run and (run[0][0] in _TARGET_NATURES or run[0][0][:1] in _TARGET_NATURES):
+                score += 2.0          # the 指标性质 cell opens the target
             # no cell ends in an enumeration comma
             if key != "actual" and run and run[-1][0].endswith(_ENUMERATION_MARKS):
                 score -= 1.5
@@ -998,4 +1206,182 @@ class RowCells:
             score += 0.75
         if re.match(r"^[(（]", text_a) or re.match(r"^[(（]", text_t):
             score -= 2.0              # a unit cut from its number
+        actual = runs["actual"]
+        if self.target_parts and len(actual) > 1 and not actual[0][2] and _is_unit(actual[0][0]):
+            score -= 1.0              # a split target's 度量单位 cell read as the start of the actual
         return score
+
+
+# How a page's cells may sit in their rows (`corpus.flat`, Word): all centred,
+# all at the top, or the 三级指标 / 指标值 cells at the top and the rest centred.
+_ALIGNMENTS = ((False, False, False, False), (True, True, True, True),
+               (True, False, False, False), (False, True, False, False), (True, True, False, False))
+# Rows read without 分值 / 得分 longer than this many lines are not tried.
+_MAX_ROW_LINES = 12
+
+
+def _first_lines(counts: list[int], top: tuple[bool, ...]) -> list[float]:
+    """Where each cell's first line sits in a row as tall as its tallest
+    cell (in lines from the row's top): at the top or centred."""
+    height = max(counts)
+    return [0.0 if at_top else (height - c) / 2 for c, at_top in zip(counts, top)]
+
+
+def _cells_align(cells: list[list[tuple[str, int, bool, bool]]], alignments: tuple[tuple[bool, ...], ...]) -> bool:
+    """Whether a row's pieces split into these cells could be printed so, in
+    one of `alignments`: the text joins a cell's first line to the line
+    before with a space exactly where that line (the last of the cell
+    before) sits at its height."""
+    counts = [len({piece[1] for piece in cell}) for cell in cells]
+    for top in alignments:
+        first = _first_lines(counts, top)
+        if all((abs(first[k - 1] + counts[k - 1] - 1 - first[k]) < 0.01) == (not cells[k][0][2])
+               for k in range(1, len(cells))):
+            return True
+    return False
+
+
+def _deviation_fit(deviation: list[tuple[str, int, bool, bool]]) -> float:
+    """How well pieces read as a deviation cell of unknown width: each line
+    but the last as full as its widest line allows (the next line's first
+    word did not fit), a single line break before it and none inside."""
+    lines = _run_lines(deviation)
+    widest = max((width_max(line) for line in lines), default=0.0)
+    fit = sum(-1.5 for line, nxt in zip(lines, lines[1:]) if width_max(line) + width_max(_first_chunk(nxt)) <= widest)
+    if deviation and deviation[0][3]:
+        fit += 1.0
+    return fit - 2.0 * sum(piece[3] for piece in deviation[1:])
+
+
+class RowsWithoutFigures:
+    """Rows of a table that prints no 分值 / 得分 (a mixin of the flat form
+    parser): no anchor ends a row, so the lines are cut into rows where
+    their cells (三级指标 / 指标值 / 实际值, a deviation after them) fit their
+    columns and sit in their row as a page prints them."""
+
+    def _rows_without_figures(self, lines: list[Line]) -> list[dict[str, Any]]:
+        """The rows, under the merged labels in force.  A label that opens a
+        page may be that of the rows the page before ended with too (its
+        merged cell cut by the break): it is given to the last of them that
+        did not open its own group, and those fields are doubted."""
+        indicators: list[dict[str, Any]] = []
+        level1 = level2 = None
+        group_start = 0               # the row the 二级 label in force began with
+        run: list[Line] = []
+
+        def close() -> None:
+            for row in self._cut_rows(run):
+                row["level1"], row["level2"] = level1, level2
+                indicators.append(row)
+            run.clear()
+
+        for kind, value, line in self._items(lines):
+            if kind == "text":
+                run.append(value)
+                continue
+            close()
+            # rows before any label of theirs: a page break put their merged cell's text after them
+            unlabelled = [i for i, row in enumerate(indicators) if row[kind] is None]
+            for i in unlabelled:
+                indicators[i][kind] = value
+            if unlabelled:
+                self.doubts.append(([f"indicators[{i}].{kind}" for i in unlabelled],
+                                    f"rows {unlabelled[0] + 1}-{unlabelled[-1] + 1}: no label before them, "
+                                    f"the {kind} printed after them taken"))
+            last = indicators[-1] if indicators else None
+            if kind == "level2" and last is not None and line.page != last["_lines"][-1].page \
+                    and len(indicators) - 1 > group_start:
+                last["level2"] = value
+                row = len(indicators) - 1
+                self.doubts.append(([f"indicators[{row}].level2"],
+                                    f"row {row + 1}: last before a page break, the label after it may be its own"))
+            if kind == "level1":
+                level1, level2 = value, None
+            else:
+                level2 = value
+                parent = LEVEL1_OF_LEVEL2.get(value)
+                if parent is not None and level1 is None:
+                    level1 = parent
+            group_start = len(indicators)
+        close()
+        return indicators
+
+    def _cut_rows(self, lines: list[Line]) -> list[dict[str, Any]]:
+        """The rows of lines between two labels: of the ways to cut them into
+        rows whose cells align, the one that fits the columns best.  A page
+        sets its cells one way, so the rows are cut under each alignment
+        alone first; any row's own alignment only where none fits them all."""
+        cuts = [cut for top in _ALIGNMENTS if (cut := self._cut_rows_aligned(lines, (top,))) is not None]
+        best = max(cuts, key=lambda cut: cut[0]) if cuts else self._cut_rows_aligned(lines, _ALIGNMENTS)
+        if best is None:
+            if lines:
+                self.doubts.append(([], f"lines at offset {lines[0].start}: no way to cut them into rows"))
+            return []
+        self.split_score += best[0]
+        return best[1]
+
+    def _cut_rows_aligned(self, lines: list[Line], alignments: tuple[tuple[bool, ...], ...]
+                          ) -> tuple[float, list[dict[str, Any]]] | None:
+        """The best cut of `lines` into rows aligned in one of `alignments`,
+        and its score; None: there is none."""
+        n = len(lines)
+        best: list[tuple[float, int, Any] | None] = [None] * (n + 1)   # (score, row start, reading)
+        best[0] = (0.0, 0, None)
+        for j in range(1, n + 1):
+            for i in range(max(0, j - _MAX_ROW_LINES), j):
+                if best[i] is None:
+                    continue
+                reading = self._read_row_lines(lines[i:j], alignments)
+                if reading is None:
+                    continue
+                total = best[i][0] + reading[0]       # (the rows' fit, as `_DocumentStats` weighs it)
+                if best[j] is None or total > best[j][0]:
+                    best[j] = (total, i, reading)
+        if best[n] is None:
+            return None
+        rows: list[dict[str, Any]] = []
+        j = n
+        while j > 0:
+            _, i, (_, cells, margin) = best[j]
+            indicator = empty_indicator()
+            for key, text in cells.items():
+                indicator[key] = clean_cell_text("\n".join(text)) or None
+            indicator["_margin"] = margin
+            indicator["_lines"] = lines[i:j]
+            indicator["_cells"] = cells
+            rows.append(indicator)
+            j = i
+        return best[n][0], rows[::-1]
+
+    def _read_row_lines(self, row_lines: list[Line], alignments: tuple[tuple[bool, ...], ...]
+                        ) -> tuple[float, dict[str, list[str]], float | None] | None:
+        """One row's lines read as 三级指标 / 指标值 / 实际值 and, after them,
+        a deviation that closes a sentence: the best aligned reading's score,
+        its cells' lines and its lead over the next best; None: no reading aligns."""
+        pieces = [(seg, n, k == 0, line.tight and k == 0)
+                  for n, line in enumerate(row_lines) for k, seg in enumerate(_segments(line.text))]
+        if len(pieces) < 3:
+            return None
+        caps = self._cell_capacities()
+        scores: list[tuple[float, int, int, int]] = []
+        for a in range(1, len(pieces) - 1):
+            for b in range(a + 1, len(pieces)):
+                for d in range(b + 1, len(pieces) + 1):
+                    deviation = pieces[d:]
+                    # a deviation is sentences (it ends one), no cell at its height after it
+                    if deviation and (deviation[-1][0][-1] not in SENTENCE_ENDS
+                                      or not all(piece[2] for piece in deviation[1:])):
+                        continue
+                    cells = [pieces[:a], pieces[a:b], pieces[b:d]] + ([deviation] if deviation else [])
+                    if not _cells_align(cells, alignments):
+                        continue
+                    scores.append((self._score_split(pieces[:d], a, b, caps) + _deviation_fit(deviation),
+                                   a, b, d))
+        if not scores:
+            return None
+        scores.sort(reverse=True)
+        score, a, b, d = scores[0]
+        cells = {"name": _run_lines(pieces[:a]), "target": _run_lines(pieces[a:b]),
+                 "actual": _run_lines(pieces[b:d]), "deviation": _run_lines(pieces[d:])}
+        margin = scores[0][0] - scores[1][0] if len(scores) > 1 else None
+        return score, cells, margin
