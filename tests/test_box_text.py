@@ -427,6 +427,7 @@ def test_a_level_label_cut_by_a_page_break_finds_its_rest_on_the_next_page():
     cells = [Box(["数量"], 1)] + [Box([f"单元{k}"], 1) for k in range(100)] + [Box(["指标"], 2)]
     merged = merge_label_pieces(cells)
     assert merged[0].flat == "数量指标" and len(merged) == 101
+    assert merged[0].end_page == 2          # it printed on both pages (no label centred on one)
 
 
 def test_rows_the_figures_do_not_confirm_are_in_doubt():

@@ -101,3 +101,62 @@ def test_the_funding_score_is_unchanged_by_scoring_rows_once():
     tokens = "16 16 16 10 100 10 16 16 16 - 100 - 0 0 0 - 0 - 0 0 0 - 0 -".split()
     got, doubt = solve_funding(tokens, list(ROWS), list(COLUMNS))
     assert got[("total", "score")] == "10" and got[("current_appropriation", "weight")] == "-"
+
+
+def _level_rows(text: str, monkeypatch) -> list:
+    """The rows _read_indicators makes of a pdfminer box text (pages split by \\f)."""
+    from extract.parse import box_text
+    from extract.parse.assembly import FormAssembly
+    from extract.parse.box_boxes import merge_label_pieces, read_boxes
+
+    got: list = []
+    monkeypatch.setattr(box_text, "_put_row", lambda assembly, row: got.append(row))
+    text += "总分\n\n100\n\n100\n\n"        # the totals row closes the table
+    box_text._read_indicators(FormAssembly(method="box-text"), merge_label_pieces(read_boxes(text)), (8.0, None))
+    return got
+
+
+def _vertical(label: str) -> str:
+    return "\n".join(label)
+
+
+def _plain_row(name: str, n: int) -> str:
+    return f"{name}\n\n={n}(卷)\n\n{n}(卷)\n\n10\n\n10\n\n"
+
+
+def test_a_centred_label_printed_on_one_page_spans_no_taller_part_on_the_next(monkeypatch):
+    # 数量指标 prints on page 1, 社会效益指标 (six lines) on page 2: no word
+    # ties the rows to either, but the label centred on page 2 cannot reach
+    # back over a whole row of page 1 (the last row there the break may cut)
+    labels1 = f"{_vertical('产出指标')}\n\n{_vertical('数量指标')}\n\n"
+    labels2 = f"{_vertical('效益指标')}\n\n{_vertical('社会效益指标')}\n\n"
+    text = (labels1 + _plain_row("档案整理", 2) + _plain_row("资料归集", 3) + _plain_row("目录编制", 4)
+            + "\f" + labels2 + _plain_row("卷宗移交", 5))
+    rows = _level_rows(text, monkeypatch)
+    assert [r.level2 for r in rows] == ["数量指标", "数量指标", "数量指标", "社会效益指标"]
+    assert [bool({"level1", "level2"} & r.doubt) for r in rows] == [False, False, True, False]
+
+
+def test_a_label_a_break_cut_spans_the_break(monkeypatch):
+    # 质量指标 prints on both pages: its span holds the last row of page 1
+    # (the row the break may cut), however many rows 数量's words would take
+    labels1 = f"{_vertical('产出指标')}\n\n{_vertical('数量指标')}\n\n质\n量\n\n"
+    labels2 = f"指\n标\n\n{_vertical('时效指标')}\n\n"
+    text = (labels1 + _plain_row("档案整理", 2) + _plain_row("资料归集", 3) + _plain_row("目录编制", 4)
+            + "\f" + labels2 + _plain_row("卷宗移交", 5) + _plain_row("案卷装订", 6) + _plain_row("档案上架", 7))
+    rows = _level_rows(text, monkeypatch)
+    assert [r.level2 for r in rows][:3] == ["数量指标", "数量指标", "质量指标"]
+    assert not {"level1", "level2"} & rows[2].doubt
+
+
+def test_a_row_the_prints_take_from_the_label_its_words_name_stays_in_doubt():
+    # 及时率 names a 时效 row, but 时效指标 (printed on page 2 only) cannot reach
+    # back over it: it goes to 数量, in doubt, for the words said otherwise
+    from extract.parse.box_rows import LabelPrint, Row, fit_levels
+
+    rows = [Row(name=name, target="=2(卷)", actual="2(卷)", page=page)
+            for name, page in (("档案整理", 1), ("及时率", 1), ("目录编制", 1), ("卷宗移交", 2))]
+    printed = {"产出指标": LabelPrint(frozenset({1}), 4), "数量指标": LabelPrint(frozenset({1}), 4),
+               "时效指标": LabelPrint(frozenset({2}), 4)}
+    assert fit_levels(rows, ["产出指标"], ["数量指标", "时效指标"], printed)
+    assert rows[1].level2 == "数量指标" and "level2" in rows[1].doubt

@@ -54,6 +54,8 @@ class Box:
     # a cell whose one line pdfminer joined to the next cell's first line:
     # top-aligned cells side by side, so the same row's
     beside: bool = False
+    # the page a label a page break cut ends on (merge_label_pieces; 0: its own)
+    end_page: int = 0
 
     @property
     def text(self) -> str:
@@ -396,7 +398,8 @@ def merge_label_pieces(cells: list[Box], reach: int = 80) -> list[Box]:
             level = any(k.startswith(head) for k in LEVEL1_KEYS | LEVEL2_KEYS)
             for j in range(i + 1, len(cells) if level else min(len(cells), i + 1 + reach)):
                 if label_key(head + cells[j].flat) in _ALL_LABEL_KEYS:
-                    cells[i] = Box(cells[i].lines + cells[j].lines, cells[i].page)
+                    cells[i] = Box(cells[i].lines + cells[j].lines, cells[i].page,
+                                   end_page=cells[j].page if cells[j].page != cells[i].page else 0)
                     del cells[j]
                     break
         i += 1

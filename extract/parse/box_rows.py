@@ -91,6 +91,7 @@ class Row:
     level1: str | None = None
     level2: str | None = None
     doubt: set[str] = field(default_factory=set)
+    page: int = 0          # the page of its actual (0: not known)
 
 
 def em_width(line: str) -> float:
@@ -136,7 +137,7 @@ def build_rows(tokens: list[Token], target_width: float, weight_sum: Decimal | N
         for row in rows:
             row.doubt.update(ALL_CELLS)
     for row, token in zip(rows, actuals):
-        row.actual = token.text
+        row.actual, row.page = token.text, token.page
     for k, token in enumerate(actuals):
         if token.guessed:
             # which of the words is the actual is a guess: a wrong one
@@ -829,10 +830,20 @@ def _lost_points(row: Row) -> bool:
 LEVEL_MARGIN = 1.0
 
 
-def fit_levels(rows: list[Row], level1: list[str], level2: list[str]) -> bool:
+@dataclass(frozen=True)
+class LabelPrint:
+    """Where a merged 一级/二级 label's text printed."""
+    pages: frozenset[int]      # the pages its lines print on
+    lines: int                 # how many lines (a vertical label: one a character)
+
+
+def fit_levels(rows: list[Row], level1: list[str], level2: list[str],
+               printed: dict[str, LabelPrint] | None = None) -> bool:
     """Spread the 二级 labels over the rows in order, each over >= 1 row,
-    where the rows' words fit them best; the 一级 label of a row is its 二级's
-    parent.  Returns False where the labels cannot cover the rows."""
+    where the rows' words fit them best, within the spans where the labels
+    printed allow (`printed`, with `Row.page`); the 一级 label of a row is
+    its 二级's parent.  Returns False where the labels cannot cover
+    the rows."""
     n, m = len(rows), len(level2)
     if not rows:
         return True
@@ -840,38 +851,159 @@ def fit_levels(rows: list[Row], level1: list[str], level2: list[str]) -> bool:
         return False
     words = [" ".join(filter(None, (r.name, r.target, r.actual))) for r in rows]
     fit = [[_affinity(w, label, r.name) for label in level2] for w, r in zip(words, rows)]
-    # best[i][j]: rows[:i] covered by labels[:j+1], row i-1 under label j
-    NEG = float("-inf")
-    best = [[NEG] * m for _ in range(n + 1)]
-    back = [[0] * m for _ in range(n + 1)]
-    best[1][0] = fit[0][0]
-    for i in range(2, n + 1):
-        for j in range(m):
-            stay = best[i - 1][j]
-            move = best[i - 1][j - 1] if j else NEG
-            # a tie goes to the earlier label: the first groups of a table are the longer
-            best[i][j], back[i][j] = (stay, j) if stay > move else (move, j - 1)
-            best[i][j] += fit[i - 1][j]
-    j = m - 1
-    for i in range(n, 0, -1):
-        rows[i - 1].level2 = level2[j]
-        j = back[i][j]
-    for row in rows:
+    free = _SpanRule(n, m)
+    rule = _SpanRule(n, m, rows, level1, level2, printed) if printed else free
+    spread = _spread(fit, rule)
+    if spread is None:                 # the prints contradict each other: the words alone
+        rule, spread = free, _spread(fit, free)
+    whole, labels, alt = spread
+    for row, j in zip(rows, labels):
+        row.level2 = level2[j]
         row.level1 = _parent(row.level2, level1)
-    # rest[i][j]: the best fit of the rows after row i-1, that row under label j
-    rest = [[NEG] * m for _ in range(n + 1)]
-    rest[n][m - 1] = 0.0
-    for i in range(n - 1, 0, -1):
-        for j in range(m):
-            rest[i][j] = max(rest[i + 1][j] + fit[i][j],
-                             rest[i + 1][j + 1] + fit[i][j + 1] if j + 1 < m else NEG)
-    whole = best[n][m - 1]
-    for i, row in enumerate(rows, start=1):
-        chosen = level2.index(row.level2)
+    loose = _spread(fit, free) if rule is not free else None
+    for i, (row, chosen) in enumerate(zip(rows, labels)):
         # another label for this row that fits nearly as well: its span is a guess
-        if any(best[i][j] + rest[i][j] > whole - LEVEL_MARGIN for j in range(m) if j != chosen):
+        if any(alt[i][j] > whole - LEVEL_MARGIN for j in range(m) if j != chosen):
+            row.doubt.update(("level1", "level2"))
+        elif loose is not None and loose[2][i][chosen] < loose[0] - LEVEL_MARGIN:
+            # only where the labels printed ruled the words' reading out: not sure either
             row.doubt.update(("level1", "level2"))
     return True
+
+
+class _SpanRule:
+    """Which rows a 二级 label may span (label j over rows a..b), by where
+    the labels printed; allows any span where nothing is known.
+
+    A merged label's lines print only within its rows, so its span holds a
+    row on every page the label prints on (a 一级 label's span: its 二级
+    labels').  A row is on its actual's page, and the last row of a page may
+    reach the next one (Word breaks a row at the foot of a page: the rest
+    of its cells prints on the next).
+
+    A label a break cut into no two pieces prints its lines each on the
+    page that holds the line's middle where it is centred on its span (a
+    part of the span with room for a line keeps the lines centring gives
+    it), on the first page where it is top-aligned: so a label printed only
+    on the page after a break reaches back over a part of its span no
+    taller than its own part less its lines less one (heights in lines,
+    bounded from the rows' cells; a row the break may cut counts wholly to
+    the label's page).  Reaching on over the next page is no sign: a
+    top-aligned label does."""
+
+    def __init__(self, n: int, m: int, rows: list[Row] = (), level1: list[str] = (), level2: list[str] = (),
+                 printed: dict[str, LabelPrint] | None = None) -> None:
+        self.start, self.end = [n] * m, [-1] * m        # label j starts at row <= start[j], ends >= end[j]
+        self.centred: list[LabelPrint | None] = [None] * m
+        self.rows = list(rows)
+        # the last row of each page (but the last page): a break may cut it
+        self.cut = {k for k in range(len(self.rows) - 1) if self.rows[k].page != self.rows[k + 1].page}
+        if not printed or any(not row.page for row in rows):
+            return
+        on_page: dict[int, tuple[int, int]] = {}
+        for k, row in enumerate(rows):
+            lo, hi = on_page.get(row.page, (k, k))
+            on_page[row.page] = (min(lo, k), max(hi, k))
+        on_page = {page: (lo - 1, hi) for page, (lo, hi) in on_page.items()}
+
+        def bound(first: int, last: int, label: str) -> None:
+            for page in printed[label].pages if label in printed else ():
+                if page in on_page:
+                    self.start[first] = min(self.start[first], on_page[page][1])
+                    self.end[last] = max(self.end[last], on_page[page][0])
+
+        for j, label in enumerate(level2):
+            if level2.count(label) == 1:
+                bound(j, j, label)
+                if label in printed and len(printed[label].pages) == 1:
+                    self.centred[j] = printed[label]
+        for label in level1:
+            children = [j for j, l2 in enumerate(level2) if _parent(l2, level1) == label]
+            if level1.count(label) == 1 and children and children == list(range(children[0], children[-1] + 1)):
+                bound(children[0], children[-1], label)
+
+    def __call__(self, j: int, a: int, b: int) -> bool:
+        if a > self.start[j] or b < self.end[j]:
+            return False
+        label = self.centred[j]
+        return label is None or self._centred_fits(label, a, b)
+
+    def _centred_fits(self, label: LabelPrint, a: int, b: int) -> bool:
+        (page,) = label.pages
+        span = range(a, b + 1)
+        rows = self.rows
+        away = [k for k in span if rows[k].page != page and not (k in self.cut and rows[k + 1].page == page)]
+        if not away:
+            return True
+        if {rows[k].page for k in away} != {page - 1} \
+                or any(rows[k].doubt & {"name", "target", "actual", "deviation"} for k in span):
+            return True                # onto the next page, over several breaks, or cells not sure
+        # its own part at most this tall (a row: its lines and padding, at
+        # least a minimum height), the other at least its rows' lines
+        own = sum(max(1.7, _row_lines(rows[k]) + 0.6) for k in span if k not in away)
+        return sum(_row_lines(rows[k]) for k in away) <= own - (label.lines - 1) + 0.5
+
+
+def _row_lines(row: Row) -> int:
+    return max((text.count("\n") + 1 for text in (row.name, row.target, row.actual, row.deviation) if text),
+               default=1)
+
+
+def _spread(fit: list[list[float]], ok) -> tuple[float, list[int], list[list[float]]] | None:
+    """The best spread of the labels over the rows, each label over the
+    rows a..b that ok(j, a, b) allows: (its fit, each row's label, alt)
+    where alt[i][j] is the best fit of a spread with row i under label j
+    (-inf: none); None where no spread is allowed.  A tie gives the earlier
+    labels more rows: the first groups of a table are the longer."""
+    n, m = len(fit), len(fit[0])
+    NEG = float("-inf")
+    cum = [[0.0] * (n + 1) for _ in range(m)]
+    for j in range(m):
+        for i in range(n):
+            cum[j][i + 1] = cum[j][i] + fit[i][j]
+
+    def seg(j: int, a: int, b: int) -> float:
+        return cum[j][b + 1] - cum[j][a]
+
+    # pre[j][a]: rows[:a] under labels[:j], label j starting at row a;
+    # post[j][b]: the rows after b under the labels after j, label j ending at row b
+    pre = [[NEG] * n for _ in range(m)]
+    pre[0][0] = 0.0
+    for j in range(1, m):
+        for a in range(j, n):
+            pre[j][a] = max((pre[j - 1][s] + seg(j - 1, s, a - 1) for s in range(j - 1, a)
+                             if pre[j - 1][s] > NEG and ok(j - 1, s, a - 1)), default=NEG)
+    post = [[NEG] * n for _ in range(m)]
+    post[m - 1][n - 1] = 0.0
+    for j in range(m - 2, -1, -1):
+        for b in range(j, n - 1):
+            post[j][b] = max((seg(j + 1, b + 1, e) + post[j + 1][e] for e in range(b + 1, n)
+                              if post[j + 1][e] > NEG and ok(j + 1, b + 1, e)), default=NEG)
+    alt = [[NEG] * m for _ in range(n)]
+    whole = NEG
+    for j in range(m):
+        for a in range(n):
+            if pre[j][a] == NEG:
+                continue
+            for b in range(a, n):
+                if post[j][b] == NEG or not ok(j, a, b):
+                    continue
+                total = pre[j][a] + seg(j, a, b) + post[j][b]
+                whole = max(whole, total)
+                for i in range(a, b + 1):
+                    alt[i][j] = max(alt[i][j], total)
+    if whole == NEG:
+        return None
+    labels = [0] * n
+    end, need = n - 1, whole
+    for j in range(m - 1, -1, -1):
+        # the latest start that keeps the best fit
+        a = max(a for a in range(j, end + 1) if pre[j][a] > NEG and ok(j, a, end)
+                and pre[j][a] + seg(j, a, end) >= need - 1e-9)
+        labels[a:end + 1] = [j] * (end + 1 - a)
+        need -= seg(j, a, end)
+        end = a - 1
+    return whole, labels, alt
 
 
 def _affinity(words: str, label: str, name: str | None = None) -> float:

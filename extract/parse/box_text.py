@@ -50,6 +50,7 @@ from extract.parse.box_boxes import (
 from extract.parse.box_funding import COLUMNS, ROWS, solve_funding
 from extract.parse.box_rows import (
     NAME_MARGIN,
+    LabelPrint,
     Row,
     Token,
     build_rows,
@@ -464,6 +465,8 @@ def _read_indicators(assembly: FormAssembly, cells: list[Box], widths: tuple[flo
     target_width, name_width = widths
     level1: list[str] = []
     level2: list[str] = []
+    label_pages: dict[str, set[int]] = {}      # the pages each merged label prints on
+    label_lines: dict[str, int] = {}
     tokens: list[Token] = []
     grade = None
     total_at = None
@@ -483,6 +486,9 @@ def _read_indicators(assembly: FormAssembly, cells: list[Box], widths: tuple[flo
         top = kind is None and deviation_head == cell.page
         if kind is None:
             deviation_head = None
+        if kind in ("level1", "level2", "level-either"):
+            label_pages.setdefault(cell.flat, set()).update(filter(None, (cell.page, cell.end_page)))
+            label_lines[cell.flat] = max(label_lines.get(cell.flat, 0), len(cell.lines))
         if kind == "level1":
             _add_level(level1, cell.flat)
         elif kind in ("level2", "level-either"):
@@ -530,7 +536,8 @@ def _read_indicators(assembly: FormAssembly, cells: list[Box], widths: tuple[flo
     tokens = _split_stacked_cells(tokens)
     level2 = _canonical_order(level2)
     rows = build_rows(tokens, target_width, weight_sum, name_width, figure_sum)
-    if not fit_levels(rows, level1, level2):
+    printed = {label: LabelPrint(frozenset(pages), label_lines[label]) for label, pages in label_pages.items()}
+    if not fit_levels(rows, level1, level2, printed):
         for row in rows:
             row.doubt.update(("level1", "level2"))
     for row in rows:
