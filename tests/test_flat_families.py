@@ -176,3 +176,26 @@ def test_sub_rows_give_no_indicator_and_weights_before_targets_stay_their_rows()
         ("完成及时率", "及时", Decimal("50.00"), Decimal("50.00"))]
     assert indicators[0]["deviation"] is None
     assert form.record["funding"]["total"]["initial_budget"] is None
+
+
+def test_a_header_label_wrapped_onto_a_line_of_its_own_is_no_closing_row(tmp_path):
+    """`偏差原因分析及` / `改进措施`: at 12 pt in a narrow deviation column the
+    header's last label wraps, and `改进措施` alone is also a closing row's
+    label (the record's `extra`); under the first header and under one
+    repeated after a page break, every cell on a line of its own, it must not
+    end the indicator table."""
+    from corpus.build import load_gold, render_with_truth
+    from corpus.extractors import content_order_text
+    from corpus.render import FormStyle, Typesetting
+    from extract.parse.flat_reader import parse_flat_text
+
+    typesetting = Typesetting(font_size=12, decimals=0, repeat_header=True,
+                              indicator_cols=(36.0, 36.0, 110.28, 78.0, 78.0, 40.0, 40.0, 97.0))
+    gold = load_gold()[:6]
+    pdf = tmp_path / "wrapped-header.pdf"
+    truth = render_with_truth(gold, pdf, [FormStyle(typesetting=typesetting)] * len(gold))
+    text = content_order_text(pdf)
+    assert "偏差原因分析及\n\n改进措施" in text
+    forms = parse_flat_text(text, pdf.name, "0" * 64)
+    assert [len(f.record["indicators"]) for f in forms] == [len(t["indicators"]) for t in truth]
+    assert not any("改进措施" in f.record["extra"] for f in forms)

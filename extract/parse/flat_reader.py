@@ -48,7 +48,7 @@ from extract.model import (
 )
 from extract.parse.assembly import FormAssembly
 from extract.parse.flat_lines import NUMBER, SENTENCE_ENDS, Line, _first_chunk, split_lines, width, width_max
-from extract.parse.flat_rows import _REFERENCE_COLUMNS, IndicatorRows, RowCells, RowsWithoutFigures
+from extract.parse.flat_rows import _REFERENCE_COLUMNS, IndicatorRows, RowCells, RowsWithoutFigures, header_keys
 from extract.parse.box_text import looks_like_box_text, parse_box_text
 from extract.parse.row_text import parse_row_text, row_text_shape
 from extract.parse.values import clean_cell_text, is_number_token, is_weight_and_score, parse_number
@@ -468,13 +468,34 @@ class _FormParser(IndicatorRows, RowCells, RowsWithoutFigures):
         ind_header = self._find(lambda t: any(l in t for l in INDICATOR_COLUMN_LABELS["name"]),
                                 goal_header or 0)
         total = self._find(lambda t: _total_label_at(t) is not None, (ind_header or 0) + 1)
-        closing = next((k for k in range((ind_header or len(self.lines)) + 1, len(self.lines))
-                        if self._extra_label_at(k) is not None), None)
+        closing = next((k for k in range(self._header_end(ind_header), len(self.lines))
+                        if self._extra_label_at(k) is not None and not self._in_a_header(k)), None)
         grade = self._find(lambda t: any(t.startswith(l) for l in GRADE_LABELS), total or 0)
         ends = [k for k in (total, closing) if k is not None]
         return {"head": head, "funding": funding, "goal": goal_header, "indicators": ind_header,
                 "total": total, "grade": grade, "closing": closing,
                 "end": min(ends) if ends else len(self.lines)}
+
+    def _header_end(self, ind_header: int | None) -> int:
+        """The line after the indicator header, its labels wrapped over lines
+        joined (`header_keys`); past the end where there is no header."""
+        if ind_header is None:
+            return len(self.lines)
+        first = self.lines[ind_header].text
+        text = label_key(first[max(first.find(INDICATOR_COLUMN_LABELS["name"][0]), 0):])
+        j = ind_header + 1
+        while j < len(self.lines) and label_key(self.lines[j].text) \
+                and header_keys(text + label_key(self.lines[j].text)) is not None:
+            text += label_key(self.lines[j].text)
+            j += 1
+        return j
+
+    def _in_a_header(self, k: int) -> bool:
+        """Whether line k is the wrapped rest of an indicator header (the first
+        or one repeated after a page break): `偏差原因分析及` / `改进措施` is no
+        closing row."""
+        name = INDICATOR_COLUMN_LABELS["name"][0]
+        return any(name in self.lines[h].text and self._header_end(h) > k for h in range(max(0, k - 8), k))
 
     def _extra_label_at(self, k: int) -> tuple[str, int, str] | None:
         """A closing row's label (评价结论, 说明, 注, 其他需要说明事项 …, that

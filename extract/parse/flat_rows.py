@@ -260,7 +260,7 @@ def _column_labels() -> list[tuple[str, str]]:
     return sorted(labels, key=lambda kv: (-len(kv[0]), kv[1] != "target_part"))
 
 
-def _header_keys(text: str) -> list[str] | None:
+def header_keys(text: str) -> list[str] | None:
     """The columns a header's joined label keys name, in order; a last
     label may be cut short (its rest on the next line).  None: no reading."""
     if not text:
@@ -268,7 +268,7 @@ def _header_keys(text: str) -> list[str] | None:
     labels = _column_labels()
     for label, key in labels:
         if text.startswith(label):
-            rest = _header_keys(text[len(label):])
+            rest = header_keys(text[len(label):])
             if rest is not None:
                 return [key] + rest
     if any(label.startswith(text) for label, _ in labels):
@@ -353,9 +353,9 @@ class IndicatorRows:
         first = self.lines[header].text
         at = first.find(INDICATOR_COLUMN_LABELS["name"][0])
         text, j = label_key(first[max(at, 0):]), header + 1
-        keys = _header_keys(text)
+        keys = header_keys(text)
         while j < end and keys is not None:
-            longer = _header_keys(text + label_key(self.lines[j].text))
+            longer = header_keys(text + label_key(self.lines[j].text))
             if longer is None or not label_key(self.lines[j].text):
                 break
             text, keys, j = text + label_key(self.lines[j].text), longer, j + 1
