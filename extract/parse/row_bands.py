@@ -182,6 +182,7 @@ def cell_cost(column: str, texts: list[str], xs: list[float | None], ctx: Contex
             earlier = [max(ctx.xs[c]) for c in ctx.columns[:ctx.columns.index(column)] if ctx.xs.get(c)]
             if earlier and x < max(earlier) + 1:
                 cost += min(4.0, 1.0 + (max(earlier) + 1 - x) / 3.0)
+    cost += _target_part_cost(column, texts, "target_op" in ctx.columns)
     if column == "deviation" and texts and re.search(r"[。；;]", texts[-1]):
         cost -= 0.3
     if column == "name" and texts and texts[0].startswith(NAME_CONTINUATIONS):
@@ -201,6 +202,26 @@ def cell_cost(column: str, texts: list[str], xs: list[float | None], ctx: Contex
         # text cut before its end
         cost += CONTINUATION_COST * (unopened + (unclosed and last_is_end))
     return cost
+
+
+# what a split target's 指标性质 cell holds: an operator, or whether the target is a figure or words
+_TARGET_OP = re.compile(r"^(?:[=≥≤><≧≦⩾⩽═﹦]|>=|<=|定性|定量)$")
+MISPLACED_PART = 4.0       # a text no such cell prints (a name that is an operator alone, …)
+
+
+def _target_part_cost(column: str, texts: list[str], split: bool) -> float:
+    """How unlike the cells of a target split over 指标性质 / 指标值 / 度量单位
+    (`row_columns.TEXT_COLUMNS`) these lines are: 指标性质 one operator or
+    定性/定量 alone, which no other cell of such a table prints as a word of
+    its own; a 度量单位 no figure."""
+    if column == "target_op":
+        return MISPLACED_PART * (sum(1 for t in texts if not _TARGET_OP.match(t)) + max(0, len(texts) - 1))
+    if split and column in ("name", "target", "target_unit", "actual") and \
+            any(_TARGET_OP.match(word) for t in texts for word in t.split()):
+        return MISPLACED_PART
+    if column == "target_unit" and any(t[:1].isdigit() for t in texts):
+        return MISPLACED_PART / 2
+    return 0.0
 
 
 _BRACKETS = {"》": "《", "）": "（", ")": "("}
@@ -900,6 +921,20 @@ def _shift(choices: dict[str, list[tuple[float, list[int]]]], k: int) -> dict[st
 REPEATED_LABEL = 2.0
 
 
+# a piece of a section weight printed after a 一级 name (标(50 / 分)), folded
+_SECTION_PIECE = re.compile(r"(?:指?标)?\d+分?|分")
+
+
+def _is_section_piece(printed: str, key: str) -> bool:
+    """A piece of a section weight (标(50, 分)): bracketed or with 分, never a bare figure."""
+    return bool(_SECTION_PIECE.fullmatch(key)) and bool(re.search(r"[(（分]", printed))
+
+
+def level_name(label: str) -> str:
+    """A merged label's name without the section weight it may print (产出指标(50分) → 产出指标)."""
+    return re.sub(r"[(（]?\d+分[)）]?$", "", label)
+
+
 class LevelPieces:
     """Which leading tokens of the table's lines are pieces of the merged
     一级/二级 labels: the two labels' pieces interleave line by line, each
@@ -918,6 +953,10 @@ class LevelPieces:
         """(new pending, label complete, cost) of adding a piece, or None."""
         joined = pending + key
         names = self.known[level]
+        weighed = next((m for n in names if len(joined) > len(n)
+                        and (m := re.fullmatch(re.escape(n) + r"(\d+)(分?)", joined))), None)
+        if weighed is not None:     # a name printed with its section's weight (产出指标(50分)), folded
+            return ("", True, 0.0) if weighed.group(2) else (joined, False, 0.0)
         if any(n.startswith(joined) for n in names):
             if joined in names and not any(n != joined and n.startswith(joined) for n in names):
                 return "", True, 0.0
@@ -937,15 +976,21 @@ class LevelPieces:
         # a state: what each column has spelled of its current label, and its last whole label
         states: dict[tuple[str, str, str, str], tuple] = {("", "", "", ""): (0.0, None, 0, ())}
         history = []
+        printed_of: list[dict[str, str]] = []     # each line's pieces as printed, by their folded key
         for index, texts in lines:
             nxt: dict[tuple[str, str, str, str], tuple] = {}
             cands = []
+            printed = {}
             for t in texts[:2]:
-                if em_width(t) <= self.piece_width + 0.3 and key_of(t) and any(
-                        key_of(t) in n for lv in self.levels for n in self.known[lv]):
+                # (a section weight's piece, 指标(10, prints its digits and bracket beside the name's characters)
+                if key_of(t) and (em_width(t) <= self.piece_width + 0.3 and any(
+                        key_of(t) in n for lv in self.levels for n in self.known[lv])
+                        or em_width(t) <= self.piece_width + 1.3 and _is_section_piece(t, key_of(t))):
                     cands.append(key_of(t))
+                    printed.setdefault(key_of(t), t)
                 else:
                     break
+            printed_of.append(printed)
             for key, entry in states.items():
                 p1, p2, l1, l2 = key
                 cost = entry[0]
@@ -1000,11 +1045,13 @@ class LevelPieces:
         strips.reverse()
         assigned_per_line.reverse()
         open_group = {lv: False for lv in ("level1", "level2")}
-        for (index, _), assigned in zip(lines, assigned_per_line):
+        for (index, _), assigned, printed in zip(lines, assigned_per_line, printed_of):
             for lv, key, complete in assigned:
                 if not open_group[lv]:
                     self.groups[lv].append(("", []))
                 name, where = self.groups[lv][-1]
-                self.groups[lv][-1] = (name + key, where + [index])
+                # a section weight keeps its brackets as printed; a name's pieces are their keys
+                piece = printed.get(key, key) if re.search(r"\d", key) or key == "分" else key
+                self.groups[lv][-1] = (name + piece, where + [index])
                 open_group[lv] = not complete
         return strips

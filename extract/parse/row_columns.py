@@ -24,13 +24,16 @@ from itertools import product
 from extract.layout.flat_format import em_width
 from extract.layout.labels import LEVEL1_NAMES, LEVEL1_OF_LEVEL2, LEVEL2_NAMES, label_key
 from extract.parse.values import parse_number
-from extract.parse.row_bands import MEASURE, BandLine, Context, LevelPieces, Token, filled_key, read_table
+from extract.parse.row_bands import MEASURE, BandLine, Context, LevelPieces, Token, filled_key, level_name, read_table
 from extract.parse.row_figures import figure_decimals, join_wrapped_figures
 
 LEVELS = ("level1", "level2")
-TEXT_COLUMNS = ("name", "target", "actual", "deviation")
+# a target split over 指标性质 / 指标值 / 度量单位 is read as three columns,
+# target_op / target / target_unit, joined afterwards (`row_text.TARGET_PARTS`)
+TEXT_COLUMNS = ("name", "target_op", "target", "target_unit", "actual", "deviation")
 # the widest piece of a merged 一级/二级 label a narrow column prints on a line
 MAX_PIECE_WIDTH = 3.0
+SLOT_FIGURE = "0"        # the figures a slot row is anchored by (`TextLine.slot`)
 WRAP_DOUBT = "the row's figures read as wrapped onto the next line, but join it no single way"
 _KNOWN = {"level1": tuple(label_key(n) for n in LEVEL1_NAMES), "level2": tuple(label_key(n) for n in LEVEL2_NAMES)}
 
@@ -49,6 +52,8 @@ class TextLine:
     # the part of a table broken over pages the line is in, where it tells
     # more than the page (pdfplumber marks no page break; a repeated header does)
     part: int | None = None
+    # an empty slot row's line (指标2, ……): a row of the table, but no indicator
+    slot: bool = False
 
 
 @dataclass
@@ -58,6 +63,7 @@ class IndicatorRow:
     score: str | None = None
     line: int = 0
     levels: dict[str, str | None] = field(default_factory=dict)
+    slot: bool = False       # an empty slot row: it takes its place in the table, it gives no indicator
 
 
 @dataclass
@@ -115,13 +121,18 @@ def read_indicator_lines(lines: list[TextLine], columns: list[str], piece_width:
         if allowed else [0] * len(lines)
     kept = [(line, tokens[strip:]) for line, tokens, strip in zip(lines, tokens_of, strips) if tokens[strip:]]
     if decimals is None:
-        decimals = figure_decimals([tokens for _, tokens in kept])
+        decimals = figure_decimals([tokens for line, tokens in kept if not line.slot])
     joined = join_wrapped_figures([tokens for _, tokens in kept], decimals)
     unsure_lines = {kept[k][0].index for k in joined.unsure}
+    slot_lines = set()
     for (line, _), tokens in zip(kept, joined.lines):
         if not tokens:
             continue
         tokens[0].glued = False
+        if line.slot:
+            # a slot row prints no figures: it is anchored as if it did, to keep its place among the rows
+            tokens = tokens + [Token(SLOT_FIGURE), Token(SLOT_FIGURE)]
+            slot_lines.add(line.index)
         at = anchor_of([Frag(t.text) for t in tokens])
         if at is not None:
             anchors.append((len(band_lines), at))
@@ -142,7 +153,7 @@ def read_indicator_lines(lines: list[TextLine], columns: list[str], piece_width:
     for (p, at), row_cells in zip(anchors, cells):
         toks = band_lines[p].tokens
         row = IndicatorRow(cells={c: [] for c in text_columns}, weight=toks[at].text, score=toks[at + 1].text,
-                           line=band_lines[p].index)
+                           line=band_lines[p].index, slot=band_lines[p].index in slot_lines)
         for cell in row_cells:
             row.cells[cell.column] = [t for _, t in cell.lines]
         rows.append(row)
@@ -358,7 +369,7 @@ def _tokens(frags: list[Frag]) -> list[Token]:
 def document_decimals(lines: list[TextLine]) -> int | None:
     """How many decimals a document's rows print their 分值 and 得分 with
     (`row_figures.figure_decimals`), over all its tables' lines."""
-    return figure_decimals([_tokens(line.frags) for line in lines])
+    return figure_decimals([_tokens(line.frags) for line in lines if not line.slot])
 
 
 def capacities(lines: list[TextLine], columns: list[str]) -> dict[str, float]:
@@ -376,7 +387,7 @@ def capacities(lines: list[TextLine], columns: list[str]) -> dict[str, float]:
         at = anchor_of(frags)
         if at is None:
             continue
-        before = [f for f in frags[:at] if em_width(f.text) > 3.5 or MEASURE.search(f.text)]
+        before = _cells_before(frags[:at], lambda f: em_width(f.text) > 3.5 or MEASURE.search(f.text), pre_cols)
         if len(before) == len(pre_cols):
             for c, f in zip(pre_cols, before):
                 text = _without_level_pieces(f.text)
@@ -395,6 +406,18 @@ def capacities(lines: list[TextLine], columns: list[str]) -> dict[str, float]:
     # the width a column surely holds, for telling a line that filled it
     caps.update({filled_key(c): min(w, caps[c]) for c, w in filled.items() if w > 0})
     return caps
+
+
+def _cells_before(pieces: list, starts_cell, pre_cols: list[str]) -> list:
+    """The pieces of an anchor line that start the cells before 分值: those
+    `starts_cell` takes (not a merged label's short piece, nor a word one
+    space after another).  Where the target is split over three narrow
+    cells (≥ / 90 / %), short pieces after the first cell start cells too:
+    the merged labels' pieces stand only before it."""
+    if "target_op" not in pre_cols:
+        return [p for p in pieces if starts_cell(p)]
+    first = next((k for k, p in enumerate(pieces) if starts_cell(p)), len(pieces))
+    return pieces[first:]
 
 
 def _width_doubt(text: str) -> float:
@@ -438,7 +461,8 @@ def _column_starts(lines: list[BandLine], text_columns: list[str]
         at = anchor_of([Frag(t.text) for t in tokens])
         if at is None or any(t.x is None for t in tokens):
             continue
-        before = [t for t in tokens[:at] if not t.glued or em_width(t.text) > 2.5 or MEASURE.search(t.text)]
+        before = _cells_before(tokens[:at], lambda t: not t.glued or em_width(t.text) > 2.5 or MEASURE.search(t.text),
+                               pre_cols)
         if len(before) == len(pre_cols):
             for c, t in zip(pre_cols, before):
                 xs[c].append(t.x)
@@ -451,12 +475,13 @@ def _column_starts(lines: list[BandLine], text_columns: list[str]
 def _group_levels(read: TableRead, levels: LevelPieces, rows: RowGeometry, top: bool) -> None:
     """Each merged label's rows (`_spans`), the 一级 ones over whole 二级 groups."""
     n = len(rows.anchors)
-    l2_bounds, l2_unsure = _spans(levels.groups["level2"], rows, top, None)
+    slots = {r for r, row in enumerate(read.rows) if row.slot}
+    l2_bounds, l2_unsure = _spans(levels.groups["level2"], rows, top, None, slots=slots)
     parents: list[str | None] = [None] * n
     for (name, _), (a, b) in zip(levels.groups["level2"], l2_bounds):
         for r in range(a, b):
             parents[r] = LEVEL1_OF_LEVEL2.get(name)
-    l1_bounds, l1_unsure = _spans(levels.groups["level1"], rows, top, l2_bounds, parents)
+    l1_bounds, l1_unsure = _spans(levels.groups["level1"], rows, top, l2_bounds, parents, slots)
     for level, bounds, unsure in (("level2", l2_bounds, l2_unsure), ("level1", l1_bounds, l1_unsure)):
         groups = levels.groups[level]
         for (name, _), (a, b) in zip(groups, bounds):
@@ -475,6 +500,8 @@ LEVEL_DOUBT = 1.5
 WRONG_PARENT = 10.0
 # what (in lines) a label printed on both sides of a page break costs over rows the break does not cut
 CUT_LABEL = 5.0
+# what (in lines) a group starting with an empty slot row costs (`_spans`)
+SLOT_START = 1.5
 # what a line between a cut cell's label and the cell's middle costs (a weak preference)
 NEAR = 0.1
 
@@ -500,11 +527,13 @@ def _cut_cell(rows: RowGeometry, a: int, b: int) -> bool:
 
 
 def _spans(groups: list[tuple[str, list[int]]], rows: RowGeometry, top: bool, allowed: list[tuple[int, int]] | None,
-           parents: list[str | None] | None = None) -> tuple[list[tuple[int, int]], set[int]]:
+           parents: list[str | None] | None = None, slots: set[int] = frozenset()
+           ) -> tuple[list[tuple[int, int]], set[int]]:
     """The rows [a, b) each merged label spans, in order, covering all rows,
     each label's pieces where `label_place` prints its label; and the rows
     some reading of all the labels nearly as good gives another label.
-    `parents`: the 一级 label each row's 二级 one belongs to, where known."""
+    `parents`: the 一级 label each row's 二级 one belongs to, where known;
+    `slots`: the empty slot rows (`IndicatorRow.slot`)."""
     n, m = len(rows.anchors), len(groups)
     if m == 0:
         return [], set()
@@ -522,14 +551,15 @@ def _spans(groups: list[tuple[str, list[int]]], rows: RowGeometry, top: bool, al
         """Group j over rows [cuts[p], cuts[q])."""
         if (j, p, q) not in memo:
             a, b = cuts[p], cuts[q]
-            strays = sum(1 for r in range(a, b) if parents[r] not in (None, groups[j][0])) if parents else 0
+            strays = sum(1 for r in range(a, b) if parents[r] not in (None, level_name(groups[j][0]))) if parents else 0
             c = abs(middles[j] - label_place(rows, a, b, top, sizes[j])) + (0.1 if top and a else 0.0)
             if _cut_cell(rows, a, b):
                 # a page break leaves where the cell starts or ends open: the nearer the likelier
                 c += NEAR * abs(middles[j] - (rows.tops[a] + max(rows.bottoms[a:b])) / 2)
             elif straddles[j]:
                 c += CUT_LABEL
-            memo[j, p, q] = c + WRONG_PARENT * strays
+            # the empty slot rows (指标2, ……) a group's cell prints end it: seldom the first of one
+            memo[j, p, q] = c + WRONG_PARENT * strays + (SLOT_START if a in slots else 0.0)
         return memo[j, p, q]
 
     inf = float("inf")

@@ -19,21 +19,21 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from decimal import Decimal
 from dataclasses import replace
 from itertools import product
 from typing import Callable
 
 from extract.layout.flat_format import em_width
 from extract.layout.labels import (
-    FORM_TITLE, FUNDING_BLOCK_LABELS, FUNDING_COLUMN_LABELS, FUNDING_ROW_LABELS, GOAL_BLOCK_LABELS,
-    GOAL_COLUMN_LABELS, GRADE_LABELS, GRADES, HEAD_LABELS, INDICATOR_COLUMN_LABELS, TOTAL_LABELS,
-    YEAR_IN_TEXT, label_key, match_label,
+    FORM_TITLE, FUNDING_BLOCK_LABELS, GOAL_BLOCK_LABELS, GOAL_COLUMN_LABELS, GRADE_LABELS, GRADES, HEAD_LABELS,
+    INDICATOR_COLUMN_LABELS, SLOT_NAME, YEAR_IN_TEXT, is_label, label_key, match_label,
 )
-from extract.layout.templates import Title, read_title
-from extract.model import FieldPath, FormResult, Provenance
+from extract.layout.templates import Title, label_tables, money_unit_in, read_title
+from extract.model import FUNDING_KEYS as FUNDING_ROW_NAMES, FieldPath, FormResult, Provenance
 from extract.parse.assembly import FormAssembly
 from extract.parse.values import is_number_token, is_weight_and_score, parse_number
-from extract.parse.row_cells import read_cell_rows
+from extract.parse.row_cells import header_keys, read_cell_rows
 from extract.parse.row_bands import first_unit
 from extract.parse.row_columns import Frag, TextLine, capacities, document_decimals, read_indicator_lines
 
@@ -45,8 +45,13 @@ GUESSED_METHOD = f"{METHOD}:lines"
 WEB_SEPARATORS = ("\t", " | ")
 FUNDING_KEYS = ("initial_budget", "annual_budget", "executed", "weight", "execution_rate", "score")
 INDICATOR_ORDER = ("level1", "level2", "name", "target", "actual", "weight", "score", "deviation")
+# the columns a target split over 指标性质 / 指标值 / 度量单位 is read as, in that order
+TARGET_PARTS = ("target_op", "target", "target_unit")
 _TITLE = label_key(FORM_TITLE)
-_ALL_INDICATOR_LABELS = tuple(label_key(s) for syn in INDICATOR_COLUMN_LABELS.values() for s in syn)
+_ALL_INDICATOR_LABELS = tuple(label_key(s) for syn in label_tables().indicator_columns.values() for s in syn) + \
+    tuple(label_key(s) for s in label_tables().target_parts)
+# the columns an indicator header may name, in the reference order
+_INDICATOR_COLUMNS = tuple(label_tables().indicator_columns)
 
 
 # --------------------------------------------------------------------------
@@ -155,6 +160,107 @@ def _frags(line: str, layout: bool) -> list[Frag]:
     return [Frag(t) for t in line.split()]
 
 
+def _reading_order(columns: list[str]) -> tuple[list[str], bool]:
+    """The columns as the rows are read: a row is found by its 分值 and 得分
+    side by side, so where the header prints text columns between them
+    (分值 before the target), 分值 is read as if it stood before 得分; and
+    whether it had to be."""
+    if not {"weight", "score"} <= set(columns) or columns.index("score") == columns.index("weight") + 1:
+        return columns, False
+    rest = [c for c in columns if c != "weight"]
+    at = rest.index("score")
+    return rest[:at] + ["weight"] + rest[at:], True
+
+
+def _weight_to_score(frags: list[Frag]) -> list[Frag]:
+    """A line's 分值 figure moved next to its 得分 one, where the header
+    prints 分值 apart from 得分: the first plain figure of the line taken as
+    分值, the last as 得分, where they read as a pair (score ≤ weight ≤ 100)."""
+    words = [(k, part, None if f.x is None else f.x + offset)
+             for k, f in enumerate(frags) for part, offset in _words_of(f.text)]
+    figures = [n for n, (_, word, _) in enumerate(words) if _plain_figure(word.replace(",", ""))]
+    if len(figures) < 2:
+        return frags
+    w, s = figures[0], figures[-1]
+    weight, score = parse_number(words[w][1]), parse_number(words[s][1])
+    if s == w + 1 or weight > 100 or score > weight + 1:
+        return frags
+    out: list[Frag] = []
+    for n, (k, word, x) in enumerate(words):
+        if n == w:
+            continue
+        if n == s:
+            out.append(Frag(words[w][1], words[w][2]))
+            out.append(Frag(word, x))
+            continue
+        # the other words keep the fragments they were printed in (one space apart: maybe one cell)
+        if out and n - 1 not in (w, s) and words[n - 1][0] == k:
+            out[-1] = Frag(out[-1].text + " " + word, out[-1].x)
+        else:
+            out.append(Frag(word, x))
+    return out
+
+
+def _words_of(text: str) -> list[tuple[str, int]]:
+    """The words of a fragment, each with its offset in it."""
+    return [(m.group(), m.start()) for m in re.finditer(r"\S+", text)]
+
+
+def _holds_slot(frags: list[Frag]) -> bool:
+    """A line printing an empty slot row's name (指标2, ……) last, and no figure."""
+    words = [w for f in frags for w in f.text.split()]
+    return bool(words) and bool(SLOT_NAME.match(words[-1])) and not any(is_number_token(w) for w in words[:-1])
+
+
+def _funding_adds_up(values: dict[str | None, str]) -> bool:
+    """A funding row's figures as one order reads them obey the form's
+    arithmetic (FORM_RECORD.md): the rate is executed / budget (truncated
+    or rounded to the decimals it prints), a score at most its weight."""
+    def number(key: str):
+        try:
+            return parse_number(values.get(key))
+        except (ValueError, TypeError):
+            return None
+    budget, executed, rate = number("annual_budget"), number("executed"), number("execution_rate")
+    # truncated or rounded to the decimals it prints: off by less than its last digit
+    step = Decimal(1).scaleb(min(0, rate.as_tuple().exponent)) if rate is not None else None
+    if budget and executed is not None and rate is not None and abs(executed / budget * 100 - rate) > step:
+        return False
+    weight, score = number("weight"), number("score")
+    return weight is None or score is None or score <= weight + Decimal("0.005")
+
+
+def _closing_pieces(line: str) -> bool:
+    """A line of one piece of a closing label (其他需要说明事, 项)."""
+    tokens = line.split()
+    return len(tokens) == 1 and _is_piece_of(tokens[0], label_tables().extra_rows) and \
+        not is_label(tokens[0], label_tables().extra_rows)
+
+
+def _is_total_line(line: str) -> bool:
+    """The 总分 / 合计 line: it starts with the label, or with a closing
+    label and its text before it."""
+    tokens = line.split()
+    totals = label_tables().totals
+    if not tokens:
+        return False
+    if any(label_key(line).startswith(label_key(l)) for l in totals):
+        return True
+    # a closing label's text (its label maybe wrapped onto the lines around) before 总分, figures after it
+    at = next((k for k, t in enumerate(tokens[:4]) if is_label(t, totals)), None)
+    return at is not None and all(is_number_token(t) or t in GRADES for t in tokens[at + 1:]) and (
+        is_label(tokens[0], label_tables().extra_rows) or at + 1 < len(tokens))
+
+
+def _is_funding_header(line: str) -> bool:
+    """A line naming two funding columns, one a budget or execution column
+    (the reference's three by their first four characters, wrapped or not)."""
+    keys = [k for k in (match_label(t, label_tables().funding_columns) for t in line.split()) if k]
+    if len(keys) >= 2 and any(k in ("initial_budget", "annual_budget", "executed") for k in keys):
+        return True
+    return sum(label_key(s)[:4] in label_key(line) for s in ("年初预算数", "全年预算数", "全年执行数")) >= 2
+
+
 def _is_piece_of(text: str, labels: tuple[str, ...]) -> bool:
     key = label_key(text)
     return bool(key) and any(key in label_key(l) for l in labels)
@@ -188,13 +294,15 @@ class _SpacedForm:
             if (m := YEAR_IN_TEXT.search(t)):
                 self.put(FieldPath.top("year"), m.group(1), i)
                 break
-        head = self.find(lambda t: key(t).startswith(label_key(HEAD_LABELS["project_name"][0])))
-        dept = self.find(lambda t: label_key(HEAD_LABELS["department"][0]) in key(t), head or 0)
-        funding = self.find(lambda t: sum(label_key(s)[:4] in key(t) for s in ("年初预算数", "全年预算数", "全年执行数")) >= 2,
-                            dept or 0)
-        goal = self.find(lambda t: GOAL_COLUMN_LABELS["goal_expected"][0] in t, funding or 0)
+        tables = label_tables()
+        head = self.find(lambda t: any(key(t).startswith(label_key(l)) for l in tables.head["project_name"]))
+        dept = self.find(lambda t: any(key(t).startswith(label_key(l)) for l in tables.head["department"])
+                         or label_key(HEAD_LABELS["department"][0]) in key(t), head or 0)
+        funding = self.find(_is_funding_header, dept or 0)
+        goal = self.find(lambda t: any(l in t for l in tables.goal["goal_expected"]), funding or 0)
         header = self.find(lambda t: INDICATOR_COLUMN_LABELS["name"][0] in t, goal or 0)
-        total = self.find(lambda t: any(key(t).startswith(l) for l in TOTAL_LABELS), header or 0)
+        total = self.find(_is_total_line, header or 0)
+        closing = self._closing_lines(header, total)
         grade = self.find(lambda t: any(key(t).startswith(label_key(l)) for l in GRADE_LABELS), total or 0)
         end = len(self.texts)
         if head is not None:
@@ -221,7 +329,8 @@ class _SpacedForm:
         total_weight = wrapped_total[0] if wrapped_total is not None else \
             numbers[-2] if total is not None and len(numbers) >= 2 else None
         if header is not None:
-            self._indicators(header, (total - (wrapped_total is not None)) if total is not None else end, total_weight)
+            table_end = total - self._closing_pieces_above(total) if total is not None else min(closing, default=end)
+            self._indicators(header, table_end - (wrapped_total is not None and total is not None), total_weight)
         if wrapped_total is not None:
             self.put(FieldPath.top("total_weight"), wrapped_total[0], total)
             self.put(FieldPath.top("total_score"), wrapped_total[1], total)
@@ -231,6 +340,23 @@ class _SpacedForm:
             if len(numbers) >= 2:
                 self.put(FieldPath.top("total_weight"), numbers[-2], total)
                 self.put(FieldPath.top("total_score"), numbers[-1], total)
+            elif len(numbers) == 1:
+                # 合计 100 (weights only) or a score alone: which, its place does not tell here
+                self.put(FieldPath.top("total_weight"), numbers[0], total)
+                self.assembly.doubt([FieldPath.top("total_weight"), FieldPath.top("total_score")],
+                                    "总分 prints one figure: 分值 or 得分")
+            grade_after = [w for f in self.frags[total] for w in f.text.split()][-1:]
+            if grade_after and grade_after[0] in GRADES:
+                self.put(FieldPath.top("grade"), grade_after[0], total)      # the grade on the 总分 row
+            self._closing_label_before_total(total)
+        if header is not None:
+            columns = self._indicator_columns(header)[0]
+            for key, column in (("total_weight", "weight"), ("total_score", "score")):
+                if column not in columns and FieldPath.top(key) not in self.assembly.printed:
+                    self.put_absent(FieldPath.top(key), header)
+        for i in closing:
+            tokens = [w for f in self.frags[i] for w in f.text.split()]
+            self.assembly.extra[tokens[0]] = " ".join(tokens[1:])
         if grade is not None:
             rest = " ".join(f.text for f in self.frags[grade])
             for label in GRADE_LABELS:
@@ -239,19 +365,54 @@ class _SpacedForm:
             value = next((g for g in GRADES if rest.startswith(g)), rest or None)
             self.put(FieldPath.top("grade"), value, grade)
 
+    def _closing_lines(self, header: int | None, total: int | None) -> list[int]:
+        """The lines after the indicator table labelled by a closing row's
+        label (评价结论, 说明, 项目负责人 …): the record's `extra`."""
+        if header is None:
+            return []
+        labels = label_tables().extra_rows
+        return [i for i in range(header + 1, len(self.texts)) if i != total and self.frags[i]
+                and is_label(self.frags[i][0].text.split()[0], labels)]
+
+    def _closing_label_before_total(self, total: int) -> None:
+        """A closing label and its text printed on the 总分 row before 总分
+        (其他需要说明事项 无 总分 100 96 优), the label maybe wrapped onto
+        the lines around (其他需要说明事 / 无 总分 … / 项)."""
+        tokens = [w for f in self.frags[total] for w in f.text.split()]
+        at = next((k for k, w in enumerate(tokens) if is_label(w, label_tables().totals)), 0)
+        if at and is_label(tokens[0], label_tables().extra_rows):
+            self.assembly.extra[tokens[0]] = " ".join(tokens[1:at])
+        elif at:
+            above = self._closing_pieces_above(total)
+            below = total + 1 if total + 1 < len(self.texts) and _closing_pieces(self.texts[total + 1]) else total
+            label = "".join("".join(self.texts[i].split()) for i in range(total - above, below + 1) if i != total)
+            if is_label(label, label_tables().extra_rows):
+                self.assembly.extra[label] = " ".join(tokens[:at])
+
+    def _closing_pieces_above(self, total: int) -> int:
+        """How many lines right above the 总分 line are pieces of a closing
+        label wrapped around it (其他需要说明事): none of the table's."""
+        k = 0
+        # (two characters at least: a lone 分 may as well end a 一级 label's (10分))
+        while k < 2 and total - k - 1 >= 0 and _closing_pieces(self.texts[total - k - 1]) \
+                and len(label_key(self.texts[total - k - 1])) >= 2:
+            k += 1
+        return k
+
     # ---------------- head
     def _head(self, head: int, dept: int | None, end: int) -> None:
         frags = self.frags[head]
         self.put(FieldPath.top("project_name"), " ".join(f.text for f in frags[1:]) or None, head)
-        if frags and label_key(frags[0].text) != label_key(HEAD_LABELS["project_name"][0]):
-            self.put(FieldPath.top("project_name"), frags[0].text[len(HEAD_LABELS["project_name"][0]):].strip(), head)
+        label = next((l for l in label_tables().head["project_name"] if frags and frags[0].text.startswith(l)), "")
+        if frags and label_key(frags[0].text) != label_key(label):
+            self.put(FieldPath.top("project_name"), frags[0].text[len(label):].strip(), head)
         if dept is None:
             return
         values: dict[str, list[str]] = {"department": [], "implementing_unit": []}
         starts: dict[str, float | None] = {}
         current = None
         for f in _split_head_labels(self.frags[dept]):
-            k = match_label(f.text, HEAD_LABELS)
+            k = match_label(f.text, label_tables().head)
             if k in values:
                 current = k
                 continue
@@ -285,9 +446,7 @@ class _SpacedForm:
         labels wrap (执行率 / （%）) prints their pieces on lines above its
         own as many as below it, none of them the head's (a line of label
         pieces only, after line `after`)."""
-        def pieces(i: int) -> bool:
-            texts = [t for f in self.frags[i] for t in f.text.split() if not _is_piece_of(t, FUNDING_BLOCK_LABELS)]
-            return bool(texts) and all(_is_piece_of(t, _FUNDING_COLUMN_PIECES) for t in texts)
+        pieces = self._funding_label_pieces
         below = 0
         while header + below + 1 < len(self.texts) and below < 3 and pieces(header + below + 1):
             below += 1
@@ -296,34 +455,106 @@ class _SpacedForm:
             top -= 1
         return top
 
+    def _funding_label_pieces(self, i: int) -> list[str]:
+        """Line i's tokens where all are pieces of funding column labels
+        (a wrapped header's), else none."""
+        texts = [t for f in self.frags[i] for t in f.text.split() if not _is_piece_of(t, FUNDING_BLOCK_LABELS)]
+        return texts if texts and all(_is_piece_of(t, _FUNDING_COLUMN_PIECES) for t in texts) else []
+
     def _funding(self, header: int, end: int) -> None:
-        columns = self._funding_columns(header)
-        rows: list[tuple[int, list[str], list[str]]] = []     # (line, label pieces on it, its six figures)
+        orders, complete = self._funding_columns(header)
+        width = len(orders[0])
+        rows: list[tuple[int, list[str], list[str]]] = []     # (line, label pieces on it, its figures)
         gaps: list[list[str]] = [[]]        # label pieces on the lines before, between and after them
         for i in range(header + 1, end):
             texts = [f.text for f in self.frags[i] if not _is_piece_of(f.text, FUNDING_BLOCK_LABELS)]
             numbers = 0
             while numbers < len(texts) and is_number_token(texts[len(texts) - 1 - numbers]):
                 numbers += 1
-            if numbers >= 6:
-                rows.append((i, texts[:len(texts) - 6], texts[-6:]))
+            self.assembly.money_unit = money_unit_in(self.texts[i]) or self.assembly.money_unit   # 项目资金（元）
+            if texts and numbers and is_label(texts[0], label_tables().funding_extra_rows):
+                self.assembly.extra[texts[0]] = texts[1:]        # 单位资金: a funding row no key holds
+            elif numbers >= sum(1 for c in orders[0] if c):
+                figures = min(numbers, width)
+                rows.append((i, texts[:len(texts) - figures], texts[len(texts) - figures:]))
                 gaps.append([])
             elif not rows and texts and all(_is_piece_of(t, _FUNDING_COLUMN_PIECES) for t in texts):
                 continue        # the header's wrapped lines (数 数 数)
             else:
                 gaps[-1] += texts
+        columns = self._settle_funding_order(orders, [figures for _, _, figures in rows])
         labels = funding_labels(gaps, [inline for _, inline, _ in rows])
+        # every line of figures read as a row, each row placed: a row the table does not print is null, certain
+        whole = complete and not any(is_number_token(t) for gap in gaps for t in gap)
         for (i, _, figures), label in zip(rows, labels):
             key = _funding_row(label)
+            if key is None and label_key(label).startswith("其中") and \
+                    FieldPath.funding("current_appropriation", "annual_budget") not in self.assembly.printed:
+                key = "current_appropriation"       # the first 其中 row, whatever its label (FORM_RECORD.md)
             if key is None:
+                whole = False
                 continue
             for column, value in zip(columns, figures):
-                self.put(FieldPath.funding(key, column), value, i)
+                if column is not None:
+                    self.put(FieldPath.funding(key, column), value, i)
+            if complete:
+                for column in FUNDING_KEYS:
+                    if column not in columns:
+                        self.put_absent(FieldPath.funding(key, column), i)
+        if whole and rows:
+            for row in FUNDING_ROW_NAMES:
+                if not any(FieldPath.funding(row, c) in self.assembly.printed for c in FUNDING_KEYS):
+                    for column in FUNDING_KEYS:
+                        self.put_absent(FieldPath.funding(row, column), rows[-1][0])
 
-    def _funding_columns(self, header: int) -> tuple[str, ...]:
-        found = [match_label(f.text, FUNDING_COLUMN_LABELS) for f in self.frags[header]]
-        found = [k for k in found if k]
-        return tuple(found) if len(found) == 6 and len(set(found)) == 6 else FUNDING_KEYS
+    def _settle_funding_order(self, orders: list[tuple[str | None, ...]],
+                              rows: list[list[str]]) -> tuple[str | None, ...]:
+        """The one of the header's possible orders (a wrapped label's place
+        unknown) whose figures add up on every row; where several do and
+        read the rows differently, or none does, the funding table is doubted."""
+        if len(orders) == 1:
+            return orders[0]
+        widest = max((len(figures) for figures in rows), default=0)
+        # the figures fill the keyed columns: those past the widest row's are ones no key holds (原因)
+        fits = [order for order in orders if not any(order[widest:])
+                and all(_funding_adds_up(dict(zip(order, figures))) for figures in rows)]
+        readings = {tuple(tuple(sorted((k, v) for k, v in zip(order, figures) if k)) for figures in rows)
+                    for order in fits}
+        if len(readings) != 1:
+            self.assembly.doubt([FieldPath.funding(row, column) for row in FUNDING_ROW_NAMES for column in FUNDING_KEYS],
+                                f"a funding header label wrapped off its line; {len(fits)} of its places "
+                                "make the figures add up")
+        return (fits or orders)[0]
+
+    def put_absent(self, path: FieldPath, line: int) -> None:
+        """A field whose column the form's header does not print: null, and certain."""
+        self.assembly.put(path, None, Provenance(self.pages[line], None, METHOD, 1.0))
+
+    def _funding_columns(self, header: int) -> tuple[list[tuple[str | None, ...]], bool]:
+        """The orders the funding header's keys may stand in (None: a column
+        no key holds, 原因), and whether it named every column.  A label
+        wrapped off the header's line (调整后预算 / 数 above and below it) may
+        stand anywhere on it: each place is an order.  The reference order
+        where the line names too few (年初 / 预算数)."""
+        tokens = [t for f in self.frags[header] for t in f.text.split() if not _is_piece_of(t, FUNDING_BLOCK_LABELS)]
+        keys, unknown = header_keys(tokens, label_tables().funding_columns)
+        found = [k for k in keys if k]
+        if len(found) < 3 or unknown:
+            return [FUNDING_KEYS], False
+        orders = [tuple(keys)]
+        for key in self._wrapped_funding_keys(header):
+            if key not in orders[0]:
+                orders = [order[:at] + (key,) + order[at:] for order in orders for at in range(len(order) + 1)]
+        return orders, True
+
+    def _wrapped_funding_keys(self, header: int) -> list[str]:
+        """The funding keys whose labels wrapped off the header's line: their
+        pieces on the lines of label pieces above and below it, joined."""
+        above = self._funding_label_pieces(header - 1) if header > 0 else []
+        below = self._funding_label_pieces(header + 1) if header + 1 < len(self.texts) else []
+        labels = above + below + ([a + b for a, b in zip(above, below)] if len(above) == len(below) else [])
+        keys = [match_label(label, label_tables().funding_columns) for label in labels]
+        return list(dict.fromkeys(k for k in keys if k))
 
     # ---------------- goals
     def _goals(self, header: int, end: int) -> None:
@@ -362,14 +593,20 @@ class _SpacedForm:
         header = self.find(lambda t: INDICATOR_COLUMN_LABELS["name"][0] in t)
         if header is None:
             return None
-        total = self.find(lambda t: any(label_key(t).startswith(l) for l in TOTAL_LABELS), header)
-        return self._indicator_lines(header, total if total is not None else len(self.texts)), \
-            self._indicator_columns(header)[0]
+        total = self.find(_is_total_line, header)
+        end = total if total is not None else min(self._closing_lines(header, None), default=len(self.texts))
+        columns, apart = _reading_order(self._indicator_columns(header)[0])
+        return self._indicator_lines(header, end, apart), columns
 
-    def _indicator_lines(self, header: int, end: int) -> list[TextLine]:
+    def _indicator_lines(self, header: int, end: int, apart: bool = False) -> list[TextLine]:
+        """The table's lines; where the header prints 分值 apart from 得分,
+        each line's 分值 figure moved next to its 得分 (`_weight_to_score`)."""
         parts = self._table_parts(header, end)
-        return [TextLine(self.frags[i], i, self.pages[i], parts[i - header - 1]) for i in range(header + 1, end)
-                if self.frags[i] and not self._is_header_piece(i)]
+        lines = [TextLine(self.frags[i], i, self.pages[i], parts[i - header - 1], _holds_slot(self.frags[i]))
+                 for i in range(header + 1, end) if self.frags[i] and not self._is_header_piece(i)]
+        if apart:
+            lines = [replace(line, frags=_weight_to_score(line.frags)) for line in lines]
+        return [line for line in lines if line.frags]
 
     def _table_parts(self, header: int, end: int) -> list[int]:
         """Which part of the table each line after the header is in, counted
@@ -384,23 +621,39 @@ class _SpacedForm:
         return parts
 
     def _indicators(self, header: int, end: int, total_weight: str | None = None) -> None:
-        columns, piece_width = self._indicator_columns(header)
-        lines = self._indicator_lines(header, end)
+        printed, piece_width = self._indicator_columns(header)
+        columns, apart = _reading_order(printed)
+        lines = self._indicator_lines(header, end, apart)
         read = read_indicator_lines(lines, columns, piece_width, header, end, self.caps, self.endings, total_weight,
                                     self.decimals, hidden_breaks=self.hidden_breaks)
+        # the rows are found by their 分值 and 得分: a table printing none is read by guess
+        anchored = {"weight", "score"} <= set(columns)
+        split = TARGET_PARTS[0] in columns
+        indexes: dict[int, int] = {}        # row of the table → its indicator (a slot row gives none)
         for r, row in enumerate(read.rows):
-            index = self.assembly.new_indicator()
+            if row.slot:
+                continue
+            index = indexes[r] = self.assembly.new_indicator()
+            if split:       # the three cells joined as printed (≥ 90 % → ≥90%)
+                row.cells["target"] = ["".join(line for part in TARGET_PARTS for line in row.cells.get(part) or [])]
             for column in ("name", "target", "actual", "deviation"):
                 if column in columns:
                     self.put(FieldPath.indicator(index, column), "\n".join(row.cells.get(column) or []) or None, row.line)
+                elif anchored:
+                    self.put_absent(FieldPath.indicator(index, column), row.line)
             self.put(FieldPath.indicator(index, "weight"), row.weight, row.line)
             self.put(FieldPath.indicator(index, "score"), row.score, row.line)
             for level in ("level1", "level2"):
                 if level in columns:
                     self.put(FieldPath.indicator(index, level), row.levels.get(level), row.line)
+            if not anchored:
+                self.assembly.doubt([FieldPath.indicator(index, c) for c in INDICATOR_ORDER],
+                                    f"the header prints {' / '.join(columns)}: no 分值 and 得分 side by side "
+                                    "to find the rows by")
         for r, column, why in read.doubts:
-            if r < len(read.rows):
-                self.assembly.doubt([FieldPath.indicator(r, column)], why)
+            column = "target" if column in TARGET_PARTS else column
+            if r in indexes:
+                self.assembly.doubt([FieldPath.indicator(indexes[r], column)], why)
 
     def _is_header_piece(self, i: int) -> bool:
         if INDICATOR_COLUMN_LABELS["name"][0] in self.texts[i]:
@@ -442,27 +695,60 @@ class _SpacedForm:
         return bool(tokens) and all(label_key(t) and any(label_key(t) in l for l in _ALL_INDICATOR_LABELS)
                                     for t in tokens)
 
+    def _header_labels_near(self, header: int) -> set[str]:
+        """The labels (folded) the indicator header prints on its line, and
+        those wrapped over the lines of pieces above and below it, each
+        piece above joined to the one below it in the same place."""
+        tokens = lambda i: [t for f in self.frags[i] for t in f.text.split()] \
+            if 0 <= i < len(self.texts) and self._is_header_piece(i) and i != header else []
+        above, below = tokens(header - 1), tokens(header + 1)
+        wrapped = [a + b for a, b in zip(above, below)] if len(above) == len(below) else []
+        return {label_key(t) for t in [t for f in self.frags[header] for t in f.text.split()] + wrapped}
+
     def _indicator_columns(self, header: int) -> tuple[list[str], float]:
-        found: list[str] = []
+        """The indicator header's columns in its order (a target split over
+        指标性质 / 指标值 / 度量单位 three: `TARGET_PARTS`), found by their labels and the pieces of
+        wrapped ones; and the width of a 一级 piece.  The reference's where
+        it names no 三级指标 or neither 分值/得分 nor a target."""
+        found: dict[str, float] = {}     # column → where it stands (line's token order, pieces after)
         piece_width = 0.0
+        tables = label_tables()
+        split = bool(tables.target_parts) and all(label_key(label) in self._header_labels_near(header)
+                                                  for label in tables.target_parts)
         for i in range(header - 3, header + 4):
             if not 0 <= i < len(self.texts) or (i != header and not self._is_header_piece(i)):
                 continue
-            for token in [t for f in self.frags[i] for t in (f.text.split() if i != header or self.layout else [f.text])]:
+            tokens = [t for f in self.frags[i] for t in (f.text.split() if i != header or self.layout else [f.text])]
+            for k, token in enumerate(tokens):
                 key = label_key(token)
-                for column in INDICATOR_ORDER:
-                    labels = [label_key(s) for s in INDICATOR_COLUMN_LABELS[column]]
-                    if key in labels or (any(l.startswith(key) for l in labels)
-                                         and (len(key) >= 2 or column in ("level1", "level2"))
-                                         and column in ("level1", "level2", "deviation")):
-                        if column == "level1" and not piece_width:
-                            piece_width = float(len(key))
-                        if column not in found:
-                            found.append(column)
+                column = next((part for label, part in zip(tables.target_parts, TARGET_PARTS)
+                               if key == label_key(label)), None) if split else None
+                for name in _INDICATOR_COLUMNS:
+                    if column:
                         break
-        ordered = [c for c in INDICATOR_ORDER if c in found]
+                    labels = [label_key(s) for s in tables.indicator_columns[name]]
+                    if key in labels or (any(l.startswith(key) for l in labels)
+                                         and (len(key) >= 2 or name in ("level1", "level2"))
+                                         and name in ("level1", "level2", "deviation")):
+                        column = name
+                if column is None:
+                    continue
+                if column == "level1" and not piece_width:
+                    piece_width = float(len(key))
+                # the header line's order; a piece of a wrapped label keeps its column's place
+                place = k if i == header else _INDICATOR_COLUMNS.index(
+                    "target" if column in TARGET_PARTS else column) - 0.5
+                found.setdefault(column, place)
+        if split and "target" in found:
+            # 指标性质 and 度量单位 stand either side of 指标值, wrapped off its line or not
+            found["target_op"], found["target_unit"] = found["target"] - 0.1, found["target"] + 0.1
+        elif split:
+            found.pop("target_op", None), found.pop("target_unit", None)
+        ordered = sorted(found, key=lambda c: (c not in ("level1", "level2"), c == "deviation", found[c]))
         piece_width = piece_width or 2.0
-        return (ordered if {"name", "weight", "score"} <= set(ordered) else list(INDICATOR_ORDER)), piece_width
+        if "name" in ordered and ({"weight", "score"} <= set(ordered) or "target" in ordered):
+            return ordered, piece_width
+        return list(INDICATOR_ORDER), piece_width
 
 
 def _split_head_labels(frags: list[Frag]) -> list[Frag]:
@@ -470,7 +756,7 @@ def _split_head_labels(frags: list[Frag]) -> list[Frag]:
     (pdftotext keeps a single space inside a fragment) cut off it."""
     out: list[Frag] = []
     for f in frags:
-        for labels in HEAD_LABELS.values():
+        for labels in label_tables().head.values():
             label = next((l for l in labels if f.text.startswith(l + " ")), None)
             if label:
                 rest = f.text[len(label):].lstrip()
@@ -519,8 +805,9 @@ def top_wrapped_total_figures(inline: list[str], below: list[str]) -> tuple[str,
     return fits[0] if len(fits) == 1 else None
 
 
-_FUNDING_COLUMN_PIECES = tuple(s for syn in FUNDING_COLUMN_LABELS.values() for s in syn)
-_FUNDING_ROW_KEYS = {label_key(s) for syn in FUNDING_ROW_LABELS.values() for s in syn}
+_FUNDING_COLUMN_PIECES = tuple(s for syn in label_tables().funding_columns.values() for s in syn)
+_FUNDING_ROW_KEYS = {label_key(s) for syn in label_tables().funding_rows.values() for s in syn} | \
+    {label_key(s) for s in label_tables().funding_extra_rows}
 DROPPED_PIECE = 0.1
 
 
@@ -565,7 +852,7 @@ def _funding_row(label: str) -> str | None:
     if not key:
         return None
     best, best_len = None, 0
-    for row, synonyms in FUNDING_ROW_LABELS.items():
+    for row, synonyms in label_tables().funding_rows.items():
         for s in synonyms:
             s = label_key(s)
             if s == key or s.startswith(key) or key.endswith(s) or key.startswith(s):
