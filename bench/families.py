@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import sys
-import tempfile
 from pathlib import Path
 from typing import Sequence
 
@@ -56,36 +55,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--wrong", action="store_true",
                         help="list every wrong field of the tuning families (held-out ones stay unseen)")
     args = parser.parse_args(argv)
-    names = [n for n in args.families.split(",") if n]
-    channels = [c for c in args.channels.split(",") if c]
-    for unknown in [n for n in names if n not in TEMPLATES] + [c for c in channels if c not in channels_known]:
-        parser.error(f"unknown family or channel {unknown!r}")
+    names, channels = bench.listed(parser, args.families, TEMPLATES, args.channels, channels_known)
     if args.typesetting not in STYLES:
         parser.error(f"unknown typesetting {args.typesetting!r}")
-    totals: dict[tuple[bool, str], object] = {}
-    print(f"{'family':<18} {'channel':<14} {'fields':>7} {'accuracy':>9} {'review':>8} {'accepted':>9}")
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        for held_out in (False, True):
-            group = [n for n in names if (n in HELD_OUT_FAMILIES) == held_out]
-            if not group:
-                continue
-            print(f"-- {'held-out families (no data file, never tuned to)' if held_out else 'tuning families'}")
-            for name in group:
-                records, styles = family_forms(name, args.forms, args.typesetting)
-                pdf = folder / f"{name}.pdf"
-                truth = render_with_truth(records, pdf, styles)
-                for channel in channels:
-                    wrong: list[str] | None = [] if args.wrong and not held_out else None
-                    # bench.measure scans its first 19 forms and every one after: all of these.
-                    result = bench.measure(channel, name, pdf, truth, styles, len(truth), folder, wrong)
-                    totals.setdefault((held_out, channel), bench.Tally()).add(result)
-                    print(f"{name:<18} {channel:<14} {result.row()}", flush=True)
-                    for line in wrong or ():
-                        print(f"    {line}")
-        print("-- all families of a group")
-        for (held_out, channel), result in totals.items():
-            print(f"{'held-out' if held_out else 'tuning':<18} {channel:<14} {result.row()}")
+
+    def typeset_one(name: str, folder: Path) -> tuple[Path, list, list]:
+        records, styles = family_forms(name, args.forms, args.typesetting)
+        pdf = folder / f"{name}.pdf"
+        return pdf, render_with_truth(records, pdf, styles), styles
+
+    # (scan_forms None: the scan holds every form, as bench.measure counts them)
+    bench.run_groups("family", names, HELD_OUT_FAMILIES, "held-out families (no data file, never tuned to)",
+                     channels, typeset_one, None, args.wrong)
     return 0
 
 

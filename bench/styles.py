@@ -129,6 +129,46 @@ def measure(channel: str, name: str, pdf: Path, truth: list[dict], styles: list[
     return tally(with_identity_of(truth, [f.record for f in forms]), forms, wrong)
 
 
+def listed(parser: argparse.ArgumentParser, names: str, known_names: Any, channels: str,
+           known_channels: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The comma-separated names and channels asked for; a usage error for one not known."""
+    asked = [n for n in names.split(",") if n], [c for c in channels.split(",") if c]
+    for unknown in [n for n in asked[0] if n not in known_names] + [c for c in asked[1] if c not in known_channels]:
+        parser.error(f"unknown name or channel {unknown!r}")
+    return asked
+
+
+def run_groups(kind: str, names: Sequence[str], held_out_names: Sequence[str], held_out_title: str,
+               channels: Sequence[str], typeset_one: Any, scan_forms: int | None, want_wrong: bool) -> None:
+    """Measure each of `names` (a style or a family: `typeset_one(name, folder)`
+    gives its PDF, truth and styles) in every channel and print a row each,
+    the tuning ones first, the held-out ones apart, then each group's
+    totals; wrong fields are listed only for the tuning ones.  `scan_forms`
+    None: scan every form."""
+    totals: dict[tuple[bool, str], Tally] = {}
+    print(f"{kind:<18} {'channel':<14} {'fields':>7} {'accuracy':>9} {'review':>8} {'accepted':>9}")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for held_out in (False, True):
+            group = [n for n in names if (n in held_out_names) == held_out]
+            if not group:
+                continue
+            print(f"-- {held_out_title if held_out else 'tuning ' + ('families' if kind == 'family' else kind + 's')}")
+            for name in group:
+                pdf, truth, styles = typeset_one(name, folder)
+                for channel in channels:
+                    wrong: list[str] | None = [] if want_wrong and not held_out else None
+                    forms = len(truth) if scan_forms is None else scan_forms
+                    result = measure(channel, name, pdf, truth, styles, forms, folder, wrong)
+                    totals.setdefault((held_out, channel), Tally()).add(result)
+                    print(f"{name:<18} {channel:<14} {result.row()}", flush=True)
+                    for line in wrong or ():
+                        print(f"    {line}")
+        print(f"-- all {'families' if kind == 'family' else kind + 's'} of a group")
+        for (held_out, channel), result in totals.items():
+            print(f"{'held-out' if held_out else 'tuning':<18} {channel:<14} {result.row()}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--synthetic", type=int, default=10, help="synthetic eval forms per style (default 10)")
@@ -138,31 +178,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--wrong", action="store_true",
                         help="list every wrong field of the tuning styles (held-out ones stay unseen)")
     args = parser.parse_args(argv)
-    names = [n for n in args.styles.split(",") if n]
-    channels = [c for c in args.channels.split(",") if c]
-    for unknown in [n for n in names if n not in STYLES] + [c for c in channels if c not in CHANNELS]:
-        parser.error(f"unknown style or channel {unknown!r}")
-    totals: dict[tuple[bool, str], Tally] = {}
-    print(f"{'style':<18} {'channel':<14} {'fields':>7} {'accuracy':>9} {'review':>8} {'accepted':>9}")
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        for held_out in (False, True):
-            group = [n for n in names if (n in HELD_OUT_STYLES) == held_out]
-            if not group:
-                continue
-            print(f"-- {'held-out styles (never tuned to)' if held_out else 'tuning styles'}")
-            for name in group:
-                pdf, truth, styles = typeset(name, args.synthetic, folder)
-                for channel in channels:
-                    wrong: list[str] | None = [] if args.wrong and not held_out else None
-                    result = measure(channel, name, pdf, truth, styles, args.scan_forms, folder, wrong)
-                    totals.setdefault((held_out, channel), Tally()).add(result)
-                    print(f"{name:<18} {channel:<14} {result.row()}", flush=True)
-                    for line in wrong or ():
-                        print(f"    {line}")
-        print("-- all styles of a group")
-        for (held_out, channel), result in totals.items():
-            print(f"{'held-out' if held_out else 'tuning':<18} {channel:<14} {result.row()}")
+    names, channels = listed(parser, args.styles, STYLES, args.channels, CHANNELS)
+    run_groups("style", names, HELD_OUT_STYLES, "held-out styles (never tuned to)", channels,
+               lambda name, folder: typeset(name, args.synthetic, folder), args.scan_forms, args.wrong)
     return 0
 
 
