@@ -231,3 +231,20 @@ def test_a_guessed_reading_of_an_unanchored_table_is_doubted(tmp_path):
     (form,) = parse_row_text(COUNTY.replace("\t", " "), "t.txt", "0" * 64, "spaced")
     for index in range(len(form.record["indicators"])):
         assert form.status(f"indicators[{index}].name") == PENDING
+
+
+@pytest.mark.parametrize("family", ["hebei", "hunan_county"])
+def test_a_web_pages_own_text_after_a_form_is_no_indicator_row(family, tmp_path):
+    """A table copied with the page around it (发布时间, 附件下载 …, before the
+    next form): after 总分, 评分等级 or a closing row (说明: a template with no
+    total) no line is an indicator."""
+    from corpus.build import family_forms, render_with_truth
+    from corpus.extractors import copied_text
+    from extract.parse.flat_reader import parse_flat_text
+
+    records, styles = family_forms(family, 3)
+    truth = render_with_truth(records, tmp_path / f"{family}.pdf", styles)
+    text = copied_text("boilerplate", truth, styles)
+    assert "发布时间" in text or "附件下载" in text or "现将本单位" in text
+    forms = parse_flat_text(text, "page.txt", "0" * 64)
+    assert [len(f.record["indicators"]) for f in forms] == [len(t["indicators"]) for t in truth]

@@ -85,6 +85,7 @@ class _CellReader:
         self.unknown_header: list[str] = []
         self.goal_columns: list[str] | None = None
         self.levels: dict[str, str | None] = {"level1": None, "level2": None}
+        self.table_closed = False           # 总分, 评分等级 or a closing row read: no indicator row follows
 
     def put(self, path: FieldPath, text: str | None) -> None:
         self.assembly.put(path, text or None, Provenance(self.page, None, self.where.method, 1.0))
@@ -123,9 +124,11 @@ class _CellReader:
             return
         if any(is_label(c, tables.totals) for c in cells):
             self._totals(cells)
+            self.table_closed = True
             return
         if is_label(first, tables.extra_rows):
             self.assembly.extra[first] = " ".join(texts[1:])
+            self.table_closed = self.indicator_columns is not None    # closing rows follow the indicators
             return
         if self.indicator_columns is None and is_label(first, tables.funding_extra_rows):
             self.assembly.extra[first] = texts[1:]
@@ -142,6 +145,9 @@ class _CellReader:
             return
         if is_label(first, GRADE_LABELS):
             self.put(FieldPath.top("grade"), next((c for c in cells[1:] if c), None))
+            self.table_closed = True
+            return
+        if self.table_closed:               # the page's own text after the form (发布时间, 附件下载 …)
             return
         if self.indicator_columns is not None:
             self._indicator_row(cells)
