@@ -219,3 +219,10 @@ def test_a_web_tables_forms_are_found_by_a_traditional_title(tmp_path):
     forms = read_flat_text_file(path, sha256_of(path))
     assert [f.record["title"] for f in forms] == ["項目支出績效自評表"] * 2
     assert [f.record["project_name"] for f in forms] == [r["project_name"] for r in load_gold()[:2]]
+
+
+def test_the_label_tables_know_every_known_familys_columns_no_key_holds():
+    from extract.layout.templates import label_tables
+
+    assert "原因" in label_tables().extra_columns            # Sichuan's funding column
+    assert not set(label_tables().extra_columns) & {"复核分"}  # Hubei's: a held-out family, not known

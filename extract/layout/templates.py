@@ -301,6 +301,7 @@ class LabelTables:
     sub_rows: tuple[str, ...]                # 其中… rows that are not indicators
     extra_rows: tuple[str, ...]              # labelled rows kept in the record's `extra`
     funding_extra_rows: tuple[str, ...]      # funding rows with no key (单位资金)
+    extra_columns: tuple[str, ...]           # funding and indicator columns with no key (原因, 复核分)
     totals: tuple[str, ...]
 
 
@@ -333,6 +334,7 @@ def label_tables() -> LabelTables:
         sub_rows=listed(lambda f: f.rows.get("sub_rows", ())),
         extra_rows=tuple(dict.fromkeys(base.EXTRA_LABELS + listed(lambda f: f.rows.get("extra", ())))),
         funding_extra_rows=listed(lambda f: f.funding_rows.get("extra", ())),
+        extra_columns=listed(lambda f: f.funding_columns.get("extra", ()) + f.indicator_columns.get("extra", ())),
         totals=tuple(dict.fromkeys(base.TOTAL_LABELS + listed(lambda f: f.totals.get("labels", ())))),
     )
 

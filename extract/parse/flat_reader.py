@@ -227,9 +227,6 @@ GOAL_DOUBT_MARGIN = 1.0
 FUNDING_HEADER_START = "年初预算"
 # A funding header marks itself by one of these columns.
 _FUNDING_HEADER_MARKERS = ("annual_budget", "initial_budget", "executed")
-# A funding column no key holds that a template prints without a value in
-# most rows (Sichuan's 原因).
-_FUNDING_EXTRA_COLUMNS = ("原因",)
 
 
 def _funding_header(text: str) -> tuple[list[str], bool]:
@@ -240,7 +237,7 @@ def _funding_header(text: str) -> tuple[list[str], bool]:
     was known; where one was not, the reference columns."""
     tables = label_tables()
     labels = sorted([(label_key(s), key) for key, syn in tables.funding_columns.items() for s in syn]
-                    + [(label_key(s), "extra") for s in _FUNDING_EXTRA_COLUMNS], key=lambda kv: -len(kv[0]))
+                    + [(label_key(s), "extra") for s in label_tables().extra_columns], key=lambda kv: -len(kv[0]))
     for block in sorted(map(label_key, FUNDING_BLOCK_LABELS + ("项目资金(元)",)), key=len, reverse=True):
         text = text.replace(block, "", 1) if block in text else text
     columns: list[str] = []

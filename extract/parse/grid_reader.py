@@ -266,7 +266,7 @@ def _read_row(builder: _FormBuilder, row: _Row) -> None:
         builder.assembly.header_labels |= {label_key(c.text) for c in row.cells if clean_cell_text(c.text)
                                            and not label_key(c.text).startswith(_FUNDING_BLOCK_KEY)}
         builder.funding_header_complete = all(
-            match_label(c.text, label_tables().funding_columns) or is_label(c.text, label_tables().extra_rows + ("原因",))
+            match_label(c.text, label_tables().funding_columns) or is_label(c.text, label_tables().extra_rows + label_tables().extra_columns)
             for c in row.cells if clean_cell_text(c.text) and not label_key(c.text).startswith(_FUNDING_BLOCK_KEY))
         log.debug("page %d: funding header, columns %s", row.page.number, sorted(builder.funding_columns))
         return

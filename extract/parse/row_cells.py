@@ -13,14 +13,13 @@ unplaced fields in doubt.
 
 from __future__ import annotations
 
-import functools
 import re
 
 from extract.layout.labels import (
     FUNDING_BLOCK_LABELS, GRADE_LABELS, GRADES, LEVEL1_NAMES, LEVEL2_NAMES, NULL_MARKS, SLOT_NAME, YEAR_IN_TEXT,
     is_label, label_key, match_label,
 )
-from extract.layout.templates import families, label_tables, money_unit_in
+from extract.layout.templates import label_tables, money_unit_in
 from extract.model import FUNDING_KEYS, FUNDING_ROW_KEYS, FieldPath, Provenance
 from extract.parse.assembly import FormAssembly
 from extract.parse.values import is_number_token
@@ -37,12 +36,9 @@ _FUNDING_BLOCK_KEY = label_key(FUNDING_BLOCK_LABELS[-1])
 _LEVEL_LIKE = re.compile(r"指标(?:\d+分)?$|\d+分$")
 
 
-@functools.cache
 def extra_column_labels() -> tuple[str, ...]:
     """Header labels of columns no record key holds (原因, 得分计算方法): known, kept in no field."""
-    return tuple(dict.fromkeys(label for family in families().values()
-                               for table in (family.funding_columns, family.indicator_columns)
-                               for label in table.get("extra", ()))) + label_tables().extra_rows
+    return label_tables().extra_columns + label_tables().extra_rows
 
 
 def header_keys(cells: list[str], table: dict[str, tuple[str, ...]],
