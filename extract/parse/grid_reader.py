@@ -250,8 +250,9 @@ def _stream(document: Document) -> Iterator[tuple[Page, Any]]:
 def _read_row(builder: _FormBuilder, row: _Row) -> None:
     _read_money_unit(builder, row)
     if row.labelled(label_tables().indicator_columns["name"]):
-        builder.indicator_columns = _header_columns(row, label_tables().indicator_columns)
-        builder.column_labels.update(_header_labels(row, label_tables().indicator_columns, "indicator"))
+        header = _header_cells(row, label_tables().indicator_columns)
+        builder.indicator_columns = _bboxes(header)
+        builder.column_labels.update(_printed_labels(header, "indicator"))
         builder.target_parts = _target_parts(row)
         builder.assembly.header_labels |= {label_key(c.text) for c in row.cells if clean_cell_text(c.text)}
         _level_columns_by_place(row, builder.indicator_columns)
@@ -261,8 +262,9 @@ def _read_row(builder: _FormBuilder, row: _Row) -> None:
         log.debug("page %d: indicator header, columns %s", row.page.number, sorted(builder.indicator_columns))
         return
     if any(row.labelled(label_tables().funding_columns[k]) for k in _FUNDING_HEADER_MARKERS):
-        builder.funding_columns = _header_columns(row, label_tables().funding_columns)
-        builder.column_labels.update(_header_labels(row, label_tables().funding_columns, "funding"))
+        header = _header_cells(row, label_tables().funding_columns)
+        builder.funding_columns = _bboxes(header)
+        builder.column_labels.update(_printed_labels(header, "funding"))
         builder.assembly.header_labels |= {label_key(c.text) for c in row.cells if clean_cell_text(c.text)
                                            and not label_key(c.text).startswith(_FUNDING_BLOCK_KEY)}
         builder.funding_header_complete = all(
@@ -292,7 +294,7 @@ def _read_row(builder: _FormBuilder, row: _Row) -> None:
                     builder.put_absent(FieldPath.funding(fkey, column), row)
         return
     if all(row.labelled(s) for s in label_tables().goal.values()):
-        builder.goal_columns = _header_columns(row, label_tables().goal)
+        builder.goal_columns = _bboxes(_header_cells(row, label_tables().goal))
         builder.goal_values_next = True
         return
     if builder.goal_values_next:
@@ -413,23 +415,23 @@ def _target_parts(row: _Row) -> list[BBox]:
     return list(found.values()) if parts and all(found.values()) else []  # type: ignore[arg-type]
 
 
-def _header_labels(row: _Row, labels: dict[str, tuple[str, ...]], table: str) -> dict[str, str]:
+def _header_cells(row: _Row, labels: dict[str, tuple[str, ...]]) -> dict[str, Cell]:
+    """Each key's header cell: the first of the row that one of its labels matches."""
+    cells: dict[str, Cell] = {}
+    for cell in row.cells:
+        key = match_label(cell.text, labels)
+        if key and key not in cells:
+            cells[key] = cell
+    return cells
+
+
+def _bboxes(cells: dict[str, Cell]) -> dict[str, BBox]:
+    return {key: cell.bbox for key, cell in cells.items()}
+
+
+def _printed_labels(cells: dict[str, Cell], table: str) -> dict[str, str]:
     """`table.key` → the header cell as printed, for review to show (权重, 全年实际值)."""
-    found: dict[str, str] = {}
-    for cell in row.cells:
-        key = match_label(cell.text, labels)
-        if key and f"{table}.{key}" not in found:
-            found[f"{table}.{key}"] = clean_cell_text(cell.text)
-    return found
-
-
-def _header_columns(row: _Row, labels: dict[str, tuple[str, ...]]) -> dict[str, BBox]:
-    columns: dict[str, BBox] = {}
-    for cell in row.cells:
-        key = match_label(cell.text, labels)
-        if key and key not in columns:
-            columns[key] = cell.bbox
-    return columns
+    return {f"{table}.{key}": clean_cell_text(cell.text) for key, cell in cells.items()}
 
 
 def _read_totals(builder: _FormBuilder, row: _Row) -> None:
