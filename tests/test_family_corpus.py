@@ -114,7 +114,7 @@ def test_a_text_pdf_of_each_known_family_is_read_by_its_headers(family, tmp_path
     records, styles = family_forms(family, 2)
     truth, forms = _read(records, styles, tmp_path / f"{family}.pdf")
     assert len(forms) == 2
-    assert _accuracy(truth, forms) >= 0.98
+    assert _accuracy(truth, forms) >= 0.995            # the bar for text PDFs
     assert [f.record["title"] for f in forms] == [t["title"] for t in truth]
     assert [len(f.record["indicators"]) for f in forms] == [len(t["indicators"]) for t in truth]
     for form, gold in zip(forms, truth):

@@ -25,6 +25,7 @@ touches, so that they go to review however well their text was read:
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
@@ -657,7 +658,17 @@ def _continues_over_break(level: str, group: _LevelGroup, last_row: _Row, last_c
         return False
     names = LEVEL1_NAMES if level == "level1" else LEVEL2_NAMES
     so_far, new = group.text(), clean_cell_text(cell.text if cell else "")
-    return not so_far or not new or label_key(so_far) not in {label_key(n) for n in names}
+    return not so_far or not new or _level_key(so_far) not in {label_key(n) for n in names}
+
+
+# A section weight some families print after the 一级指标 (产出指标(50分)).
+_SECTION_WEIGHT = re.compile(r"[(（]?\d+(?:\.\d+)?分[)）]?$")
+
+
+def _level_key(text: str) -> str:
+    """A level label's key without the section weight printed after it: a
+    whole `效益指标(70分)` is no piece of a label a page break cut."""
+    return _SECTION_WEIGHT.sub("", label_key(text))
 
 
 def _close_levels(builder: _FormBuilder) -> None:
@@ -687,7 +698,7 @@ def _close_levels(builder: _FormBuilder) -> None:
                 continue
             if not clean_cell_text(text):
                 why = "is empty"
-            elif label_key(text) not in names:
+            elif _level_key(text) not in names:
                 why = f"'{clean_cell_text(text)}' is no whole label"
             else:
                 continue
