@@ -59,6 +59,45 @@ INDICATOR_COLUMN_LABELS = {
     "deviation": ("偏差原因分析及改进措施", "偏差原因及改进措施", "偏差原因分析"),
 }
 TOTAL_LABELS = ("总分", "合计")
+# The words a header cell is read by where no label of any family matches it
+# whole: a form of a family no file describes (全年完成值, 未完成原因和改进措施,
+# 调整后预算数, 预算执行率).  Each key with its words, tried in this order:
+# 未完成原因 is a deviation before it is an actual, 执行率 a rate before 执行数
+# an amount, 年初 the initial budget before any other 预算.
+INDICATOR_HEADER_WORDS = (
+    ("deviation", ("原因", "措施", "偏差")),
+    ("actual", ("实际", "完成")),
+    ("target", ("指标值", "目标值")),
+    ("weight", ("分值", "权重")),
+    ("score", ("得分", "评分")),
+)
+# Head and goal labels by their words, in a family no file describes
+# (专项资金名称, 县级主管部门; 年初设定目标, 全年实际完成情况).
+HEAD_WORDS = (
+    ("project_name", ("名称",)),
+    ("department", ("主管部门", "主管单位")),
+    ("implementing_unit", ("实施单位", "执行单位")),
+)
+GOAL_WORDS = (
+    ("goal_actual", ("完成", "实际")),
+    ("goal_expected", ("目标",)),
+)
+# A funding row's label in a family no file describes (总额, 其中：财政资金);
+# a key already read is not read twice (财政专户管理资金 after 财政资金).
+FUNDING_ROW_WORDS = (
+    ("total", ("总额", "总计", "合计")),
+    ("carryover", ("结转",)),
+    ("other", ("其他",)),
+    ("current_appropriation", ("财政", "拨款", "补助")),
+)
+FUNDING_HEADER_WORDS = (
+    ("execution_rate", ("执行率",)),
+    ("executed", ("执行数", "执行金额", "支出数")),
+    ("initial_budget", ("年初",)),
+    ("annual_budget", ("预算",)),
+    ("weight", ("分值", "权重", "分数")),
+    ("score", ("得分", "评分")),
+)
 # Labelled rows and columns that no key of the record holds: the record keeps
 # them in `extra` (FORM_RECORD.md, `extra`).
 EXTRA_LABELS = ("评价结论", "存在问题", "改进措施", "其他需要说明事项", "说明", "注", "项目负责人",
@@ -193,6 +232,13 @@ def match_label(text: str, table: dict[str, tuple[str, ...]]) -> str | None:
         if any(label_key(s) == key for s in synonyms):
             return name
     return None
+
+
+def match_header_word(text: str, words: tuple[tuple[str, tuple[str, ...]], ...]) -> str | None:
+    """The first key (`INDICATOR_HEADER_WORDS`, `FUNDING_HEADER_WORDS`) one of
+    whose words the header cell holds; for a cell no label matches whole."""
+    key = label_key(text)
+    return next((name for name, kin in words if any(word in key for word in kin)), None)
 
 
 def is_label(text: str, synonyms: tuple[str, ...]) -> bool:

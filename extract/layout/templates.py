@@ -21,6 +21,7 @@ printed, without the year.
 from __future__ import annotations
 
 import functools
+import os
 import re
 import tomllib
 import unicodedata
@@ -34,7 +35,10 @@ from extract.layout import labels as base
 from extract.layout.labels import simplified
 from extract.model import DEFAULT_MONEY_UNIT, FUNDING_KEYS, FUNDING_ROW_KEYS, INDICATOR_KEYS
 
-FAMILIES_DIR = Path(__file__).with_name("families")
+# A deployment may keep its own family files (the product's, plus its
+# regions') in a folder of its own: $SELFEVAL_FAMILIES_DIR.
+FAMILIES_DIR_VARIABLE = "SELFEVAL_FAMILIES_DIR"
+FAMILIES_DIR = Path(os.environ.get(FAMILIES_DIR_VARIABLE) or Path(__file__).with_name("families"))
 
 # Keys a family's tables may name: the contract's, plus `extra` (a column or
 # row the record keeps under `extra`, FORM_RECORD.md) and the target's parts.

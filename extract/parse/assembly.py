@@ -143,7 +143,8 @@ class FormAssembly:
 
             self.template_families = families_printing(self.template_families, self.header_labels)
         if self.template_families == ():
-            form.findings.append(_template_unknown(record))
+            found = set(self.labels) | {path for path, printed in self.printed.items() if printed.where is not None}
+            form.findings.append(_template_unknown(record, found))
         record["source"] = source_of(file_name, sha256, self.pages, self.kinds)
         record["extra"] = dict(self.extra)
         for path, label in self.labels.items():
@@ -152,10 +153,16 @@ class FormAssembly:
         return form
 
 
-def _template_unknown(record: dict[str, Any]) -> Finding:
-    """A form of a family no data file describes: read by its headers as far
-    as they go, and every field it gave goes to a person."""
-    fields = [path for path, value in iter_fields(record) if path.is_read_from_form and value is not None]
+def _template_unknown(record: dict[str, Any], found: set[FieldPath]) -> Finding:
+    """A form of a family no data file describes, read by its headers as far
+    as they go.  What was read under a label is read as well as in a known
+    family, and the checks test it the same way; what an unknown header may
+    hide is a cell never found.  So the finding names the title (a person
+    confirms the form and its template) and every field left empty whose
+    cell the reader did not find (`found`: cells read, empty or not, and
+    cells a header read whole says the form does not print)."""
+    fields = [FieldPath.top("title")] + [path for path, value in iter_fields(record)
+                                         if path.is_read_from_form and value is None and path.cell not in found]
     title = record["title"]
     return Finding(TEMPLATE_UNKNOWN, fields, "a known template family", title,
                    f"template not recognised: no family of extract/layout/families prints the title {title!r}")

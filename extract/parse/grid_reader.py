@@ -30,13 +30,13 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from extract.layout.labels import (
-    FUNDING_BLOCK_LABELS, GRADE_LABELS, GRADES, LEVEL1_NAMES, LEVEL2_NAMES, SLOT_NAME, YEAR_PATTERN, is_label,
-    label_key, match_label,
+    FUNDING_BLOCK_LABELS, FUNDING_HEADER_WORDS, FUNDING_ROW_WORDS, GOAL_BLOCK_LABELS, GOAL_WORDS, HEAD_WORDS, GRADE_LABELS, GRADES, INDICATOR_HEADER_WORDS, LEVEL1_NAMES,
+    LEVEL2_NAMES, SLOT_NAME, YEAR_PATTERN, is_label, label_key, match_header_word, match_label,
 )
 from extract.layout.templates import label_tables, money_unit_in, read_title
 from extract.model import FUNDING_ROW_KEYS, BBox, Cell, Document, FieldPath, FormResult, Page, Provenance, Table
 from extract.parse.assembly import FormAssembly
-from extract.parse.values import clean_cell_text, is_weight_and_score, parse_number
+from extract.parse.values import clean_cell_text, is_number_token, is_weight_and_score, parse_number
 
 log = logging.getLogger("selfeval.parse")
 
@@ -251,31 +251,32 @@ def _stream(document: Document) -> Iterator[tuple[Page, Any]]:
 def _read_row(builder: _FormBuilder, row: _Row) -> None:
     _read_money_unit(builder, row)
     if row.labelled(label_tables().indicator_columns["name"]):
-        header = _header_cells(row, label_tables().indicator_columns)
+        header = _header_cells(row, label_tables().indicator_columns, INDICATOR_HEADER_WORDS)
         builder.indicator_columns = _bboxes(header)
         builder.column_labels.update(_printed_labels(header, "indicator"))
         builder.target_parts = _target_parts(row)
         builder.assembly.header_labels |= {label_key(c.text) for c in row.cells if clean_cell_text(c.text)}
         _level_columns_by_place(row, builder.indicator_columns)
+        taken = {id(cell) for cell in header.values()}
         builder.unmatched_header = [clean_cell_text(c.text) for c in row.cells if clean_cell_text(c.text)
-                                    and not match_label(c.text, label_tables().indicator_columns)
-                                    and not is_label(c.text, label_tables().target_parts + label_tables().extra_rows)]
+                                    and id(c) not in taken and not _is_labelled_elsewhere(c)]
         log.debug("page %d: indicator header, columns %s", row.page.number, sorted(builder.indicator_columns))
         return
-    if any(row.labelled(label_tables().funding_columns[k]) for k in _FUNDING_HEADER_MARKERS):
-        header = _header_cells(row, label_tables().funding_columns)
+    if _is_funding_header(row):
+        header = _header_cells(row, label_tables().funding_columns, FUNDING_HEADER_WORDS)
         builder.funding_columns = _bboxes(header)
         builder.column_labels.update(_printed_labels(header, "funding"))
         builder.assembly.header_labels |= {label_key(c.text) for c in row.cells if clean_cell_text(c.text)
                                            and not label_key(c.text).startswith(_FUNDING_BLOCK_KEY)}
+        taken = {id(cell) for cell in header.values()}
         builder.funding_header_complete = all(
-            match_label(c.text, label_tables().funding_columns) or is_label(c.text, label_tables().extra_rows + label_tables().extra_columns)
+            id(c) in taken or _is_labelled_elsewhere(c)
             for c in row.cells if clean_cell_text(c.text) and not label_key(c.text).startswith(_FUNDING_BLOCK_KEY))
         log.debug("page %d: funding header, columns %s", row.page.number, sorted(builder.funding_columns))
         return
-    if any(row.labelled(s) for s in label_tables().head.values()):
+    if _is_head_row(builder, row):
         for i, cell in enumerate(row.cells[:-1]):
-            key = match_label(cell.text, label_tables().head)
+            key = match_label(cell.text, label_tables().head) or _head_by_words(builder, cell)
             if key:
                 builder.put(FieldPath.top(key), row, row.cells[i + 1])
         return
@@ -294,8 +295,8 @@ def _read_row(builder: _FormBuilder, row: _Row) -> None:
                 if column not in builder.funding_columns:
                     builder.put_absent(FieldPath.funding(fkey, column), row)
         return
-    if all(row.labelled(s) for s in label_tables().goal.values()):
-        builder.goal_columns = _bboxes(_header_cells(row, label_tables().goal))
+    if _is_goal_header(builder, row):
+        builder.goal_columns = _bboxes(_header_cells(row, label_tables().goal, GOAL_WORDS))
         builder.goal_values_next = True
         return
     if builder.goal_values_next:
@@ -342,10 +343,20 @@ def _funding_row_label(builder: _FormBuilder, row: _Row) -> tuple[Cell | None, s
         if key:
             return cell, key
     if builder.funding_columns and not builder.indicator_columns:
-        first = next((c for c in row.cells if clean_cell_text(c.text)), None)
-        taken = builder.assembly.text(FieldPath.funding("current_appropriation", "annual_budget"))
-        if first is not None and label_key(first.text).startswith("其中") and taken is None:
+        first = next((c for c in row.cells if clean_cell_text(c.text)
+                      and not label_key(c.text).startswith(_FUNDING_BLOCK_KEY)), None)   # the merged 项目资金 cell
+        if first is None or is_number_token(clean_cell_text(first.text)) or is_label(first.text, label_tables().totals):
+            return None, None
+
+        def taken(key: str) -> bool:
+            return any(FieldPath.funding(key, column) in builder.assembly.printed for column in FUNDING_ROW_KEYS)
+
+        if label_key(first.text).startswith("其中") and not taken("current_appropriation"):
             return first, "current_appropriation"
+        key = match_header_word(first.text, FUNDING_ROW_WORDS)
+        if key is not None and not taken(key) and not _is_labelled_elsewhere(first):
+            log.debug("funding row %r read as %s by its words", first.text, key)
+            return first, key
     return None, None
 
 
@@ -416,14 +427,73 @@ def _target_parts(row: _Row) -> list[BBox]:
     return list(found.values()) if parts and all(found.values()) else []  # type: ignore[arg-type]
 
 
-def _header_cells(row: _Row, labels: dict[str, tuple[str, ...]]) -> dict[str, Cell]:
-    """Each key's header cell: the first of the row that one of its labels matches."""
+def _header_cells(row: _Row, labels: dict[str, tuple[str, ...]],
+                  words: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> dict[str, Cell]:
+    """Each key's header cell: the first of the row that one of its labels
+    matches; then, for a key still without one, the first cell that no label
+    of any table matches and that holds one of the key's `words` (a header
+    of a family no file describes: 全年完成值)."""
     cells: dict[str, Cell] = {}
     for cell in row.cells:
         key = match_label(cell.text, labels)
         if key and key not in cells:
             cells[key] = cell
+    for cell in row.cells:
+        if not clean_cell_text(cell.text) or len(label_key(cell.text)) > _MAX_LABEL_CHARS \
+                or match_label(cell.text, labels) or _is_labelled_elsewhere(cell):
+            continue
+        key = match_header_word(cell.text, words)
+        if key and key not in cells:
+            log.debug("header %r read as the %s column by its words", cell.text, key)
+            cells[key] = cell
     return cells
+
+
+def _is_labelled_elsewhere(cell: Cell) -> bool:
+    """A header cell that is a label but no key's column: a part of a split
+    target, a column or row the record keeps in `extra`."""
+    tables = label_tables()
+    return is_label(cell.text, tables.target_parts + tables.extra_rows + tables.extra_columns + GOAL_BLOCK_LABELS)
+
+
+# A label is a short cell; a value that happens to hold a word (…名称…, …目标…)
+# is not one.  (未完成原因及拟采取的改进措施: 14)
+_MAX_LABEL_CHARS = 16
+
+
+def _head_by_words(builder: _FormBuilder, cell: Cell) -> str | None:
+    """A head label of a family no file describes, above the tables, for a
+    key not yet read."""
+    if builder.funding_columns or builder.indicator_columns or len(label_key(cell.text)) > _MAX_LABEL_CHARS:
+        return None
+    key = match_header_word(cell.text, HEAD_WORDS)
+    return key if key and FieldPath.top(key) not in builder.assembly.printed else None
+
+
+def _is_head_row(builder: _FormBuilder, row: _Row) -> bool:
+    if any(row.labelled(s) for s in label_tables().head.values()):
+        return True
+    filled = [c for c in row.cells if clean_cell_text(c.text)]
+    return len(filled) >= 2 and _head_by_words(builder, filled[0]) is not None
+
+
+def _is_goal_header(builder: _FormBuilder, row: _Row) -> bool:
+    """The goal table's header: its labels, or in a family no file describes,
+    the goal block's label and a cell for each goal by its words."""
+    if all(row.labelled(s) for s in label_tables().goal.values()):
+        return True
+    if builder.indicator_columns or builder.goal_columns or not row.labelled(GOAL_BLOCK_LABELS):
+        return False
+    return set(_header_cells(row, label_tables().goal, GOAL_WORDS)) == set(label_tables().goal)
+
+
+def _is_funding_header(row: _Row) -> bool:
+    """The funding table's header: a column label of its own, or, in a family
+    no file describes, the words of an executed amount and of a budget."""
+    if any(row.labelled(label_tables().funding_columns[k]) for k in _FUNDING_HEADER_MARKERS):
+        return True
+    keys = {match_header_word(c.text, FUNDING_HEADER_WORDS) for c in row.cells if clean_cell_text(c.text)}
+    return "executed" in keys and bool(keys & {"annual_budget", "initial_budget"})
 
 
 def _bboxes(cells: dict[str, Cell]) -> dict[str, BBox]:
