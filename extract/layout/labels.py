@@ -97,6 +97,7 @@ FUNDING_HEADER_WORDS = (
     ("annual_budget", ("预算",)),
     ("weight", ("分值", "权重", "分数")),
     ("score", ("得分", "评分")),
+    ("extra", ("原因", "备注", "说明")),      # a column the record keeps in `extra`
 )
 # Labelled rows and columns that no key of the record holds: the record keeps
 # them in `extra` (FORM_RECORD.md, `extra`).
@@ -104,6 +105,9 @@ EXTRA_LABELS = ("评价结论", "存在问题", "改进措施", "其他需要说
                 "财务负责人", "得分计算方法", "复核分")
 # An empty slot row's 三级指标 (指标2, 指标3：) and rows of marks (……, /).
 SLOT_NAME = re.compile(r"^指标\d{1,2}[:：]?$|^[…\.。/／\s]+$")
+# A 其中… row under an indicator that prints no weight or score is a
+# sub-row, no indicator (FORM_RECORD.md), whatever the family.
+SUB_ROW_LABELS = ("其中",)
 GRADE_LABELS = ("评分等级", "等级")
 GRADES = ("优", "良", "中", "差")
 
@@ -234,11 +238,78 @@ def match_label(text: str, table: dict[str, tuple[str, ...]]) -> str | None:
     return None
 
 
+# A label is a short cell: a value that happens to hold a word (…名称…,
+# …目标…) is none.  (未完成原因及拟采取的改进措施: 14.)
+HEADER_WORD_MAX_CHARS = 16
+# How a header label ends, where a flat text runs the labels together
+# (全年完成值未完成原因和改进措施): a value, an amount, a rate, a cause, a measure.
+HEADER_LABEL_ENDINGS = ("值", "数", "率", "原因", "分析", "措施", "情况", "说明", "分", "权重", "预算", "金额")
+
+
 def match_header_word(text: str, words: tuple[tuple[str, tuple[str, ...]], ...]) -> str | None:
-    """The first key (`INDICATOR_HEADER_WORDS`, `FUNDING_HEADER_WORDS`) one of
-    whose words the header cell holds; for a cell no label matches whole."""
+    """The first key (`INDICATOR_HEADER_WORDS`, `FUNDING_HEADER_WORDS`, …) one
+    of whose words the header cell holds; for a cell no label matches whole."""
     key = label_key(text)
+    if len(key) > HEADER_WORD_MAX_CHARS:
+        return None
     return next((name for name, kin in words if any(word in key for word in kin)), None)
+
+
+def read_run_together(text: str, known: tuple[tuple[str, str], ...], words: tuple[tuple[str, tuple[str, ...]], ...],
+                      cut_short: bool = False) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """The keys a header's label keys run together name, in order (a flat
+    text prints a header so): each `known` (label key, key) in the order
+    given; `cut_short`: a last label may be cut short (its rest on the next
+    line).  Where no known label reads the text, a label no family prints
+    is read by its `words` (全年完成值, 调整后预算数), ending where a known
+    label or a word starts or ends and as a header label ends
+    (`HEADER_LABEL_ENDINGS`), each key once; of such readings the one of
+    most columns, then of the shortest longest label (调整后预算数 | 预算执行数,
+    not 调整后预算数预算执行数 | 预算).  Returns the keys and the labels read
+    by their words (which no family prints); None: no reading."""
+    reading = _run_together(text, known, words, cut_short, frozenset())
+    return (reading[0], reading[2]) if reading is not None else None
+
+
+Reading = tuple[tuple[str, ...], int, tuple[str, ...]]    # keys, longest label read by words, those labels
+
+
+@functools.cache
+def _run_together(text: str, known: tuple[tuple[str, str], ...], words: tuple[tuple[str, tuple[str, ...]], ...],
+                  cut_short: bool, used: frozenset[str]) -> Reading | None:
+    """The best reading of `text`; `used`: keys read before it."""
+    if not text:
+        return (), 0, ()
+    for label, key in known:
+        if text.startswith(label):
+            rest = _run_together(text[len(label):], known, words, cut_short, used | {key})
+            if rest is not None:
+                return (key,) + rest[0], rest[1], rest[2]
+    if cut_short and any(label.startswith(text) for label, _ in known):
+        return (), 0, ()
+    best: Reading | None = None
+    for end in _piece_bounds(text, known, words):
+        key = match_header_word(text[:end], words)
+        if key is None or key in used or not text[:end].endswith(HEADER_LABEL_ENDINGS):
+            continue
+        rest = _run_together(text[end:], known, words, cut_short, used | {key})
+        if rest is None or key in rest[0]:
+            continue
+        reading = (key,) + rest[0], max(end, rest[1]), (text[:end],) + rest[2]
+        if best is None or (len(reading[0]), -reading[1]) > (len(best[0]), -best[1]):
+            best = reading
+    return best
+
+
+def _piece_bounds(text: str, known: tuple[tuple[str, str], ...],
+                  words: tuple[tuple[str, tuple[str, ...]], ...]) -> list[int]:
+    bounds = {len(text)}
+    for piece in (*(label for label, _ in known), *(word for _, kin in words for word in kin)):
+        at = text.find(piece)
+        while at >= 0:
+            bounds |= {at, at + len(piece)}
+            at = text.find(piece, at + 1)
+    return sorted(b for b in bounds if b > 0)
 
 
 def is_label(text: str, synonyms: tuple[str, ...]) -> bool:

@@ -335,7 +335,7 @@ def label_tables() -> LabelTables:
         target_parts=next((f.indicator_columns["target_parts"] for f in known
                            if "target_parts" in f.indicator_columns), ()),
         slots=listed(lambda f: f.rows.get("slots", ())),
-        sub_rows=listed(lambda f: f.rows.get("sub_rows", ())),
+        sub_rows=tuple(dict.fromkeys(base.SUB_ROW_LABELS + listed(lambda f: f.rows.get("sub_rows", ())))),
         extra_rows=tuple(dict.fromkeys(base.EXTRA_LABELS + listed(lambda f: f.rows.get("extra", ())))),
         funding_extra_rows=listed(lambda f: f.funding_rows.get("extra", ())),
         extra_columns=listed(lambda f: f.funding_columns.get("extra", ()) + f.indicator_columns.get("extra", ())),

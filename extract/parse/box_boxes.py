@@ -17,19 +17,15 @@ from dataclasses import dataclass
 
 from extract.layout.labels import (
     FUNDING_BLOCK_LABELS,
-    FUNDING_COLUMN_LABELS,
-    FUNDING_ROW_LABELS,
     GOAL_BLOCK_LABELS,
-    GOAL_COLUMN_LABELS,
     GRADE_LABELS,
-    HEAD_LABELS,
-    INDICATOR_COLUMN_LABELS,
     LEVEL1_NAMES,
     LEVEL2_NAMES,
     NULL_MARKS,
-    TOTAL_LABELS,
     label_key,
 )
+from extract.layout.templates import MONEY_UNITS, label_tables
+from extract.parse.grid_reader import _level_key as level_key
 from extract.parse.values import parse_measure
 
 # A weight, score or funding figure as a box prints it (a dash: no value).
@@ -91,15 +87,39 @@ def _label_keys(*tables) -> set[str]:
     return keys
 
 
-HEAD_KEYS = {label_key(s): key for key, synonyms in HEAD_LABELS.items() for s in synonyms}
-FUNDING_ROW_KEYS = {label_key(s): key for key, synonyms in FUNDING_ROW_LABELS.items() for s in synonyms}
-FUNDING_HEAD_KEYS = _label_keys(FUNDING_COLUMN_LABELS, FUNDING_BLOCK_LABELS) | {"万元", "项目资金万", "元"}
-GOAL_KEYS = _label_keys(GOAL_BLOCK_LABELS, GOAL_COLUMN_LABELS)
-INDICATOR_HEAD_KEYS = _label_keys(INDICATOR_COLUMN_LABELS) | {"一级指标", "二级指标"}
+def _keyed(table: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    return {label_key(s): key for key, synonyms in table.items() for s in synonyms}
+
+
+# Every known family's labels (`label_tables`): a family's own headers
+# (全年预算数(A), 专项资金名称, 权重, 指标性质 …) are labels, never cells.
+_TABLES = label_tables()
+HEAD_KEYS = _keyed(_TABLES.head)
+FUNDING_ROW_KEYS = _keyed(_TABLES.funding_rows)
+FUNDING_COLUMN_KEYS = _keyed(_TABLES.funding_columns)
+# the funding block's label with either money unit (项目资金（元）, districts)
+_BLOCK_WITH_UNITS = tuple(f"{label}（{unit}）" for label in FUNDING_BLOCK_LABELS for unit in MONEY_UNITS)
+FUNDING_HEAD_KEYS = set(FUNDING_COLUMN_KEYS) | _label_keys(FUNDING_BLOCK_LABELS, _BLOCK_WITH_UNITS) \
+    | {"万元", "项目资金万", "元"}
+GOAL_KEYS = _label_keys(GOAL_BLOCK_LABELS, _TABLES.goal)
+INDICATOR_HEAD_KEYS = _label_keys(_TABLES.indicator_columns, _TABLES.target_parts) | {"一级指标", "二级指标"}
 LEVEL1_KEYS = {label_key(s) for s in LEVEL1_NAMES}
 LEVEL2_KEYS = {label_key(s) for s in LEVEL2_NAMES}
-TOTAL_KEYS = _label_keys(TOTAL_LABELS)
+TOTAL_KEYS = _label_keys(_TABLES.totals)
 GRADE_KEYS = _label_keys(GRADE_LABELS)
+
+
+def _lettered_tails(table: dict[str, tuple[str, ...]]) -> set[str]:
+    """The bracketed marks some labels end in (全年预算数(A), 执行率(B/A)):
+    a header cell that wraps prints the mark as a line of its own, which
+    pdfminer may print as a box apart.  Only marks with a letter: a unit in
+    brackets (`(%)`, `（元）`) may as well be a measure's last line."""
+    tails = {m.group() for synonyms in table.values() for s in synonyms
+             if (m := re.search(r"[(（][^()（）]*[A-Za-z][^()（）]*[)）]$", s))}
+    return {label_key(t) for t in tails}
+
+
+FUNDING_TAIL_KEYS = _lettered_tails(_TABLES.funding_columns)
 
 
 def label_kind(flat: str) -> str | None:
@@ -109,17 +129,18 @@ def label_kind(flat: str) -> str | None:
         return "head-label"
     if key in FUNDING_ROW_KEYS:
         return "funding-row"
-    if key in FUNDING_HEAD_KEYS:
+    if key in FUNDING_HEAD_KEYS or key in FUNDING_TAIL_KEYS and re.fullmatch(r"[(（].*[)）]", flat):
         return "funding-head"
     if key in GOAL_KEYS:
         return "goal-label"
     if key in INDICATOR_HEAD_KEYS:
         return "indicator-head"
-    if key in LEVEL2_KEYS and key not in LEVEL1_KEYS:
+    level = level_key(flat)        # 产出指标(50分): a section weight after the label
+    if level in LEVEL2_KEYS and level not in LEVEL1_KEYS:
         return "level2"
-    if key in LEVEL1_KEYS and key not in LEVEL2_KEYS:
+    if level in LEVEL1_KEYS and level not in LEVEL2_KEYS:
         return "level1"
-    if key in LEVEL1_KEYS:
+    if level in LEVEL1_KEYS:
         return "level-either"
     if key in TOTAL_KEYS:
         return "total-label"
@@ -382,6 +403,13 @@ _ALL_LABEL_KEYS = (set(HEAD_KEYS) | set(FUNDING_ROW_KEYS) | FUNDING_HEAD_KEYS | 
                    | LEVEL1_KEYS | LEVEL2_KEYS | TOTAL_KEYS | GRADE_KEYS)
 
 
+def _open_section_weight(key: str) -> bool:
+    """A 一级 label whose section weight a narrow cell cut before its 分
+    (`满意度指标（4` … `分）`): a level label, then digits."""
+    match = re.fullmatch(r"(.+?)\d+(?:\.\d+)?", key)
+    return match is not None and match.group(1) in LEVEL1_KEYS | LEVEL2_KEYS
+
+
 def merge_label_pieces(cells: list[Box], reach: int = 80) -> list[Box]:
     """Join a label pdfminer cut into two boxes (`偏差原因分析及改` … `进措施`,
     `社会` … `效益指标`): a short box that is no label but the start of one,
@@ -393,11 +421,14 @@ def merge_label_pieces(cells: list[Box], reach: int = 80) -> list[Box]:
     i = 0
     while i < len(cells):
         head = label_key(cells[i].flat)
+        weighed = _open_section_weight(head)
         if head and label_kind(head) is None and len(head) <= 10 \
-                and any(k.startswith(head) and k != head for k in _ALL_LABEL_KEYS):
-            level = any(k.startswith(head) for k in LEVEL1_KEYS | LEVEL2_KEYS)
+                and (weighed or any(k.startswith(head) and k != head for k in _ALL_LABEL_KEYS)):
+            level = weighed or any(k.startswith(head) for k in LEVEL1_KEYS | LEVEL2_KEYS)
             for j in range(i + 1, len(cells) if level else min(len(cells), i + 1 + reach)):
-                if label_key(head + cells[j].flat) in _ALL_LABEL_KEYS:
+                joined = label_key(head + cells[j].flat)
+                if joined in _ALL_LABEL_KEYS or weighed and level_key(joined) in LEVEL1_KEYS | LEVEL2_KEYS \
+                        and joined != level_key(joined):
                     cells[i] = Box(cells[i].lines + cells[j].lines, cells[i].page,
                                    end_page=cells[j].page if cells[j].page != cells[i].page else 0)
                     del cells[j]

@@ -15,7 +15,7 @@ are in doubt.
 from __future__ import annotations
 
 import functools
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from operator import itemgetter
 
 from extract.parse.values import parse_number
@@ -65,18 +65,30 @@ def _trunc(value: Decimal) -> Decimal:
     return value.quantize(Decimal("0.01"), rounding=ROUND_DOWN)
 
 
+def _printed_as(exact: Decimal, printed: Decimal) -> bool:
+    """Whether a rate or score prints `exact` by one of the families' rules
+    (`extract.layout.templates.RATE_RULES`): truncated or rounded to the
+    cent, or rounded to an integer (河北 prints 99 for 99.39)."""
+    readings = (_trunc(exact), exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
+                exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return any(abs(r - printed) <= Decimal("0.011") for r in readings)
+
+
 def _score(grid: dict[tuple[str, str], Decimal | None]) -> float:
     """How well a reading fits the form's arithmetic (higher is better)."""
     rows = tuple(dict.fromkeys(r for r, _ in grid))
     cols = tuple(dict.fromkeys(c for _, c in grid))
-    return _scorer(rows, cols)(tuple(grid.get((r, c)) for r in rows for c in cols))
+    return _scorer(rows, cols)(tuple(grid.get((r, c)) for r in rows for c in cols))[0]
 
 
 @functools.cache
 def _scorer(rows: tuple[str, ...], cols: tuple[str, ...]):
     """`_score` of a grid given row by row, for one shape of grid: the
     rows' own rules (each distinct row scored once: the same rows recur
-    across readings), the total row's, and the columns' sums."""
+    across readings), the total row's, and the columns' sums.  Returns the
+    points and whether the grid fits every rule it can check (each row
+    with a budget its rate, the total row its score, where the grid has
+    those columns)."""
     width = len(cols)
     slices = [(row == "total", slice(k * width, (k + 1) * width)) for k, row in enumerate(rows)]
     at = {c: i for i, c in enumerate(cols)}
@@ -85,42 +97,59 @@ def _scorer(rows: tuple[str, ...], cols: tuple[str, ...]):
                    for c in ("weight", "execution_rate", "score")]
     sums = [([k * width + at[col] for k, row in enumerate(rows) if row != "total"], total + at[col])
             for col in ("initial_budget", "annual_budget", "executed") if col in at and total is not None]
+    scored = all(c is not None for c in total_cells)
 
-    def score(values: tuple) -> float:
-        points = 0.0
+    def score(values: tuple) -> tuple[float, bool]:
+        points, fits = 0.0, True
         for is_total, cells in slices:
-            points += _row_points(is_total, cols, values[cells])
+            row_points, row_fits = _row_points(is_total, cols, values[cells])
+            points += row_points
+            fits = fits and row_fits
         weight, rate, score = (None if i is None else values[i] for i in total_cells)
         if weight is not None and rate is not None and score is not None:
-            points += 2 if abs(min(weight, _trunc(weight * rate / 100)) - score) <= Decimal("0.011") else -1
+            right = _printed_as(min(weight * rate / 100, weight), score)
+            points += 2 if right else -1
+            fits = fits and right
+        elif scored:
+            fits = False
         if weight is not None and score is not None:
             points += 0.5 if score <= weight else -1
+            fits = fits and score <= weight
         for parts_at, total_at in sums:
             parts = [values[i] for i in parts_at]
             if values[total_at] is not None and parts and None not in parts:
-                points += 1 if abs(sum(parts) - values[total_at]) <= Decimal("0.011") else -0.5
-        return points
+                right = abs(sum(parts) - values[total_at]) <= Decimal("0.011")
+                points += 1 if right else -0.5
+                fits = fits and right
+        return points, fits
 
     return score
 
 
 @functools.lru_cache(maxsize=65536)
-def _row_points(is_total: bool, cols: tuple[str, ...], values: tuple) -> float:
-    """The rules one funding row obeys on its own."""
+def _row_points(is_total: bool, cols: tuple[str, ...], values: tuple) -> tuple[float, bool]:
+    """The rules one funding row obeys on its own: points, and whether the
+    row fits every rule it can check (a row with a budget and a rate
+    column prints its rate)."""
     get = dict(zip(cols, values)).get
-    points = 0.0
+    points, fits = 0.0, True
     annual, executed, rate = get("annual_budget"), get("executed"), get("execution_rate")
     if annual is not None and executed is not None and rate is not None:
-        expected = _trunc(executed / annual * 100) if annual else Decimal(0)
-        points += 2 if abs(expected - rate) <= Decimal("0.011") else -1
+        right = _printed_as(executed / annual * 100, rate) if annual else rate == 0
+        points += 2 if right else -1
+        fits = right
+    elif "execution_rate" in cols and annual:
+        fits = False          # a budget and no rate: the rate is elsewhere
     if annual is not None and executed is not None:
         points += 0.5 if executed <= annual else -0.5
+        fits = fits and executed <= annual
     if annual is not None and get("initial_budget") == annual:
         points += 0.1       # a tie-break: budgets seldom change in the year
     if not is_total:
         points += 0.3 * sum(get(c) is None for c in ("weight", "score") if c in cols)
         points -= 0.5 * sum(get(c) is None for c in ("initial_budget", "annual_budget", "executed") if c in cols)
-    return points
+        fits = fits and all(get(c) is None for c in ("weight", "score") if c in cols)
+    return points, fits
 
 
 def _number(token: str) -> Decimal | None:
@@ -172,13 +201,13 @@ def _solve(tokens: list[str], rows: list[str], cols: list[str], lead: str | None
             + _anchored_positions(len(rows), len(cols), anchored):
         grids.setdefault(itemgetter(*where)(values), where)
     score = _scorer(tuple(rows), tuple(cols))
-    scored = [(score(grid), grid, where) for grid, where in grids.items()]
-    best = max(s for s, _, _ in scored)
-    readings = [(grid, where) for s, grid, where in scored if s >= best - 1e-9]
-    grid, where = readings[0]
+    scored = [(*score(grid), grid, where) for grid, where in grids.items()]
+    best = max(s for s, _, _, _ in scored)
+    readings = [(grid, where, fits) for s, fits, grid, where in scored if s >= best - 1e-9]
+    grid, where, fits = readings[0]
     chosen = {key: tokens[i] for key, i in zip(keys, where)}
-    doubt = {key for k, key in enumerate(keys) if any(other[k] != grid[k] for other, _ in readings[1:])}
-    if best < _fits_all(len(rows)):
+    doubt = {key for k, key in enumerate(keys) if any(other[k] != grid[k] for other, _, _ in readings[1:])}
+    if not fits:
         doubt = set(chosen)
     return chosen, doubt, best
 
@@ -223,8 +252,3 @@ def _anchored_positions(rows: int, cols: int, anchors: tuple[tuple[int, int], ..
             where[r * cols + free_cols[j]] = free_at[i]
         out.append(tuple(where))
     return tuple(out)
-
-
-def _fits_all(rows: int) -> float:
-    """The lowest score of a reading that fits every rule it can check."""
-    return 2 * rows + 0.5 * rows + 2 + 0.5 + (3 if rows > 1 else 0) + 0.3 * 2 * (rows - 1) - 0.01

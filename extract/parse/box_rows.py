@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
+from extract.parse.grid_reader import _level_key as level_key
 from extract.parse.values import parse_measure, parse_number
 
 _HALF_CENT = Decimal("0.005")      # numbers are equal within it (FORM_RECORD.md)
@@ -119,11 +120,13 @@ def _num(text: str | None) -> Decimal | None:
 
 
 def build_rows(tokens: list[Token], target_width: float, weight_sum: Decimal | None = None,
-               name_width: float | None = None, figure_sum: Decimal | None = None) -> list[Row]:
+               name_width: float | None = None, figure_sum: Decimal | None = None,
+               prints_figures: bool = True) -> list[Row]:
     """The rows of one form's indicator table from its tokens in box order
     (`name_width`: the 三级指标 column's, None where not measured;
     `figure_sum`: what the rows' weights and scores add up to by the
-    totals, None where not known)."""
+    totals, None where not known; `prints_figures`: False for a table
+    with no 分值 / 得分 columns, whose rows lack no figures)."""
     settle_maybe_targets(tokens)
     actuals = [t for t in tokens if t.kind == "actual"]
     figure_rows = _rows_of_figures(tokens, figure_sum)
@@ -157,7 +160,8 @@ def build_rows(tokens: list[Token], target_width: float, weight_sum: Decimal | N
         # is not printed, so no row is sure
         for row in rows:
             row.doubt.update(ALL_CELLS)
-    _read_figures(rows, tokens, weight_sum)
+    if prints_figures or any(t.kind == "num" for t in tokens):
+        _read_figures(rows, tokens, weight_sum)
     _read_names_and_targets(rows, tokens, target_width, name_width)
     _read_deviations(rows, tokens)
     return rows
@@ -818,6 +822,15 @@ def _read_deviations(rows: list[Row], tokens: list[Token]) -> None:
             row.deviation = ""         # none printed near it: empty (in doubt where it lost points)
     for row in lost:
         row.doubt.add("deviation")
+    last_actual = max((i for i, t in enumerate(tokens) if t.kind == "actual"), default=-1)
+    if len(deviations) > len(lost) and any(t.kind == "deviation" and i > last_actual
+                                           for i, t in enumerate(tokens)):
+        # deviations printed after every row's cells (pdfminer grouped the
+        # column apart), more than the rows that lost points: any row may
+        # be theirs (a score rounded up to its weight loses no points it
+        # shows)
+        for row in rows:
+            row.doubt.add("deviation")
 
 
 def _lost_points(row: Row) -> bool:
@@ -1026,6 +1039,6 @@ def _parent(level2: str | None, level1: list[str]) -> str | None:
     for cue, parent in LEVEL2_PARENT:
         if level2 and cue in level2:
             for label in level1:
-                if re.sub(r"\s+", "", label) == parent:
+                if level_key(label) == parent:      # 效益指标(30分) too
                     return label
     return level1[0] if len(level1) == 1 else None

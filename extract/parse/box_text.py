@@ -10,6 +10,13 @@ them back in their rows (`box_rows`) and the funding grid (`box_funding`),
 choosing between readings by the arithmetic the form obeys.  Where it
 cannot be sure where a cell belongs, the fields get a `layout_in_doubt`
 finding and go to review.
+
+Every template family's form is read so (extract/layout/families): its
+title by `read_title`, its labels by `label_tables()` (headers, funding
+rows and columns, slot rows, sub-rows, closing rows kept in `extra`), the
+columns of its funding grid by the labels it prints.  A target printed
+over three cells (指标性质 / 指标值 / 度量单位) and a table with no
+weights are read, but in doubt.
 """
 
 from __future__ import annotations
@@ -22,19 +29,18 @@ from decimal import Decimal
 from itertools import combinations
 
 from extract.layout.labels import (
-    FORM_TITLE,
     FUNDING_BLOCK_LABELS,
-    FUNDING_COLUMN_LABELS,
     GOAL_BLOCK_LABELS,
     GRADES,
-    INDICATOR_COLUMN_LABELS,
     LEVEL2_NAMES,
     YEAR_IN_TEXT,
     label_key,
 )
 from extract.model import FieldPath, FormResult
 from extract.parse.assembly import FormAssembly
+from extract.layout.templates import Title, families, label_tables, money_unit_in, read_title
 from extract.parse.box_boxes import (
+    FUNDING_COLUMN_KEYS,
     FUNDING_ROW_KEYS,
     HEAD_KEYS,
     Box,
@@ -62,7 +68,8 @@ from extract.parse.box_rows import (
     settle_maybe_targets,
 )
 from extract.parse.flat_lines import _anchor
-from extract.parse.values import parse_measure, parse_number
+from extract.parse.flat_rows import _is_slot
+from extract.parse.values import clean_cell_text, parse_measure, parse_number
 
 log = logging.getLogger("selfeval.parse")
 
@@ -72,7 +79,8 @@ METHOD = "box-text"
 
 _HALF_CENT = Decimal("0.005")      # numbers are equal within it (FORM_RECORD.md)
 
-_TITLE_KEY = label_key(FORM_TITLE)
+# How many boxes a text may print before its first form's title.
+_TITLE_REACH = 200
 HEAD_ORDER = ("project_name", "department", "implementing_unit", "goal_expected", "goal_actual")
 ROW_KEYS = ("name", "target", "actual", "weight", "score", "deviation")
 
@@ -81,10 +89,10 @@ def looks_like_box_text(text: str) -> bool:
     """pdfminer's box text: the form title, and most cells a box of their own
     (as many blank-line gaps as a few lines each; a row-ordered text has
     none or one per page)."""
-    if _TITLE_KEY not in label_key(text[:20000]):
+    boxes = read_boxes(text)
+    if not any(_title_line(box) is not None for box in boxes[:_TITLE_REACH]):
         return False
     lines = [line for line in text.split("\n") if line.strip()]
-    boxes = read_boxes(text)
     lone_numbers = sum(1 for b in boxes if len(b.lines) == 1 and is_number(b.lines[0]))
     # A content-order text joins a row's 分值 and 得分 on one line (an anchor
     # per indicator); pdfminer's boxes keep nearly every number apart.
@@ -96,11 +104,11 @@ def looks_like_box_text(text: str) -> bool:
 def parse_box_text(text: str, source_file: str, sha256: str, tagger=None) -> list[FormResult]:
     """The forms of a pdfminer box text, in order.  `tagger` is accepted for
     the readers' common signature; box order gives it nothing to tag."""
-    boxes = _split_at_titles(read_boxes(text))
+    boxes = _join_title_prefixes(_split_at_titles(read_boxes(text)))
     forms: list[list[Box]] = []
     lead: list[Box] = []            # the boxes before the first title
     for box in boxes:
-        if _TITLE_KEY in label_key("".join(box.lines[:2])) and _TITLE_KEY not in label_key("".join(box.lines[1:2])):
+        if _title_line(box) == 0:
             forms.append([box])
         elif forms:
             forms[-1].append(box)
@@ -112,22 +120,69 @@ def parse_box_text(text: str, source_file: str, sha256: str, tagger=None) -> lis
     return [_read_form(form, widths).finish(source_file, sha256) for form in forms]
 
 
+def _title_line(box: Box) -> int | None:
+    """The line of a box where a form's title starts (`read_title`: any
+    family's title, its year before or after), alone or wrapped onto the
+    next line; None where the box prints none."""
+    titles = [read_title(line) is not None for line in box.lines]
+    for i in range(len(box.lines)):
+        # wrapped: the two lines read a title, the second alone does not
+        # (`主管部门` / `财政项目支出绩效自评表` is a label, then a title)
+        if titles[i] or (i + 1 < len(box.lines) and not titles[i + 1]
+                         and read_title(box.lines[i] + box.lines[i + 1]) is not None):
+            return i
+    return None
+
+
+def _box_title(box: Box) -> Title | None:
+    """The title a form's first box prints (`Title`), None where it reads none."""
+    for lines in (box.lines[:1], box.lines[:2], box.lines[:3]):
+        title = read_title("".join(lines))
+        if title is not None:
+            return title
+    return None
+
+
+def _peeled_prefix(before: str, line: str) -> bool:
+    """Whether `before`, put before a title's line, is peeled off as the
+    title's prefix (附件：, 报表编号：…): the title reads the same (a grade
+    or a cell before it would become part of the title)."""
+    alone, joined = read_title(line), read_title(before + " " + line)
+    return alone is not None and joined is not None and joined.printed == alone.printed
+
+
 def _split_at_titles(boxes: list[Box]) -> list[Box]:
     """A title pdfminer put in one box with the lines before it (a label of
     the form above, a cell): the title starts a box of its own."""
     out: list[Box] = []
     for box in boxes:
-        at = next((i for i, line in enumerate(box.lines) if _TITLE_KEY in label_key(line)), None)
-        if at is None and len(box.lines) > 1 and _TITLE_KEY in label_key(box.flat):
-            # the title wrapped: the line where it starts
-            at = next((i for i in range(len(box.lines))
-                       if _TITLE_KEY in label_key("".join(box.lines[i:i + 2]))), None)
+        at = _title_line(box)
         if at:
             out.append(Box(box.lines[:at], box.page))
             out.append(Box(box.lines[at:], box.page))
         else:
             out.append(box)
     return out
+
+
+def _join_title_prefixes(boxes: list[Box]) -> list[Box]:
+    """What a family prints before its title as a box of its own (附件：,
+    附件1, 报表编号：…): a one-line box that, put before the title's line,
+    reads as the same title -- no cell of any form, wherever pdfminer
+    printed it on the title's page (after the form before's 总分 row, or
+    amid the title's own form) -- joins the nearest title on its page."""
+    out = list(boxes)
+    titles = [k for k, box in enumerate(out) if _title_line(box) == 0]
+    gone: set[int] = set()
+    for j, before in enumerate(out):
+        if len(before.lines) != 1 or j in titles:
+            continue
+        near = sorted((k for k in titles if out[k].page == before.page), key=lambda k: abs(k - j))
+        if near and _peeled_prefix(before.lines[0], out[near[0]].lines[0]):
+            title = out[near[0]]
+            out[near[0]] = Box([before.lines[0] + " " + title.lines[0]] + title.lines[1:], title.page)
+            gone.add(j)
+    return [box for j, box in enumerate(out) if j not in gone]
 
 
 def _hand_on_right_column(forms: list[list[Box]], lead: list[Box]) -> None:
@@ -221,6 +276,18 @@ def _hand_on_funding_rows(form: list[Box], after: list[Box]) -> None:
         return
     moves = [i for i in range(total + 1, len(form))
              if label_kind(form[i].flat) == "funding-row" and form[i].page == after[0].page]
+    figures = []
+    for i in range(moves[0] + 1, len(form)) if moves else ():
+        kind = label_kind(form[i].flat)
+        if kind not in ("funding-row", "funding-head") and not (kind is None and is_number(form[i].text)):
+            break
+        if kind is None:
+            figures.append(i)
+    if any(i < moves[-1] for i in figures):
+        # the grid's figures printed among those labels (年度资金总额 391.39
+        # 其中… 391.39 …), up to the next other cell: the next form's too
+        # (figures only after the labels may be this form's 总分)
+        moves = sorted(moves + figures)
     after[1:1] = [form[i] for i in moves]
     form[:] = [b for i, b in enumerate(form) if i not in moves]
 
@@ -246,18 +313,24 @@ def _name_width(boxes: list[Box]) -> float | None:
 
 
 def _read_form(boxes: list[Box], widths: tuple[float, float | None]) -> FormAssembly:
-    assembly = FormAssembly(method=METHOD)
+    title = _box_title(boxes[0])
+    assembly = FormAssembly(method=METHOD, title=title.printed if title else None,
+                            template_families=title.families if title else None)
     for page in sorted({b.page for b in boxes}):
         assembly.touch(page, "text")
+    if title is not None and title.total_score is not None:
+        assembly.put(FieldPath.top("total_score"), str(title.total_score))   # 项目总得分99分 after the title
     for box in boxes[:2]:
         match = YEAR_IN_TEXT.search(box.flat)
         if match:
             assembly.put(FieldPath.top("year"), match.group(1))
             break
+    # (an empty slot row's name stays whole: `指标 2` is no name and a figure)
     cells = merge_label_pieces([cell for box in boxes[1:] for part in split_stacked_labels(box)
-                                for piece in split_joined(part, in_table=True)
+                                for piece in ([part] if _is_slot(part.text) else split_joined(part, in_table=True))
                                 for cell in split_stacked_values(piece)])
     header = _header_at(cells)
+    cells = _take_closing_rows(cells, header, assembly)
     funding_tail = _funding_columns_after(cells, header)
     values = _head_values_before(cells, header, funding_tail)
     # the head's cells printed inside the table are no cells of its rows:
@@ -267,10 +340,63 @@ def _read_form(boxes: list[Box], widths: tuple[float, float | None]) -> FormAsse
     # the merged 一级/二级 labels may print before the header (pdfminer groups them apart)
     levels = [c for c in cells[:header] if label_kind(c.flat) in ("level1", "level2", "level-either")]
     head = _after_the_unit_label(cells[:header], values)
+    strays = _deviations_among_head(head)
+    head = [c for c in head if not any(c is d for d in strays)]
     early = _table_cells_before_header(head, widths[1])
     _read_head_and_funding(assembly, [c for c in head if not any(c is e for e in early)] + funding_tail)
-    _read_indicators(assembly, levels + early + cells[header:], widths)
+    _read_indicators(assembly, levels + early + strays + cells[header:], widths, _totals_weights_only(title))
     return assembly
+
+
+_CLOSING_KEYS = {label_key(s) for s in label_tables().extra_rows}
+
+# How many cells after a run of closing labels their values may print
+# (the next form's head labels, 总分's figures between).
+_CLOSING_REACH = 10
+
+
+def _take_closing_rows(cells: list[Box], header: int, assembly: FormAssembly) -> list[Box]:
+    """The labelled rows after the indicator table that no key holds (注,
+    说明, 评价结论 …, `label_tables().extra_rows`) go to the record's
+    `extra`: pdfminer prints a run of such labels, then their texts in
+    order, after other labels and figures maybe; labels and texts are no
+    cells of the table."""
+    labels = [k for k in range(header, len(cells)) if label_key(cells[k].flat) in _CLOSING_KEYS]
+    taken: set[int] = set(labels)
+    runs: list[list[int]] = []
+    for k in labels:
+        between = range(runs[-1][-1] + 1, k) if runs else ()
+        if runs and all(label_kind(cells[i].flat) is not None for i in between):
+            runs[-1].append(k)
+        else:
+            runs.append([k])
+    for run in runs:
+        texts = [i for i in range(run[-1] + 1, min(len(cells), run[-1] + 1 + _CLOSING_REACH))
+                 if i not in taken and cells[i].page == cells[run[-1]].page
+                 and label_kind(cells[i].flat) is None and not is_number(cells[i].text)][:len(run)]
+        for k, i in zip(run, texts):
+            assembly.extra[cells[k].flat] = clean_cell_text(cells[i].text)
+            taken.add(i)
+    return [c for k, c in enumerate(cells) if k not in taken]
+
+
+def _totals_weights_only(title: Title | None) -> bool:
+    """Whether every family printing the form's title prints only the
+    weights' total on its 合计 row (`[totals] weights_only`)."""
+    names = title.families if title is not None else ()
+    return bool(names) and all(families()[name].totals.get("weights_only") for name in names)
+
+
+def _take_total_weight(tokens: list[Token], total_at: int | None) -> str | None:
+    """The 合计 row's one figure, taken out of the tokens: the figure right
+    after the 合计 label, else right before it (pdfminer prints a row's
+    cells in either order); None where neither is one."""
+    if total_at is None:
+        return None
+    for k in (total_at, total_at - 1):
+        if 0 <= k < len(tokens) and tokens[k].kind == "num":
+            return tokens.pop(k).text
+    return None
 
 
 def _header_at(cells: list[Box]) -> int:
@@ -279,6 +405,20 @@ def _header_at(cells: list[Box]) -> int:
     if header is None:
         header = next((i for i, b in enumerate(cells) if label_kind(b.flat) == "indicator-head"), len(cells))
     return header
+
+
+def _deviations_among_head(head: list[Box]) -> list[Box]:
+    """A row's deviation pdfminer grouped with the head's goals (the table's
+    top rows sit right under them): where the head has more text cells
+    than values, and exactly the surplus of them after the first three
+    (the name, department and unit) read as deviations (`content_kind`),
+    those before the goals are the table's.  Else none."""
+    texts = [c for c in head if label_kind(c.flat) is None and not is_number(c.text)]
+    surplus = len(texts) - len(HEAD_ORDER)
+    # between the head's values and the last two texts (the goals, which
+    # may use a deviation's words)
+    found = [c for c in texts[3:len(texts) - 2] if content_kind(c.text) == "deviation"]
+    return found if surplus > 0 and len(found) == surplus else []
 
 
 def _table_cells_before_header(head: list[Box], name_width: float | None) -> list[Box]:
@@ -370,6 +510,9 @@ def _read_head_and_funding(assembly: FormAssembly, cells: list[Box]) -> None:
     anchors = []                # (column, figure position): a label right before its column's figures
     for k, cell in enumerate(cells):
         kind = label_kind(cell.flat)
+        if kind == "funding-head":
+            # the unit the funding table states (项目资金（元）, 全年预算数（元）)
+            assembly.money_unit = money_unit_in(cell.text) or assembly.money_unit
         if kind == "funding-head" and label_key(cell.flat) in _FUNDING_COLUMN_KEYS:
             run = 0
             while k + 1 + run < len(cells) and label_kind(cells[k + 1 + run].flat) is None \
@@ -415,7 +558,8 @@ def _read_head_and_funding(assembly: FormAssembly, cells: list[Box]) -> None:
     # many: the column grouped with its label, its figures first after it
     # (a column of dashes may follow them)
     anchors = [(col, at) for col, at, run, amid in anchors if run == len(rows) or amid and run > len(rows)]
-    grid, doubt = solve_funding(figures, rows, list(COLUMNS), funding_cols, lead, anchors)
+    grid, doubt = solve_funding(figures, rows, _grid_columns(funding_cols, len(figures), len(rows)),
+                                funding_cols, lead, anchors)
     for (row, col), printed in grid.items():
         assembly.put(FieldPath.funding(row, col), printed)
     if doubt:
@@ -423,7 +567,16 @@ def _read_head_and_funding(assembly: FormAssembly, cells: list[Box]) -> None:
                        f"funding: {len(figures)} figures, their order in the text is not sure")
 
 
-_FUNDING_COLUMN_KEYS = {label_key(s): key for key, synonyms in FUNDING_COLUMN_LABELS.items() for s in synonyms}
+_FUNDING_COLUMN_KEYS = FUNDING_COLUMN_KEYS
+
+
+def _grid_columns(printed: list[str], figures: int, rows: int) -> list[str]:
+    """The funding grid's columns in the table's order: those whose labels
+    printed (a family prints fewer: no 年初预算数, no 分值 or 得分) where
+    their figures fill them, else all the contract's (a label pdfminer
+    cut or lost leaves the grid whole)."""
+    columns = [c for c in COLUMNS if c in printed]
+    return columns if columns and len(columns) * rows == figures else list(COLUMNS)
 
 
 def _join_head_pieces(texts: list[Box], fields: int) -> tuple[list[Box], list[int]]:
@@ -461,7 +614,10 @@ def _head_joins(texts: list[Box], fields: int) -> tuple[list[Box], list[tuple[in
 _CLEAR_FIT = 1.5
 
 
-def _read_indicators(assembly: FormAssembly, cells: list[Box], widths: tuple[float, float | None]) -> None:
+def _read_indicators(assembly: FormAssembly, cells: list[Box], widths: tuple[float, float | None],
+                     weights_only: bool = False) -> None:
+    """The indicator table's rows and its 总分 row (`weights_only`: a 合计
+    row that prints the weights' total alone, as the family's file says)."""
     target_width, name_width = widths
     level1: list[str] = []
     level2: list[str] = []
@@ -474,6 +630,11 @@ def _read_indicators(assembly: FormAssembly, cells: list[Box], widths: tuple[flo
     # header's other labels: its column grouped with it, top down
     deviation_head = None
     previous = None
+    slots: list[int] = []          # per slot row: how many actuals printed before it
+    # a table with no 分值 / 得分 columns (湖南 县级专项资金): a figure is a
+    # bare target or actual, and the rows are a name, target and actual each
+    figured = _prints_figures(cells)
+    sub_row_cells = 0              # the cells of a 其中… sub-row still to come
     for cell in cells:
         kind = label_kind(cell.flat)
         if kind == "total-label" and total_at is None:
@@ -484,6 +645,8 @@ def _read_indicators(assembly: FormAssembly, cells: list[Box], widths: tuple[flo
             deviation_head = cell.page if after_a_cell else None
             continue
         top = kind is None and deviation_head == cell.page
+        if kind is not None or is_number(cell.text):
+            sub_row_cells = 0
         if kind is None:
             deviation_head = None
         if kind in ("level1", "level2", "level-either"):
@@ -495,9 +658,19 @@ def _read_indicators(assembly: FormAssembly, cells: list[Box], widths: tuple[flo
             _add_level(level2, cell.flat)
         elif kind is not None:
             continue
+        elif _is_sub_row(cell.flat):
+            sub_row_cells = _SUB_ROW_CELLS       # a 其中… row's measures: no indicator's
+            continue
+        elif sub_row_cells and content_kind(cell.text) in ("target", "maybe-target", "actual"):
+            sub_row_cells -= 1
+            continue
+        elif _is_slot(cell.text):
+            # an empty slot row's name (指标2, ……): no indicator, but a row
+            # its 二级 label spans (a label may span only slot rows)
+            slots.append(sum(t.kind == "actual" for t in tokens))
         elif cell.flat in GRADES:
             grade = cell.flat
-        elif is_number(cell.text) and cell.flat != "一" and not cell.flat.endswith("%"):
+        elif is_number(cell.text) and cell.flat != "一" and not cell.flat.endswith("%") and figured:
             # 一 is no figure's null mark here; a weight or score prints no
             # `%` (`95%` is a target or an actual)
             tokens.append(Token("num", cell.flat, page=cell.page, glued=cell.glued))
@@ -509,14 +682,30 @@ def _read_indicators(assembly: FormAssembly, cells: list[Box], widths: tuple[flo
         assembly.put(FieldPath.top("grade"), grade)
     funding_weight = _number(assembly.text(FieldPath.funding("total", "weight")))
     funding_score = _number(assembly.text(FieldPath.funding("total", "score")))
+    if _weight_before_target(cells):
+        tokens = _weights_after_actuals(tokens)
     _deviations_beside_scores(tokens, target_width)
     tokens, total_at = _join_cut_decimals(tokens, total_at)
-    tokens, total_at = _join_wrapped_figures(tokens, total_at, funding_weight, funding_score, grade)
-    totals = _take_totals(tokens, total_at, funding_weight, funding_score, grade)
+    weight_sum = figure_sum = None
+    if weights_only:
+        # the 合计 row prints the weights' total alone (四川 部门预算)
+        totals = None
+        total_weight = _take_total_weight(tokens, total_at)
+        if total_weight is not None:
+            assembly.put(FieldPath.top("total_weight"), total_weight)
+            if funding_weight is not None and _number(total_weight) is not None:
+                weight_sum = _number(total_weight) - funding_weight
+    else:
+        tokens, total_at = _join_wrapped_figures(tokens, total_at, funding_weight, funding_score, grade)
+        guessed = not _choose_totals(tokens, total_at, funding_weight, funding_score, grade)[1] \
+            and _total_readings_differ(tokens, total_at)
+        totals = _take_totals(tokens, total_at, funding_weight, funding_score, grade)
+        if totals is not None and guessed:
+            assembly.doubt([FieldPath.top("total_weight"), FieldPath.top("total_score")],
+                           "总分: the figures sum to no reading of it, and its readings differ")
     if totals is not None:
         assembly.put(FieldPath.top("total_weight"), totals[0])
         assembly.put(FieldPath.top("total_score"), totals[1])
-    weight_sum = figure_sum = None
     if totals is not None and funding_weight is not None and funding_score is not None \
             and _number(totals[0]) is not None and _number(totals[1]) is not None:
         weight_sum = _number(totals[0]) - funding_weight
@@ -531,20 +720,138 @@ def _read_indicators(assembly: FormAssembly, cells: list[Box], widths: tuple[flo
                 b.kind = "actual"
                 missing -= 1
     tokens = _join_open_brackets(tokens)
-    _promote_word_actuals(tokens, widths, weight_sum)
+    _promote_word_actuals(tokens, widths, weight_sum, None if figured else _rows_of_cells(tokens))
     tokens = _join_page_breaks(tokens, widths)
     tokens = _split_stacked_cells(tokens)
     level2 = _canonical_order(level2)
-    rows = build_rows(tokens, target_width, weight_sum, name_width, figure_sum)
+    rows = build_rows(tokens, target_width, weight_sum, name_width, figure_sum, figured)
     printed = {label: LabelPrint(frozenset(pages), label_lines[label]) for label, pages in label_pages.items()}
-    if not fit_levels(rows, level1, level2, printed):
+    if not fit_levels(_with_slot_rows(rows, slots), level1, level2, printed):
         for row in rows:
             row.doubt.update(("level1", "level2"))
+    if not figured:
+        # no weights and scores to tie the cells to their rows: pdfminer may
+        # print a row before the rows above it, which the cells alone do
+        # not tell
+        for row in rows:
+            row.doubt.update(("name", "target", "actual", "deviation", "level1", "level2"))
+    if _prints_target_parts(cells):
+        # 指标性质 / 指标值 / 度量单位: pdfminer prints a target's three cells
+        # as boxes of their own, among the other rows' cells; which pieces
+        # make which row's target (and so where the rows' text cells fall)
+        # is not read here
+        for row in rows:
+            row.doubt.update(("name", "target", "actual", "deviation", "level1", "level2"))
     for row in rows:
         _put_row(assembly, row)
 
 
-_DEVIATION_HEAD_KEYS = {label_key(s) for s in INDICATOR_COLUMN_LABELS["deviation"]}
+_WEIGHT_HEAD_KEYS = {label_key(s) for s in label_tables().indicator_columns["weight"]}
+_TARGET_HEAD_KEYS = {label_key(s) for s in label_tables().indicator_columns["target"] + label_tables().target_parts}
+
+# How many cells from the table's first header label its labels print in.
+_HEADER_SPAN = 12
+
+
+def _weight_before_target(cells: list[Box]) -> bool:
+    """Whether the indicator header prints 分值 before 年度指标值 (衔接资金
+    forms: 三级指标 分值 年度指标值 …): by the labels' order after 三级指标."""
+    start = next((k for k, c in enumerate(cells) if label_key(c.flat) == "三级指标"), None)
+    if start is None:
+        return False
+    keys = [label_key(c.flat) for c in cells[start:start + _HEADER_SPAN]]
+    weight = next((k for k, key in enumerate(keys) if key in _WEIGHT_HEAD_KEYS), None)
+    target = next((k for k, key in enumerate(keys) if key in _TARGET_HEAD_KEYS), None)
+    return weight is not None and target is not None and weight < target
+
+
+_SUB_ROW_KEYS = tuple(label_key(s) for s in label_tables().sub_rows)
+# A sub-row's cells after its name: its target and its actual.
+_SUB_ROW_CELLS = 2
+
+
+def _is_sub_row(flat: str) -> bool:
+    """A `其中…` sub-row's name (衔接资金 forms: 其中：脱贫户), whose row is
+    no indicator (`label_tables().sub_rows`)."""
+    key = label_key(flat)
+    return any(key.startswith(sub) and key != sub for sub in _SUB_ROW_KEYS)
+
+
+def _with_slot_rows(rows: list[Row], slots: list[int]) -> list[Row]:
+    """The rows with an empty row for each slot row, after the rows whose
+    actuals printed before it (where its 二级 label spans it); the 二级
+    labels spread over them, and only the real rows keep theirs."""
+    if not rows:
+        return rows
+    out = [Row(page=rows[0].page) for at in slots if at == 0]
+    for k, row in enumerate(rows, start=1):
+        out.append(row)
+        out += [Row(page=row.page) for at in slots if min(at, len(rows)) == k]
+    return out
+
+
+_TARGET_PART_KEYS = {label_key(s) for s in label_tables().target_parts}
+
+
+def _prints_target_parts(cells: list[Box]) -> bool:
+    """Whether the indicator header prints the target over three cells
+    (`label_tables().target_parts`: 指标性质 / 指标值 / 度量单位)."""
+    keys = {label_key(c.flat) for c in cells if label_kind(c.flat) == "indicator-head"}
+    return bool(_TARGET_PART_KEYS) and _TARGET_PART_KEYS <= keys
+
+
+_ACTUAL_HEAD_KEYS = {label_key(s) for s in label_tables().indicator_columns["actual"]}
+_FIGURE_HEAD_KEYS = {label_key(s) for key in ("weight", "score") for s in label_tables().indicator_columns[key]}
+
+
+def _prints_figures(cells: list[Box]) -> bool:
+    """Whether the indicator table prints a 分值 or 得分 column: False only
+    where its header (after 三级指标) prints its target or actual label
+    and neither of those."""
+    start = next((k for k, c in enumerate(cells) if label_key(c.flat) == "三级指标"), None)
+    if start is None:
+        return True
+    # (the header's labels may print far apart, among the first rows' cells)
+    keys = {label_key(part) for c in cells[start:] if label_kind(c.flat) is not None or " " in c.text
+            for part in [c.flat] + c.text.split()}
+    return bool(keys & _FIGURE_HEAD_KEYS) or not keys & (_TARGET_HEAD_KEYS | _ACTUAL_HEAD_KEYS)
+
+
+def _rows_of_cells(tokens: list[Token]) -> int | None:
+    """A table with no figures: its rows by its cells -- a name, a target
+    and an actual each, deviations apart -- where they come out whole."""
+    cells = sum(t.kind in ("text", "target", "maybe-target", "actual") for t in tokens)
+    return cells // 3 if cells % 3 == 0 else None
+
+
+def _weights_after_actuals(tokens: list[Token]) -> list[Token]:
+    """A table whose 分值 column comes before the target prints each row's
+    weight right after its name: a figure with only a name since the
+    figure before it (the row before's score) moves to right before the
+    row's score -- the first figure after a cell that is none -- where the
+    rows read as the other tables' (name, target, actual, weight, score)."""
+    out = list(tokens)
+    k, last_figure = 0, -1
+    while k < len(out):
+        token = out[k]
+        if token.kind != "num":
+            k += 1
+            continue
+        if k - last_figure == 2 and out[k - 1].kind == "text":
+            score = next((j for j in range(k + 2, len(out))
+                          if out[j].kind == "num" and out[j - 1].kind != "num"), None)
+            if score is not None:
+                token.glued = False          # a weight, not the start of the target
+                out.insert(score - 1, out.pop(k))
+                last_figure = score          # the row's score
+                k = score + 1
+                continue
+        last_figure = k
+        k += 1
+    return out
+
+
+_DEVIATION_HEAD_KEYS = {label_key(s) for s in label_tables().indicator_columns["deviation"]}
 
 
 def _deviations_beside_scores(tokens: list[Token], target_width: float) -> None:
@@ -574,14 +881,14 @@ _WORD_ACTUALS = {"完成", "达标", "符合", "已达标", "已完成"}
 
 
 def _promote_word_actuals(tokens: list[Token], widths: tuple[float, float | None] = (0.0, None),
-                          weight_sum: Decimal | None = None) -> None:
+                          weight_sum: Decimal | None = None, rows: int | None = None) -> None:
     """A row per weight and score: where the figures leave more rows than
     the text has actuals, the measures with no operator read as targets
     right after a target or an actual, then the bare words that may be
     either (达标, 符合) are the missing actuals -- first those right before
     a row's figures."""
     settle_maybe_targets(tokens)
-    figures = sum(t.kind == "num" for t in tokens)
+    figures = sum(t.kind == "num" for t in tokens) if rows is None else 2 * rows   # `rows`: no figures to count
     missing = figures // 2 - sum(t.kind == "actual" for t in tokens)
     if figures % 2 or missing <= 0:
         return
@@ -1226,6 +1533,18 @@ def _take_totals(tokens: list[Token], total_at: int | None = None,
     if na is not None and nb is not None and nb > na:
         a, b = b, a
     return a, b
+
+
+def _total_readings_differ(tokens: list[Token], total_at: int | None) -> bool:
+    """Whether 总分's readings -- the first two figures after its label, the
+    form's last two -- print different values (where neither fits the
+    sums, the choice between them is a guess)."""
+    figures = [i for i, t in enumerate(tokens) if t.kind == "num"]
+    after = [i for i in figures if total_at is not None and i >= total_at][:2]
+    if len(figures) < 2 or len(after) < 2:
+        return False
+    values = lambda pair: sorted(_number(tokens[i].text) or Decimal(0) for i in pair)
+    return values(after) != values(figures[-2:])
 
 
 def _choose_totals(tokens: list[Token], total_at: int | None, funding_weight, funding_score,

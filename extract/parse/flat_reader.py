@@ -35,8 +35,9 @@ from decimal import Decimal
 from typing import Any, Callable, Iterable
 
 from extract.layout.labels import (
-    FORM_TITLE, FUNDING_BLOCK_LABELS, GOAL_BLOCK_LABELS, GRADE_LABELS, GRADES, INDICATOR_COLUMN_LABELS,
-    INDICATOR_HEAD_PIECE_READS, LEVEL1_NAMES, LEVEL2_NAMES, YEAR_IN_TEXT, is_label, label_key,
+    FORM_TITLE, FUNDING_BLOCK_LABELS, FUNDING_HEADER_WORDS, FUNDING_ROW_WORDS, GOAL_BLOCK_LABELS, GOAL_WORDS, GRADE_LABELS,
+    GRADES, HEAD_WORDS, HEADER_WORD_MAX_CHARS, INDICATOR_COLUMN_LABELS, INDICATOR_HEAD_PIECE_READS, LEVEL1_NAMES, LEVEL2_NAMES,
+    YEAR_IN_TEXT, is_label, label_key, match_header_word, read_run_together,
 )
 from extract.layout.flat_format import (
     GOAL_ACTUAL, locator,
@@ -135,6 +136,7 @@ def parse_flat_text(text: str, source_file: str, sha256: str, tagger: Tagger | N
         assembly.extra.update({fold.as_printed(label)[0]: fold.as_printed(value)[0] if isinstance(value, str)
                                else [fold.as_printed(v)[0] for v in value] for label, value in parser.extra.items()})
         assembly.money_unit = parser.money_unit
+        assembly.header_labels |= parser.unknown_labels
         total = FieldPath.top("total_score")
         if title is not None and title.total_score is not None and not assembly.text(total):
             assembly.put(total, str(title.total_score))     # 项目总得分99分 after the title, no 总分 row
@@ -229,28 +231,22 @@ FUNDING_HEADER_START = "年初预算"
 _FUNDING_HEADER_MARKERS = ("annual_budget", "initial_budget", "executed")
 
 
-def _funding_header(text: str) -> tuple[list[str], bool]:
+def _funding_header(text: str) -> tuple[list[str], bool, tuple[str, ...]]:
     """The funding header's columns in printed order, from its labels'
     keys joined (`text`: what stands before the first row's label, the
     block label 项目资金（万元） too): each label read longest first, as
-    wrapped labels (`年初预算` / `数`) join again.  And whether every label
-    was known; where one was not, the reference columns."""
+    wrapped labels (`年初预算` / `数`) join again, one no family prints by
+    its words.  Whether the header was read (else the reference columns),
+    and the labels read by their words."""
     tables = label_tables()
     labels = sorted([(label_key(s), key) for key, syn in tables.funding_columns.items() for s in syn]
                     + [(label_key(s), "extra") for s in label_tables().extra_columns], key=lambda kv: -len(kv[0]))
     for block in sorted(map(label_key, FUNDING_BLOCK_LABELS + ("项目资金(元)",)), key=len, reverse=True):
         text = text.replace(block, "", 1) if block in text else text
-    columns: list[str] = []
-    k = 0
-    while k < len(text):
-        found = next(((lk, key) for lk, key in labels if text.startswith(lk, k)), None)
-        if found is None:
-            return list(FUNDING_ROW_KEYS), False
-        columns.append(found[1])
-        k += len(found[0])
-    if not any(c in _FUNDING_HEADER_MARKERS for c in columns):
-        return list(FUNDING_ROW_KEYS), False
-    return columns, True
+    reading = read_run_together(text, tuple(labels), FUNDING_HEADER_WORDS)
+    if reading is None or not any(c in _FUNDING_HEADER_MARKERS for c in reading[0]):
+        return list(FUNDING_ROW_KEYS), False, ()
+    return list(reading[0]), True, reading[1]
 
 
 def _join_wrapped_figures(values: list[str], starts: list[bool],
@@ -311,6 +307,17 @@ def _goal_labels() -> tuple[str, ...]:
     is the end of 全年实际完成情况)."""
     goal = label_tables().goal
     return tuple(sorted(goal["goal_expected"] + goal["goal_actual"] + GOAL_BLOCK_LABELS, key=len, reverse=True))
+
+
+def _goal_header_words(line: str) -> tuple[str, ...]:
+    """The goal labels of a goal header line no family prints (年度总体目标
+    年初设定目标 全年实际完成情况): after the block label, a label for each
+    goal by its words; () for any other line."""
+    tokens = line.split()
+    if len(tokens) != 3 or not is_label(tokens[0], GOAL_BLOCK_LABELS):
+        return ()
+    keys = [match_header_word(token, GOAL_WORDS) for token in tokens[1:]]
+    return tuple(tokens[1:]) if sorted(k or "" for k in keys) == sorted(label_tables().goal) else ()
 
 
 def _total_label_at(text: str) -> int | None:
@@ -442,6 +449,7 @@ class _FormParser(IndicatorRows, RowCells, RowsWithoutFigures):
         self.target_parts = False
         self.money_unit: str | None = None          # the unit the funding table states
         self.extra: dict[str, Any] = {}               # labelled cells no key holds (FORM_RECORD.md, extra)
+        self.unknown_labels: set[str] = set()         # labels read by their words, which no family prints
         self.overruled = False        # the rules overruled the model's deviation before this row
 
     # ---------------- sections
@@ -457,11 +465,15 @@ class _FormParser(IndicatorRows, RowCells, RowsWithoutFigures):
         tables = label_tables()
         names = tuple(label_key(l) for l in tables.head["project_name"])
         head = self._find(lambda t: keys(t).startswith(names))
+        if head is None:       # a head label no family prints (专项资金名称), by its words
+            head = self._find(lambda t: bool(t.split()) and match_header_word(t.split()[0], HEAD_WORDS) == "project_name")
         # the funding header's first cell may wrap (年初预算 / 数)
         funding = self._find(lambda t: any(keys(t).startswith(label_key(l)[:4]) for l in FUNDING_BLOCK_LABELS)
                              or FUNDING_HEADER_START in t, (head or 0) + 1)
         goal_header = self._find(lambda t: any(l in t for l in tables.goal["goal_expected"]),
                                  funding or 0)
+        if goal_header is None:     # goal labels no family prints (年初设定目标), by their words
+            goal_header = self._find(lambda t: bool(_goal_header_words(t)), funding or 0)
         ind_header = self._find(lambda t: any(l in t for l in INDICATOR_COLUMN_LABELS["name"]),
                                 goal_header or 0)
         total = self._find(lambda t: _total_label_at(t) is not None, (ind_header or 0) + 1)
@@ -617,8 +629,19 @@ class _FormParser(IndicatorRows, RowCells, RowsWithoutFigures):
             for label in sorted(synonyms, key=len, reverse=True):
                 at = joined.find(label)
                 if at >= 0:
-                    positions.append((at, at + len(label), key))
+                    # a label is a word of its own: 县级主管部门 is all label, not 县级 and a label
+                    word = max(joined.rfind(" ", 0, at), joined.rfind("\n", 0, at)) + 1
+                    if at - word + len(label) <= HEADER_WORD_MAX_CHARS:
+                        at = word
+                    positions.append((at, joined.find(label, at) + len(label), key))
                     break
+        found = {key for _, _, key in positions}
+        for token in re.finditer(r"\S+", joined):     # labels no family prints (县级主管部门), by their words
+            key = match_header_word(token.group(), HEAD_WORDS)
+            if key is not None and key not in found and not any(a <= token.start() < b for a, b, _ in positions):
+                positions.append((token.start(), token.end(), key))
+                found.add(key)
+                self.unknown_labels.add(label_key(token.group()))
         positions.sort()
         for i, (a, b, key) in enumerate(positions):
             stop = positions[i + 1][0] if i + 1 < len(positions) else len(joined)
@@ -668,11 +691,14 @@ class _FormParser(IndicatorRows, RowCells, RowsWithoutFigures):
                     and "其中" in buffer and self.record["funding"]["current_appropriation"] == empty_funding_row():
                 label = buffer[buffer.index("其中"):]
                 key = "current_appropriation"
+            if key is None and extra is None and i + 1 < len(tokens) and is_number_token(tokens[i + 1]):
+                label, key = self._funding_row_by_words(buffer)
             i += 1
             if key is None and extra is None:
                 continue
             if columns is None:
-                columns, complete = _funding_header(buffer[:len(buffer) - len(label)])
+                columns, complete, by_words = _funding_header(buffer[:len(buffer) - len(label)])
+                self.unknown_labels.update(by_words)
                 # the unit the block label or a column header states (项目资金（元）)
                 self.money_unit = money_unit_in("".join(tokens[:i]))
             values, starts = [], []
@@ -688,6 +714,17 @@ class _FormParser(IndicatorRows, RowCells, RowsWithoutFigures):
                 self.extra[printed] = values
                 continue
             self._funding_row(key, columns, complete, values, starts, read_lines)
+
+    def _funding_row_by_words(self, buffer: str) -> tuple[str | None, str | None]:
+        """A funding row's label no family prints (总额), the end of what was
+        read before its figures, by its words; a row already read is not
+        read twice (财政专户管理资金 after 财政资金)."""
+        for start in range(len(buffer) - 2, max(-1, len(buffer) - HEADER_WORD_MAX_CHARS - 1), -1):   # shortest first
+            key = match_header_word(buffer[start:], FUNDING_ROW_WORDS)
+            if key is not None and self.record["funding"][key] == empty_funding_row():
+                self.unknown_labels.add(buffer[start:])
+                return buffer[start:], key
+        return None, None
 
     def _funding_row(self, key: str, columns: list[str], complete: bool, values: list[str],
                      starts: list[bool], read_lines: list[Line]) -> None:
@@ -765,7 +802,8 @@ class _FormParser(IndicatorRows, RowCells, RowsWithoutFigures):
                     head = goal_lines[0]
                     goal_lines[0] = Line(head.text[len(label):].strip(), head.page, head.start, head.indent)
         rest = header_text
-        for label in labels:
+        self.unknown_labels.update(map(label_key, _goal_header_words(header_text)))
+        for label in _goal_header_words(header_text) + labels:      # whole labels first: 全年实际完成情况
             rest = rest.replace(label, " ")
         if rest.strip():
             goal_lines = [Line(rest.strip(), self.lines[header].page, self.lines[header].start)] + goal_lines

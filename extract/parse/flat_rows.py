@@ -19,8 +19,8 @@ from typing import Any
 
 from extract.layout.flat_format import ACTUAL, DEVIATION_LABELS, INDICATOR_NAME, TARGET
 from extract.layout.labels import (
-    IMPROVEMENT_LABEL_PIECES, IMPROVEMENT_LABELS, IMPROVEMENT_TURNS, INDICATOR_COLUMN_LABELS, LEVEL1_NAMES,
-    LEVEL1_OF_LEVEL2, LEVEL2_NAMES, MEASURE_OPERATOR_SYMBOLS, SLOT_NAME, label_key,
+    IMPROVEMENT_LABEL_PIECES, IMPROVEMENT_LABELS, IMPROVEMENT_TURNS, INDICATOR_COLUMN_LABELS, INDICATOR_HEADER_WORDS,
+    LEVEL1_NAMES, LEVEL1_OF_LEVEL2, LEVEL2_NAMES, MEASURE_OPERATOR_SYMBOLS, SLOT_NAME, label_key, read_run_together,
 )
 from extract.layout.templates import label_tables
 from extract.model import empty_indicator
@@ -262,18 +262,10 @@ def _column_labels() -> list[tuple[str, str]]:
 
 def header_keys(text: str) -> list[str] | None:
     """The columns a header's joined label keys name, in order; a last
-    label may be cut short (its rest on the next line).  None: no reading."""
-    if not text:
-        return []
-    labels = _column_labels()
-    for label, key in labels:
-        if text.startswith(label):
-            rest = header_keys(text[len(label):])
-            if rest is not None:
-                return [key] + rest
-    if any(label.startswith(text) for label, _ in labels):
-        return []
-    return None
+    label may be cut short (its rest on the next line); a label no family
+    prints read by its words (`read_run_together`).  None: no reading."""
+    reading = read_run_together(text, tuple(_column_labels()), INDICATOR_HEADER_WORDS, cut_short=True)
+    return list(reading[0]) if reading is not None else None
 
 
 # A split target's 指标性质 cell: a comparison, or what kind of target it is.
@@ -354,12 +346,16 @@ class IndicatorRows:
         at = first.find(INDICATOR_COLUMN_LABELS["name"][0])
         text, j = label_key(first[max(at, 0):]), header + 1
         keys = header_keys(text)
+        if keys is None and j < end and header_keys(text + label_key(self.lines[j].text)) is not None:
+            keys = []       # a label no family prints, wrapped: read whole with the next line
         while j < end and keys is not None:
             longer = header_keys(text + label_key(self.lines[j].text))
             if longer is None or not label_key(self.lines[j].text):
                 break
             text, keys, j = text + label_key(self.lines[j].text), longer, j + 1
         self.columns = keys or list(_REFERENCE_COLUMNS)
+        reading = read_run_together(text, tuple(_column_labels()), INDICATOR_HEADER_WORDS, cut_short=True)
+        self.unknown_labels.update(reading[1] if reading is not None else ())
         self.header_key = text
         self.target_parts = self.columns.count("target_part") == 3
         return j

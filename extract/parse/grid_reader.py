@@ -439,11 +439,10 @@ def _header_cells(row: _Row, labels: dict[str, tuple[str, ...]],
         if key and key not in cells:
             cells[key] = cell
     for cell in row.cells:
-        if not clean_cell_text(cell.text) or len(label_key(cell.text)) > _MAX_LABEL_CHARS \
-                or match_label(cell.text, labels) or _is_labelled_elsewhere(cell):
+        if not clean_cell_text(cell.text) or match_label(cell.text, labels) or _is_labelled_elsewhere(cell):
             continue
         key = match_header_word(cell.text, words)
-        if key and key not in cells:
+        if key in labels and key not in cells:
             log.debug("header %r read as the %s column by its words", cell.text, key)
             cells[key] = cell
     return cells
@@ -456,15 +455,10 @@ def _is_labelled_elsewhere(cell: Cell) -> bool:
     return is_label(cell.text, tables.target_parts + tables.extra_rows + tables.extra_columns + GOAL_BLOCK_LABELS)
 
 
-# A label is a short cell; a value that happens to hold a word (…名称…, …目标…)
-# is not one.  (未完成原因及拟采取的改进措施: 14)
-_MAX_LABEL_CHARS = 16
-
-
 def _head_by_words(builder: _FormBuilder, cell: Cell) -> str | None:
     """A head label of a family no file describes, above the tables, for a
     key not yet read."""
-    if builder.funding_columns or builder.indicator_columns or len(label_key(cell.text)) > _MAX_LABEL_CHARS:
+    if builder.funding_columns or builder.indicator_columns:
         return None
     key = match_header_word(cell.text, HEAD_WORDS)
     return key if key and FieldPath.top(key) not in builder.assembly.printed else None
