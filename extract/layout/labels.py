@@ -243,7 +243,8 @@ def match_label(text: str, table: dict[str, tuple[str, ...]]) -> str | None:
 HEADER_WORD_MAX_CHARS = 16
 # How a header label ends, where a flat text runs the labels together
 # (全年完成值未完成原因和改进措施): a value, an amount, a rate, a cause, a measure.
-HEADER_LABEL_ENDINGS = ("值", "数", "率", "原因", "分析", "措施", "情况", "说明", "分", "权重", "预算", "金额")
+HEADER_LABEL_ENDINGS = ("值", "数", "率", "原因", "分析", "措施", "情况", "说明", "分", "权重", "预算",
+                        "金额")
 
 
 def match_header_word(text: str, words: tuple[tuple[str, tuple[str, ...]], ...]) -> str | None:

@@ -35,9 +35,9 @@ from decimal import Decimal
 from typing import Any, Callable, Iterable
 
 from extract.layout.labels import (
-    FORM_TITLE, FUNDING_BLOCK_LABELS, FUNDING_HEADER_WORDS, FUNDING_ROW_WORDS, GOAL_BLOCK_LABELS, GOAL_WORDS, GRADE_LABELS,
-    GRADES, HEAD_WORDS, HEADER_WORD_MAX_CHARS, INDICATOR_COLUMN_LABELS, INDICATOR_HEAD_PIECE_READS, LEVEL1_NAMES, LEVEL2_NAMES,
-    YEAR_IN_TEXT, is_label, label_key, match_header_word, read_run_together,
+    FORM_TITLE, FUNDING_BLOCK_LABELS, FUNDING_HEADER_WORDS, FUNDING_ROW_WORDS, GOAL_BLOCK_LABELS, GOAL_WORDS,
+    GRADE_LABELS, GRADES, HEAD_WORDS, HEADER_WORD_MAX_CHARS, INDICATOR_COLUMN_LABELS, INDICATOR_HEAD_PIECE_READS,
+    LEVEL1_NAMES, LEVEL2_NAMES, YEAR_IN_TEXT, is_label, label_key, match_header_word, read_run_together,
 )
 from extract.layout.flat_format import (
     GOAL_ACTUAL, locator,
@@ -466,7 +466,8 @@ class _FormParser(IndicatorRows, RowCells, RowsWithoutFigures):
         names = tuple(label_key(l) for l in tables.head["project_name"])
         head = self._find(lambda t: keys(t).startswith(names))
         if head is None:       # a head label no family prints (专项资金名称), by its words
-            head = self._find(lambda t: bool(t.split()) and match_header_word(t.split()[0], HEAD_WORDS) == "project_name")
+            head = self._find(lambda t: match_header_word(t.split(maxsplit=1)[0] if t.split() else "", HEAD_WORDS)
+                              == "project_name")
         # the funding header's first cell may wrap (年初预算 / 数)
         funding = self._find(lambda t: any(keys(t).startswith(label_key(l)[:4]) for l in FUNDING_BLOCK_LABELS)
                              or FUNDING_HEADER_START in t, (head or 0) + 1)
@@ -802,8 +803,9 @@ class _FormParser(IndicatorRows, RowCells, RowsWithoutFigures):
                     head = goal_lines[0]
                     goal_lines[0] = Line(head.text[len(label):].strip(), head.page, head.start, head.indent)
         rest = header_text
-        self.unknown_labels.update(map(label_key, _goal_header_words(header_text)))
-        for label in _goal_header_words(header_text) + labels:      # whole labels first: 全年实际完成情况
+        by_words = _goal_header_words(header_text)
+        self.unknown_labels.update(map(label_key, by_words))
+        for label in by_words + labels:      # whole labels first: 全年实际完成情况
             rest = rest.replace(label, " ")
         if rest.strip():
             goal_lines = [Line(rest.strip(), self.lines[header].page, self.lines[header].start)] + goal_lines

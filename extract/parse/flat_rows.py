@@ -249,7 +249,7 @@ def _join_section_weights(lines: list[Line]) -> list[Line]:
 
 
 @functools.cache
-def _column_labels() -> list[tuple[str, str]]:
+def _column_labels() -> tuple[tuple[str, str], ...]:
     """(label key, column key) of every indicator header label the readers
     know, longest first; the three parts of a split target as `target_part`."""
     tables = label_tables()
@@ -257,15 +257,20 @@ def _column_labels() -> list[tuple[str, str]]:
     labels += [(label_key(l), "target_part") for l in tables.target_parts]
     labels += [(label_key(l), "extra") for l in tables.extra_rows]
     # 指标值 is both a target's synonym and a split target's middle part: the part where 指标性质 stands by
-    return sorted(labels, key=lambda kv: (-len(kv[0]), kv[1] != "target_part"))
+    return tuple(sorted(labels, key=lambda kv: (-len(kv[0]), kv[1] != "target_part")))
 
 
 def header_keys(text: str) -> list[str] | None:
     """The columns a header's joined label keys name, in order; a last
     label may be cut short (its rest on the next line); a label no family
     prints read by its words (`read_run_together`).  None: no reading."""
-    reading = read_run_together(text, tuple(_column_labels()), INDICATOR_HEADER_WORDS, cut_short=True)
+    reading = _header_reading(text)
     return list(reading[0]) if reading is not None else None
+
+
+def _header_reading(text: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """`header_keys`'s reading, with the labels read by their words."""
+    return read_run_together(text, _column_labels(), INDICATOR_HEADER_WORDS, cut_short=True)
 
 
 # A split target's 指标性质 cell: a comparison, or what kind of target it is.
@@ -354,7 +359,7 @@ class IndicatorRows:
                 break
             text, keys, j = text + label_key(self.lines[j].text), longer, j + 1
         self.columns = keys or list(_REFERENCE_COLUMNS)
-        reading = read_run_together(text, tuple(_column_labels()), INDICATOR_HEADER_WORDS, cut_short=True)
+        reading = _header_reading(text)
         self.unknown_labels.update(reading[1] if reading is not None else ())
         self.header_key = text
         self.target_parts = self.columns.count("target_part") == 3

@@ -30,8 +30,9 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from extract.layout.labels import (
-    FUNDING_BLOCK_LABELS, FUNDING_HEADER_WORDS, FUNDING_ROW_WORDS, GOAL_BLOCK_LABELS, GOAL_WORDS, HEAD_WORDS, GRADE_LABELS, GRADES, INDICATOR_HEADER_WORDS, LEVEL1_NAMES,
-    LEVEL2_NAMES, SLOT_NAME, YEAR_PATTERN, is_label, label_key, match_header_word, match_label,
+    FUNDING_BLOCK_LABELS, FUNDING_HEADER_WORDS, FUNDING_ROW_WORDS, GOAL_BLOCK_LABELS, GOAL_WORDS, GRADE_LABELS, GRADES,
+    HEAD_WORDS, INDICATOR_HEADER_WORDS, LEVEL1_NAMES, LEVEL2_NAMES, SLOT_NAME, YEAR_PATTERN, is_label, label_key,
+    match_header_word, match_label,
 )
 from extract.layout.templates import label_tables, money_unit_in, read_title
 from extract.model import FUNDING_ROW_KEYS, BBox, Cell, Document, FieldPath, FormResult, Page, Provenance, Table
@@ -295,8 +296,9 @@ def _read_row(builder: _FormBuilder, row: _Row) -> None:
                 if column not in builder.funding_columns:
                     builder.put_absent(FieldPath.funding(fkey, column), row)
         return
-    if _is_goal_header(builder, row):
-        builder.goal_columns = _bboxes(_header_cells(row, label_tables().goal, GOAL_WORDS))
+    goal_header = _goal_header(builder, row)
+    if goal_header is not None:
+        builder.goal_columns = _bboxes(goal_header)
         builder.goal_values_next = True
         return
     if builder.goal_values_next:
@@ -471,14 +473,17 @@ def _is_head_row(builder: _FormBuilder, row: _Row) -> bool:
     return len(filled) >= 2 and _head_by_words(builder, filled[0]) is not None
 
 
-def _is_goal_header(builder: _FormBuilder, row: _Row) -> bool:
-    """The goal table's header: its labels, or in a family no file describes,
-    the goal block's label and a cell for each goal by its words."""
-    if all(row.labelled(s) for s in label_tables().goal.values()):
-        return True
+def _goal_header(builder: _FormBuilder, row: _Row) -> dict[str, Cell] | None:
+    """The goal table's header cells: by its labels, or in a family no file
+    describes, after the goal block's label a cell for each goal by its
+    words; None for any other row."""
+    goal = label_tables().goal
+    if all(row.labelled(s) for s in goal.values()):
+        return _header_cells(row, goal, GOAL_WORDS)
     if builder.indicator_columns or builder.goal_columns or not row.labelled(GOAL_BLOCK_LABELS):
-        return False
-    return set(_header_cells(row, label_tables().goal, GOAL_WORDS)) == set(label_tables().goal)
+        return None
+    header = _header_cells(row, goal, GOAL_WORDS)
+    return header if set(header) == set(goal) else None
 
 
 def _is_funding_header(row: _Row) -> bool:
