@@ -225,12 +225,45 @@ def test_family_forms_through_extractor(tmp_path, family, extractor):
     assert compare_records(truth, got).accuracy >= FAMILY_FLOOR[family, extractor]
 
 
-def test_a_guessed_reading_of_an_unanchored_table_is_doubted(tmp_path):
+def test_a_table_without_figures_through_pdfplumber(tmp_path):
+    """hunan_county prints no 分值 / 得分: its rows found by their shapes
+    alone (`row_bands.read_unanchored`) read most fields (24% before), and
+    what is accepted is right; the rest goes to a person."""
+    from extract.checks.compare import fields_equal
+    from extract.model import iter_fields
+
+    records, styles = family_forms("hunan_county", 3)
+    pdf = tmp_path / "hunan_county.pdf"
+    truth = render_with_truth(records, pdf, styles)
+    forms = _read(tmp_path, flat_text("pdfplumber", pdf=pdf, records=truth, styles=styles), "hunan.txt")
+    assert len(forms) == len(truth)
+    for form, expected in zip(forms, truth):
+        form.record["form_id"], form.record["source"] = expected["form_id"], expected["source"]
+    assert compare_records(truth, [form.record for form in forms]).accuracy >= 0.9
+    for form, expected in zip(forms, truth):
+        gold = dict(iter_fields(expected))
+        accepted = [(path, value) for path, value, _ in form.leaves()
+                    if path.is_read_from_form and form.status(str(path)) == ACCEPTED]
+        assert accepted and all(fields_equal(gold.get(path, "<no such field>"), value) for path, value in accepted)
+
+
+def test_an_unanchored_table_is_read_by_its_rows_shapes():
     """A spaced table printing no 分值 / 得分 has no figures to find its rows
-    by: whatever rows are read go to a person (PENDING), none accepted."""
+    by: its rows are read by their shapes, as printed."""
     (form,) = parse_row_text(COUNTY.replace("\t", " "), "t.txt", "0" * 64, "spaced")
-    for index in range(len(form.record["indicators"])):
-        assert form.status(f"indicators[{index}].name") == PENDING
+    assert [(r["level2"], r["name"], r["target"], r["actual"], r["deviation"]) for r in form.record["indicators"]] == [
+        ("数量指标", "培训次数", "=3(次)", "3(次)", None), ("质量指标", "培训合格率", "≥90(%)", "80(%)", "考试难度大。")]
+
+
+def test_a_misshapen_row_of_an_unanchored_table_is_doubted():
+    """A row that prints one cell fewer (left empty, or taken into another
+    row) is doubted, its levels too; the next row is not."""
+    text = COUNTY.replace("\t=3(次)", "").replace("\t", " ")
+    (form,) = parse_row_text(text, "t.txt", "0" * 64, "spaced")
+    assert form.record["indicators"][0]["name"] == "培训次数"
+    doubted = {str(path) for finding in form.findings for path in finding.fields}
+    assert {f"indicators[0].{c}" for c in ("name", "target", "actual", "level1", "level2")} <= doubted
+    assert not any(path.startswith("indicators[1].") for path in doubted)
 
 
 @pytest.mark.parametrize("family", ["hebei", "hunan_county"])

@@ -284,7 +284,8 @@ def solve_band(lines: list[BandLine], anchor: int, at: int, choices: dict[str, l
     the second best reading puts otherwise (doubts)."""
     n = len(lines)
     counts = tuple(len(l.tokens) for l in lines)
-    remark = _remark_cost(lines[anchor].tokens[at:at + 2])
+    # (a table printing no 分值/得分: no anchor figures, `at` None)
+    remark = _remark_cost(lines[anchor].tokens[at:at + 2]) if at is not None else 0.0
     pieces: dict[tuple[int, int, int], tuple[str, float | None, float]] = {}
     cells_at: dict[tuple, list[tuple[float, tuple[int, ...], list[tuple[int, str]]]]] = {}
 
@@ -1055,3 +1056,156 @@ class LevelPieces:
                 self.groups[lv][-1] = (name + piece, where + [index])
                 open_group[lv] = not complete
         return strips
+
+
+# --------------------------------------------------------------------------
+# A table printing no 分值 / 得分: rows found by their shapes alone
+# --------------------------------------------------------------------------
+
+# the most lines one row of such a table prints (a long remark wraps over many)
+MAX_ROW_LINES = 9
+# the most lines a row read as leaning a line may print (more lean seldom, and cost much to try)
+MAX_LEANING = 4
+# a row with no 三级指标: every indicator has a name, so such a band is a piece of a row
+NAMELESS_ROW = 6.0
+# a row read as broken over a page break (its parts top-aligned)
+BROKEN_ROW = 2.0
+# how much more (in cost) another cut of the rows may cost and still be doubted
+CUT_DOUBT = 0.6
+
+
+@dataclass
+class Band:
+    """A row read from its lines alone: lines [start, end) of the table,
+    its middle (in lines: a half for a row of an even count centred on no
+    line), its cost, cells and the columns its lines read two ways."""
+    start: int
+    end: int
+    middle: float
+    cost: float
+    cells: list[Cell]
+    unsure: set[str]
+
+
+def _virtual_line(lines: list[BandLine], above: int) -> BandLine:
+    """The empty line between the two middle lines of a centred row of an
+    even count: its cells' lines all stand at half heights around it."""
+    return BandLine([], lines[above - 1].index, lines[above - 1].page)
+
+
+def unanchored_band(lines: list[BandLine], start: int, end: int, ctx: Context, top: bool) -> Band:
+    """The best reading of lines [start, end) as one row of a table with no
+    anchor figures: top-aligned from its first line, or centred on its
+    middle line (or, an even count, on the half line between its two
+    middle ones, or leaning a line either way)."""
+    part = lines[start:end]
+    page = part[0].page
+    first = [l for l in part if l.page == page]
+    tails = len(part) - len(first)
+    readings: list[tuple[float, list[BandLine], int, dict]] = []
+    if top or tails:
+        cost = BROKEN_ROW if tails and not top else 0.0
+        readings.append((cost, part, 0, top_choices(len(first) - 1, ctx.columns, tails)))
+    if not top and not tails:
+        h = len(part)
+        asym = LAYOUT_ASYM if ctx.layout else ASYM
+        if h % 2:
+            readings += [(c, part, h // 2, ch) for c, ch in centred_choices(h // 2, h // 2, ctx.columns, 0, asym)]
+        else:
+            k = h // 2
+            halves = [part[:k] + [_virtual_line(part, k)] + part[k:]]
+            # (only half-height lines: a cell on the empty middle line can take no token)
+            readings += [(c, halves[0], k, ch) for c, ch in centred_choices(k, k, ctx.columns, 0, asym)[:1]]
+            # pdftotext puts a half line on the line above or below it: the row leans a line
+            for above in ((k - 1, k) if ctx.layout and h <= MAX_LEANING else ()):
+                readings += [(c, part, above, ch) for c, ch in
+                             centred_choices(above, h - 1 - above, ctx.columns, 0, asym)]
+    best = Band(start, end, start, INF, [], set())
+    # (cells may cost below nothing: a shape is passed over only where even they could not bring it under the best)
+    bonus = 1.2 * len(part) + 1.1
+    for shape_cost, band_lines, anchor, choices in sorted(readings, key=lambda r: r[0]):
+        if shape_cost - bonus >= best.cost:
+            continue
+        if ctx.layout:
+            choices = _with_x_sets([(shape_cost, choices)], band_lines, ctx)[0][1]
+        cost, cells, unsure, _ = solve_band(band_lines, anchor, None, choices, ctx, open_end=bool(tails))
+        if not any(c.column == "name" and c.lines for c in cells):
+            cost += NAMELESS_ROW
+        cost += shape_cost
+        if cost < best.cost:
+            middle = start + (anchor - 0.5 if band_lines is not part else anchor)
+            best = Band(start, end, float(start if top or tails else middle), cost, cells, unsure)
+    return best
+
+
+def read_unanchored(lines: list[BandLine], ctx: Context) -> tuple[bool, list[Band], list[tuple[int, str, str]]]:
+    """The rows of a table printing no 分值/得分, whose rows no figures
+    anchor: the cut of its lines into rows (each at most MAX_ROW_LINES)
+    whose readings cost least together, top-aligned or centred, whichever
+    reads better.  Doubted: the rows where another cut (a boundary a line
+    off, two rows one, one row two) costs nearly as little."""
+    readings = [(_cut_rows(lines, ctx, top), top) for top in (True, False)]
+    (total, bands, band), top = min(readings, key=lambda r: r[0][0])
+    doubts: list[tuple[int, str, str]] = []
+    for r, b in enumerate(bands):
+        if b.cost >= POOR_FIT:
+            doubts += [(r, c.column, "even the best reading of the row's lines fits them poorly")
+                       for c in b.cells if c.lines]
+        doubts += [(r, column, "the row's lines read two ways nearly as well") for column in sorted(b.unsure)]
+    for r, columns in _close_cuts(bands, band).items():
+        doubts += [(r, column, "the table's lines cut into rows nearly as well elsewhere") for column in sorted(columns)]
+    return top, bands, doubts
+
+
+def _cut_rows(lines: list[BandLine], ctx: Context, top: bool):
+    """(total cost, the rows, the band function) of the cheapest cut."""
+    memo: dict[tuple[int, int], Band] = {}
+
+    def band(start: int, end: int) -> Band:
+        if (start, end) not in memo:
+            memo[start, end] = unanchored_band(lines, start, end, ctx, top)
+        return memo[start, end]
+
+    n = len(lines)
+    best: list[tuple[float, int]] = [(0.0, 0)] + [(INF, 0)] * n
+    for end in range(1, n + 1):
+        for start in range(max(0, end - MAX_ROW_LINES), end):
+            if best[start][0] < INF:
+                cost = best[start][0] + min(band(start, end).cost, UNREAD)
+                if cost < best[end][0]:
+                    best[end] = (cost, start)
+    bands, end = [], n
+    while end > 0:
+        start = best[end][1]
+        bands.append(band(start, end))
+        end = start
+    bands.reverse()
+    return best[n][0], bands, band
+
+
+def _close_cuts(bands: list[Band], band) -> dict[int, set[str]]:
+    """The rows (and their columns) another cut of the lines reads nearly as
+    well: a boundary moved a line, two neighbours read as one row, or a row
+    read as two."""
+    out: dict[int, set[str]] = {}
+
+    def differ(r: int, other: Band | None) -> None:
+        theirs = {c.column: c.lines for c in other.cells} if other is not None else {}
+        out.setdefault(r, set()).update(c.column for c in bands[r].cells if theirs.get(c.column) != c.lines)
+
+    for r in range(len(bands) - 1):
+        a, b = bands[r], bands[r + 1]
+        here = a.cost + b.cost
+        for cut in (a.end - 1, a.end + 1):
+            if a.start < cut < b.end and cut - a.start <= MAX_ROW_LINES and b.end - cut <= MAX_ROW_LINES:
+                x, y = band(a.start, cut), band(cut, b.end)
+                if x.cost + y.cost - here < CUT_DOUBT:
+                    differ(r, x), differ(r + 1, y)
+        if b.end - a.start <= MAX_ROW_LINES and band(a.start, b.end).cost - here < CUT_DOUBT:
+            differ(r, None), differ(r + 1, None)
+    for r, b in enumerate(bands):
+        for cut in range(b.start + 1, b.end):
+            if band(b.start, cut).cost + band(cut, b.end).cost - b.cost < CUT_DOUBT:
+                differ(r, None)
+                break
+    return {r: columns for r, columns in out.items() if columns}

@@ -23,8 +23,11 @@ from itertools import product
 
 from extract.layout.flat_format import em_width
 from extract.layout.labels import LEVEL1_NAMES, LEVEL1_OF_LEVEL2, LEVEL2_NAMES, label_key
+from extract.parse.flat_lines import SENTENCE_ENDS
 from extract.parse.values import parse_number
-from extract.parse.row_bands import MEASURE, BandLine, Context, LevelPieces, Token, filled_key, level_name, read_table
+from extract.parse.row_bands import (
+    MEASURE, BandLine, Context, LevelPieces, Token, filled_key, level_name, read_table, read_unanchored,
+)
 from extract.parse.row_figures import figure_decimals, join_wrapped_figures
 
 LEVELS = ("level1", "level2")
@@ -109,6 +112,7 @@ def read_indicator_lines(lines: list[TextLine], columns: list[str], piece_width:
     figure a narrow cell wrapped (`row_figures`; measured on these lines if None);
     `hidden_breaks`, the text marks no page break (`Context.hidden_breaks`)."""
     text_columns = [c for c in columns if c in TEXT_COLUMNS]
+    caps_given = caps
     own = capacities(lines, columns)
     caps = {**own, **(caps or {})} if caps else own
     layout = any(f.x is not None for line in lines for f in line.frags)
@@ -120,6 +124,9 @@ def read_indicator_lines(lines: list[TextLine], columns: list[str], piece_width:
     strips = levels.read([(line.index, [t.text for t in toks]) for line, toks in zip(lines, tokens_of)], label_key) \
         if allowed else [0] * len(lines)
     kept = [(line, tokens[strip:]) for line, tokens, strip in zip(lines, tokens_of, strips) if tokens[strip:]]
+    if not {"weight", "score"} & set(columns):
+        return _read_unanchored_lines(lines, kept, text_columns, levels, first_line, last_line, caps_given,
+                                      endings, hidden_breaks)
     if decimals is None:
         decimals = figure_decimals([tokens for line, tokens in kept if not line.slot])
     joined = join_wrapped_figures([tokens for _, tokens in kept], decimals)
@@ -168,6 +175,107 @@ def read_indicator_lines(lines: list[TextLine], columns: list[str], piece_width:
                              page_of, first_line, last_line, top)
         _group_levels(read, levels, geometry, top)
     return read
+
+
+def _read_unanchored_lines(lines: list[TextLine], kept: list[tuple[TextLine, list[Token]]], text_columns: list[str],
+                           levels: LevelPieces, first_line: int, last_line: int, caps: dict[str, float] | None,
+                           endings: dict | None, hidden_breaks: bool) -> TableRead:
+    """The rows of a table printing no 分值/得分 (`row_bands.read_unanchored`):
+    read once with the columns' widths guessed, then again with the widths
+    (and, for pdftotext, the x) its surely read rows measure."""
+    layout = any(t.x is not None for _, tokens in kept for t in tokens)
+    band_lines = [BandLine([replace(t, glued=t.glued and k > 0) for k, t in enumerate(tokens)], line.index,
+                           line.page if line.part is None else line.part) for line, tokens in kept]
+    if not band_lines:
+        return TableRead([], [(0, "name", "the indicator table's lines read no row")])
+    order = list(text_columns)
+    context = lambda caps, xs: Context(order, caps, xs, layout, frozenset(), endings=endings if endings is not None else {},
+                                       hidden_breaks=hidden_breaks and not layout)
+    guessed = caps or _unanchored_capacities(band_lines, text_columns)
+    top, bands, doubts = read_unanchored(band_lines, context(guessed, {}))
+    measured, xs = _measured_columns(bands, doubts, band_lines, text_columns)
+    if measured:
+        top, bands, doubts = read_unanchored(band_lines, context({**guessed, **measured}, xs if layout else {}))
+    rows = []
+    for band in bands:
+        row = IndicatorRow(cells={c: [] for c in text_columns}, line=band_lines[band.start].index)
+        for cell in band.cells:
+            row.cells[cell.column] = [t for _, t in cell.lines]
+        rows.append(row)
+    read = TableRead(rows, doubts + _misshapen_rows(rows, text_columns))
+    if rows:
+        page_of = {line.index: line.page if line.part is None else line.part for line in lines}
+        middles = [_line_at(band_lines, b.middle) for b in bands]
+        pages = [band_lines[b.start].page for b in bands]
+        geometry = _geometry(middles, [b.cells for b in bands], pages, page_of, first_line, last_line, top)
+        _group_levels(read, levels, geometry, top)
+    return read
+
+
+def _misshapen_rows(rows: list[IndicatorRow], text_columns: list[str]) -> list[tuple[int, str, str]]:
+    """Doubts on the rows of an unanchored table that no indicator prints so:
+    a name, target or actual left empty (a cell taken into the row before or
+    after), or a name that ends a sentence (a target or a deviation read as one)."""
+    doubts = []
+    must = [c for c in ("name", "actual") if c in text_columns] + [c for c in text_columns if c.startswith("target")][:1]
+    for r, row in enumerate(rows):
+        empty = [c for c in must if not "".join(row.cells.get(c) or []).strip()]
+        name = "".join(row.cells.get("name") or []).strip()
+        why = (f"the row prints no {' / '.join(empty)}: its cells may be another row's" if empty else
+               "the row's name ends a sentence: a target or a deviation may be read as it"
+               if name and name[-1] in SENTENCE_ENDS else None)
+        if why:
+            doubts += [(r, c, why) for c in text_columns + ["level1", "level2"]]
+    return doubts
+
+
+def _line_at(lines: list[BandLine], position: float) -> float:
+    """The form line (index) at a position among the table's lines, a half
+    one between the two lines either side of it."""
+    k = int(position)
+    if position == k or k + 1 >= len(lines):
+        return float(lines[k].index)
+    return (lines[k].index + lines[k + 1].index) / 2
+
+
+def _unanchored_capacities(lines: list[BandLine], text_columns: list[str]) -> dict[str, float]:
+    """The columns' widths guessed from the lines printing a token for every
+    column (each token one column's), else the widest token of all."""
+    caps = {c: 0.0 for c in text_columns}
+    for line in lines:
+        if len(line.tokens) == len(text_columns):
+            for c, t in zip(text_columns, line.tokens):
+                caps[c] = max(caps[c], em_width(t.text))
+    widest = max((em_width(t.text) for line in lines for t in line.tokens), default=8.0)
+    return {c: w or widest for c, w in caps.items()}
+
+
+def _measured_columns(bands, doubts: list[tuple[int, str, str]], lines: list[BandLine], text_columns: list[str]
+                      ) -> tuple[dict[str, float], dict[str, list[float]]]:
+    """Each column's widest cell line and where its lines start (x), over
+    the rows read with no doubt on that column."""
+    doubted = {(r, c) for r, c, _ in doubts}
+    by_index = {line.index: line for line in lines}
+    widths: dict[str, float] = {}
+    xs: dict[str, list[float]] = {c: [] for c in text_columns}
+    for r, band in enumerate(bands):
+        for cell in band.cells:
+            if (r, cell.column) in doubted or not cell.lines:
+                continue
+            for i, text in cell.lines:
+                widths[cell.column] = max(widths.get(cell.column, 0.0), em_width(text))
+                x = _start_of(by_index[i].tokens, text)
+                if x is not None:
+                    xs[cell.column].append(x)
+    return widths, {c: v for c, v in xs.items() if v}
+
+
+def _start_of(tokens: list[Token], text: str) -> float | None:
+    """The x of the token a cell line (tokens joined by spaces) starts with."""
+    for k, t in enumerate(tokens):
+        if " ".join(u.text for u in tokens[k:k + len(text.split(" "))]) == text:
+            return t.x
+    return None
 
 
 def settle_anchor_clashes(anchors: list[tuple[int, int]], band_lines: list[BandLine],
@@ -482,6 +590,7 @@ def _group_levels(read: TableRead, levels: LevelPieces, rows: RowGeometry, top: 
         for r in range(a, b):
             parents[r] = LEVEL1_OF_LEVEL2.get(name)
     l1_bounds, l1_unsure = _spans(levels.groups["level1"], rows, top, l2_bounds, parents, slots)
+    l1_unsure = set(l1_unsure) | set(l2_unsure)     # the 一级 spans are cut at the 二级 ones
     for level, bounds, unsure in (("level2", l2_bounds, l2_unsure), ("level1", l1_bounds, l1_unsure)):
         groups = levels.groups[level]
         for (name, _), (a, b) in zip(groups, bounds):

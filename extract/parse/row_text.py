@@ -626,8 +626,9 @@ class _SpacedForm:
         lines = self._indicator_lines(header, end, apart)
         read = read_indicator_lines(lines, columns, piece_width, header, end, self.caps, self.endings, total_weight,
                                     self.decimals, hidden_breaks=self.hidden_breaks)
-        # the rows are found by their 分值 and 得分: a table printing none is read by guess
-        anchored = {"weight", "score"} <= set(columns)
+        # the rows are found by their 分值 and 得分, or, a table printing neither, by their
+        # shapes alone (`row_bands.read_unanchored`); one printing only one of them is read by guess
+        anchored = {"weight", "score"} <= set(columns) or not {"weight", "score"} & set(columns)
         split = TARGET_PARTS[0] in columns
         indexes: dict[int, int] = {}        # row of the table → its indicator (a slot row gives none)
         for r, row in enumerate(read.rows):
