@@ -316,3 +316,21 @@ def _piece_bounds(text: str, known: tuple[tuple[str, str], ...],
 def is_label(text: str, synonyms: tuple[str, ...]) -> bool:
     key = label_key(text)
     return any(label_key(s) == key for s in synonyms)
+
+
+# A section weight printed after a 一级 label: 产出指标(50分), 效益指标（70分）
+SECTION_WEIGHT = re.compile(r"[(（]\d+(?:\.\d+)?分[)）]$")
+# ... and as a grid cell may hold it, its brackets lost (效益指标70分)
+_LOOSE_SECTION_WEIGHT = re.compile(r"[(（]?\d+(?:\.\d+)?分[)）]?$")
+
+
+def without_section_weight(label: str) -> tuple[str, str]:
+    """A level label and the section weight printed after it (`''` when none)."""
+    m = SECTION_WEIGHT.search(label)
+    return (label[:m.start()], m.group()) if m else (label, "")
+
+
+def level_key(text: str) -> str:
+    """A level label's key without the section weight printed after it: a
+    whole `效益指标(70分)` is no piece of a label a page break cut."""
+    return _LOOSE_SECTION_WEIGHT.sub("", label_key(text))

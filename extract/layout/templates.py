@@ -364,3 +364,22 @@ def families_printing(candidates: tuple[str, ...], header_labels: set[str]) -> t
     whose title a known family prints but whose table none does is of a
     family the product does not know."""
     return tuple(name for name in candidates if header_labels <= _family_label_keys(name))
+
+
+def is_slot_row(text: str) -> bool:
+    """An empty slot row's cells on one line (`指标 2：`, `……`, `指标3： ……`)."""
+    key = "".join(text.split())
+    slots = {"".join(s.split()) for s in label_tables().slots}
+    return bool(key) and all(base.SLOT_NAME.match(part) or part in slots
+                             for part in re.split(r"(?<=[:：])", key) if part)
+
+
+def indicator_column_labels() -> tuple[tuple[str, str], ...]:
+    """(label key, column key) of every indicator header label the readers
+    know, longest first; the three parts of a split target as `target_part`."""
+    tables = label_tables()
+    labels = [(base.label_key(l), key) for key, syn in tables.indicator_columns.items() for l in syn]
+    labels += [(base.label_key(l), "target_part") for l in tables.target_parts]
+    labels += [(base.label_key(l), "extra") for l in tables.extra_rows]
+    # 指标值 is both a target's synonym and a split target's middle part: the part where 指标性质 stands by
+    return tuple(sorted(labels, key=lambda kv: (-len(kv[0]), kv[1] != "target_part")))

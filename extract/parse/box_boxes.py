@@ -25,7 +25,7 @@ from extract.layout.labels import (
     label_key,
 )
 from extract.layout.templates import MONEY_UNITS, label_tables
-from extract.parse.grid_reader import _level_key as level_key
+from extract.layout.labels import level_key
 from extract.parse.values import parse_measure
 
 # A weight, score or funding figure as a box prints it (a dash: no value).

@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from extract.parse.grid_reader import _level_key as level_key
+from extract.layout.labels import level_key
 from extract.parse.values import parse_measure, parse_number
 
 _HALF_CENT = Decimal("0.005")      # numbers are equal within it (FORM_RECORD.md)

@@ -68,7 +68,7 @@ from extract.parse.box_rows import (
     settle_maybe_targets,
 )
 from extract.parse.flat_lines import _anchor
-from extract.parse.flat_rows import _is_slot
+from extract.layout.templates import is_slot_row
 from extract.parse.values import clean_cell_text, parse_measure, parse_number
 
 log = logging.getLogger("selfeval.parse")
@@ -327,7 +327,7 @@ def _read_form(boxes: list[Box], widths: tuple[float, float | None]) -> FormAsse
             break
     # (an empty slot row's name stays whole: `指标 2` is no name and a figure)
     cells = merge_label_pieces([cell for box in boxes[1:] for part in split_stacked_labels(box)
-                                for piece in ([part] if _is_slot(part.text) else split_joined(part, in_table=True))
+                                for piece in ([part] if is_slot_row(part.text) else split_joined(part, in_table=True))
                                 for cell in split_stacked_values(piece)])
     header = _header_at(cells)
     cells = _take_closing_rows(cells, header, assembly)
@@ -664,7 +664,7 @@ def _read_indicators(assembly: FormAssembly, cells: list[Box], widths: tuple[flo
         elif sub_row_cells and content_kind(cell.text) in ("target", "maybe-target", "actual"):
             sub_row_cells -= 1
             continue
-        elif _is_slot(cell.text):
+        elif is_slot_row(cell.text):
             # an empty slot row's name (指标2, ……): no indicator, but a row
             # its 二级 label spans (a label may span only slot rows)
             slots.append(sum(t.kind == "actual" for t in tokens))

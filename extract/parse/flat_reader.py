@@ -51,6 +51,7 @@ from extract.parse.assembly import FormAssembly
 from extract.parse.flat_lines import NUMBER, SENTENCE_ENDS, Line, _first_chunk, split_lines, width, width_max
 from extract.parse.flat_rows import _REFERENCE_COLUMNS, IndicatorRows, RowCells, RowsWithoutFigures, header_keys
 from extract.parse.box_text import looks_like_box_text, parse_box_text
+from extract.parse.copied_shapes import as_content_order
 from extract.parse.row_text import parse_row_text, row_text_shape
 from extract.parse.values import clean_cell_text, is_number_token, is_weight_and_score, parse_number
 
@@ -85,7 +86,10 @@ def parse_flat_text(text: str, source_file: str, sha256: str, tagger: Tagger | N
     `locate(page, start, end)`, when given, makes each field's provenance
     from the lines it was read from (char offsets into `text`); without it a
     field gets its page, no bbox, method "flat-text" and confidence 1.0."""
-    if locate is None:
+    copied = as_content_order(text) if locate is None else None
+    if copied is not None:
+        text = copied.text      # a form copied cell by cell or on one line: read as content order prints it
+    elif locate is None:
         # Other extractors' shapes: pdfminer's text boxes grouped by column;
         # a text printed row by row (pdfplumber, pdftotext -layout, a web table).
         if looks_like_box_text(text):
@@ -141,6 +145,10 @@ def parse_flat_text(text: str, source_file: str, sha256: str, tagger: Tagger | N
         if title is not None and title.total_score is not None and not assembly.text(total):
             assembly.put(total, str(title.total_score))     # 项目总得分99分 after the title, no 总分 row
         assembly.put(FieldPath.top("title"), title.printed if title else FORM_TITLE, _where([form_lines[0]], locate))
+        if copied is not None:
+            for path, read_from in parser.provenance.items():
+                if any(copied.is_uncut(line.start) for line in read_from):
+                    parser.doubts.append(([path], f"{path}: read from cells copied without rows, which no cut places"))
         for paths, why in parser.doubts:
             assembly.doubt([FieldPath.of(p) for p in paths], why)
         parsed.append(assembly.finish(source_file, sha256))

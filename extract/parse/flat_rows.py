@@ -21,8 +21,9 @@ from extract.layout.flat_format import ACTUAL, DEVIATION_LABELS, INDICATOR_NAME,
 from extract.layout.labels import (
     IMPROVEMENT_LABEL_PIECES, IMPROVEMENT_LABELS, IMPROVEMENT_TURNS, INDICATOR_COLUMN_LABELS, INDICATOR_HEADER_WORDS,
     LEVEL1_NAMES, LEVEL1_OF_LEVEL2, LEVEL2_NAMES, MEASURE_OPERATOR_SYMBOLS, SLOT_NAME, label_key, read_run_together,
+    without_section_weight,
 )
-from extract.layout.templates import label_tables
+from extract.layout.templates import indicator_column_labels, is_slot_row, label_tables
 from extract.model import empty_indicator
 from extract.parse.flat_lines import (
     NUMBER, SENTENCE_ENDS, TWO_CELLS, Line, _anchor, _first_chunk, _is_piece, _number, _run_lines, _segments,
@@ -212,7 +213,7 @@ def _label_pieces(lines: list[Line], i: int) -> tuple[str, int, str]:
     acc, j, tail = "", i, ""
     while j < len(lines) and j - i < 12:
         head, _, tail = lines[j].text.partition(" ")
-        bare, weight = _without_section_weight(head)
+        bare, weight = without_section_weight(head)
         if weight and acc + bare in _LEVEL_NAMES:
             return acc + head, j + 1, tail      # 产出指标(50分): the label as printed
         if not _is_piece(head) or not any(n.startswith(acc + head) for n in _LEVEL_NAMES):
@@ -225,15 +226,10 @@ def _label_pieces(lines: list[Line], i: int) -> tuple[str, int, str]:
 
 
 # A 一级指标 printed with its section weight: `产出指标(50分)`.
-_SECTION_WEIGHT = re.compile(r"[(（]\d+(?:\.\d+)?分[)）]$")
 _WEIGHT_OPENS = re.compile(r"^[\u4e00-\u9fff]{0,4}[(（][\d.]*$")
 _WEIGHT_CLOSES = re.compile(r"^[\d.]*分[)）]$")
 
 
-def _without_section_weight(label: str) -> tuple[str, str]:
-    """A level label and the section weight printed after it (`''` when none)."""
-    m = _SECTION_WEIGHT.search(label)
-    return (label[:m.start()], m.group()) if m else (label, "")
 
 
 def _join_section_weights(lines: list[Line]) -> list[Line]:
@@ -249,15 +245,6 @@ def _join_section_weights(lines: list[Line]) -> list[Line]:
 
 
 @functools.cache
-def _column_labels() -> tuple[tuple[str, str], ...]:
-    """(label key, column key) of every indicator header label the readers
-    know, longest first; the three parts of a split target as `target_part`."""
-    tables = label_tables()
-    labels = [(label_key(l), key) for key, syn in tables.indicator_columns.items() for l in syn]
-    labels += [(label_key(l), "target_part") for l in tables.target_parts]
-    labels += [(label_key(l), "extra") for l in tables.extra_rows]
-    # 指标值 is both a target's synonym and a split target's middle part: the part where 指标性质 stands by
-    return tuple(sorted(labels, key=lambda kv: (-len(kv[0]), kv[1] != "target_part")))
 
 
 def header_keys(text: str) -> list[str] | None:
@@ -270,7 +257,7 @@ def header_keys(text: str) -> list[str] | None:
 
 def _header_reading(text: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
     """`header_keys`'s reading, with the labels read by their words."""
-    return read_run_together(text, _column_labels(), INDICATOR_HEADER_WORDS, cut_short=True)
+    return read_run_together(text, indicator_column_labels(), INDICATOR_HEADER_WORDS, cut_short=True)
 
 
 # A split target's 指标性质 cell: a comparison, or what kind of target it is.
@@ -282,12 +269,6 @@ def _is_unit(text: str) -> bool:
     return not re.search(r"\d", text) and parse_measure("1" + text).unit is not None
 
 
-def _is_slot(text: str) -> bool:
-    """An empty slot row's cells on one line (`指标 2：`, `……`, `指标3： ……`)."""
-    key = "".join(text.split())
-    slots = {"".join(s.split()) for s in label_tables().slots}
-    return bool(key) and all(SLOT_NAME.match(part) or part in slots
-                             for part in re.split(r"(?<=[:：])", key) if part)
 
 
 def _bare_figure(segment: str) -> Any:
@@ -369,7 +350,7 @@ class IndicatorRows:
         """Lines of the indicator rows: after the header (and its vertical
         deviation-label pieces), before 总分."""
         after_header = self._read_indicator_header(header, end)
-        column_labels = {label for label, _ in _column_labels()}
+        column_labels = {label for label, _ in indicator_column_labels()}
         while header + 1 < end and all(label_key(t) in column_labels for t in self.lines[header + 1].text.split()):
             header += 1
         head = self.lines[header].text
@@ -403,7 +384,7 @@ class IndicatorRows:
                 skip -= 1
                 continue
             tokens = line.text.split()
-            if _is_slot(line.text) or self._is_sub_row(line):
+            if is_slot_row(line.text) or self._is_sub_row(line):
                 continue          # an empty slot row (指标2：……) or a 其中 sub-row is no indicator
             run = _header_run(body, k, self.header_key)
             if run or (len(tokens) >= 2 and all(label_key(t) in column_labels for t in tokens)):
@@ -499,7 +480,7 @@ class IndicatorRows:
                 else:
                     level2 = value
                     parent = LEVEL1_OF_LEVEL2.get(value)
-                    if parent is not None and parent != _without_section_weight(level1 or "")[0]:
+                    if parent is not None and parent != without_section_weight(level1 or "")[0]:
                         # the 二级 label names its 一级 group: a 一级 label
                         # not printed yet (a page break cut its cell) is that one
                         level1, implied = parent, True
@@ -700,7 +681,7 @@ class IndicatorRows:
         Pieces that start a known name and stop before a row are that name,
         cut by a page break."""
         acc, j, tail = _label_pieces(lines, i)
-        bare, _ = _without_section_weight(acc)
+        bare, _ = without_section_weight(acc)
         if bare in _LEVEL_NAMES:
             return (self._level_of(bare, current), acc, acc), j - i, tail
         names = [n for n in _LEVEL_NAMES if n.startswith(acc)]
@@ -729,7 +710,7 @@ class IndicatorRows:
             k = j - 1 + _label_pieces([Line(tail, lines[j - 1].page, 0)] + lines[j:], 0)[1]
         while k < len(lines) and lines[k].page == lines[j - 1].page:
             acc, end, _ = _label_pieces(lines, k)
-            acc = _without_section_weight(acc)[0]
+            acc = without_section_weight(acc)[0]
             if acc in _LEVEL_NAMES and self._level_of(acc, current) == level:
                 return True
             k = max(end, k + 1)

@@ -32,7 +32,7 @@ from typing import Any, Iterator
 from extract.layout.labels import (
     FUNDING_BLOCK_LABELS, FUNDING_HEADER_WORDS, FUNDING_ROW_WORDS, GOAL_BLOCK_LABELS, GOAL_WORDS, GRADE_LABELS, GRADES,
     HEAD_WORDS, INDICATOR_HEADER_WORDS, LEVEL1_NAMES, LEVEL2_NAMES, SLOT_NAME, YEAR_PATTERN, is_label, label_key,
-    match_header_word, match_label,
+    level_key, match_header_word, match_label,
 )
 from extract.layout.templates import label_tables, money_unit_in, read_title
 from extract.model import FUNDING_ROW_KEYS, BBox, Cell, Document, FieldPath, FormResult, Page, Provenance, Table
@@ -727,17 +727,12 @@ def _continues_over_break(level: str, group: _LevelGroup, last_row: _Row, last_c
         return False
     names = LEVEL1_NAMES if level == "level1" else LEVEL2_NAMES
     so_far, new = group.text(), clean_cell_text(cell.text if cell else "")
-    return not so_far or not new or _level_key(so_far) not in {label_key(n) for n in names}
+    return not so_far or not new or level_key(so_far) not in {label_key(n) for n in names}
 
 
 # A section weight some families print after the 一级指标 (产出指标(50分)).
-_SECTION_WEIGHT = re.compile(r"[(（]?\d+(?:\.\d+)?分[)）]?$")
 
 
-def _level_key(text: str) -> str:
-    """A level label's key without the section weight printed after it: a
-    whole `效益指标(70分)` is no piece of a label a page break cut."""
-    return _SECTION_WEIGHT.sub("", label_key(text))
 
 
 def _close_levels(builder: _FormBuilder) -> None:
@@ -767,7 +762,7 @@ def _close_levels(builder: _FormBuilder) -> None:
                 continue
             if not clean_cell_text(text):
                 why = "is empty"
-            elif _level_key(text) not in names:
+            elif level_key(text) not in names:
                 why = f"'{clean_cell_text(text)}' is no whole label"
             else:
                 continue
