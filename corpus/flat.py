@@ -475,10 +475,13 @@ def extractor_texts(path: Path, truth: list[dict[str, Any]], styles: list[Any], 
 
 
 def file_examples(text: str, truth: list[dict[str, Any]], styles: list[Any], extractor: str,
-                  stats: dict[str, int]) -> list[tuple[str, list[tuple[int, int, str]]]]:
+                  stats: dict[str, int], whole_forms_only: bool = False) -> list[tuple[str, list[tuple[int, int, str]]]]:
     """One extractor's text of a file as examples, a form (or a piece of at
     most MAX_EXAMPLE_CHARS) each, with the spans that align; `stats` counts
-    aligned and missed values (and files whose forms cannot be told apart)."""
+    aligned and missed values (and files whose forms cannot be told apart).
+    `whole_forms_only`: a form with a value that does not align gives no
+    example (counted as `forms_skipped`): its text would teach the model
+    that the value is no field."""
     starts = form_starts(text, sorted({record.get("title") or "" for record in truth} - {""}) or None)
     if len(starts) != len(truth):
         stats["files_skipped"] = stats.get("files_skipped", 0) + 1
@@ -489,6 +492,9 @@ def file_examples(text: str, truth: list[dict[str, Any]], styles: list[Any], ext
         spans, missed = align_contiguous(text, record_values(record, style), extractor, a, b)
         stats["aligned"] += len(spans)
         stats["missed"] += missed
+        if missed and whole_forms_only:
+            stats["forms_skipped"] = stats.get("forms_skipped", 0) + 1
+            continue
         chunk = text[a:b].strip("\n")
         offset = a + (len(text[a:b]) - len(text[a:b].lstrip("\n")))
         local = [(s - offset, e - offset, label) for s, e, label in spans]
@@ -594,7 +600,7 @@ def family_examples(split: str, count: int, extractors: Sequence[str] | None = N
             texts = extractor_texts(path, truth, styles, SPLIT_SEEDS[split] + n, extractors)
             for name in extractors:
                 out.extend((text, spans, {"family": family, "extractor": name}) for text, spans in
-                           file_examples(texts[name], truth, styles, name, stats[name]))
+                           file_examples(texts[name], truth, styles, name, stats[name], whole_forms_only=True))
             for record in truth:
                 # the values as the model reads them (model_text: NFKC, one glyph per operator)
                 as_read = _with_text(record, model_text)

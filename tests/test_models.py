@@ -561,6 +561,28 @@ def test_contiguous_alignment_of_interleaved_rows():
     assert missed == 0 and [label for _, _, label in spans] == ["INDICATOR_NAME", "TARGET", "ACTUAL"]
 
 
+def test_a_form_whose_values_do_not_all_align_can_be_left_out_whole():
+    """A value the text does not hold as written is left out of the spans;
+    with `whole_forms_only` (family examples) the form gives no example at
+    all, so its unlabelled text does not teach that the value is no field."""
+    from corpus.flat import _with_text, file_examples
+    from corpus.render import FormStyle
+    from extract.checks.second_opinion import form_text, model_text
+
+    printed = synth.generate_forms("train", 1)[0]
+    record = {**_with_text(printed, model_text), "title": None}
+    text = form_text(printed).text
+    name = record["indicators"][0]["name"]
+    garbled = text.replace(name, name[:2] + "某" + name[2:], 1)
+    for body, missed in ((text, 0), (garbled, 1)):
+        for whole in (False, True):
+            stats = {"aligned": 0, "missed": 0}
+            examples = file_examples(body, [record], [FormStyle()], "content-order", stats, whole_forms_only=whole)
+            assert stats["missed"] == missed
+            assert len(examples) == (0 if missed and whole else 1)
+            assert stats.get("forms_skipped", 0) == (1 if missed and whole else 0)
+
+
 def test_the_content_order_text_finds_the_text_columns_of_any_width(tmp_path):
     import pdfplumber
 
