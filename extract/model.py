@@ -383,6 +383,9 @@ class FormResult:
     record: dict[str, Any]
     fields: dict[FieldPath, FieldState] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+    # the known template families whose title and headers the form prints
+    # (extract.layout.templates); None where the reader does not tell
+    families: tuple[str, ...] | None = None
 
     def state(self, path: str) -> FieldState:
         """The state of the field at `path`, made empty the first time it is asked for."""

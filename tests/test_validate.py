@@ -250,3 +250,49 @@ def _integer_funding(executed, budget, rate, score):
 ])
 def test_a_figure_printed_coarser_is_checked_at_its_own_places(rate, score, broken):
     assert [f.rule for f in validate(_integer_funding("37.24", "43.2", rate, score))] == broken
+
+
+# ---------------------------------------------------------------- per family
+
+@pytest.mark.parametrize("families, rate, score, broken", [
+    (("hebei",), "86", "9", []),                     # Hebei rounds: 86.20 → 86, 8.62 → 9
+    (("hebei",), "86", "8", [FUNDING_SCORE]),        # ... so a cut 8 is no Hebei figure
+    (("shanghai",), "86", "8", []),                  # Shanghai cuts, at any places
+    (("shanghai",), "86", "9", [FUNDING_SCORE]),
+    (("anhui", "hebei"), "86", "9", []),             # families that differ: either rounding
+    (("anhui", "hebei"), "86", "8", []),
+])
+def test_a_family_s_own_rounding_is_checked(families, rate, score, broken):
+    record = _integer_funding("37.24", "43.2", rate, score)
+    assert [f.rule for f in validate(record, families)] == broken
+
+
+@pytest.mark.parametrize("families, rate, broken", [
+    (None, "66.66", []), (None, "66.67", [EXECUTION_RATE]),          # the contract: cut to 2 decimals
+    (("hebei",), "66.67", []), (("hebei",), "66.66", [EXECUTION_RATE]),  # 2 / 3 rounded
+])
+def test_two_decimals_follow_the_family_s_rounding(families, rate, broken):
+    record = empty_record()
+    record["funding"]["total"].update(annual_budget=D("3"), executed=D("2"), execution_rate=D(rate))
+    findings = validate(record, families)
+    assert [f.rule for f in findings] == broken
+    if broken and families:
+        assert findings[0].expected == D("66.67") and "rounded" in findings[0].message
+
+
+def test_the_family_is_known_by_the_title_where_the_reader_does_not_tell():
+    record = _integer_funding("37.24", "43.2", "86", "9")
+    record["title"] = "财政项目支出绩效自评表"          # Shanghai's alone: it cuts
+    assert [f.rule for f in validate(record)] == [FUNDING_SCORE]
+    record["title"] = "项目支出绩效自评表"              # printed by families that round and that cut
+    assert validate(record) == []
+
+
+def test_weights_above_the_total_where_the_family_prints_them_so():
+    """衔接资金 forms (linkage_funds) print weights adding up to more than 总分."""
+    record = good_record()
+    record["total_weight"] = D("80.00")
+    assert TOTAL_WEIGHT not in [f.rule for f in validate(record, ("linkage_funds",))]
+    assert TOTAL_WEIGHT in [f.rule for f in validate(record, ("shanghai",))]
+    record["total_weight"] = D("120.00")            # weights below the total: still a finding
+    assert TOTAL_WEIGHT in [f.rule for f in validate(record, ("linkage_funds",))]

@@ -15,6 +15,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, Iterable
 
 from extract.checks.compare import as_decimal, numbers_close
+from extract.layout.templates import family_arithmetic
 from extract.model import FUNDING_KEYS, FieldPath, Finding, FormResult, iter_fields
 from extract.parse.assembly import LAYOUT_IN_DOUBT as ASSEMBLY_LAYOUT_IN_DOUBT
 from extract.parse.values import normalise_for_compare
@@ -46,19 +47,29 @@ HUNDRED = Decimal(100)
 GRADE_BANDS = ((Decimal(90), "优"), (Decimal(80), "良"), (Decimal(60), "中"), (None, "差"))
 
 
-def validate(record: dict[str, Any]) -> list[Finding]:
+def validate(record: dict[str, Any], families: tuple[str, ...] | None = None) -> list[Finding]:
+    """The contract's arithmetic, as the form's family does it (`families`,
+    as the reader found them; else those printing its title;
+    `extract.layout.templates.family_arithmetic`): its rounding, and weights
+    above the total where its forms print them so.  A form of no known
+    family, or of families that differ, is checked as either rounding allows."""
     findings: list[Finding] = []
+    rules = family_arithmetic(families, record.get("title"))
+    rounding = rules.rate if rules else None
     funding = record.get("funding") or {}
     for key in FUNDING_KEYS:
         row = funding.get(key) or {}
-        findings += _check_execution_rate(row, FieldPath.funding(key, "execution_rate"))
-        findings += _check_funding_score(row, FieldPath.funding(key, "score"))
+        findings += _check_execution_rate(row, FieldPath.funding(key, "execution_rate"), rounding)
+        findings += _check_funding_score(row, FieldPath.funding(key, "score"), rounding)
         findings += _check_score_within_weight(row, FieldPath.funding(key, "score"))
     for i, indicator in enumerate(record.get("indicators") or []):
         findings += _check_score_within_weight(indicator, FieldPath.indicator(i, "score"))
         findings += _check_deviation_given(indicator, FieldPath.indicator(i, "deviation"))
     findings += _check_total(record, "score", TOTAL_SCORE)
-    findings += _check_total(record, "weight", TOTAL_WEIGHT)
+    weights = _check_total(record, "weight", TOTAL_WEIGHT)
+    if rules is not None and rules.weights_may_exceed_total:
+        weights = [f for f in weights if not (isinstance(f.expected, Decimal) and f.expected > f.found)]
+    findings += weights
     findings += _check_grade(record)
     return findings
 
@@ -85,16 +96,21 @@ def grade_for(total_score: Decimal) -> str:
     raise AssertionError("unreachable: the last band has no floor")
 
 
-def _printed_coarser(found: Decimal, exact: Decimal | None) -> bool:
-    """Whether `found`, printed with fewer than two decimals, is `exact` cut
-    or rounded to its own places: other regions round where Shanghai
-    truncates (Hebei prints 37.24 / 43.2 as 86), and which one a form does
-    its printed figure cannot say."""
+def _as_the_family_prints(found: Decimal, exact: Decimal | None, rounding: str | None) -> bool:
+    """Whether `found` is `exact` cut or rounded to the places it prints, as
+    the form's family does it (`rounding`, `Arithmetic.rate`): other regions
+    round where Shanghai truncates (Hebei prints 37.24 / 43.2 as 86).  With
+    no family (None) a figure of fewer than two decimals may be either, as
+    its printed figure cannot say which; two decimals cut is the contract's
+    rule and is checked by the caller."""
     places = max(0, -found.as_tuple().exponent)    # as printed: the readers keep 86 apart from 86.00
-    if exact is None or places >= 2:
+    if exact is None or places > 2:
         return False
     step = Decimal(1).scaleb(-places)
-    return found in (exact.quantize(step, rounding=ROUND_DOWN), exact.quantize(step, rounding=ROUND_HALF_UP))
+    cut, rounded = exact.quantize(step, rounding=ROUND_DOWN), exact.quantize(step, rounding=ROUND_HALF_UP)
+    if rounding is None:
+        return places < 2 and found in (cut, rounded)
+    return found == (cut if rounding == "truncate" else rounded)
 
 
 def _exact_execution_rate(executed: Decimal, annual_budget: Decimal) -> Decimal | None:
@@ -106,26 +122,34 @@ def _exact_funding_score(weight: Decimal, execution_rate: Decimal) -> Decimal:
 
 
 def _derived_rule(rule: str, result: FieldPath, inputs: tuple[str, str], row: dict[str, Any],
-                  expected_of, exact_of, message: str) -> list[Finding]:
+                  expected_of, exact_of, message: str, rounding: str | None) -> list[Finding]:
     """A funding row's `result` that its two `inputs` give (execution rate, score)."""
     a, b, found = _numbers(row, *inputs, result.key)
     if a is None or b is None or found is None:
         return []
-    expected = expected_of(a, b)
-    if numbers_close(expected, found) or _printed_coarser(found, exact_of(a, b)):
+    expected, exact = expected_of(a, b), exact_of(a, b)
+    if rounding in (None, "truncate") and numbers_close(expected, found):
         return []
+    if _as_the_family_prints(found, exact, rounding):
+        return []
+    if rounding not in (None, "truncate") and exact is not None:     # say what the family's rounding gives
+        places = min(2, max(0, -found.as_tuple().exponent))
+        expected = exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        message = message.replace("truncated", "rounded")
     return [Finding(rule, [result] + [result.sibling(key) for key in inputs], expected, found,
                     message.format(found=found, a=a, b=b, expected=expected))]
 
 
-def _check_execution_rate(row: dict[str, Any], rate: FieldPath) -> list[Finding]:
+def _check_execution_rate(row: dict[str, Any], rate: FieldPath, rounding: str | None = None) -> list[Finding]:
     return _derived_rule(EXECUTION_RATE, rate, ("executed", "annual_budget"), row, expected_execution_rate,
-                         _exact_execution_rate, "execution rate {found} but {a} / {b} × 100 truncated is {expected}")
+                         _exact_execution_rate, "execution rate {found} but {a} / {b} × 100 truncated is {expected}",
+                         rounding)
 
 
-def _check_funding_score(row: dict[str, Any], score: FieldPath) -> list[Finding]:
+def _check_funding_score(row: dict[str, Any], score: FieldPath, rounding: str | None = None) -> list[Finding]:
     return _derived_rule(FUNDING_SCORE, score, ("weight", "execution_rate"), row, expected_funding_score,
-                         _exact_funding_score, "score {found} but {a} × {b}% truncated (at most the weight) is {expected}")
+                         _exact_funding_score, "score {found} but {a} × {b}% truncated (at most the weight) is {expected}",
+                         rounding)
 
 
 def _check_score_within_weight(row: dict[str, Any], score_path: FieldPath) -> list[Finding]:
@@ -264,7 +288,7 @@ def with_structure_suspects(form: FormResult, findings: list[Finding]) -> list[F
 def validation(forms: list[FormResult], context: "CheckContext") -> None:
     """The check stage: each form's arithmetic, and its unreadable neighbours."""
     for form in forms:
-        form.findings.extend(with_structure_suspects(form, validate(form.record)))
+        form.findings.extend(with_structure_suspects(form, validate(form.record, form.families)))
     if context.failed_pages:
         found = unreadable_page_findings([form.record for form in forms], context.failed_pages)
         for form, findings in zip(forms, found):

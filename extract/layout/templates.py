@@ -288,6 +288,17 @@ def title_families(folded: str) -> tuple[str, ...]:
                           if any(folded.endswith(title) for title in family.titles))
 
 
+def family_arithmetic(names: tuple[str, ...] | None, title: str | None = None) -> Arithmetic | None:
+    """The arithmetic the families `names` (else those printing `title`) all
+    obey; None where there is no such family, or they obey different rules."""
+    if names is None:
+        printed = read_title(title) if title else None
+        names = printed.families if printed else ()
+    known = families()
+    rules = {known[name].arithmetic for name in names if name in known}
+    return rules.pop() if len(rules) == 1 else None
+
+
 # ---------------------------------------------------------------- labels
 
 @dataclass(frozen=True)

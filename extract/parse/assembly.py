@@ -142,6 +142,7 @@ class FormAssembly:
             from extract.layout.templates import families_printing
 
             self.template_families = families_printing(self.template_families, self.header_labels)
+        form.families = self.template_families
         if self.template_families == ():
             found = set(self.labels) | {path for path, printed in self.printed.items() if printed.where is not None}
             form.findings.append(_template_unknown(record, found))
