@@ -20,6 +20,8 @@ TEMPLATES.md, last list), each printed from the records like web-table:
     one-line       a whole form on one line, its cells split by spaces
     paragraphs     one cell per paragraph (blank lines between cells)
     boilerplate    a web table after a paragraph of the page's own text
+    run-together   one cell per paragraph, a funding row's figures run
+                   together in one (`371.99369.7299.38`)
 
 `flat_text(name, pdf, records, styles, seed)` gives one extractor's text; the
 PDF-based ones read `pdf`, `web-table` prints `records` in their `styles` (a
@@ -37,7 +39,7 @@ from extract.external import run_program
 
 FLAT_EXTRACTORS = ("content-order", "pdfplumber", "pdfminer", "pdftotext", "web-table")
 WEB_SEPARATORS = ("\t", "  ", " | ")
-COPIED_SHAPES = ("one-line", "paragraphs", "boilerplate")
+COPIED_SHAPES = ("one-line", "paragraphs", "boilerplate", "run-together")
 BOILERPLATE = ("根据财政部门关于开展预算绩效自评工作的要求，现将本单位{year}年度项目支出绩效自评结果公开如下。",
                "发布时间：{year}-06-30　来源：本部门　字号：大 中 小",
                "附件下载：项目支出绩效自评表.pdf（点击查看）")
@@ -97,12 +99,37 @@ def copied_text(shape: str, records: Sequence[dict[str, Any]], styles: Sequence[
             blocks.append(" ".join(titles + cells))
         elif shape == "paragraphs":
             blocks.append("\n\n".join(titles + cells))
+        elif shape == "run-together":
+            cells = [cell for row in rows for cell in _figures_run_together(row) if cell]
+            blocks.append("\n\n".join(titles + cells))
         elif shape == "boilerplate":
             lead = [line.format(year=record.get("year") or "") for line in rng.sample(BOILERPLATE, 2)]
             blocks.append("\n".join(lead + titles + ["  ".join(row).rstrip() for row in rows]))
         else:
             raise ValueError(f"shape {shape!r}: not one of {', '.join(COPIED_SHAPES)}")
     return "\n\n".join(blocks) + "\n"
+
+
+def _figures_run_together(row: list[str]) -> list[str]:
+    """A funding row's neighbouring figures in one cell, as a copy that lost
+    the separators prints them (`371.99369.7299.38`); other rows as they are."""
+    from extract.layout.labels import label_key
+    from extract.layout.templates import label_tables
+    from extract.parse.values import is_number_token
+
+    labels = {label_key(label) for synonyms in label_tables().funding_rows.values() for label in synonyms}
+    if not row or label_key(row[0]) not in labels:
+        return row
+    out: list[str] = [row[0]]
+    glued = False
+    for cell in row[1:]:
+        figure = bool(cell) and is_number_token(cell) and cell not in "-/—"
+        if figure and glued:
+            out[-1] += cell
+        else:
+            out.append(cell)
+        glued = figure
+    return out
 
 
 def flat_text(name: str, pdf: Path | None = None, records: Sequence[dict[str, Any]] | None = None,

@@ -53,6 +53,7 @@ from extract.parse.flat_rows import _REFERENCE_COLUMNS, IndicatorRows, RowCells,
 from extract.parse.box_text import looks_like_box_text, parse_box_text
 from extract.parse.copied_shapes import as_content_order
 from extract.parse.row_text import parse_row_text, row_text_shape
+from extract.parse.run_together import is_run_together, split_run_together
 from extract.parse.values import clean_cell_text, is_number_token, is_weight_and_score, parse_number
 
 Tagger = Callable[[str], Iterable[tuple[int, int, str]]]
@@ -684,7 +685,7 @@ class _FormParser(IndicatorRows, RowCells, RowsWithoutFigures):
         i = 0
         while i < len(tokens):
             token = tokens[i]
-            if is_number_token(token):
+            if is_number_token(token) or is_run_together(token):
                 buffer = ""
                 i += 1
                 continue
@@ -711,7 +712,8 @@ class _FormParser(IndicatorRows, RowCells, RowsWithoutFigures):
                 # the unit the block label or a column header states (项目资金（元）)
                 self.money_unit = money_unit_in("".join(tokens[:i]))
             values, starts = [], []
-            while i < len(tokens) and len(values) < 2 * len(columns) and is_number_token(tokens[i]):
+            while i < len(tokens) and len(values) < 2 * len(columns) and (
+                    is_number_token(tokens[i]) or is_run_together(tokens[i])):
                 values.append(tokens[i])
                 starts.append(first_on_line[i])
                 i += 1
@@ -748,6 +750,11 @@ class _FormParser(IndicatorRows, RowCells, RowsWithoutFigures):
                 values, sure = joined
                 if not sure:
                     self.doubts.append((paths, f"funding row {key}: figures wrapped in their cells joined by a guess"))
+        run_together = split_run_together(values, [c for c in columns if c in FUNDING_ROW_KEYS])
+        if run_together is not None:       # 194.9194.9100%: cut where the row's arithmetic holds
+            values, sure = run_together
+            if not sure:
+                self.doubts.append((paths, f"funding row {key}: figures run together cut by a guess"))
         keyed = [c for c in columns if c in FUNDING_ROW_KEYS]
         if len(values) < len(columns) and any(c in FUNDING_ROW_KEYS for c in columns[len(values):]):
             # a cell left empty moves the figures after it left: which one is unknown
