@@ -272,3 +272,21 @@ def test_a_close_call_between_two_splits_of_a_row_is_doubted():
     doubted = {str(p) for f in form.findings if f.rule == "layout_in_doubt" for p in f.fields}
     assert {"indicators[0].name", "indicators[0].target", "indicators[0].actual"} <= doubted
     assert not any(p.startswith("indicators[1].") for p in doubted)
+
+
+def test_an_indicator_header_read_without_target_or_actual_doubts_every_row():
+    """A header whose labels no label or word reads as a target and an
+    actual (every form prints both): the rows' cells are placed by a guess,
+    so every indicator field is doubted, none silently shifted."""
+    text = SEED_TXT.read_text(encoding="utf-8")
+    first = text[:text.index("财政项目支出绩效自评表", 10)]
+    header = "三级指标 年度指标值 实际完成值 分值 得分"
+    assert header in first
+    (good,) = parse_flat_text(first, "x.txt", "0" * 64)
+    (bad,) = parse_flat_text(first.replace(header, "三级指标 甲乙 丙丁"), "x.txt", "0" * 64)
+    def unread(form):
+        return [f for f in form.findings if "read without a target or an actual" in f.message]
+    assert not unread(good)
+    (finding,) = unread(bad)
+    doubted = {str(p) for p in finding.fields}
+    assert {f"indicators[{i}].{k}" for i in range(len(bad.record["indicators"])) for k in ("name", "target", "actual")} <= doubted

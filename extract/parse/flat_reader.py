@@ -45,7 +45,8 @@ from extract.layout.flat_format import (
 )
 from extract.layout.templates import Title, label_tables, money_unit_in, read_title
 from extract.model import (
-    FUNDING_ROW_KEYS, FieldPath, FormResult, Page, Provenance, empty_funding_row, empty_record, iter_fields,
+    FUNDING_ROW_KEYS, INDICATOR_KEYS, FieldPath, FormResult, Page, Provenance, empty_funding_row, empty_record,
+    iter_fields,
 )
 from extract.parse.assembly import FormAssembly
 from extract.parse.flat_lines import NUMBER, SENTENCE_ENDS, Line, _first_chunk, split_lines, width, width_max
@@ -146,6 +147,11 @@ def parse_flat_text(text: str, source_file: str, sha256: str, tagger: Tagger | N
         if title is not None and title.total_score is not None and not assembly.text(total):
             assembly.put(total, str(title.total_score))     # 项目总得分99分 after the title, no 总分 row
         assembly.put(FieldPath.top("title"), title.printed if title else FORM_TITLE, _where([form_lines[0]], locate))
+        if parser.header_unread:
+            parser.doubts.append(([f"indicators[{i}].{key}" for i in range(len(printed["indicators"]))
+                                   for key in INDICATOR_KEYS],
+                                  "the indicator header is read without a target or an actual column: "
+                                  "its rows' cells are placed by a guess"))
         if copied is not None:
             for path, read_from in parser.provenance.items():
                 if any(copied.is_uncut(line.start) for line in read_from):
@@ -459,6 +465,7 @@ class _FormParser(IndicatorRows, RowCells, RowsWithoutFigures):
         self.money_unit: str | None = None          # the unit the funding table states
         self.extra: dict[str, Any] = {}               # labelled cells no key holds (FORM_RECORD.md, extra)
         self.unknown_labels: set[str] = set()         # labels read by their words, which no family prints
+        self.header_unread = False                    # the indicator header misread (flat_rows)
         self.overruled = False        # the rules overruled the model's deviation before this row
 
     # ---------------- sections

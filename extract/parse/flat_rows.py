@@ -339,6 +339,9 @@ class IndicatorRows:
             if longer is None or not label_key(self.lines[j].text):
                 break
             text, keys, j = text + label_key(self.lines[j].text), longer, j + 1
+        # a header no label or word reads, or read without a target or an actual
+        # (which every form prints): its rows are read by a guess the reader says
+        self.header_unread = not keys or "actual" not in keys or not {"target", "target_part"} & set(keys)
         self.columns = keys or list(_REFERENCE_COLUMNS)
         reading = _header_reading(text)
         self.unknown_labels.update(reading[1] if reading is not None else ())
