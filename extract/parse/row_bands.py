@@ -36,6 +36,7 @@ from extract.layout.cell_words import (
     VERDICT_WORDS,
 )
 from extract.layout.flat_format import NO_LINE_END, NO_LINE_START, em_width
+from extract.parse.flat_lines import SENTENCE_ENDS
 
 INF = float("inf")
 FULL_SCORE_REMARK = 1.0   # a deviation cell on a row scored in full (see `_remark_cost`)
@@ -1068,6 +1069,8 @@ MAX_ROW_LINES = 9
 MAX_LEANING = 4
 # a row with no 三级指标: every indicator has a name, so such a band is a piece of a row
 NAMELESS_ROW = 6.0
+# what a row named by a sentence costs (no 三级指标 ends in 。)
+SENTENCE_NAME = 3.0
 # a row read as broken over a page break (its parts top-aligned)
 BROKEN_ROW = 2.0
 # how much more (in cost) another cut of the rows may cost and still be doubted
@@ -1129,8 +1132,11 @@ def unanchored_band(lines: list[BandLine], start: int, end: int, ctx: Context, t
         if ctx.layout:
             choices = _with_x_sets([(shape_cost, choices)], band_lines, ctx)[0][1]
         cost, cells, unsure, _ = solve_band(band_lines, anchor, None, choices, ctx, open_end=bool(tails))
-        if not any(c.column == "name" and c.lines for c in cells):
+        name = "".join(text for c in cells if c.column == "name" for _, text in c.lines).strip()
+        if not name:
             cost += NAMELESS_ROW
+        elif name[-1] in SENTENCE_ENDS:       # a piece of another row's target or deviation
+            cost += SENTENCE_NAME
         cost += shape_cost
         if cost < best.cost:
             middle = start + (anchor - 0.5 if band_lines is not part else anchor)
