@@ -161,16 +161,15 @@ if __name__ == "__main__":
 
 
 def family_forms(family: str, count: int, typesetting_name: str = "reference",
-                 split: str = "eval", start: int = 0) -> tuple[list[dict[str, Any]], list[FormStyle]]:
-    """`count` synthetic forms of a split (from its form `start` on) as the
-    family `family` prints them (`corpus.templates`), with the styles that
-    print them."""
+                 split: str = "eval") -> tuple[list[dict[str, Any]], list[FormStyle]]:
+    """`count` synthetic forms of a split as the family `family` prints them
+    (`corpus.templates`), with the styles that print them."""
     from corpus.synth import generate_forms, split_seeds
     from corpus.templates import TEMPLATES, family_record
 
     template = TEMPLATES[family]
     records, styles = [], []
-    for seed, record in zip(split_seeds(split, count, start), generate_forms(split, count, start)):
+    for seed, record in zip(split_seeds(split, count), generate_forms(split, count)):
         family_form, printing = family_record(record, template, seed)
         records.append(family_form)
         styles.append(replace(FormStyle.varied(seed), typesetting=STYLES[typesetting_name], family=printing))

@@ -568,10 +568,6 @@ def _cut(text: str, spans: list[tuple[int, int, str]],
     return out
 
 
-# where in a split the family examples' forms start (past the forms the other examples draw)
-FAMILY_FORMS_START = 500_000
-
-
 def family_examples(split: str, count: int, extractors: Sequence[str] | None = None,
                     families: Sequence[str] | None = None,
                     ) -> list[tuple[str, list[tuple[int, int, str]], dict[str, str]]]:
@@ -598,9 +594,7 @@ def family_examples(split: str, count: int, extractors: Sequence[str] | None = N
     out: list[tuple[str, list[tuple[int, int, str]], dict[str, str]]] = []
     with tempfile.TemporaryDirectory() as tmp:
         for n, family in enumerate(names):
-            # forms of their own per family: one split's first forms printed by every
-            # family taught the model their few deviation cells many times over
-            records, styles = family_forms(family, count, split=split, start=FAMILY_FORMS_START + n * count)
+            records, styles = family_forms(family, count, split=split)
             path = Path(tmp) / f"{family}.pdf"
             truth = render_with_truth(records, path, styles)
             texts = extractor_texts(path, truth, styles, SPLIT_SEEDS[split] + n, extractors)
