@@ -707,3 +707,20 @@ def test_a_goal_line_of_digits_may_fall_short_of_its_columns_width_and_still_fil
                        "6974项，累计审核通过实名注册用户。"]) == 0.0
     # a CJK line as short did not
     assert _fill_cost(["项目管理中心和科技的及时咨询反馈服务", "累计公开科技报告数据在平台", "公开。"]) > 0.0
+
+
+def test_funding_figures_wrapped_in_their_cells_are_joined_where_the_row_adds_up():
+    """元 amounts too wide for their cells print their last digit on the
+    line below the row's label, their head on the line above (pdfplumber,
+    pdftotext): joined again, as long as the row's arithmetic holds."""
+    from extract.parse.row_text import join_wrapped_funding_figures
+
+    columns = ("initial_budget", "annual_budget", "executed", "weight", "execution_rate", "score")
+    lines = [(1, ["3,719,900.0 3,719,900.0 3,697,200.0"]), (2, ["年度资金总额", "10.00", "99.38", "9.93"]),
+             (3, ["0", "0", "0"]), (4, []), (5, ["上年结转资金", "0.00", "0.00", "0.00", "-", "-", "-"])]
+    joined = join_wrapped_funding_figures(lines, columns)
+    assert joined == [(1, []), (2, ["年度资金总额", "3,719,900.00", "3,719,900.00", "3,697,200.00", "10.00", "99.38",
+                                     "9.93"]), (3, []), (4, []), lines[4]]
+    # a rate the joined figures do not give: left as printed
+    wrong = [lines[0], (2, ["年度资金总额", "10.00", "90.00", "9.00"]), lines[2]]
+    assert join_wrapped_funding_figures(wrong, columns) == wrong

@@ -27,7 +27,7 @@ from typing import Callable
 from extract.layout.flat_format import em_width
 from extract.layout.labels import (
     FORM_TITLE, FUNDING_BLOCK_LABELS, GOAL_BLOCK_LABELS, GOAL_COLUMN_LABELS, GRADE_LABELS, GRADES, HEAD_LABELS,
-    INDICATOR_COLUMN_LABELS, SLOT_NAME, YEAR_IN_TEXT, is_label, label_key, match_label,
+    INDICATOR_COLUMN_LABELS, NULL_MARKS, SLOT_NAME, YEAR_IN_TEXT, is_label, label_key, match_label,
 )
 from extract.layout.templates import Title, label_tables, money_unit_in, read_title
 from extract.model import FUNDING_KEYS as FUNDING_ROW_NAMES, FieldPath, FormResult, Provenance
@@ -228,6 +228,40 @@ def _funding_adds_up(values: dict[str | None, str]) -> bool:
         return False
     weight, score = number("weight"), number("score")
     return weight is None or score is None or score <= weight + Decimal("0.005")
+
+
+# the tail of a figure wrapped in its narrow cell, on the line below (`3,719,900.0` / `0`)
+_FIGURE_TAIL = re.compile(r"[\d.]{1,4}")
+
+
+def join_wrapped_funding_figures(lines: list[tuple[int, list[str]]], columns: tuple[str | None, ...]
+                                 ) -> list[tuple[int, list[str]]]:
+    """A funding table's lines (index, texts) with the figures that wrapped
+    in their cells joined again: a row whose wide money figures (its first
+    columns) print on the line above its label and their last digits on
+    the line below (`3,719,900.0` / `年度资金总额 10.00 99.38 9.93` / `0`)
+    becomes one line, where the joined row obeys the form's arithmetic."""
+    filled = [(i, texts) for i, texts in lines if texts]
+    out: dict[int, list[str]] = dict(lines)
+    k = 0
+    while k + 2 < len(filled):
+        (a, above), (b, row), (c, below) = filled[k:k + 3]
+        # pdftotext joins cells one space apart into one fragment: by words
+        above, below = " ".join(above).split(), " ".join(below).split()
+        figures = [t for t in row if is_number_token(t)]
+        label = row[:len(row) - len(figures)]
+        if (above and below and len(above) == len(below) and label and row[len(label):] == figures
+                and all(is_number_token(t) and t not in NULL_MARKS for t in above)
+                and all(_FIGURE_TAIL.fullmatch(t) for t in below)
+                and len(above) + len(figures) == sum(1 for column in columns if column)):
+            joined = [head + tail for head, tail in zip(above, below)]
+            if _funding_adds_up(dict(zip([column for column in columns if column], joined + figures))):
+                out[a], out[c] = [], []
+                out[b] = label + joined + figures
+                k += 3
+                continue
+        k += 1
+    return [(i, out[i]) for i, _ in lines]
 
 
 def _closing_pieces(line: str) -> bool:
@@ -466,8 +500,9 @@ class _SpacedForm:
         width = len(orders[0])
         rows: list[tuple[int, list[str], list[str]]] = []     # (line, label pieces on it, its figures)
         gaps: list[list[str]] = [[]]        # label pieces on the lines before, between and after them
-        for i in range(header + 1, end):
-            texts = [f.text for f in self.frags[i] if not _is_piece_of(f.text, FUNDING_BLOCK_LABELS)]
+        lines = [(i, [f.text for f in self.frags[i] if not _is_piece_of(f.text, FUNDING_BLOCK_LABELS)])
+                 for i in range(header + 1, end)]
+        for i, texts in join_wrapped_funding_figures(lines, orders[0]):
             numbers = 0
             while numbers < len(texts) and is_number_token(texts[len(texts) - 1 - numbers]):
                 numbers += 1
