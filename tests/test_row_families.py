@@ -11,7 +11,7 @@ import pytest
 from corpus.build import family_forms, render_with_truth
 from corpus.extractors import flat_text
 from extract.checks.compare import compare_records
-from extract.checks.routing import ACCEPTED, PENDING
+from extract.checks.routing import ACCEPTED
 from extract.parse.row_cells import _row_offset
 from extract.parse.row_columns import Frag
 from extract.parse.row_text import _reading_order, _weight_to_score, parse_row_text, row_text_shape

@@ -11,14 +11,14 @@ on or next to a page of its file that could not be read.
 
 from __future__ import annotations
 
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import TYPE_CHECKING, Any, Iterable
 
 from extract.checks.compare import as_decimal, numbers_close
 from extract.layout.templates import family_arithmetic
 from extract.model import FUNDING_KEYS, FieldPath, Finding, FormResult, iter_fields
 from extract.parse.assembly import LAYOUT_IN_DOUBT as ASSEMBLY_LAYOUT_IN_DOUBT
-from extract.parse.values import normalise_for_compare
+from extract.parse.values import cut_and_rounded, normalise_for_compare, printed_places
 
 # Rule names, as stored in Finding.rule.
 EXECUTION_RATE = "execution_rate"                # rate = executed / annual_budget × 100, truncated
@@ -66,10 +66,8 @@ def validate(record: dict[str, Any], families: tuple[str, ...] | None = None) ->
         findings += _check_score_within_weight(indicator, FieldPath.indicator(i, "score"))
         findings += _check_deviation_given(indicator, FieldPath.indicator(i, "deviation"))
     findings += _check_total(record, "score", TOTAL_SCORE)
-    weights = _check_total(record, "weight", TOTAL_WEIGHT)
-    if rules is not None and rules.weights_may_exceed_total:
-        weights = [f for f in weights if not (isinstance(f.expected, Decimal) and f.expected > f.found)]
-    findings += weights
+    findings += _check_total(record, "weight", TOTAL_WEIGHT,
+                             parts_may_exceed=rules is not None and rules.weights_may_exceed_total)
     findings += _check_grade(record)
     return findings
 
@@ -103,11 +101,10 @@ def _as_the_family_prints(found: Decimal, exact: Decimal | None, rounding: str |
     no family (None) a figure of fewer than two decimals may be either, as
     its printed figure cannot say which; two decimals cut is the contract's
     rule and is checked by the caller."""
-    places = max(0, -found.as_tuple().exponent)    # as printed: the readers keep 86 apart from 86.00
+    places = printed_places(found)
     if exact is None or places > 2:
         return False
-    step = Decimal(1).scaleb(-places)
-    cut, rounded = exact.quantize(step, rounding=ROUND_DOWN), exact.quantize(step, rounding=ROUND_HALF_UP)
+    cut, rounded = cut_and_rounded(exact, places)
     if rounding is None:
         return places < 2 and found in (cut, rounded)
     return found == (cut if rounding == "truncate" else rounded)
@@ -133,8 +130,7 @@ def _derived_rule(rule: str, result: FieldPath, inputs: tuple[str, str], row: di
     if _as_the_family_prints(found, exact, rounding):
         return []
     if rounding not in (None, "truncate") and exact is not None:     # say what the family's rounding gives
-        places = min(2, max(0, -found.as_tuple().exponent))
-        expected = exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        expected = cut_and_rounded(exact, min(2, printed_places(found)))[1]
         message = message.replace("truncated", "rounded")
     return [Finding(rule, [result] + [result.sibling(key) for key in inputs], expected, found,
                     message.format(found=found, a=a, b=b, expected=expected))]
@@ -181,8 +177,10 @@ def row_fields(index: int) -> list[FieldPath]:
     return [leaf for cell in cells for leaf in (cell, *cell.parsed)]
 
 
-def _check_total(record: dict[str, Any], part: str, rule: str) -> list[Finding]:
-    """总分's `part` ("score" or "weight") = funding total's + every indicator's.
+def _check_total(record: dict[str, Any], part: str, rule: str, parts_may_exceed: bool = False) -> list[Finding]:
+    """总分's `part` ("score" or "weight") = funding total's + every indicator's;
+    `parts_may_exceed`: the parts may add up to more than the total (衔接资金
+    forms print weights so), not to less.
 
     Where some indicators print the part and others print none, the sum
     cannot be checked, and a row with no 分值/得分 is most often a piece of
@@ -202,7 +200,7 @@ def _check_total(record: dict[str, Any], part: str, rule: str) -> list[Finding]:
     if lacking:
         return []
     expected = funding_part + sum(indicator_parts, Decimal(0))
-    if numbers_close(expected, stated):
+    if numbers_close(expected, stated) or (parts_may_exceed and expected > stated):
         return []
     fields = total_parts(record, part)
     return [Finding(rule, fields, expected, stated,

@@ -377,6 +377,13 @@ def families_printing(candidates: tuple[str, ...], header_labels: set[str]) -> t
     return tuple(name for name in candidates if header_labels <= _family_label_keys(name))
 
 
+def starts_sub_row(text: str) -> bool:
+    """Text that starts with a `其中` sub-row's label (衔接资金 forms:
+    其中：脱贫户), a row under its indicator's, not one of its own."""
+    key = base.label_key(text)
+    return any(key.startswith(base.label_key(sub)) for sub in label_tables().sub_rows)
+
+
 def is_slot_row(text: str) -> bool:
     """An empty slot row's cells on one line (`指标 2：`, `……`, `指标3： ……`)."""
     key = "".join(text.split())

@@ -765,7 +765,6 @@ def _weight_before_target(cells: list[Box]) -> bool:
     return weight is not None and target is not None and weight < target
 
 
-_SUB_ROW_KEYS = tuple(label_key(s) for s in label_tables().sub_rows)
 # A sub-row's cells after its name: its target and its actual.
 _SUB_ROW_CELLS = 2
 
@@ -774,7 +773,8 @@ def _is_sub_row(flat: str) -> bool:
     """A `其中…` sub-row's name (衔接资金 forms: 其中：脱贫户), whose row is
     no indicator (`label_tables().sub_rows`)."""
     key = label_key(flat)
-    return any(key.startswith(sub) and key != sub for sub in _SUB_ROW_KEYS)
+    # (the families' labels read when a form is, not when the module is imported)
+    return any(key.startswith(sub) and key != sub for sub in map(label_key, label_tables().sub_rows))
 
 
 def _with_slot_rows(rows: list[Row], slots: list[int]) -> list[Row]:

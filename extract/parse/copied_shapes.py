@@ -26,7 +26,7 @@ from extract.layout.labels import (
     FORM_TITLE, GRADES, INDICATOR_COLUMN_LABELS, LEVEL1_NAMES, LEVEL2_NAMES, label_key,
     without_section_weight,
 )
-from extract.layout.templates import indicator_column_labels, is_slot_row, label_tables, read_title
+from extract.layout.templates import indicator_column_labels, is_slot_row, label_tables, read_title, starts_sub_row
 from extract.parse.flat_lines import SENTENCE_ENDS, _is_piece, _segments
 from extract.parse.flat_rows import header_keys
 from extract.parse.values import is_number_token
@@ -197,7 +197,7 @@ class _Printer:
             self._close_row()
             self.out.append(_as_pieces(cell) if _is_level_label(cell) else cell)
             return True
-        if self.row or _is_sub_row(cell) or not self._prints_figures():
+        if self.row or starts_sub_row(cell) or not self._prints_figures():
             self.row.append(cell)
             if self._prints_figures() and len(self.row) == self._row_width():
                 self._close_row()          # a sub-row: its cells, no figures
@@ -275,11 +275,6 @@ def _ends_table(cell: str) -> bool:
 
 def _is_level_label(cell: str) -> bool:
     return without_section_weight(cell)[0] in _LEVEL_NAMES
-
-
-def _is_sub_row(cell: str) -> bool:
-    key = label_key(cell)
-    return any(key.startswith(label_key(sub)) for sub in label_tables().sub_rows)
 
 
 def _as_pieces(label: str) -> str:

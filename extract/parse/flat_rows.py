@@ -20,10 +20,10 @@ from typing import Any
 from extract.layout.flat_format import ACTUAL, DEVIATION_LABELS, INDICATOR_NAME, TARGET
 from extract.layout.labels import (
     IMPROVEMENT_LABEL_PIECES, IMPROVEMENT_LABELS, IMPROVEMENT_TURNS, INDICATOR_COLUMN_LABELS, INDICATOR_HEADER_WORDS,
-    LEVEL1_NAMES, LEVEL1_OF_LEVEL2, LEVEL2_NAMES, MEASURE_OPERATOR_SYMBOLS, SLOT_NAME, label_key, read_run_together,
+    LEVEL1_NAMES, LEVEL1_OF_LEVEL2, LEVEL2_NAMES, MEASURE_OPERATOR_SYMBOLS, label_key, read_run_together,
     without_section_weight,
 )
-from extract.layout.templates import indicator_column_labels, is_slot_row, label_tables
+from extract.layout.templates import indicator_column_labels, is_slot_row, label_tables, starts_sub_row
 from extract.model import empty_indicator
 from extract.parse.flat_lines import (
     NUMBER, SENTENCE_ENDS, TWO_CELLS, Line, _anchor, _first_chunk, _is_piece, _number, _run_lines, _segments,
@@ -320,9 +320,7 @@ class IndicatorRows:
     def _is_sub_row(self, line: Line) -> bool:
         """A `其中…` sub-row of the row above (衔接资金 forms): its cells on
         one line, with no 分值 / 得分 where the header prints them."""
-        key = label_key(line.text)
-        return any(key.startswith(label_key(sub)) for sub in label_tables().sub_rows) \
-            and not (self.prints_figures and _anchor(line.text))
+        return starts_sub_row(line.text) and not (self.prints_figures and _anchor(line.text))
 
     def _read_indicator_header(self, header: int, end: int) -> int:
         """The indicator header's columns from 三级指标 on, in printed order

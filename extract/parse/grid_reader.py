@@ -25,7 +25,6 @@ touches, so that they go to review however well their text was read:
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 

@@ -112,9 +112,6 @@ def read_indicator_lines(lines: list[TextLine], columns: list[str], piece_width:
     figure a narrow cell wrapped (`row_figures`; measured on these lines if None);
     `hidden_breaks`, the text marks no page break (`Context.hidden_breaks`)."""
     text_columns = [c for c in columns if c in TEXT_COLUMNS]
-    caps_given = caps
-    own = capacities(lines, columns)
-    caps = {**own, **(caps or {})} if caps else own
     layout = any(f.x is not None for line in lines for f in line.frags)
     band_lines: list[BandLine] = []
     anchors: list[tuple[int, int]] = []
@@ -125,8 +122,10 @@ def read_indicator_lines(lines: list[TextLine], columns: list[str], piece_width:
         if allowed else [0] * len(lines)
     kept = [(line, tokens[strip:]) for line, tokens, strip in zip(lines, tokens_of, strips) if tokens[strip:]]
     if not {"weight", "score"} & set(columns):
-        return _read_unanchored_lines(lines, kept, text_columns, levels, first_line, last_line, caps_given,
+        return _read_unanchored_lines(lines, kept, text_columns, levels, first_line, last_line, caps,
                                       endings, hidden_breaks)
+    own = capacities(lines, columns)
+    caps = {**own, **caps} if caps else own
     if decimals is None:
         decimals = figure_decimals([tokens for line, tokens in kept if not line.slot])
     joined = join_wrapped_figures([tokens for _, tokens in kept], decimals)

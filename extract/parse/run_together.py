@@ -13,10 +13,11 @@ reading that fits, or several different ones, is left to a person.
 from __future__ import annotations
 
 import re
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Iterator
 
 from extract.layout.labels import NULL_MARKS
+from extract.parse.values import cut_and_rounded, printed_places
 
 # A figure as a cell prints it: no leading zero but before the point, 0-4
 # decimals; a rate may keep its %.
@@ -66,9 +67,7 @@ def row_holds(row: dict[str, str]) -> bool:
 
 
 def _as_printed(exact: Decimal, printed: Decimal) -> bool:
-    places = max(0, -printed.as_tuple().exponent)
-    step = Decimal(1).scaleb(-places)
-    return printed in (exact.quantize(step, rounding=ROUND_DOWN), exact.quantize(step, rounding=ROUND_HALF_UP))
+    return printed in cut_and_rounded(exact, printed_places(printed))
 
 
 def _readings(values: list[str], columns: list[str]) -> Iterator[list[str]]:

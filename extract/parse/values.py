@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import NamedTuple
 
 from extract.layout.labels import (
@@ -34,6 +34,18 @@ class Measure(NamedTuple):
 
 
 NO_MEASURE = Measure(None, None, None)
+
+
+def printed_places(figure: Decimal) -> int:
+    """The decimals a figure prints (86 → 0, 86.20 → 2): the readers keep 86 apart from 86.00."""
+    return max(0, -figure.as_tuple().exponent)
+
+
+def cut_and_rounded(exact: Decimal, places: int) -> tuple[Decimal, Decimal]:
+    """`exact` cut and rounded (half up) to `places` decimals: the two ways
+    the regions print a derived figure (Shanghai cuts, Hebei rounds)."""
+    step = Decimal(1).scaleb(-places)
+    return exact.quantize(step, rounding=ROUND_DOWN), exact.quantize(step, rounding=ROUND_HALF_UP)
 
 
 def parse_number(text: str | None) -> Decimal | None:
