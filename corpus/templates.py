@@ -191,6 +191,31 @@ TEMPLATES: dict[str, PrintedTemplate] = {t.name: t for t in (
     PrintedTemplate(
         name="shanxi", title="稷山县项目支出绩效自评表", year_format="（{year}年度）", amount_decimals=4,
         numbered_names=True, grade="row"),
+    # Tuning families of traits that published forms show and no tuning
+    # family printed before (TEMPLATES.md: a scoring-rule column, a second
+    # score column, budget execution worth 20, 分值 before the target).  No
+    # office prints exactly these two; each trait is one a real form has, so
+    # the readers learn the trait, not a held-out family's labels.
+    PrintedTemplate(
+        name="scoring_rule_columns", title="项目支出绩效自评表", year_format="（{year}年度）",
+        funding_columns=(("initial_budget", "年初预算数"), ("annual_budget", "全年预算数(A)"),
+                         ("executed", "全年执行数(B)"), ("weight", "分值"), ("execution_rate", "执行率(B/A)"),
+                         ("score", "得分"), (None, "评分说明")),
+        funding_rows=(("total", "年度资金总额"), ("current_appropriation", "其中：当年财政拨款"),
+                      ("other", "其他资金")),
+        indicator_columns=(("level1", "一级指标"), ("level2", "二级指标"), ("name", "三级指标"),
+                           ("weight", "分值"), ("target", "年度指标值"), ("actual", "实际完成值"),
+                           (None, "评分标准"), ("score", "得分"), ("deviation", "偏差原因分析及改进措施"))),
+    PrintedTemplate(
+        name="verified_scores", title="项目支出绩效自评表", year_first=True, year_format="",
+        funding_columns=(("annual_budget", "全年预算数"), ("executed", "全年执行数"),
+                         ("execution_rate", "执行率(%)"), ("weight", "分值"), ("score", "得分")),
+        funding_rows=(("total", "年度资金总额"), ("current_appropriation", "其中：当年财政拨款"),
+                      ("other", "其他资金")),
+        indicator_columns=(("level1", "一级指标"), ("level2", "二级指标"), ("name", "三级指标"),
+                           ("target", "年度指标值"), ("actual", "实际完成值"), ("weight", "分值"),
+                           ("score", "得分"), (None, "核定得分"), ("deviation", "偏差原因分析及改进措施")),
+        budget_execution_weight=20, rate="round", closing_rows=("存在问题", "改进措施")),
     # Held out: the readers have no data file for these (HELD_OUT_FAMILIES).
     PrintedTemplate(
         name="ningxia", title="项目绩效目标自评表", year_format="({year}年度)", head_total="项目总得分{score}分",
@@ -386,10 +411,16 @@ def _family_indicators(form: _FamilyForm, rng: random.Random) -> None:
 
 def extra_column_cell(label: str, indicator: dict[str, Any]) -> str:
     """What a column the record keeps in `extra` prints for an indicator
-    (复核分: the score again; 得分计算方法: the rule)."""
-    if label == "复核分":
+    (复核分, 核定得分: the score again; 得分计算方法, 评分标准: the rule)."""
+    if label in _SCORE_AGAIN_COLUMNS:
         return _number(indicator["score"]) if indicator["score"] is not None else ""
-    return "完成得满分" if indicator["score"] == indicator["weight"] else "按完成比例计分"
+    full = indicator["score"] == indicator["weight"]
+    if label == "评分标准":
+        return "达到目标值得满分" if full else "未达到目标值按完成比例扣分"
+    return "完成得满分" if full else "按完成比例计分"
+
+
+_SCORE_AGAIN_COLUMNS = ("复核分", "核定得分")
 
 
 def split_target(target: str) -> tuple[str, str, str]:

@@ -272,6 +272,97 @@ def read_run_together(text: str, known: tuple[tuple[str, str], ...], words: tupl
     return (reading[0], reading[2]) if reading is not None else None
 
 
+# How a column label no key holds may end (评分标准, 计算方法), besides the
+# endings of `HEADER_LABEL_ENDINGS`.
+EXTRA_LABEL_ENDINGS = HEADER_LABEL_ENDINGS + ("标准", "方法", "办法", "依据")
+
+
+def read_with_extra_columns(text: str, known: tuple[tuple[str, str], ...],
+                            words: tuple[tuple[str, tuple[str, ...]], ...],
+                            cut_short: bool = False) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]] | None:
+    """`read_run_together`, where a header may also print columns no key
+    holds (a second score, 核定得分; a scoring rule, 评分标准).  Where the
+    plain reading fails or reads one label by the words of two keys (`标准得分偏差原因…`)
+    or two known labels as one (`得分核定得分`), a column it could not place,
+    every way of cutting the text into known labels, labels read by the words of one key and
+    `extra` labels is weighed: fewest extra labels, then most columns, then
+    fewest labels read by words, then no extra label ending in a known label
+    (`…得分` is that column's), each key once.  Returns the keys, the labels
+    read by their words and those read as extra columns, in printed order."""
+    plain = read_run_together(text, known, words, cut_short)
+    known_labels = {label for label, _ in known}
+    if plain is not None and not any(len(_keys_of(label, words)) > 1 or _known_inside(label, known_labels) > 1
+                                     for label in plain[1]):
+        return plain + ((),)
+    found = _cut_with_extra(text, known, words, cut_short, frozenset())
+    if found is None:
+        return plain + ((),) if plain is not None else None
+    _, keys, labels = found
+    return (keys, tuple(label for key, label in labels if key != "extra"),
+            tuple(label for key, label in labels if key == "extra"))
+
+
+def _known_inside(piece: str, known_labels: set[str]) -> int:
+    """How many known labels `piece` holds, none overlapping (longest first)."""
+    count, at = 0, 0
+    while at < len(piece):
+        label = max((l for l in known_labels if piece.startswith(l, at)), key=len, default=None)
+        count, at = (count + 1, at + len(label)) if label else (count, at + 1)
+    return count
+
+
+def _keys_of(label: str, words: tuple[tuple[str, tuple[str, ...]], ...]) -> set[str]:
+    return {key for key, kin in words if any(word in label for word in kin)}
+
+
+# ((-extra labels, columns, -labels read by words, -extra labels ending in a known one), keys,
+#  (key, label) of the labels read by words or as extra)
+ExtraReading = tuple[tuple[int, int, int, int], tuple[str, ...], tuple[tuple[str, str], ...]]
+
+
+@functools.cache
+def _cut_with_extra(text: str, known: tuple[tuple[str, str], ...], words: tuple[tuple[str, tuple[str, ...]], ...],
+                    cut_short: bool, used: frozenset[str]) -> ExtraReading | None:
+    if not text:
+        return (0, 0, 0, 0), (), ()
+    # a last label cut short (its rest on the next line): read when the next line is
+    best: ExtraReading | None = None
+    if cut_short and any(label.startswith(text) and label != text for label, _ in known):
+        best = (0, 0, 0, 0), (), ()
+    known_labels = {label for label, _ in known}
+    options: list[tuple[int, str, bool, int]] = []    # (end, key, read by words or extra, penalty)
+    for label, key in known:
+        if text.startswith(label) and (key not in used or key in ("extra", "target_part")):
+            options.append((len(label), key, False, 0))
+    for end in _piece_bounds(text, known, words):
+        piece = text[:end]
+        if re.search(r"\d", piece):
+            break                  # no header label holds a figure (产出指标(36分) is a row's)
+        key = match_header_word(piece, words)
+        # (a label read by words holds one key's words, and one known label at most:
+        # 评分标准得分 is two columns)
+        if key is not None and key not in used and piece.endswith(HEADER_LABEL_ENDINGS) and piece not in known_labels \
+                and len(_keys_of(piece, words)) == 1 and _known_inside(piece, known_labels) <= 1:
+            options.append((end, key, True, 0))
+        # an extra column: a second scoring column (核定得分, 评分标准), a label
+        # of a key read already, or one of no key's words that ends as a rule's
+        if len(piece) <= HEADER_WORD_MAX_CHARS and piece.endswith(EXTRA_LABEL_ENDINGS) and piece not in known_labels \
+                and (key in ("score", "weight") or key in used
+                     or key is None and piece.endswith(EXTRA_LABEL_ENDINGS[len(HEADER_LABEL_ENDINGS):])):
+            ends_known = any(piece.endswith(label) for label in known_labels)
+            options.append((end, "extra", True, int(ends_known)))
+    for end, key, by_words, penalty in options:
+        rest = _cut_with_extra(text[end:], known, words, cut_short, used | {key})
+        if rest is None:
+            continue
+        (extras, columns, by_word, bad), keys, labels = rest
+        score = (extras - (key == "extra"), columns + 1, by_word - (by_words and key != "extra"), bad - penalty)
+        reading = score, (key,) + keys, (((key, text[:end]),) if by_words else ()) + labels
+        if best is None or reading[0] > best[0]:
+            best = reading
+    return best
+
+
 Reading = tuple[tuple[str, ...], int, tuple[str, ...]]    # keys, longest label read by words, those labels
 
 

@@ -317,6 +317,7 @@ class LabelTables:
     extra_rows: tuple[str, ...]              # labelled rows kept in the record's `extra`
     funding_extra_rows: tuple[str, ...]      # funding rows with no key (单位资金)
     extra_columns: tuple[str, ...]           # funding and indicator columns with no key (原因, 复核分)
+    indicator_extra_columns: tuple[str, ...]  # the indicator table's of those (复核分, 评分标准)
     totals: tuple[str, ...]
 
 
@@ -350,6 +351,7 @@ def label_tables() -> LabelTables:
         extra_rows=tuple(dict.fromkeys(base.EXTRA_LABELS + listed(lambda f: f.rows.get("extra", ())))),
         funding_extra_rows=listed(lambda f: f.funding_rows.get("extra", ())),
         extra_columns=listed(lambda f: f.funding_columns.get("extra", ()) + f.indicator_columns.get("extra", ())),
+        indicator_extra_columns=listed(lambda f: f.indicator_columns.get("extra", ())),
         totals=tuple(dict.fromkeys(base.TOTAL_LABELS + listed(lambda f: f.totals.get("labels", ())))),
     )
 
@@ -398,6 +400,6 @@ def indicator_column_labels() -> tuple[tuple[str, str], ...]:
     tables = label_tables()
     labels = [(base.label_key(l), key) for key, syn in tables.indicator_columns.items() for l in syn]
     labels += [(base.label_key(l), "target_part") for l in tables.target_parts]
-    labels += [(base.label_key(l), "extra") for l in tables.extra_rows]
+    labels += [(base.label_key(l), "extra") for l in tables.extra_rows + tables.indicator_extra_columns]
     # 指标值 is both a target's synonym and a split target's middle part: the part where 指标性质 stands by
     return tuple(sorted(labels, key=lambda kv: (-len(kv[0]), kv[1] != "target_part")))

@@ -466,6 +466,8 @@ class _FormParser(IndicatorRows, RowCells, RowsWithoutFigures):
         self.extra: dict[str, Any] = {}               # labelled cells no key holds (FORM_RECORD.md, extra)
         self.unknown_labels: set[str] = set()         # labels read by their words, which no family prints
         self.header_unread = False                    # the indicator header misread (flat_rows)
+        self.figures_after_score: list[str] = []      # a figure column after 得分, row by row (flat_rows)
+        self.extra_labels: list[str] = []              # indicator header labels read as extra columns (flat_rows)
         self.overruled = False        # the rules overruled the model's deviation before this row
 
     # ---------------- sections

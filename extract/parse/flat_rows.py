@@ -20,7 +20,7 @@ from typing import Any
 from extract.layout.flat_format import ACTUAL, DEVIATION_LABELS, INDICATOR_NAME, TARGET
 from extract.layout.labels import (
     IMPROVEMENT_LABEL_PIECES, IMPROVEMENT_LABELS, IMPROVEMENT_TURNS, INDICATOR_COLUMN_LABELS, INDICATOR_HEADER_WORDS,
-    LEVEL1_NAMES, LEVEL1_OF_LEVEL2, LEVEL2_NAMES, MEASURE_OPERATOR_SYMBOLS, label_key, read_run_together,
+    LEVEL1_NAMES, LEVEL1_OF_LEVEL2, LEVEL2_NAMES, MEASURE_OPERATOR_SYMBOLS, label_key, read_with_extra_columns,
     without_section_weight,
 )
 from extract.layout.templates import indicator_column_labels, is_slot_row, label_tables, starts_sub_row
@@ -250,14 +250,15 @@ def _join_section_weights(lines: list[Line]) -> list[Line]:
 def header_keys(text: str) -> list[str] | None:
     """The columns a header's joined label keys name, in order; a last
     label may be cut short (its rest on the next line); a label no family
-    prints read by its words (`read_run_together`).  None: no reading."""
+    prints read by its words (`read_with_extra_columns`: columns no key holds as `extra`).  None: no reading."""
     reading = _header_reading(text)
     return list(reading[0]) if reading is not None else None
 
 
-def _header_reading(text: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
-    """`header_keys`'s reading, with the labels read by their words."""
-    return read_run_together(text, indicator_column_labels(), INDICATOR_HEADER_WORDS, cut_short=True)
+def _header_reading(text: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]] | None:
+    """`header_keys`'s reading, with the labels read by their words and
+    those read as extra columns."""
+    return read_with_extra_columns(text, indicator_column_labels(), INDICATOR_HEADER_WORDS, cut_short=True)
 
 
 # A split target's 指标性质 cell: a comparison, or what kind of target it is.
@@ -275,6 +276,26 @@ def _bare_figure(segment: str) -> Any:
     """A segment that is a 分值 or 得分 cell: a number up to 100."""
     value = _number(segment) if re.fullmatch(NUMBER, segment) else None
     return value if value is not None and value <= 100 else None
+
+
+_THREE_FIGURES = re.compile(rf"(^|\s)({NUMBER})\s+({NUMBER})\s+({NUMBER})(?=\s+[^\d\s]|$)")
+
+
+def _figures_after_score(lines: list[Line]) -> tuple[list[Line], list[str]]:
+    """A template that prints a figure column after 得分 (核定得分, 复核分):
+    that figure taken off each row's `<分值> <得分> <figure>`, so that the row
+    ends in the anchor the reference order gives; and the figures taken, in
+    the order of the rows."""
+    out, taken = [], []
+    for line in lines:
+        m = _THREE_FIGURES.search(line.text)
+        if m is None or _bare_figure(m.group(2)) is None or _bare_figure(m.group(3)) is None:
+            out.append(line)
+            continue
+        taken.append(m.group(4))
+        text = line.text[:m.start(4)].rstrip() + line.text[m.end(4):]
+        out.append(Line(text, line.page, line.start, line.indent, line.tight))
+    return out, taken
 
 
 def _figures_to_row_end(lines: list[Line]) -> list[Line]:
@@ -342,7 +363,8 @@ class IndicatorRows:
         self.header_unread = not keys or "actual" not in keys or not {"target", "target_part"} & set(keys)
         self.columns = keys or list(_REFERENCE_COLUMNS)
         reading = _header_reading(text)
-        self.unknown_labels.update(reading[1] if reading is not None else ())
+        self.unknown_labels.update(reading[1] + reading[2] if reading is not None else ())
+        self.extra_labels = list(reading[2]) if reading is not None else []
         self.header_key = text
         self.target_parts = self.columns.count("target_part") == 3
         return j
@@ -396,7 +418,35 @@ class IndicatorRows:
         targets = [k for k, key in enumerate(self.columns) if key in ("target", "target_part")]
         if "weight" in self.columns and targets and self.columns.index("weight") < targets[0]:
             kept = _figures_to_row_end(kept)
+        if self._extra_column_after("score"):
+            kept, self.figures_after_score = _figures_after_score(kept)
         return _join_wrapped_digits(_join_section_weights(kept))
+
+    def _extra_column_after(self, key: str) -> bool:
+        """Whether the header prints a column the record keeps in `extra`
+        right after `key`'s (核定得分 after 得分)."""
+        columns = self.columns
+        return key in columns and columns.index(key) + 1 < len(columns) \
+            and columns[columns.index(key) + 1] == "extra"
+
+    def _text_column_before_figures(self) -> bool:
+        """Whether the header prints a column kept in `extra` between the
+        actual and 分值 / 得分 (评分标准): a fourth cell before the anchor."""
+        columns = [key for key in self.columns if key != "weight"]    # (分值 is moved beside 得分)
+        return "actual" in columns and "score" in columns \
+            and "extra" in columns[columns.index("actual") + 1:columns.index("score")]
+
+    def _cells_before_figures(self) -> int:
+        """How many text cells a row prints before its 分值 / 得分: name,
+        target and actual, and a text column the record keeps in `extra`."""
+        return 3 + self._text_column_before_figures()
+
+    def extra_column_label(self, position: int) -> str:
+        """The printed label of the header's `position`-th extra column: a
+        family's extra column label, or a label no family prints."""
+        known = [label for label in label_tables().indicator_extra_columns if label_key(label) in self.header_key]
+        found = sorted(known + self.extra_labels, key=lambda l: self.header_key.find(label_key(l)))
+        return found[position] if position < len(found) else f"column {position + 1}"
 
     def raw_rows(self) -> list[list[str]]:
         """Rough rows (lines up to each anchor) for measuring column widths."""
@@ -415,7 +465,9 @@ class IndicatorRows:
         rows, current = [], []
         in_deviation = False
         for line in lines:
-            if _is_piece(line.text) and not self.target_parts:
+            if _is_piece(line.text) and not self.target_parts and not (current and self._cells_before_figures() > 3):
+                # a piece of a merged 一级/二级 label ... or, where a text
+                # column stands before the figures, a short cell's last line
                 current = []
                 continue
             m = _anchor(line.text)
@@ -564,7 +616,14 @@ class IndicatorRows:
 
     def _keep_indicators(self, indicators: list[dict[str, Any]]) -> None:
         """The rows read into the record, with the doubts their reading left
-        and the lines each was read from."""
+        and the lines each was read from; the cells of columns the record
+        keeps in `extra` (评分标准, 核定得分), a list per column."""
+        texts = [indicator.pop("_extra", None) for indicator in indicators]
+        if any(texts):
+            self.extra[self.extra_column_label(0)] = [t or "" for t in texts]
+        figures = self.figures_after_score
+        if figures and len(figures) == len(indicators):
+            self.extra[self.extra_column_label(1 if any(texts) else 0)] = list(figures)
         for i, indicator in enumerate(indicators):
             margin = indicator.pop("_margin", None)
             if margin is not None and margin < SPLIT_DOUBT_MARGIN:
@@ -773,9 +832,10 @@ class IndicatorRows:
         dev: list[str] = [post] if post else []
         rest = list(pending)
         need = 0
+        cells = self._cells_before_figures()
         if anchor is not None:
             k = len(_segments(anchor.group("pre").strip()))
-            need = 0 if k >= 3 else (1 if k >= 1 else 2)
+            need = 0 if k >= cells else (cells - 2 if k >= 1 else cells - 1)
         weight, score = _number(last["weight"] or ""), _number(last["score"] or "")
         lost_points = weight is not None and score is not None and score < weight
         tagged = self._tagged_deviation_end(rest)
@@ -798,7 +858,7 @@ class IndicatorRows:
             # a note on a row with full marks: sentences before the next
             # row's lines (a 三级指标 name never ends a sentence)
             k = len(_segments(anchor.group("pre").strip()))
-            available = len(rest) - (3 if k == 0 else max(need, 1))
+            available = len(rest) - (cells if k == 0 else max(need, 1))
             n = next((k + 1 for k in range(available) if rest[k].text[-1] in "。！!"), 0)
             # (a line that is a split target's 指标性质 cell is the next row's)
             if n and not any(l.tight or TWO_CELLS.search(l.text) or (self.target_parts and l.text in _TARGET_NATURES)
@@ -1067,6 +1127,8 @@ class RowCells:
         indicator["_margin"] = self.split_margin
         for key in ("name", "target", "actual"):
             indicator[key] = clean_cell_text("\n".join(cells[key])) or None
+        if self._text_column_before_figures():
+            indicator["_extra"] = clean_cell_text("\n".join(cells["extra"]))
         indicator["_lines"] = row_lines + [line]
         meta = {"post": (anchor.group("post") or "").strip(), "page": line.page, "cell_lines": cells}
         return indicator, meta
@@ -1093,6 +1155,8 @@ class RowCells:
                 pieces.append((seg, n, k == 0, line.tight and k == 0))
                 offsets.append(line.start + at)
         cells: dict[str, list[str]] = {"name": [], "target": [], "actual": []}
+        if self._text_column_before_figures():
+            cells["extra"] = []
         if not pieces:
             return cells
         if len(pieces) == 1:
@@ -1102,33 +1166,40 @@ class RowCells:
             cells["name"], cells["target"] = [pieces[0][0]], [pieces[1][0]]
             return cells
         # the actual, when on the anchor line, is the anchor line's last piece only
+        # the last cell (the actual, or a text column after it), when on the
+        # anchor line, is the anchor line's last piece only
         anchor_pieces = [i for i, p in enumerate(pieces) if p[1] == len(row_lines)]
+        extra = self._text_column_before_figures() and len(pieces) >= 4
         best, best_score = None, None
         scores: list[float] = []
         for a in range(1, len(pieces) - 1):
-            for b in range(a + 1, len(pieces)):
-                if anchor_pieces and b != anchor_pieces[-1]:
-                    continue
-                score = self._score_split(pieces, a, b, caps)
-                if self.spans:
-                    target = self._span_starts(offsets[a], TARGET)
-                    if self.target_parts and not target and pieces[a][0] in _TARGET_NATURES:
-                        # the model, trained on one-cell targets, starts one after its 指标性质 cell
-                        target = self._span_starts(offsets[a + 1], TARGET)
-                    score += 3.0 * (target + self._span_starts(offsets[b], ACTUAL))
-                scores.append(score)
-                if best_score is None or score > best_score:
-                    best, best_score = (a, b), score
+            for b in range(a + 1, len(pieces) - extra):
+                for c in (range(b + 1, len(pieces)) if extra else (len(pieces),)):
+                    last = c if extra else b
+                    if anchor_pieces and last != anchor_pieces[-1]:
+                        continue
+                    score = self._score_split(pieces, a, b, caps, c)
+                    if self.spans:
+                        target = self._span_starts(offsets[a], TARGET)
+                        if self.target_parts and not target and pieces[a][0] in _TARGET_NATURES:
+                            # the model, trained on one-cell targets, starts one after its 指标性质 cell
+                            target = self._span_starts(offsets[a + 1], TARGET)
+                        score += 3.0 * (target + self._span_starts(offsets[b], ACTUAL))
+                    scores.append(score)
+                    if best_score is None or score > best_score:
+                        best, best_score = (a, b, c), score
         if best is None:
-            best = (1, 2)
+            best = (1, 2, len(pieces))
         else:
             self.split_score += best_score
             scores.sort(reverse=True)
             # how far the split taken is ahead of the next best one
             self.split_margin = scores[0] - scores[1] if len(scores) > 1 else None
-        a, b = best
-        for key, run in (("name", pieces[:a]), ("target", pieces[a:b]), ("actual", pieces[b:])):
-            cells[key] = _run_lines(run)
+        a, b, c = best
+        for key, run in (("name", pieces[:a]), ("target", pieces[a:b]), ("actual", pieces[b:c]),
+                         ("extra", pieces[c:])):
+            if key in cells:
+                cells[key] = _run_lines(run)
         return cells
 
     def _span_starts(self, offset: int, label: str) -> bool:
@@ -1136,15 +1207,21 @@ class RowCells:
         return any(start == offset and lab == label for start, _, lab in self.spans)
 
     def _score_split(self, pieces: list[tuple[str, int, bool, bool]], a: int, b: int,
-                     caps: dict[str, float]) -> float:
+                     caps: dict[str, float], c: int | None = None) -> float:
+        """How well the runs name | target | actual (| a text column after it,
+        from `c`) fit their cells."""
         score = 0.0
-        runs = {"name": pieces[:a], "target": pieces[a:b], "actual": pieces[b:]}
+        c = len(pieces) if c is None else c
+        runs = {"name": pieces[:a], "target": pieces[a:b], "actual": pieces[b:c]}
+        if c < len(pieces):
+            runs["extra"] = pieces[c:]
         for key, run in runs.items():
             split_target = key == "target" and self.target_parts
             # a split target's lines are those of three columns narrower
             # than the one measured: not weighed by it (the actual's are)
-            lines = [] if split_target else _run_lines(run)
-            cap = caps[key]
+            # (nor a column kept in `extra`, whose width nothing measured)
+            lines = [] if split_target or key == "extra" else _run_lines(run)
+            cap = caps.get(key, 0.0)
             if split_target:
                 # ... but a line of theirs as wide as the actual's column is none of theirs
                 score -= sum(1.0 for line in _run_lines(run)[1:] if width(line) >= caps["actual"] - 0.25)
@@ -1170,13 +1247,13 @@ class RowCells:
             if split_target and run and (run[0][0] in _TARGET_NATURES or run[0][0][:1] in _TARGET_NATURES):
                 score += 2.0          # the 指标性质 cell opens the target
             # no cell ends in an enumeration comma
-            if key != "actual" and run and run[-1][0].endswith(_ENUMERATION_MARKS):
+            if key not in ("actual", "extra") and run and run[-1][0].endswith(_ENUMERATION_MARKS):
                 score -= 1.5
             # a single line break inside a cell
             for k in range(1, len(run)):
                 if run[k][3]:
                     score -= 2.0
-        for start in (a, b):
+        for start in (a, b, c)[:len(runs) - 1]:
             if pieces[start][3]:
                 score += 1.0
             elif not pieces[start][2] and not pieces[start - 1][0].endswith(_ENUMERATION_MARKS):

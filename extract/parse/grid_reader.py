@@ -118,6 +118,7 @@ class _FormBuilder:
         self.last_indicator_row: _Row | None = None   # the row the last 三级指标 was read from
         self.indicator_tables: set[int] = set()        # tables that gave an indicator row
         self.unmatched_header: list[str] = []           # indicator header cells no label matched
+        self.extra_columns: list[tuple[str, BBox]] = []  # indicator columns kept in `extra` (复核分), as printed
         self.skipped_rows = 0                           # rows after the head that nothing read
 
     @property
@@ -260,6 +261,11 @@ def _read_row(builder: _FormBuilder, row: _Row) -> None:
         taken = {id(cell) for cell in header.values()}
         builder.unmatched_header = [clean_cell_text(c.text) for c in row.cells if clean_cell_text(c.text)
                                     and id(c) not in taken and not _is_labelled_elsewhere(c)]
+        # columns the record keeps in `extra`: a family's (复核分), or a header
+        # cell no label matched (its cells are kept under its label, not lost)
+        builder.extra_columns = [(clean_cell_text(c.text), c.bbox) for c in row.cells if id(c) not in taken
+                                 and (is_label(c.text, label_tables().indicator_extra_columns)
+                                      or clean_cell_text(c.text) in builder.unmatched_header)]
         log.debug("page %d: indicator header, columns %s", row.page.number, sorted(builder.indicator_columns))
         return
     if _is_funding_header(row):
@@ -663,6 +669,11 @@ def _read_indicator(builder: _FormBuilder, row: _Row) -> int:
             builder.put_under(FieldPath.indicator(index, key), row, columns.get(key), used)
     if builder.target_parts:
         _join_target_parts(builder, row, index)
+    for label, column in builder.extra_columns:
+        cell = row.under(column)
+        cells = builder.assembly.extra.setdefault(label, [])
+        if isinstance(cells, list):
+            cells += [""] * (index - len(cells)) + [clean_cell_text(cell.text) if cell is not None else ""]
     missing = [key for key in _INDICATOR_KEYS if key not in columns]
     if missing and builder.unmatched_header:
         builder.doubt([FieldPath.indicator(index, key) for key in missing], row,
