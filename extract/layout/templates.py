@@ -394,6 +394,21 @@ def is_slot_row(text: str) -> bool:
                              for part in re.split(r"(?<=[:：])", key) if part)
 
 
+def is_extra_column_label(text: str) -> bool:
+    """An indicator header label of a column the record keeps in `extra`: a
+    family's (复核分), or one no family prints that ends as a header label
+    does and holds a word of a scoring column, or ends as a rule's label
+    (核定得分, 评分标准, 计算方法)."""
+    key = base.label_key(text)
+    tables = label_tables()
+    if base.is_label(key, tables.indicator_extra_columns):
+        return True
+    return 2 <= len(key) <= base.HEADER_WORD_MAX_CHARS and key.endswith(base.EXTRA_LABEL_ENDINGS) \
+        and not base.is_label(key, tuple(l for syn in tables.indicator_columns.values() for l in syn)) \
+        and (base.match_header_word(key, base.INDICATOR_HEADER_WORDS) in ("score", "weight")
+             or key.endswith(base.EXTRA_LABEL_ENDINGS[len(base.HEADER_LABEL_ENDINGS):]))
+
+
 def indicator_column_labels() -> tuple[tuple[str, str], ...]:
     """(label key, column key) of every indicator header label the readers
     know, longest first; the three parts of a split target as `target_part`."""

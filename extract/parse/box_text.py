@@ -38,7 +38,7 @@ from extract.layout.labels import (
 )
 from extract.model import FieldPath, FormResult
 from extract.parse.assembly import FormAssembly
-from extract.layout.templates import Title, families, label_tables, money_unit_in, read_title
+from extract.layout.templates import Title, families, is_extra_column_label, label_tables, money_unit_in, read_title
 from extract.parse.box_boxes import (
     FUNDING_COLUMN_KEYS,
     FUNDING_ROW_KEYS,
@@ -345,7 +345,19 @@ def _read_form(boxes: list[Box], widths: tuple[float, float | None]) -> FormAsse
     early = _table_cells_before_header(head, widths[1])
     _read_head_and_funding(assembly, [c for c in head if not any(c is e for e in early)] + funding_tail)
     _read_indicators(assembly, levels + early + strays + cells[header:], widths, _totals_weights_only(title))
+    extra = [c.flat for c in cells[header:header + _HEADER_REACH] if is_extra_column_label(c.flat)]
+    if extra:
+        # the rows' cells are matched to the reference's columns by order: a column
+        # no key holds shifts them, and this reader does not place it
+        assembly.doubt([FieldPath.indicator(i, k) for i in range(assembly.indicators)
+                        for k in ROW_KEYS + ("level1", "level2")],
+                       f"the indicator header prints {' / '.join(extra)}, a column no key holds, "
+                       "which text boxes do not place")
     return assembly
+
+
+# How many cells after the indicator header's first its labels may take.
+_HEADER_REACH = 16
 
 
 _CLOSING_KEYS = {label_key(s) for s in label_tables().extra_rows}

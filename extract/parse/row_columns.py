@@ -33,7 +33,8 @@ from extract.parse.row_figures import figure_decimals, join_wrapped_figures
 LEVELS = ("level1", "level2")
 # a target split over 指标性质 / 指标值 / 度量单位 is read as three columns,
 # target_op / target / target_unit, joined afterwards (`row_text.TARGET_PARTS`)
-TEXT_COLUMNS = ("name", "target_op", "target", "target_unit", "actual", "deviation")
+# (`extra`: a text column the record keeps in `extra`, 评分标准, read like the others)
+TEXT_COLUMNS = ("name", "target_op", "target", "target_unit", "actual", "extra", "deviation")
 # the widest piece of a merged 一级/二级 label a narrow column prints on a line
 MAX_PIECE_WIDTH = 3.0
 SLOT_FIGURE = "0"        # the figures a slot row is anchored by (`TextLine.slot`)

@@ -29,7 +29,7 @@ from extract.layout.labels import (
     FORM_TITLE, FUNDING_BLOCK_LABELS, GOAL_BLOCK_LABELS, GOAL_COLUMN_LABELS, GRADE_LABELS, GRADES, HEAD_LABELS,
     INDICATOR_COLUMN_LABELS, NULL_MARKS, SLOT_NAME, YEAR_IN_TEXT, is_label, label_key, match_label,
 )
-from extract.layout.templates import Title, label_tables, money_unit_in, read_title
+from extract.layout.templates import Title, is_extra_column_label, label_tables, money_unit_in, read_title
 from extract.model import FUNDING_KEYS as FUNDING_ROW_NAMES, FieldPath, FormResult, Provenance
 from extract.parse.assembly import FormAssembly
 from extract.parse.values import is_number_token, is_weight_and_score, parse_number
@@ -170,6 +170,27 @@ def _reading_order(columns: list[str]) -> tuple[list[str], bool]:
     rest = [c for c in columns if c != "weight"]
     at = rest.index("score")
     return rest[:at] + ["weight"] + rest[at:], True
+
+
+_PLAIN_FIGURE = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _figure_after_score(frags: list[Frag], taken: list[str]) -> list[Frag]:
+    """A row line's figure printed after its 分值 and 得分 (核定得分) taken off
+    (appended to `taken`): the last of three plain figures with no number
+    after them, where the first two read as 分值 and 得分."""
+    words = [(k, part) for k, f in enumerate(frags) for part, _ in _words_of(f.text)]
+    figures = [n for n, (_, word) in enumerate(words) if _PLAIN_FIGURE.fullmatch(word)]
+    if len(figures) < 3 or figures[-3:] != list(range(figures[-1] - 2, figures[-1] + 1)) \
+            or any(is_number_token(word) for _, word in words[figures[-1] + 1:]) \
+            or not is_weight_and_score(words[figures[-3]][1], words[figures[-2]][1]):
+        return frags
+    k, word = words[figures[-1]]
+    taken.append(word)
+    text = frags[k].text
+    at = text.rfind(word)
+    rest = (text[:at].rstrip() + " " + text[at + len(word):].lstrip()).strip()
+    return frags[:k] + ([replace(frags[k], text=rest)] if rest else []) + frags[k + 1:]
 
 
 def _weight_to_score(frags: list[Frag]) -> list[Frag]:
@@ -314,6 +335,7 @@ class _SpacedForm:
         self.frags = [_frags(t, self.layout) for t in self.texts]
         self.assembly = assembly
         self.where = where
+        self.extra_labels: list[str] = []       # the indicator header's labels of columns kept in `extra`
 
     def put(self, path: FieldPath, text: str | None, line: int | None = None) -> None:
         where = self.where if line is None else replace(self.where, page=self.pages[line])
@@ -333,6 +355,11 @@ class _SpacedForm:
         dept = self.find(lambda t: any(key(t).startswith(label_key(l)) for l in tables.head["department"])
                          or label_key(HEAD_LABELS["department"][0]) in key(t), head or 0)
         funding = self.find(_is_funding_header, dept or 0)
+        if funding is not None and funding + 2 < len(self.texts) and _is_funding_header(self.texts[funding + 1]) \
+                and self._funding_label_pieces(funding + 2):
+            # labels wrapped above the header's line and below it (全年预算数 / (A)),
+            # as many above as name two columns: the header is the line between
+            funding += 1
         goal = self.find(lambda t: any(l in t for l in tables.goal["goal_expected"]), funding or 0)
         header = self.find(lambda t: INDICATOR_COLUMN_LABELS["name"][0] in t, goal or 0)
         total = self.find(_is_total_line, header or 0)
@@ -656,9 +683,15 @@ class _SpacedForm:
         return parts
 
     def _indicators(self, header: int, end: int, total_weight: str | None = None) -> None:
+        self.extra_labels.clear()
         printed, piece_width = self._indicator_columns(header)
         columns, apart = _reading_order(printed)
         lines = self._indicator_lines(header, end, apart)
+        figures_after_score: list[str] = []
+        if "extra" in columns and "score" in columns and columns.index("extra") == columns.index("score") + 1:
+            # a figure column after 得分 (核定得分): taken off each row's figures, kept in `extra`
+            lines = [replace(line, frags=_figure_after_score(line.frags, figures_after_score)) for line in lines]
+            columns = [c for c in columns if c != "extra"]
         read = read_indicator_lines(lines, columns, piece_width, header, end, self.caps, self.endings, total_weight,
                                     self.decimals, hidden_breaks=self.hidden_breaks)
         # the rows are found by their 分值 and 得分, or, a table printing neither, by their
@@ -688,8 +721,21 @@ class _SpacedForm:
                                     "to find the rows by")
         for r, column, why in read.doubts:
             column = "target" if column in TARGET_PARTS else column
-            if r in indexes:
+            if r in indexes and column != "extra":
                 self.assembly.doubt([FieldPath.indicator(indexes[r], column)], why)
+        self._keep_extra_columns(read.rows, indexes, "extra" in columns, figures_after_score)
+
+    def _keep_extra_columns(self, rows: list, indexes: dict[int, int], text_column: bool,
+                            figures: list[str]) -> None:
+        """The cells of the header's columns kept in `extra`, a list each
+        under its printed label: a text column read with the row's cells,
+        a figure column after 得分 as its figures were taken off."""
+        labels = iter(self.extra_labels)
+        if text_column:
+            label = next(labels, "column 1")
+            self.assembly.extra[label] = ["\n".join(rows[r].cells.get("extra") or []) for r in indexes]
+        if figures and len(figures) == len(indexes):
+            self.assembly.extra[next(labels, "column 2")] = figures
 
     def _is_header_piece(self, i: int) -> bool:
         if INDICATOR_COLUMN_LABELS["name"][0] in self.texts[i]:
@@ -767,6 +813,9 @@ class _SpacedForm:
                                          and (len(key) >= 2 or name in ("level1", "level2"))
                                          and name in ("level1", "level2", "deviation")):
                         column = name
+                if column is None and i == header and is_extra_column_label(key):
+                    column = "extra"          # a column the record keeps in `extra` (评分标准, 核定得分)
+                    self.extra_labels.append(token)
                 if column is None:
                     continue
                 if column == "level1" and not piece_width:
