@@ -386,6 +386,18 @@ def starts_sub_row(text: str) -> bool:
     return any(key.startswith(base.label_key(sub)) for sub in label_tables().sub_rows)
 
 
+def is_sub_row(name: str | None, weight: str | None, score: str | None) -> bool:
+    """A `其中` sub-row under an indicator (其中：脱贫户): named by a sub-row
+    label, with no weight and no score of its own; no indicator."""
+    return bool(name) and starts_sub_row(name or "") and not weight and not score
+
+
+def is_appropriation_row(label: str, appropriation_read: bool) -> bool:
+    """A funding row that is the current appropriation by its place: the
+    first `其中` row, whatever its label (其中：财政资金, FORM_RECORD.md)."""
+    return starts_sub_row(label) and not appropriation_read
+
+
 def is_slot_row(text: str) -> bool:
     """An empty slot row's cells on one line (`指标 2：`, `……`, `指标3： ……`)."""
     key = "".join(text.split())

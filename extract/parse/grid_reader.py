@@ -33,7 +33,7 @@ from extract.layout.labels import (
     HEAD_WORDS, INDICATOR_HEADER_WORDS, LEVEL1_NAMES, LEVEL2_NAMES, SLOT_NAME, YEAR_PATTERN, is_label, label_key,
     level_key, match_header_word, match_label,
 )
-from extract.layout.templates import label_tables, money_unit_in, read_title
+from extract.layout.templates import is_appropriation_row, is_sub_row, label_tables, money_unit_in, read_title
 from extract.model import FUNDING_ROW_KEYS, BBox, Cell, Document, FieldPath, FormResult, Page, Provenance, Table
 from extract.parse.assembly import FormAssembly
 from extract.parse.values import clean_cell_text, is_number_token, is_weight_and_score, parse_number
@@ -358,7 +358,7 @@ def _funding_row_label(builder: _FormBuilder, row: _Row) -> tuple[Cell | None, s
         def taken(key: str) -> bool:
             return any(FieldPath.funding(key, column) in builder.assembly.printed for column in FUNDING_ROW_KEYS)
 
-        if label_key(first.text).startswith("其中") and not taken("current_appropriation"):
+        if is_appropriation_row(first.text, taken("current_appropriation")):
             return first, "current_appropriation"
         key = match_header_word(first.text, FUNDING_ROW_WORDS)
         if key is not None and not taken(key) and not _is_labelled_elsewhere(first):
@@ -402,9 +402,7 @@ def _is_not_an_indicator(builder: _FormBuilder, row: _Row) -> bool:
     name = printed("name")
     if empty and (not name or SLOT_NAME.match(name)):
         return not _could_continue(builder, row) or not name and not any(values)
-    if label_key(name).startswith("其中") and not printed("weight") and not printed("score"):
-        return True
-    return False
+    return is_sub_row(name, printed("weight"), printed("score"))
 
 
 def _level_columns_by_place(row: _Row, columns: dict[str, BBox]) -> None:

@@ -19,7 +19,7 @@ from extract.layout.labels import (
     FUNDING_BLOCK_LABELS, GRADE_LABELS, GRADES, LEVEL1_NAMES, LEVEL2_NAMES, NULL_MARKS, SLOT_NAME, YEAR_IN_TEXT,
     is_label, label_key, match_label,
 )
-from extract.layout.templates import label_tables, money_unit_in
+from extract.layout.templates import is_appropriation_row, is_sub_row, label_tables, money_unit_in
 from extract.model import FUNDING_KEYS, FUNDING_ROW_KEYS, FieldPath, Provenance
 from extract.parse.assembly import FormAssembly
 from extract.parse.values import is_number_token
@@ -181,8 +181,8 @@ class _CellReader:
         if self.funding_columns is None or self.indicator_columns is not None:
             return None
         key = match_label(label, label_tables().funding_rows)
-        if key is None and label_key(label).startswith("其中") \
-                and FieldPath.funding("current_appropriation", "annual_budget") not in self.assembly.printed:
+        if key is None and is_appropriation_row(
+                label, FieldPath.funding("current_appropriation", "annual_budget") in self.assembly.printed):
             key = "current_appropriation"
         return key
 
@@ -280,7 +280,7 @@ class _CellReader:
         others = [value.get(c, "") for c in ("target", "actual", "weight", "score", "deviation")] + parts
         if is_empty_value(name) and all(is_empty_value(v) for v in others):
             return True
-        return label_key(name).startswith("其中") and not value.get("weight") and not value.get("score")
+        return is_sub_row(name, value.get("weight"), value.get("score"))
 
 
 def _row_offset(cells: list[str], columns: list[str | None]) -> tuple[int, bool] | None:

@@ -29,7 +29,9 @@ from extract.layout.labels import (
     FORM_TITLE, FUNDING_BLOCK_LABELS, GOAL_BLOCK_LABELS, GOAL_COLUMN_LABELS, GRADE_LABELS, GRADES, HEAD_LABELS,
     INDICATOR_COLUMN_LABELS, NULL_MARKS, SLOT_NAME, YEAR_IN_TEXT, is_label, label_key, match_label,
 )
-from extract.layout.templates import Title, is_extra_column_label, label_tables, money_unit_in, read_title
+from extract.layout.templates import (
+    Title, is_appropriation_row, is_extra_column_label, label_tables, money_unit_in, read_title,
+)
 from extract.model import FUNDING_KEYS as FUNDING_ROW_NAMES, FieldPath, FormResult, Provenance
 from extract.parse.assembly import FormAssembly
 from extract.parse.values import is_number_token, is_weight_and_score, parse_number
@@ -550,9 +552,9 @@ class _SpacedForm:
         whole = complete and not any(is_number_token(t) for gap in gaps for t in gap)
         for (i, _, figures), label in zip(rows, labels):
             key = _funding_row(label)
-            if key is None and label_key(label).startswith("其中") and \
-                    FieldPath.funding("current_appropriation", "annual_budget") not in self.assembly.printed:
-                key = "current_appropriation"       # the first 其中 row, whatever its label (FORM_RECORD.md)
+            if key is None and is_appropriation_row(
+                    label, FieldPath.funding("current_appropriation", "annual_budget") in self.assembly.printed):
+                key = "current_appropriation"
             if key is None:
                 whole = False
                 continue
