@@ -193,7 +193,8 @@ TEMPLATES: dict[str, PrintedTemplate] = {t.name: t for t in (
         numbered_names=True, grade="row"),
     # Tuning families of traits that published forms show and no tuning
     # family printed before (TEMPLATES.md: a scoring-rule column, a second
-    # score column, budget execution worth 20, 分值 before the target).  No
+    # score column, budget execution worth 20, 分值 before the target, a
+    # column's letter after its label).  No
     # office prints exactly these two; each trait is one a real form has, so
     # the readers learn the trait, not a held-out family's labels.
     PrintedTemplate(
@@ -213,7 +214,7 @@ TEMPLATES: dict[str, PrintedTemplate] = {t.name: t for t in (
         funding_rows=(("total", "年度资金总额"), ("current_appropriation", "其中：当年财政拨款"),
                       ("other", "其他资金")),
         indicator_columns=(("level1", "一级指标"), ("level2", "二级指标"), ("name", "三级指标"),
-                           ("target", "年度指标值"), ("actual", "实际完成值"), ("weight", "分值"),
+                           ("target", "年度目标值(A)"), ("actual", "完成值(B)"), ("weight", "分值"),
                            ("score", "得分"), (None, "核定得分"), ("deviation", "偏差原因分析及改进措施")),
         budget_execution_weight=20, rate="round", closing_rows=("存在问题", "改进措施")),
     # Held out: the readers have no data file for these (HELD_OUT_FAMILIES).

@@ -38,6 +38,20 @@ def test_a_header_label_no_family_names_is_an_extra_column(header, keys, extra):
     assert reading[0] == keys and reading[2] == extra
 
 
+def test_a_column_letter_is_no_part_of_its_label():
+    """Forms print the arithmetic between columns in their headers
+    (年度目标值(A), 完成值(B), 执行率(B/A)): the letters are no part of the label."""
+    from extract.layout.labels import column_key, match_label
+
+    assert column_key("年度指标值(A)") == column_key("年度指标值") == "年度指标值"
+    assert column_key("执行率(B/A)") == "执行率" and column_key("指标A") == "指标"
+    assert column_key("A") == "A"                                 # a letter alone is kept
+    assert match_label("执行率(B/A)", {"execution_rate": ("执行率",)}) == "execution_rate"
+    reading = read_with_extra_columns(label_key("三级指标年度目标值(A)完成值(B)分值得分偏差原因分析及改进措施"),
+                                      _KNOWN, INDICATOR_HEADER_WORDS)
+    assert reading is not None and reading[0] == ("name", "target", "actual", "weight", "score", "deviation")
+
+
 def test_a_row_label_after_the_header_is_no_extra_column():
     """The first 一级 label with its section weight (产出指标(36分)) follows
     the header in a copied text: no header label holds a figure."""

@@ -70,9 +70,10 @@ for family in sys.argv[2:]:
     records, styles = family_forms(family, 2)
     path = Path(sys.argv[1]) / f"{family}.pdf"
     truth = render_with_truth(records, path, styles)
-    if sys.argv[1].endswith("content-order"):
+    channel = Path(sys.argv[1]).name            # text, or a flat extractor or copied shape
+    if channel != "text":
         text = path.with_suffix(".txt")
-        text.write_text(flat_text("content-order", path), encoding="utf-8")
+        text.write_text(flat_text(channel, path, truth, styles), encoding="utf-8")
         forms = read_flat_text_file(text, sha256_of(text))
     else:
         forms = extract_forms(read_document(path, sha256_of(path), OcrSettings(mode="never"), None))
@@ -127,9 +128,12 @@ def test_a_family_whose_file_is_hidden_is_read_by_its_headers_and_routes_only_wh
 TRAIT_FAMILIES = ("scoring_rule_columns", "verified_scores")
 
 
-@pytest.mark.parametrize("read_as, floor", [("text", 0.99), ("content-order", 0.95)])
-def test_a_column_no_file_names_is_kept_apart_where_the_family_is_unknown(read_as, floor, tmp_path):
+# (floors as measured with the change, a little under; pdfplumber's text swaps
+# a name and a target wrapped around it in 2 rows of 40, as for known families)
+@pytest.mark.parametrize("read_as, floor, wrong", [("text", 0.99, 0.0), ("content-order", 0.95, 0.01),
+                                                   ("paragraphs", 0.95, 0.01), ("pdfplumber", 0.95, 0.02)])
+def test_a_column_no_file_names_is_kept_apart_where_the_family_is_unknown(read_as, floor, wrong, tmp_path):
     for family, tally in _tallies(tmp_path, read_as, TRAIT_FAMILIES).items():
         assert tally["unknown"] == 2, family
         assert tally["right"] / tally["fields"] >= floor, (family, tally)
-        assert tally["accepted_wrong"] <= 0.01 * tally["fields"], (family, tally)
+        assert tally["accepted_wrong"] <= wrong * tally["fields"], (family, tally)

@@ -229,11 +229,30 @@ def label_key(text: str) -> str:
     return simplified(folded) if folded and not folded.isascii() else folded
 
 
+# A column's letter after its label, as forms print the arithmetic between
+# columns: 年度指标值(A), 全年实际值(B), 执行率(B/A) (folded: A, B, BA).
+_COLUMN_MARK = re.compile(r"(?<=[^\x00-\x7f])[A-Z]{1,3}$")
+
+
+@functools.lru_cache(maxsize=65536)
+def column_key(text: str) -> str:
+    """`label_key` without a column's letter after the label: a header
+    label with or without its (A) / (B) is one label."""
+    return _COLUMN_MARK.sub("", label_key(text))
+
+
+def skip_column_mark(text: str) -> str:
+    """`text` (label keys run together) without a column's letter at its start."""
+    mark = re.match(r"[A-Z]{1,3}(?=[^\x00-\x7f]|$)", text)
+    return text[mark.end():] if mark else text
+
+
 def match_label(text: str, table: dict[str, tuple[str, ...]]) -> str | None:
-    """The key whose synonyms include `text` exactly (after folding)."""
-    key = label_key(text)
+    """The key whose synonyms include `text` exactly (after folding; a
+    column's letter, (A), is no part of the label)."""
+    key = column_key(text)
     for name, synonyms in table.items():
-        if any(label_key(s) == key for s in synonyms):
+        if any(column_key(s) == key for s in synonyms):
             return name
     return None
 
@@ -333,7 +352,7 @@ def _cut_with_extra(text: str, known: tuple[tuple[str, str], ...], words: tuple[
     options: list[tuple[int, str, bool, int]] = []    # (end, key, read by words or extra, penalty)
     for label, key in known:
         if text.startswith(label) and (key not in used or key in ("extra", "target_part")):
-            options.append((len(label), key, False, 0))
+            options.append((len(text) - len(skip_column_mark(text[len(label):])), key, False, 0))
     for end in _piece_bounds(text, known, words):
         piece = text[:end]
         if re.search(r"\d", piece):
@@ -352,7 +371,7 @@ def _cut_with_extra(text: str, known: tuple[tuple[str, str], ...], words: tuple[
             ends_known = any(piece.endswith(label) for label in known_labels)
             options.append((end, "extra", True, int(ends_known)))
     for end, key, by_words, penalty in options:
-        rest = _cut_with_extra(text[end:], known, words, cut_short, used | {key})
+        rest = _cut_with_extra(skip_column_mark(text[end:]), known, words, cut_short, used | {key})
         if rest is None:
             continue
         (extras, columns, by_word, bad), keys, labels = rest
@@ -374,7 +393,7 @@ def _run_together(text: str, known: tuple[tuple[str, str], ...], words: tuple[tu
         return (), 0, ()
     for label, key in known:
         if text.startswith(label):
-            rest = _run_together(text[len(label):], known, words, cut_short, used | {key})
+            rest = _run_together(skip_column_mark(text[len(label):]), known, words, cut_short, used | {key})
             if rest is not None:
                 return (key,) + rest[0], rest[1], rest[2]
     if cut_short and any(label.startswith(text) for label, _ in known):
@@ -384,7 +403,7 @@ def _run_together(text: str, known: tuple[tuple[str, str], ...], words: tuple[tu
         key = match_header_word(text[:end], words)
         if key is None or key in used or not text[:end].endswith(HEADER_LABEL_ENDINGS):
             continue
-        rest = _run_together(text[end:], known, words, cut_short, used | {key})
+        rest = _run_together(skip_column_mark(text[end:]), known, words, cut_short, used | {key})
         if rest is None or key in rest[0]:
             continue
         reading = (key,) + rest[0], max(end, rest[1]), (text[:end],) + rest[2]
@@ -405,8 +424,8 @@ def _piece_bounds(text: str, known: tuple[tuple[str, str], ...],
 
 
 def is_label(text: str, synonyms: tuple[str, ...]) -> bool:
-    key = label_key(text)
-    return any(label_key(s) == key for s in synonyms)
+    key = column_key(text)
+    return any(column_key(s) == key for s in synonyms)
 
 
 # A section weight printed after a 一级 label: 产出指标(50分), 效益指标（70分）

@@ -25,7 +25,7 @@ from extract.layout.labels import (
     label_key,
 )
 from extract.layout.templates import MONEY_UNITS, label_tables
-from extract.layout.labels import level_key
+from extract.layout.labels import column_key, level_key
 from extract.parse.values import parse_measure
 
 # A weight, score or funding figure as a box prints it (a dash: no value).
@@ -133,7 +133,7 @@ def label_kind(flat: str) -> str | None:
         return "funding-head"
     if key in GOAL_KEYS:
         return "goal-label"
-    if key in INDICATOR_HEAD_KEYS:
+    if key in INDICATOR_HEAD_KEYS or column_key(flat) in INDICATOR_HEAD_KEYS:   # (年度指标值(A) too)
         return "indicator-head"
     level = level_key(flat)        # 产出指标(50分): a section weight after the label
     if level in LEVEL2_KEYS and level not in LEVEL1_KEYS:

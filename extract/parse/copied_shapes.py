@@ -23,8 +23,8 @@ import re
 from dataclasses import dataclass
 
 from extract.layout.labels import (
-    FORM_TITLE, GRADES, INDICATOR_COLUMN_LABELS, LEVEL1_NAMES, LEVEL2_NAMES, label_key,
-    without_section_weight,
+    FORM_TITLE, GRADES, HEADER_WORD_MAX_CHARS, INDICATOR_COLUMN_LABELS, LEVEL1_NAMES, LEVEL2_NAMES, column_key,
+    label_key, without_section_weight,
 )
 from extract.layout.templates import indicator_column_labels, is_slot_row, label_tables, read_title, starts_sub_row
 from extract.parse.flat_lines import SENTENCE_ENDS, _is_piece, _segments
@@ -166,7 +166,8 @@ class _Printer:
             self.columns = None
             self.out.append(cell)
             return
-        if _is_column_label(cell) and (self.header is not None or _opens_header(cell)):
+        if _is_column_label(cell) and (self.header is not None or _opens_header(cell)) \
+                or self.header is not None and self._continues_header(cell):
             self._close_row()
             self.header = (self.header or []) + [cell]
             return
@@ -182,6 +183,19 @@ class _Printer:
             self.out.append(cell)
 
     # ---------------- the indicator table
+    def _continues_header(self, cell: str) -> bool:
+        """A label no family prints, in a header that has not printed its
+        deviation column yet (that ends it): one the header reads with the
+        labels before it, by its words or as a column kept in `extra`
+        (年度目标值(A), 核定得分), not a row's first cell."""
+        so_far = label_key("".join(self.header or []))
+        name = so_far.find(label_key(INDICATOR_COLUMN_LABELS["name"][0]))
+        before = header_keys(so_far[name:]) if name >= 0 else None
+        if not before or "deviation" in before or len(column_key(cell)) > HEADER_WORD_MAX_CHARS:
+            return False
+        after = header_keys(so_far[name:] + label_key(cell))
+        return after is not None and len(after) > len(before)
+
     def _close_header(self) -> None:
         if self.header is None:
             return
@@ -252,7 +266,7 @@ def _cuts(cells: list[str], width: int, deviation: bool):
 
 
 def _is_column_label(cell: str) -> bool:
-    key = label_key(cell)
+    key = column_key(cell)        # (年度指标值(A): the column's letter is no part of its label)
     return bool(key) and (any(key == label for label, _ in indicator_column_labels()) or key in _level_head_keys())
 
 

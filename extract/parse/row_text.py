@@ -27,7 +27,8 @@ from typing import Callable
 from extract.layout.flat_format import em_width
 from extract.layout.labels import (
     FORM_TITLE, FUNDING_BLOCK_LABELS, GOAL_BLOCK_LABELS, GOAL_COLUMN_LABELS, GRADE_LABELS, GRADES, HEAD_LABELS,
-    INDICATOR_COLUMN_LABELS, NULL_MARKS, SLOT_NAME, YEAR_IN_TEXT, is_label, label_key, match_label,
+    HEADER_LABEL_ENDINGS, HEADER_WORD_MAX_CHARS, INDICATOR_COLUMN_LABELS, INDICATOR_HEADER_WORDS, NULL_MARKS,
+    SLOT_NAME, YEAR_IN_TEXT, column_key, is_label, label_key, match_header_word, match_label,
 )
 from extract.layout.templates import (
     Title, is_appropriation_row, is_extra_column_label, label_tables, money_unit_in, read_title,
@@ -804,13 +805,13 @@ class _SpacedForm:
                 continue
             tokens = [t for f in self.frags[i] for t in (f.text.split() if i != header or self.layout else [f.text])]
             for k, token in enumerate(tokens):
-                key = label_key(token)
+                key = column_key(token)        # (a column's letter, 年度指标值(A), is no part of its label)
                 column = next((part for label, part in zip(tables.target_parts, TARGET_PARTS)
                                if key == label_key(label)), None) if split else None
                 for name in _INDICATOR_COLUMNS:
                     if column:
                         break
-                    labels = [label_key(s) for s in tables.indicator_columns[name]]
+                    labels = [column_key(s) for s in tables.indicator_columns[name]]
                     if key in labels or (any(l.startswith(key) for l in labels)
                                          and (len(key) >= 2 or name in ("level1", "level2"))
                                          and name in ("level1", "level2", "deviation")):
@@ -818,6 +819,14 @@ class _SpacedForm:
                 if column is None and i == header and is_extra_column_label(key):
                     column = "extra"          # a column the record keeps in `extra` (评分标准, 核定得分)
                     self.extra_labels.append(token)
+                    self.assembly.header_labels.add(label_key(token))     # (which families print it)
+                elif column is None and i == header and key.endswith(HEADER_LABEL_ENDINGS) \
+                        and len(key) <= HEADER_WORD_MAX_CHARS:
+                    # a label no family prints, by its words (年度目标值), where no label gave its column
+                    by_words = match_header_word(key, INDICATOR_HEADER_WORDS)
+                    column = by_words if by_words in _INDICATOR_COLUMNS and by_words not in found else None
+                    if column:
+                        self.assembly.header_labels.add(label_key(token))
                 if column is None:
                     continue
                 if column == "level1" and not piece_width:
