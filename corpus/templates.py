@@ -194,7 +194,7 @@ TEMPLATES: dict[str, PrintedTemplate] = {t.name: t for t in (
     # Tuning families of traits that published forms show and no tuning
     # family printed before (TEMPLATES.md: a scoring-rule column, a second
     # score column, budget execution worth 20, 分值 before the target, a
-    # column's letter after its label).  No
+    # column's letter after its label, a note of points or of the rule after it).  No
     # office prints exactly these two; each trait is one a real form has, so
     # the readers learn the trait, not a held-out family's labels.
     PrintedTemplate(
@@ -210,7 +210,7 @@ TEMPLATES: dict[str, PrintedTemplate] = {t.name: t for t in (
     PrintedTemplate(
         name="verified_scores", title="项目支出绩效自评表", year_first=True, year_format="",
         funding_columns=(("annual_budget", "全年预算数"), ("executed", "全年执行数"),
-                         ("execution_rate", "执行率(%)"), ("weight", "分值"), ("score", "得分")),
+                         ("execution_rate", "执行率(%)"), ("weight", "分值(20分)"), ("score", "得分(分值×执行率)")),
         funding_rows=(("total", "年度资金总额"), ("current_appropriation", "其中：当年财政拨款"),
                       ("other", "其他资金")),
         indicator_columns=(("level1", "一级指标"), ("level2", "二级指标"), ("name", "三级指标"),

@@ -230,20 +230,25 @@ def label_key(text: str) -> str:
 
 
 # A column's letter after its label, as forms print the arithmetic between
-# columns: 年度指标值(A), 全年实际值(B), 执行率(B/A) (folded: A, B, BA).
+# columns: 年度指标值(A), 全年实际值(B), 执行率(B/A) (folded: A, B, BA) ...
 _COLUMN_MARK = re.compile(r"(?<=[^\x00-\x7f])[A-Z]{1,3}$")
+# ... and a note of the column's points or rule in brackets: 分值(10分),
+# 得分(分值×执行率)
+_COLUMN_NOTE = re.compile(r"(?<=\S)\s*[(（][^()（）]*(?:\d分|[×*/÷]|分值|执行率)[^()（）]*[)）]?\s*$")
+# (the same, in label keys run together: `10分` after the label)
+_FOLDED_MARK = re.compile(r"(?:[A-Z]{1,3}|\d+(?:\.\d+)?分)(?=[^\x00-\x7f]|$)")
 
 
 @functools.lru_cache(maxsize=65536)
 def column_key(text: str) -> str:
-    """`label_key` without a column's letter after the label: a header
-    label with or without its (A) / (B) is one label."""
-    return _COLUMN_MARK.sub("", label_key(text))
+    """`label_key` without a column's letter or note after the label: a
+    header label with or without its (A), (B) or (10分) is one label."""
+    return _COLUMN_MARK.sub("", label_key(_COLUMN_NOTE.sub("", text or "")))
 
 
 def skip_column_mark(text: str) -> str:
-    """`text` (label keys run together) without a column's letter at its start."""
-    mark = re.match(r"[A-Z]{1,3}(?=[^\x00-\x7f]|$)", text)
+    """`text` (label keys run together) without a column's letter or points at its start."""
+    mark = _FOLDED_MARK.match(text)
     return text[mark.end():] if mark else text
 
 
@@ -424,8 +429,10 @@ def _piece_bounds(text: str, known: tuple[tuple[str, str], ...],
 
 
 def is_label(text: str, synonyms: tuple[str, ...]) -> bool:
-    key = column_key(text)
-    return any(column_key(s) == key for s in synonyms)
+    """Whether `text` is one of `synonyms` (folded; a column's letter is no
+    part of a label, but a note is: 产出指标(50分) is no 产出指标)."""
+    key = _COLUMN_MARK.sub("", label_key(text))
+    return any(_COLUMN_MARK.sub("", label_key(s)) == key for s in synonyms)
 
 
 # A section weight printed after a 一级 label: 产出指标(50分), 效益指标（70分）

@@ -320,8 +320,10 @@ def _is_funding_header(line: str) -> bool:
 
 
 def _is_piece_of(text: str, labels: tuple[str, ...]) -> bool:
-    key = label_key(text)
-    return bool(key) and any(key in label_key(l) for l in labels)
+    """A piece of one of `labels` (of a wrapped header label), or the piece
+    of one with a note after it (`得分(分值×执行` / `率)`)."""
+    keys = {label_key(text), column_key(text)} - {""}
+    return bool(keys) and any(key in label_key(l) for l in labels for key in keys)
 
 
 class _SpacedForm:
