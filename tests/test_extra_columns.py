@@ -84,6 +84,18 @@ def test_content_order_reads_a_rule_column_before_the_figures_as_a_cell_of_its_o
     assert form.record["indicators"][1]["deviation"] == "受天气影响，部分培训延期。"
 
 
+def test_bare_figure_target_and_actual_left_where_the_weight_stood_are_no_row_figures():
+    """分值 printed before the target: `满意度 10.00 95 95` then the rule's cell
+    and 得分.  With 分值 moved beside its 得分, `满意度 95 95` is the name, the
+    target and the actual, not a row of 分值 95 and 得分 95."""
+    text = _cells(*_HEAD, "一级指标 二级指标 三级指标 分值 年度指标值 实际完成值 评分标准 得分 偏差原因分析及改进措施",
+                  "产出指标 数量指标 服务人次 50.00 ≥100人次 120人次 完成得满分 50.00",
+                  "满意度 40.00 95 95", "完成得满分 40.00", "总分 100.00 100.00")
+    form = parse_flat_text(text, "t.txt", SHA)[0]
+    rows = [(i["name"], i["target"], i["actual"], str(i["weight"]), str(i["score"])) for i in form.record["indicators"]]
+    assert rows == [("服务人次", "≥100人次", "120人次", "50.00", "50.00"), ("满意度", "95", "95", "40.00", "40.00")]
+
+
 def test_content_order_takes_a_second_score_off_the_row_figures():
     text = _cells(*_HEAD, "一级指标 二级指标 三级指标 年度指标值 实际完成值 分值 得分 核定得分 偏差原因分析及改进措施",
                   "产出指标 数量指标 服务人次 ≥100人次 120人次 50.00 50.00 50",

@@ -32,6 +32,9 @@ class Line:
     start: int          # char offset of the line in the whole text
     indent: bool = False
     tight: bool = False  # one line break before it (not a blank line): in the seed, a new cell
+    # figures that are a row's target and actual, not its 分值 / 得分 (the 分值
+    # printed before the target moved off this line to its 得分)
+    no_anchor: bool = False
 
 
 width = em_width

@@ -327,10 +327,12 @@ def _figures_to_row_end(lines: list[Line]) -> list[Line]:
                 kept = _segments(out[line_w].text)
                 del kept[seg_w]
                 old = out[line_w]
-                out[line_w] = Line(" ".join(kept), old.page, old.start, old.indent, old.tight)
+                # (`name 95 95` left where 分值 stood: the target and actual, no anchor)
+                out[line_w] = Line(" ".join(kept), old.page, old.start, old.indent, old.tight,
+                                   no_anchor=_anchor(" ".join(kept)) is not None)
             weight = None
         old = out[k]
-        out[k] = Line(" ".join(segments), old.page, old.start, old.indent, old.tight)
+        out[k] = Line(" ".join(segments), old.page, old.start, old.indent, old.tight, old.no_anchor)
     return [line for line in out if line.text]
 
 
@@ -470,7 +472,7 @@ class IndicatorRows:
                 # column stands before the figures, a short cell's last line
                 current = []
                 continue
-            m = _anchor(line.text)
+            m = _anchor(line.text) if not line.no_anchor else None
             if m:
                 pre = m.group("pre").strip()
                 rows.append(current + ([pre] if pre else []))
@@ -730,7 +732,7 @@ class IndicatorRows:
         return "weight" in self.columns or "score" in self.columns
 
     def _classify(self, line: Line) -> list[tuple[str, Any, Line]]:
-        m = _anchor(line.text) if self.prints_figures else None
+        m = _anchor(line.text) if self.prints_figures and not line.no_anchor else None
         if m:
             return [("anchor", m, line)]
         return [("text", line, line)]
