@@ -296,9 +296,22 @@ def read_run_together(text: str, known: tuple[tuple[str, str], ...], words: tupl
     return (reading[0], reading[2]) if reading is not None else None
 
 
-# How a column label no key holds may end (评分标准, 计算方法), besides the
-# endings of `HEADER_LABEL_ENDINGS`.
-EXTRA_LABEL_ENDINGS = HEADER_LABEL_ENDINGS + ("标准", "方法", "办法", "依据")
+# How a column label no key holds may end (评分标准, 计算方法): as a rule's
+# label, or as any header label does.
+RULE_LABEL_ENDINGS = ("标准", "方法", "办法", "依据")
+EXTRA_LABEL_ENDINGS = HEADER_LABEL_ENDINGS + RULE_LABEL_ENDINGS
+
+
+def names_extra_column(key: str, word_key: str | None, read: frozenset[str] = frozenset()) -> bool:
+    """Whether a header label no family prints (folded `key`, whose words
+    name `word_key`, `match_header_word`) names a column the record keeps in
+    `extra`: it ends as a header label does and holds the words of a scoring
+    column (核定得分) or of a key `read` already, or it holds no key's words
+    and ends as a rule's label (评分标准, 计算方法)."""
+    if not (len(key) <= HEADER_WORD_MAX_CHARS and key.endswith(EXTRA_LABEL_ENDINGS)):
+        return False
+    return word_key in ("score", "weight") or word_key in read \
+        or word_key is None and key.endswith(RULE_LABEL_ENDINGS)
 
 
 def read_with_extra_columns(text: str, known: tuple[tuple[str, str], ...],
@@ -368,11 +381,8 @@ def _cut_with_extra(text: str, known: tuple[tuple[str, str], ...], words: tuple[
         if key is not None and key not in used and piece.endswith(HEADER_LABEL_ENDINGS) and piece not in known_labels \
                 and len(_keys_of(piece, words)) == 1 and _known_inside(piece, known_labels) <= 1:
             options.append((end, key, True, 0))
-        # an extra column: a second scoring column (核定得分, 评分标准), a label
-        # of a key read already, or one of no key's words that ends as a rule's
-        if len(piece) <= HEADER_WORD_MAX_CHARS and piece.endswith(EXTRA_LABEL_ENDINGS) and piece not in known_labels \
-                and (key in ("score", "weight") or key in used
-                     or key is None and piece.endswith(EXTRA_LABEL_ENDINGS[len(HEADER_LABEL_ENDINGS):])):
+        # an extra column: a second scoring column (核定得分), a rule (评分标准), a key's label again
+        if piece not in known_labels and names_extra_column(piece, key, used):
             ends_known = any(piece.endswith(label) for label in known_labels)
             options.append((end, "extra", True, int(ends_known)))
     for end, key, by_words, penalty in options:

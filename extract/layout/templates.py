@@ -415,10 +415,8 @@ def is_extra_column_label(text: str) -> bool:
     tables = label_tables()
     if base.is_label(key, tables.indicator_extra_columns):
         return True
-    return 2 <= len(key) <= base.HEADER_WORD_MAX_CHARS and key.endswith(base.EXTRA_LABEL_ENDINGS) \
-        and not base.is_label(key, tuple(l for syn in tables.indicator_columns.values() for l in syn)) \
-        and (base.match_header_word(key, base.INDICATOR_HEADER_WORDS) in ("score", "weight")
-             or key.endswith(base.EXTRA_LABEL_ENDINGS[len(base.HEADER_LABEL_ENDINGS):]))
+    return len(key) >= 2 and base.names_extra_column(key, base.match_header_word(key, base.INDICATOR_HEADER_WORDS)) \
+        and not base.is_label(key, tuple(l for syn in tables.indicator_columns.values() for l in syn))
 
 
 def indicator_column_labels() -> tuple[tuple[str, str], ...]:

@@ -466,7 +466,9 @@ class _FormParser(IndicatorRows, RowCells, RowsWithoutFigures):
         self.extra: dict[str, Any] = {}               # labelled cells no key holds (FORM_RECORD.md, extra)
         self.unknown_labels: set[str] = set()         # labels read by their words, which no family prints
         self.header_unread = False                    # the indicator header misread (flat_rows)
-        self.figures_after_score: list[str] = []      # a figure column after 得分, row by row (flat_rows)
+        self.text_column = False                      # a column kept in `extra` before 分值 / 得分 (flat_rows)
+        self.figure_column_after_score = False        # ... or one after 得分
+        self.figures_after_score: list[str] = []      # that column's figures, row by row (flat_rows)
         self.extra_labels: list[str] = []              # indicator header labels read as extra columns (flat_rows)
         self.overruled = False        # the rules overruled the model's deviation before this row
 

@@ -15,6 +15,7 @@ import functools
 import itertools
 import logging
 import re
+from dataclasses import replace
 from typing import Any
 
 from extract.layout.flat_format import ACTUAL, DEVIATION_LABELS, INDICATOR_NAME, TARGET
@@ -278,6 +279,20 @@ def _bare_figure(segment: str) -> Any:
     return value if value is not None and value <= 100 else None
 
 
+def _extra_column_after(columns: list[str], key: str) -> bool:
+    """Whether a header's `columns` print a column the record keeps in
+    `extra` right after `key`'s (核定得分 after 得分)."""
+    return key in columns and columns.index(key) + 1 < len(columns) and columns[columns.index(key) + 1] == "extra"
+
+
+def _text_column_before_figures(columns: list[str]) -> bool:
+    """Whether a header's `columns` print a column kept in `extra` between
+    the actual and 分值 / 得分 (评分标准): a fourth cell before the anchor."""
+    columns = [key for key in columns if key != "weight"]    # (分值 is moved beside 得分)
+    return "actual" in columns and "score" in columns \
+        and "extra" in columns[columns.index("actual") + 1:columns.index("score")]
+
+
 _THREE_FIGURES = re.compile(rf"(^|\s)({NUMBER})\s+({NUMBER})\s+({NUMBER})(?=\s+[^\d\s]|$)")
 
 
@@ -293,8 +308,7 @@ def _figures_after_score(lines: list[Line]) -> tuple[list[Line], list[str]]:
             out.append(line)
             continue
         taken.append(m.group(4))
-        text = line.text[:m.start(4)].rstrip() + line.text[m.end(4):]
-        out.append(Line(text, line.page, line.start, line.indent, line.tight))
+        out.append(replace(line, text=line.text[:m.start(4)].rstrip() + line.text[m.end(4):]))
     return out, taken
 
 
@@ -326,13 +340,10 @@ def _figures_to_row_end(lines: list[Line]) -> list[Line]:
             else:
                 kept = _segments(out[line_w].text)
                 del kept[seg_w]
-                old = out[line_w]
                 # (`name 95 95` left where 分值 stood: the target and actual, no anchor)
-                out[line_w] = Line(" ".join(kept), old.page, old.start, old.indent, old.tight,
-                                   no_anchor=_anchor(" ".join(kept)) is not None)
+                out[line_w] = replace(out[line_w], text=" ".join(kept), no_anchor=_anchor(" ".join(kept)) is not None)
             weight = None
-        old = out[k]
-        out[k] = Line(" ".join(segments), old.page, old.start, old.indent, old.tight, old.no_anchor)
+        out[k] = replace(out[k], text=" ".join(segments))
     return [line for line in out if line.text]
 
 
@@ -369,6 +380,8 @@ class IndicatorRows:
         self.extra_labels = list(reading[2]) if reading is not None else []
         self.header_key = text
         self.target_parts = self.columns.count("target_part") == 3
+        self.text_column = _text_column_before_figures(self.columns)
+        self.figure_column_after_score = _extra_column_after(self.columns, "score")
         return j
 
     def _indicator_lines(self, header: int, end: int) -> list[Line]:
@@ -420,28 +433,9 @@ class IndicatorRows:
         targets = [k for k, key in enumerate(self.columns) if key in ("target", "target_part")]
         if "weight" in self.columns and targets and self.columns.index("weight") < targets[0]:
             kept = _figures_to_row_end(kept)
-        if self._extra_column_after("score"):
+        if self.figure_column_after_score:
             kept, self.figures_after_score = _figures_after_score(kept)
         return _join_wrapped_digits(_join_section_weights(kept))
-
-    def _extra_column_after(self, key: str) -> bool:
-        """Whether the header prints a column the record keeps in `extra`
-        right after `key`'s (核定得分 after 得分)."""
-        columns = self.columns
-        return key in columns and columns.index(key) + 1 < len(columns) \
-            and columns[columns.index(key) + 1] == "extra"
-
-    def _text_column_before_figures(self) -> bool:
-        """Whether the header prints a column kept in `extra` between the
-        actual and 分值 / 得分 (评分标准): a fourth cell before the anchor."""
-        columns = [key for key in self.columns if key != "weight"]    # (分值 is moved beside 得分)
-        return "actual" in columns and "score" in columns \
-            and "extra" in columns[columns.index("actual") + 1:columns.index("score")]
-
-    def _cells_before_figures(self) -> int:
-        """How many text cells a row prints before its 分值 / 得分: name,
-        target and actual, and a text column the record keeps in `extra`."""
-        return 3 + self._text_column_before_figures()
 
     def extra_column_label(self, position: int) -> str:
         """The printed label of the header's `position`-th extra column: a
@@ -467,7 +461,7 @@ class IndicatorRows:
         rows, current = [], []
         in_deviation = False
         for line in lines:
-            if _is_piece(line.text) and not self.target_parts and not (current and self._cells_before_figures() > 3):
+            if _is_piece(line.text) and not self.target_parts and not (current and self.text_column):
                 # a piece of a merged 一级/二级 label ... or, where a text
                 # column stands before the figures, a short cell's last line
                 current = []
@@ -834,7 +828,7 @@ class IndicatorRows:
         dev: list[str] = [post] if post else []
         rest = list(pending)
         need = 0
-        cells = self._cells_before_figures()
+        cells = 3 + self.text_column         # name, target, actual (and a text column before the figures)
         if anchor is not None:
             k = len(_segments(anchor.group("pre").strip()))
             need = 0 if k >= cells else (cells - 2 if k >= 1 else cells - 1)
@@ -1129,7 +1123,7 @@ class RowCells:
         indicator["_margin"] = self.split_margin
         for key in ("name", "target", "actual"):
             indicator[key] = clean_cell_text("\n".join(cells[key])) or None
-        if self._text_column_before_figures():
+        if self.text_column:
             indicator["_extra"] = clean_cell_text("\n".join(cells["extra"]))
         indicator["_lines"] = row_lines + [line]
         meta = {"post": (anchor.group("post") or "").strip(), "page": line.page, "cell_lines": cells}
@@ -1157,7 +1151,7 @@ class RowCells:
                 pieces.append((seg, n, k == 0, line.tight and k == 0))
                 offsets.append(line.start + at)
         cells: dict[str, list[str]] = {"name": [], "target": [], "actual": []}
-        if self._text_column_before_figures():
+        if self.text_column:
             cells["extra"] = []
         if not pieces:
             return cells
@@ -1167,11 +1161,10 @@ class RowCells:
         if len(pieces) == 2:
             cells["name"], cells["target"] = [pieces[0][0]], [pieces[1][0]]
             return cells
-        # the actual, when on the anchor line, is the anchor line's last piece only
         # the last cell (the actual, or a text column after it), when on the
         # anchor line, is the anchor line's last piece only
         anchor_pieces = [i for i, p in enumerate(pieces) if p[1] == len(row_lines)]
-        extra = self._text_column_before_figures() and len(pieces) >= 4
+        extra = self.text_column and len(pieces) >= 4
         best, best_score = None, None
         scores: list[float] = []
         for a in range(1, len(pieces) - 1):
