@@ -3,7 +3,7 @@ families apart, for text PDFs, 200-dpi scans and each flat extractor.
 
     .venv/bin/python bench/families.py [--forms 10] [--families a,b,...]
                                        [--channels text,scan,pdfplumber,...]
-                                       [--typesetting reference] [--wrong]
+                                       [--typesetting reference] [--wrong] [--why]
                                        [--unknown a,b,...]
 
 For every family of `corpus.templates.TEMPLATES` (the tuning families
@@ -66,6 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--typesetting", default="reference", help="a style of corpus.render.STYLES")
     parser.add_argument("--wrong", action="store_true",
                         help="list every wrong field of the tuning families (held-out ones stay unseen)")
+    parser.add_argument("--why", action="store_true",
+                        help="print why fields went to review, for the tuning families")
     parser.add_argument("--unknown", default="",
                         help="tuning families to read with their data files hidden (leave-one-out)")
     args = parser.parse_args(argv)
@@ -86,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     # (scan_forms None: the scan holds every form, as bench.measure counts them)
     bench.run_groups("family", names, HELD_OUT_FAMILIES, "held-out families (no data file, never tuned to)",
-                     channels, typeset_one, None, args.wrong)
+                     channels, typeset_one, None, args.wrong, args.why)
     return 0
 
 
@@ -98,7 +100,8 @@ def _without_data_files(hidden: list[str], args: argparse.Namespace) -> int:
                 shutil.copy(path, folder)
         print(f"-- read without the data files of: {', '.join(hidden)}", flush=True)
         child = [sys.executable, __file__, "--forms", str(args.forms), "--families", args.families,
-                 "--channels", args.channels, "--typesetting", args.typesetting] + ["--wrong"] * args.wrong
+                 "--channels", args.channels, "--typesetting", args.typesetting]
+        child += ["--wrong"] * args.wrong + ["--why"] * args.why
         return subprocess.run(child, env={**os.environ, FAMILIES_DIR_VARIABLE: folder}).returncode
 
 

@@ -27,7 +27,8 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-from dataclasses import dataclass, replace
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -37,7 +38,8 @@ from corpus.build import load_gold, render_with_truth, synthetic_styles, with_id
 from corpus.extractors import FLAT_EXTRACTORS, flat_text  # noqa: E402
 from corpus.render import HELD_OUT_STYLES, STYLES, TUNING_STYLES, FormStyle  # noqa: E402
 from extract.checks.compare import MISSING, fields_equal  # noqa: E402
-from extract.checks.routing import ACCEPTED  # noqa: E402
+from extract.checks.routing import ACCEPTED, DEFAULT_REVIEW_THRESHOLD  # noqa: E402
+from extract.checks.validate import SOFT_RULES  # noqa: E402
 from extract.errors import NoFormFound  # noqa: E402
 from extract.model import FormResult, iter_fields  # noqa: E402
 from extract.pipeline.document import extract_forms, read_document, read_flat_text_file  # noqa: E402
@@ -55,10 +57,15 @@ class Tally:
     pending: int = 0
     accepted: int = 0
     accepted_right: int = 0
+    why: Counter = field(default_factory=Counter)   # pending fields by cause (review_cause)
 
     def add(self, other: "Tally") -> None:
         for name in vars(self):
             setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def causes(self) -> str:
+        """The causes of review, most fields first, as a share of all fields."""
+        return ", ".join(f"{cause} {count / self.fields:.1%}" for cause, count in self.why.most_common())
 
     def row(self) -> str:
         accuracy = self.right / self.fields if self.fields else 0.0
@@ -84,10 +91,28 @@ def tally(truth: list[dict[str, Any]], forms: list[FormResult], wrong: list[str]
             result.pending += not accepted
             result.accepted += accepted
             result.accepted_right += accepted and right
+            if not accepted:
+                result.why[review_cause(form, path)] += 1
             if not right and wrong is not None:
                 wrong.append(f"form {position} {path}: {'accepted' if accepted else 'review'} "
                              f"want {gold_value!r} got {got_value!r}")
     return result
+
+
+def review_cause(form: FormResult, path: str) -> str:
+    """Why routing sent the field to review, named by the first that holds:
+    a hard finding that names it (its rule), a doubt of the checks, a
+    confidence below the threshold (the reading's own or the arithmetic's)."""
+    rules = sorted({finding.rule for finding in form.findings
+                    if finding.rule not in SOFT_RULES and path in finding.fields})
+    if rules:
+        return "finding " + "+".join(rules)
+    state = form.fields.get(path)
+    if state is not None and state.doubts:
+        return "doubt " + "+".join(sorted(state.doubts))
+    if state is None or state.confidence is None:
+        return "not scored"
+    return "confidence" if state.confidence < DEFAULT_REVIEW_THRESHOLD else "other"
 
 
 def typeset(name: str, synthetic: int, folder: Path) -> tuple[Path, list[dict], list[FormStyle]]:
@@ -139,12 +164,13 @@ def listed(parser: argparse.ArgumentParser, names: str, known_names: Any, channe
 
 
 def run_groups(kind: str, names: Sequence[str], held_out_names: Sequence[str], held_out_title: str,
-               channels: Sequence[str], typeset_one: Any, scan_forms: int | None, want_wrong: bool) -> None:
+               channels: Sequence[str], typeset_one: Any, scan_forms: int | None, want_wrong: bool,
+               want_why: bool = False) -> None:
     """Measure each of `names` (a style or a family: `typeset_one(name, folder)`
     gives its PDF, truth and styles) in every channel and print a row each,
     the tuning ones first, the held-out ones apart, then each group's
-    totals; wrong fields are listed only for the tuning ones.  `scan_forms`
-    None: scan every form."""
+    totals; wrong fields, and with `want_why` the causes of review, are
+    listed only for the tuning ones.  `scan_forms` None: scan every form."""
     totals: dict[tuple[bool, str], Tally] = {}
     print(f"{kind:<18} {'channel':<14} {'fields':>7} {'accuracy':>9} {'review':>8} {'accepted':>9}")
     with tempfile.TemporaryDirectory() as tmp:
@@ -164,6 +190,8 @@ def run_groups(kind: str, names: Sequence[str], held_out_names: Sequence[str], h
                     print(f"{name:<18} {channel:<14} {result.row()}", flush=True)
                     for line in wrong or ():
                         print(f"    {line}")
+                    if want_why and not held_out and result.why:
+                        print(f"    review: {result.causes()}")
         print(f"-- all {'families' if kind == 'family' else kind + 's'} of a group")
         for (held_out, channel), result in totals.items():
             print(f"{'held-out' if held_out else 'tuning':<18} {channel:<14} {result.row()}")
@@ -177,10 +205,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--scan-forms", type=int, default=6, help="gold forms in each style's scan (default 6)")
     parser.add_argument("--wrong", action="store_true",
                         help="list every wrong field of the tuning styles (held-out ones stay unseen)")
+    parser.add_argument("--why", action="store_true",
+                        help="print why fields went to review, for the tuning styles")
     args = parser.parse_args(argv)
     names, channels = listed(parser, args.styles, STYLES, args.channels, CHANNELS)
     run_groups("style", names, HELD_OUT_STYLES, "held-out styles (never tuned to)", channels,
-               lambda name, folder: typeset(name, args.synthetic, folder), args.scan_forms, args.wrong)
+               lambda name, folder: typeset(name, args.synthetic, folder), args.scan_forms, args.wrong, args.why)
     return 0
 
 

@@ -55,6 +55,8 @@ CLOSING_TEXTS = {
     "财务负责人": ("刘芳", "陈静", "赵磊"),
     "偏差大或目标未完成原因分析": ("无",),
     "改进措施及结果应用方案": ("继续加强项目管理，将评价结果作为下年度预算安排的重要依据。",),
+    "目标未完成原因分析": ("无", "个别指标受疫情影响进度滞后。"),
+    "改进措施及整改情况": ("已督促实施单位加快进度，按期完成整改。", "无"),
 }
 
 
@@ -217,6 +219,21 @@ TEMPLATES: dict[str, PrintedTemplate] = {t.name: t for t in (
                            ("target", "年度目标值(A)"), ("actual", "完成值(B)"), ("weight", "分值"),
                            ("score", "得分"), (None, "核定得分"), ("deviation", "偏差原因分析及改进措施")),
         budget_execution_weight=20, rate="round", closing_rows=("存在问题", "改进措施")),
+    # A third (TEMPLATES.md): the total stated in the head, no total row and
+    # no grade; a first 其中 row and an extra funding row of labels no family
+    # prints; column labels the contract lists and no family prints
+    # (调整预算数(A), 执行数(B), 年初指标值, 年终完成值, 自评分); 分值 before
+    # the target; closing rows whose labels hold a column's words.
+    PrintedTemplate(
+        name="stated_totals", title="项目支出绩效自评表", year_format="({year}年度)", head_total="自评得分{score}",
+        funding_columns=(("annual_budget", "调整预算数(A)"), ("executed", "执行数(B)"), ("weight", "分值"),
+                         ("execution_rate", "执行率(B/A)"), ("score", "得分")),
+        funding_rows=(("total", "年度资金总额"), ("current_appropriation", "其中：上级补助资金"),
+                      (None, "本级配套资金"), ("other", "其他资金")),
+        indicator_columns=(("level1", "一级指标"), ("level2", "二级指标"), ("name", "三级指标"),
+                           ("weight", "分值"), ("target", "年初指标值"), ("actual", "年终完成值"),
+                           ("score", "自评分"), ("deviation", "偏差原因及改进措施")),
+        total_label=None, grade=None, rate="round", closing_rows=("目标未完成原因分析", "改进措施及整改情况")),
     # Held out: the readers have no data file for these (HELD_OUT_FAMILIES).
     PrintedTemplate(
         name="ningxia", title="项目绩效目标自评表", year_format="({year}年度)", head_total="项目总得分{score}分",

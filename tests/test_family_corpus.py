@@ -122,6 +122,19 @@ def test_a_text_pdf_of_each_known_family_is_read_by_its_headers(family, tmp_path
         assert not any(f.rule == "template_unknown" for f in form.findings)
 
 
+@pytest.mark.parametrize("family", ["linkage_funds", "stated_totals"])
+def test_a_funding_row_the_table_does_not_print_is_null_and_not_sent_to_review(family, tmp_path):
+    # (no 上年结转资金 row: the table's header and every row of it read, the row is all null, certain)
+    from extract.checks.routing import ACCEPTED
+
+    records, styles = family_forms(family, 1)
+    truth, forms = _read(records, styles, tmp_path / f"{family}.pdf")
+    (form,) = forms
+    carryover = [f"funding.carryover.{key}" for key in ("annual_budget", "executed", "execution_rate", "score")]
+    assert all(form.record["funding"]["carryover"][path.rsplit(".", 1)[1]] is None for path in carryover)
+    assert [form.status(path) for path in carryover] == [ACCEPTED] * 4
+
+
 @pytest.mark.parametrize("family", HELD_OUT_FAMILIES)
 def test_a_form_of_an_unknown_family_is_read_in_part_flagged_and_routed(family, tmp_path):
     from extract.checks.compare import fields_equal

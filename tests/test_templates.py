@@ -1,9 +1,13 @@
 """Template families as data (extract/layout/families/*.toml) and the title
 that finds a form whatever family printed it."""
 
+from decimal import Decimal
+
 import pytest
 
-from extract.layout.templates import TemplateError, families, family_from_data, load_family, read_title
+from extract.layout.templates import (
+    TemplateError, families, family_from_data, load_family, read_title, split_head_total,
+)
 
 # The eleven families of shared/spec/TEMPLATES.md, three of them held out
 # of the readers (corpus/held_out_families: the benchmark's unknown families).
@@ -12,7 +16,7 @@ FAMILIES = {"shanghai", "anhui", "sichuan_department", "yunnan", "hebei", "linka
 HELD_OUT = {"ningxia", "hubei", "beijing"}
 # Tuning families of traits that published forms show, no one office's
 # (corpus.templates): a scoring-rule column, a second score column.
-TRAIT_FAMILIES = {"scoring_rule_columns", "verified_scores"}
+TRAIT_FAMILIES = {"scoring_rule_columns", "verified_scores", "stated_totals"}
 
 
 def test_every_family_of_the_spec_has_a_data_file_that_loads():
@@ -85,6 +89,18 @@ def test_a_title_of_any_family_is_found_and_kept_as_printed(line, printed, year,
     title = read_title(line)
     assert title is not None and (title.printed, title.year) == (printed, year)
     assert title.families == family if family is not None else len(title.families) > 1
+
+
+@pytest.mark.parametrize("line, rest, total", [
+    ("(2023年度)自评得分97.84", "(2023年度)", Decimal("97.84")),      # on the line under the title
+    ("(2023年度)自评得分 97.84", "(2023年度)", Decimal("97.84")),     # a text layer's space before the figure
+    ("项目绩效目标自评表(2022年度)项目总得分99分", "项目绩效目标自评表(2022年度)", Decimal("99")),
+    ("项目总得分 99 分", "", Decimal("99")),
+    ("（2023年度）", "（2023年度）", None),
+    ("自评得分说明", "自评得分说明", None),
+])
+def test_a_total_stated_in_the_head_is_split_off_its_line(line, rest, total):
+    assert split_head_total(line) == (rest, total)
 
 
 @pytest.mark.parametrize("line", [

@@ -270,6 +270,7 @@ def test_a_family_s_own_rounding_is_checked(families, rate, score, broken):
 @pytest.mark.parametrize("families, rate, broken", [
     (None, "66.66", []), (None, "66.67", [EXECUTION_RATE]),          # the contract: cut to 2 decimals
     (("hebei",), "66.67", []), (("hebei",), "66.66", [EXECUTION_RATE]),  # 2 / 3 rounded
+    ((), "66.67", []), ((), "66.66", []), ((), "66.68", [EXECUTION_RATE]),  # no known family: either
 ])
 def test_two_decimals_follow_the_family_s_rounding(families, rate, broken):
     record = empty_record()

@@ -42,6 +42,7 @@ RULES = (EXECUTION_RATE, FUNDING_SCORE, SCORE_ABOVE_WEIGHT, SCORE_WITHOUT_DEVIAT
 SOFT_RULES = frozenset({SCORE_WITHOUT_DEVIATION})
 
 CENT = Decimal("0.01")
+EITHER_ROUNDING = "either"     # a form of no known family: cut or rounded, whichever it prints
 HUNDRED = Decimal(100)
 # (lowest total_score, grade), best first: 优 ≥ 90, 良 80–90, 中 60–80, 差 < 60.
 GRADE_BANDS = ((Decimal(90), "优"), (Decimal(80), "良"), (Decimal(60), "中"), (None, "差"))
@@ -52,10 +53,13 @@ def validate(record: dict[str, Any], families: tuple[str, ...] | None = None) ->
     as the reader found them; else those printing its title;
     `extract.layout.templates.family_arithmetic`): its rounding, and weights
     above the total where its forms print them so.  A form of no known
-    family, or of families that differ, is checked as either rounding allows."""
+    family, or of families that differ, is checked as either rounding allows
+    (EITHER_ROUNDING); a record that names neither (no families, no title)
+    by the contract's, where its places can tell."""
     findings: list[Finding] = []
     rules = family_arithmetic(families, record.get("title"))
-    rounding = rules.rate if rules else None
+    told = families is not None or bool(record.get("title"))
+    rounding = rules.rate if rules else (EITHER_ROUNDING if told else None)
     funding = record.get("funding") or {}
     for key in FUNDING_KEYS:
         row = funding.get(key) or {}
@@ -97,14 +101,18 @@ def grade_for(total_score: Decimal) -> str:
 def _as_the_family_prints(found: Decimal, exact: Decimal | None, rounding: str | None) -> bool:
     """Whether `found` is `exact` cut or rounded to the places it prints, as
     the form's family does it (`rounding`, `Arithmetic.rate`): other regions
-    round where Shanghai truncates (Hebei prints 37.24 / 43.2 as 86).  With
-    no family (None) a figure of fewer than two decimals may be either, as
-    its printed figure cannot say which; two decimals cut is the contract's
-    rule and is checked by the caller."""
+    round where Shanghai truncates (Hebei prints 37.24 / 43.2 as 86).  Of a
+    form of no known family (EITHER_ROUNDING) it may be either: the
+    contract's rule is Shanghai's, and other regions round (FORM_RECORD.md,
+    Other templates).  With nothing known (None) a figure of fewer than two
+    decimals may be either, as its printed figure cannot say which; two
+    decimals cut is the contract's rule and is checked by the caller."""
     places = printed_places(found)
     if exact is None or places > 2:
         return False
     cut, rounded = cut_and_rounded(exact, places)
+    if rounding == EITHER_ROUNDING:
+        return found in (cut, rounded)
     if rounding is None:
         return places < 2 and found in (cut, rounded)
     return found == (cut if rounding == "truncate" else rounded)
@@ -129,7 +137,7 @@ def _derived_rule(rule: str, result: FieldPath, inputs: tuple[str, str], row: di
         return []
     if _as_the_family_prints(found, exact, rounding):
         return []
-    if rounding not in (None, "truncate") and exact is not None:     # say what the family's rounding gives
+    if rounding not in (None, "truncate", EITHER_ROUNDING) and exact is not None:   # say what the family's rounding gives
         expected = cut_and_rounded(exact, min(2, printed_places(found)))[1]
         message = message.replace("truncated", "rounded")
     return [Finding(rule, [result] + [result.sibling(key) for key in inputs], expected, found,

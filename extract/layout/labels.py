@@ -31,19 +31,23 @@ GOAL_COLUMN_LABELS = {
     "goal_actual": ("实际完成情况", "实际完成"),
 }
 
-# Funding rows (row label) and columns (header label) -> contract keys.
+# Funding rows (row label) and columns (header label) -> contract keys, with
+# every synonym FORM_RECORD.md (Other templates) names, whatever family
+# prints it: a form of a family no data file describes is read by them too.
+# (A column's letter, 全年预算数(A), is no part of its label: column_key.)
 FUNDING_ROW_LABELS = {
-    "total": ("年度资金总额", "资金总额"),
-    "current_appropriation": ("其中：当年财政拨款", "当年财政拨款", "财政拨款"),
+    "total": ("年度资金总额", "资金总额", "总额", "年度财政资金总额"),
+    "current_appropriation": ("其中：当年财政拨款", "当年财政拨款", "财政拨款", "本年财政拨款", "财政资金",
+                              "本年一般公共预算拨款", "中央、省、市补助县级资金"),
     "carryover": ("上年结转资金", "上年结转"),
     "other": ("其他资金",),
 }
 FUNDING_COLUMN_LABELS = {
     "initial_budget": ("年初预算数",),
-    "annual_budget": ("全年预算数",),
-    "executed": ("全年执行数",),
+    "annual_budget": ("全年预算数", "调整后预算数", "调整预算数", "预算数"),
+    "executed": ("全年执行数", "预算执行数", "执行数"),
     "weight": ("分数", "分值", "权重"),
-    "execution_rate": ("执行率(%)", "执行率（%）", "执行率"),
+    "execution_rate": ("执行率(%)", "执行率（%）", "执行率", "预算执行率"),
     "score": ("得分", "评分"),
 }
 
@@ -52,11 +56,12 @@ INDICATOR_COLUMN_LABELS = {
     "level1": ("一级指标",),
     "level2": ("二级指标",),
     "name": ("三级指标",),
-    "target": ("年度指标值", "指标值", "目标值"),
-    "actual": ("实际完成值", "实际值", "完成值"),
+    "target": ("年度指标值", "指标值", "目标值", "年初目标值", "年初指标值"),
+    "actual": ("实际完成值", "实际值", "完成值", "全年实际值", "全年完成值", "年终完成值"),
     "weight": ("分值", "权重"),
-    "score": ("得分", "评分"),
-    "deviation": ("偏差原因分析及改进措施", "偏差原因及改进措施", "偏差原因分析"),
+    "score": ("得分", "评分", "自评分"),
+    "deviation": ("偏差原因分析及改进措施", "偏差原因及改进措施", "偏差原因分析", "未完成原因分析",
+                  "未完成原因和改进措施", "未完成原因及拟采取的改进措施"),
 }
 TOTAL_LABELS = ("总分", "合计")
 # The words a header cell is read by where no label of any family matches it
@@ -299,6 +304,19 @@ def read_run_together(text: str, known: tuple[tuple[str, str], ...], words: tupl
 # How a column label no key holds may end (评分标准, 计算方法): as a rule's
 # label, or as any header label does.
 RULE_LABEL_ENDINGS = ("标准", "方法", "办法", "依据")
+# How the label of a closing row no family prints ends (目标未完成原因分析,
+# 改进措施及整改情况, 结果应用方案): such a row after the indicators, with no
+# figure after it, is kept in `extra` too.
+CLOSING_LABEL_ENDINGS = ("分析", "情况", "措施", "方案", "说明", "结论", "事项", "问题", "意见")
+CLOSING_LABEL_CHARS = (4, 14)
+
+
+def is_closing_label(text: str) -> bool:
+    """Whether `text` reads as the label of a closing row no family prints:
+    a short phrase, no figure in it, that ends as such labels do."""
+    key = label_key(text)
+    low, high = CLOSING_LABEL_CHARS
+    return low <= len(key) <= high and key.endswith(CLOSING_LABEL_ENDINGS) and not any(ch.isdigit() for ch in key)
 EXTRA_LABEL_ENDINGS = HEADER_LABEL_ENDINGS + RULE_LABEL_ENDINGS
 
 

@@ -237,7 +237,7 @@ class Title:
 
 # The totals stated in the head that the contract names (FORM_RECORD.md,
 # Other templates): read whatever family prints them, known or not.
-CONTRACT_HEAD_TOTALS = (r"项目总得分(?P<score>\d+(?:\.\d+)?)分", r"自评得分(?P<score>\d+(?:\.\d+)?)")
+CONTRACT_HEAD_TOTALS = (r"项目总得分\s*(?P<score>\d+(?:\.\d+)?)\s*分", r"自评得分\s*(?P<score>\d+(?:\.\d+)?)")
 
 
 @functools.cache
@@ -249,16 +249,22 @@ def _head_totals() -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(rf"\s*{pattern}\s*$") for pattern in patterns)
 
 
-def read_title(line: str) -> Title | None:
-    """The form's title if `line` is one (see the module doc), else None."""
+def split_head_total(line: str) -> tuple[str, Decimal | None]:
+    """`line` without the total stated at its end (项目总得分99分, 自评得分98),
+    and that total (None: it states none).  A family with no 总分 row states
+    it after the title, or after the year on the line under it."""
     text = " ".join(line.split())
-    year: int | None = None
-    total_score: Decimal | None = None
     for pattern in _head_totals():
         stated = pattern.search(text)
         if stated is not None:
-            total_score, text = Decimal(stated.group("score")), text[:stated.start()]
-            break
+            return text[:stated.start()], Decimal(stated.group("score"))
+    return text, None
+
+
+def read_title(line: str) -> Title | None:
+    """The form's title if `line` is one (see the module doc), else None."""
+    text, total_score = split_head_total(line)
+    year: int | None = None
     for _ in range(3):    # 附件1 2022年度…, …表(2022年度) 公开14表: peel in any order
         before = _BEFORE_TITLE.match(text) or _YEAR_BEFORE.match(text)
         after = _AFTER_TITLE.search(text) or _YEAR_AFTER.search(text)

@@ -38,7 +38,8 @@ from extract.layout.labels import (
 )
 from extract.model import FieldPath, FormResult
 from extract.parse.assembly import FormAssembly
-from extract.layout.templates import Title, families, is_extra_column_label, label_tables, money_unit_in, read_title
+from extract.layout.templates import Title, families, is_extra_column_label, label_tables, money_unit_in, read_title, \
+    split_head_total
 from extract.parse.box_boxes import (
     FUNDING_COLUMN_KEYS,
     FUNDING_ROW_KEYS,
@@ -324,6 +325,8 @@ def _read_form(boxes: list[Box], widths: tuple[float, float | None]) -> FormAsse
         match = YEAR_IN_TEXT.search(box.flat)
         if match:
             assembly.put(FieldPath.top("year"), match.group(1))
+            if (stated := split_head_total(box.flat)[1]) is not None:   # （2022年度）自评得分98
+                assembly.put(FieldPath.top("total_score"), str(stated))
             break
     # (an empty slot row's name stays whole: `指标 2` is no name and a figure)
     cells = merge_label_pieces([cell for box in boxes[1:] for part in split_stacked_labels(box)

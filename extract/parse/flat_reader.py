@@ -37,13 +37,14 @@ from typing import Any, Callable, Iterable
 from extract.layout.labels import (
     FORM_TITLE, FUNDING_BLOCK_LABELS, FUNDING_HEADER_WORDS, FUNDING_ROW_WORDS, GOAL_BLOCK_LABELS, GOAL_WORDS,
     GRADE_LABELS, GRADES, HEAD_WORDS, HEADER_WORD_MAX_CHARS, INDICATOR_COLUMN_LABELS, INDICATOR_HEAD_PIECE_READS,
-    LEVEL1_NAMES, LEVEL2_NAMES, YEAR_IN_TEXT, is_label, label_key, match_header_word, read_run_together,
+    LEVEL1_NAMES, LEVEL2_NAMES, YEAR_IN_TEXT, is_closing_label, is_label, label_key, match_header_word,
+    read_run_together,
 )
 from extract.layout.flat_format import (
     GOAL_ACTUAL, locator,
     pages_flat_text, text_pages,
 )
-from extract.layout.templates import Title, label_tables, money_unit_in, read_title
+from extract.layout.templates import Title, label_tables, money_unit_in, read_title, split_head_total
 from extract.model import (
     FUNDING_ROW_KEYS, INDICATOR_KEYS, FieldPath, FormResult, Page, Provenance, empty_funding_row, empty_record,
     iter_fields,
@@ -262,6 +263,16 @@ def _funding_header(text: str) -> tuple[list[str], bool, tuple[str, ...]]:
     if reading is None or not any(c in _FUNDING_HEADER_MARKERS for c in reading[0]):
         return list(FUNDING_ROW_KEYS), False, ()
     return list(reading[0]), True, reading[1]
+
+
+def _is_funding_header_line(text: str) -> bool:
+    """A line that is a funding header of its own, whatever its first
+    column: three or more of its labels, no figure."""
+    tokens = text.split()
+    if len(tokens) < 3 or any(is_number_token(t) for t in tokens):
+        return False
+    columns, read, _ = _funding_header(label_key(text))
+    return read and len([c for c in columns if c != "extra"]) >= 3
 
 
 def _join_wrapped_figures(values: list[str], starts: list[bool],
@@ -488,9 +499,10 @@ class _FormParser(IndicatorRows, RowCells, RowsWithoutFigures):
         if head is None:       # a head label no family prints (专项资金名称), by its words
             head = self._find(lambda t: match_header_word(t.split(maxsplit=1)[0] if t.split() else "", HEAD_WORDS)
                               == "project_name")
-        # the funding header's first cell may wrap (年初预算 / 数)
+        # the funding header's first cell may wrap (年初预算 / 数); out of reading
+        # order, the header may print before the block label 项目资金（万元）
         funding = self._find(lambda t: any(keys(t).startswith(label_key(l)[:4]) for l in FUNDING_BLOCK_LABELS)
-                             or FUNDING_HEADER_START in t, (head or 0) + 1)
+                             or FUNDING_HEADER_START in t or _is_funding_header_line(t), (head or 0) + 1)
         goal_header = self._find(lambda t: any(l in t for l in tables.goal["goal_expected"]),
                                  funding or 0)
         if goal_header is None:     # goal labels no family prints (年初设定目标), by their words
@@ -534,6 +546,11 @@ class _FormParser(IndicatorRows, RowCells, RowsWithoutFigures):
         its last line.  The label is a cell of its own: a line's first
         piece, or whole lines."""
         labels = [label_key(l) for l in label_tables().extra_rows]
+        head, _, tail = self.lines[k].text.partition(" ")
+        if label_key(head) not in labels and is_closing_label(head) and (tail.strip() or k + 1 < len(self.lines)) \
+                and not self._figures_after(k):
+            self.unknown_labels.add(label_key(head))
+            return head, 1, tail.strip()        # a label no family prints, and no indicator after it
         acc, printed = "", ""
         for j in range(k, min(k + 3, len(self.lines))):
             head, _, tail = self.lines[j].text.partition(" ")
@@ -544,6 +561,16 @@ class _FormParser(IndicatorRows, RowCells, RowsWithoutFigures):
                 return None
             acc, printed = key, printed + head
         return None
+
+    def _figures_after(self, k: int) -> bool:
+        """Whether a line after line k, before the 总分 row, prints a figure
+        (an indicator row's 分值 or 得分)."""
+        for line in self.lines[k + 1:]:
+            if _total_label_at(line.text) is not None:
+                return False
+            if any(is_number_token(token) for token in line.text.split()):
+                return True
+        return False
 
     def _closing(self, start: int) -> None:
         """The closing rows from line `start` into `extra` (label → text as
@@ -581,6 +608,10 @@ class _FormParser(IndicatorRows, RowCells, RowsWithoutFigures):
             if match:
                 record["year"] = match.group(1)
                 self.provenance["year"] = [line]
+                stated = split_head_total(line.text)[1]     # （2022年度）自评得分98; a 总分 row is read later
+                if stated is not None:
+                    record["total_score"] = str(stated)
+                    self.provenance["total_score"] = [line]
                 break
         s = self.sections()
         if self.text:  # not while measuring column widths

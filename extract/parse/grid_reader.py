@@ -33,8 +33,11 @@ from extract.layout.labels import (
     HEAD_WORDS, INDICATOR_HEADER_WORDS, LEVEL1_NAMES, LEVEL2_NAMES, SLOT_NAME, YEAR_PATTERN, is_label, label_key,
     level_key, match_header_word, match_label,
 )
-from extract.layout.templates import is_appropriation_row, is_sub_row, label_tables, money_unit_in, read_title
-from extract.model import FUNDING_ROW_KEYS, BBox, Cell, Document, FieldPath, FormResult, Page, Provenance, Table
+from extract.layout.templates import is_appropriation_row, is_sub_row, label_tables, money_unit_in, read_title, \
+    split_head_total
+from extract.model import (
+    FUNDING_KEYS, FUNDING_ROW_KEYS, BBox, Cell, Document, FieldPath, FormResult, Page, Provenance, Table,
+)
 from extract.parse.assembly import FormAssembly
 from extract.parse.values import clean_cell_text, is_number_token, is_weight_and_score, parse_number
 
@@ -110,6 +113,8 @@ class _FormBuilder:
         self.goal_columns: dict[str, BBox] = {}
         self.indicator_columns: dict[str, BBox] = {}
         self.funding_header_complete = False          # every funding header cell matched a label
+        self.funding_unread = False                     # a row of figures in the funding table read as no row
+        self.funding_closed = False                     # the funding table ended (a goal or indicator header)
         self.column_labels: dict[str, str] = {}         # funding and indicator keys → header as printed
         self.target_parts: list[BBox] = []             # 指标性质 / 指标值 / 度量单位, where the target is split
         self.goal_values_next = False
@@ -209,9 +214,13 @@ def parse_document(document: Document) -> list[FormResult]:
                     builder.year_read = True
             elif (unit := money_unit_in(item)) and not builder.assembly.indicators:
                 builder.assembly.money_unit = unit          # 金额单位：元 above the table
-            elif (year := YEAR_PATTERN.search(item)) and not builder.year_read:
-                builder.assembly.put(FieldPath.top("year"), year.group(1))
-                builder.year_read = True
+            elif not builder.year_read:
+                line, stated = split_head_total(item)        # （2022年度）自评得分98
+                if (year := YEAR_PATTERN.search(line)):
+                    builder.assembly.put(FieldPath.top("year"), year.group(1))
+                    builder.year_read = True
+                    if stated is not None:
+                        builder.assembly.put(FieldPath.top("total_score"), str(stated))
             continue
         row = item
         if row.labelled(label_tables().head["project_name"]) and builder.assembly.text(FieldPath.top("project_name")):
@@ -249,9 +258,26 @@ def _stream(document: Document) -> Iterator[tuple[Page, Any]]:
             yield page, item
 
 
+def _close_funding(builder: _FormBuilder, row: _Row) -> None:
+    """The funding table ends (at the goal or indicator header): where its
+    header and every row of it were read, a funding row it does not print
+    (a template without 上年结转资金) is null, and certain."""
+    if builder.funding_closed or not builder.funding_columns:
+        return
+    builder.funding_closed = True
+    if not builder.funding_header_complete or builder.funding_unread:
+        return
+    printed = builder.assembly.printed
+    for fkey in FUNDING_KEYS:
+        if not any(FieldPath.funding(fkey, column) in printed for column in FUNDING_ROW_KEYS):
+            for column in FUNDING_ROW_KEYS:
+                builder.put_absent(FieldPath.funding(fkey, column), row)
+
+
 def _read_row(builder: _FormBuilder, row: _Row) -> None:
     _read_money_unit(builder, row)
     if row.labelled(label_tables().indicator_columns["name"]):
+        _close_funding(builder, row)
         header = _header_cells(row, label_tables().indicator_columns, INDICATOR_HEADER_WORDS)
         builder.indicator_columns = _bboxes(header)
         builder.column_labels.update(_printed_labels(header, "indicator"))
@@ -303,6 +329,7 @@ def _read_row(builder: _FormBuilder, row: _Row) -> None:
         return
     goal_header = _goal_header(builder, row)
     if goal_header is not None:
+        _close_funding(builder, row)
         builder.goal_columns = _bboxes(goal_header)
         builder.goal_values_next = True
         return
@@ -321,7 +348,9 @@ def _read_row(builder: _FormBuilder, row: _Row) -> None:
         builder.put(FieldPath.top("grade"), row, value)
         return
     if builder.indicator_columns and _is_indicator_row(builder, row):
-        if _is_not_an_indicator(builder, row):
+        if _read_closing_row(builder, row):
+            log.debug("page %d, row %d: a closing row, kept in extra", row.page.number, row.index)
+        elif _is_not_an_indicator(builder, row):
             log.debug("page %d, row %d: a slot, sub-row or empty 二级指标, no indicator", row.page.number, row.index)
         elif _continues_last_row(builder, row):
             _read_continuation(builder, row)
@@ -337,6 +366,12 @@ def _read_row(builder: _FormBuilder, row: _Row) -> None:
     else:
         if builder.goal_columns and sum(1 for c in row.cells if clean_cell_text(c.text)) >= 3:
             builder.skipped_rows += 1
+        texts = [clean_cell_text(c.text) for c in row.cells if clean_cell_text(c.text)
+                 and not label_key(c.text).startswith(_FUNDING_BLOCK_KEY)]
+        if builder.funding_columns and not builder.funding_closed and any(is_number_token(t) for t in texts):
+            builder.funding_unread = True             # which row it is, no label says: its key stays open
+            if not is_number_token(texts[0]):
+                builder.assembly.extra[texts[0]] = texts[1:]    # a funding row with no key: kept, not lost
         log.debug("page %d, row %d: not read (%s)", row.page.number, row.index,
                   " | ".join(clean_cell_text(c.text)[:12] for c in row.cells))
 
@@ -383,6 +418,27 @@ def _read_extra_row(builder: _FormBuilder, row: _Row) -> bool:
         builder.assembly.extra[label] = texts[1:]
         return True
     return False
+
+
+def _read_closing_row(builder: _FormBuilder, row: _Row) -> bool:
+    """A row after the indicators whose label no family prints (目标未完成原因分析,
+    改进措施及…): its label is one cell across the 一级 to 三级指标 columns, which
+    an indicator's never is, and it prints no 分值 or 得分 of its own.  Kept in
+    the record's `extra`, label → text as printed, as a known closing row is."""
+    columns = builder.indicator_columns
+    if not builder.assembly.indicators or "level1" not in columns:
+        return False
+    label = row.under(columns["name"])
+    if label is None or row.under(columns["level1"]) is not label or not clean_cell_text(label.text):
+        return False
+    figures = {id(cell) for key in ("weight", "score") if key in columns
+               and (cell := row.under(columns[key])) is not None and is_number_token(clean_cell_text(cell.text))}
+    if figures:
+        return False
+    texts = [clean_cell_text(c.text) for c in row.cells if c is not label and clean_cell_text(c.text)]
+    builder.assembly.extra[clean_cell_text(label.text)] = " ".join(texts)
+    builder.assembly.header_labels.add(label_key(label.text))      # (which families print it)
+    return True
 
 
 def _is_not_an_indicator(builder: _FormBuilder, row: _Row) -> bool:

@@ -19,7 +19,7 @@ from extract.layout.labels import (
     FUNDING_BLOCK_LABELS, GRADE_LABELS, GRADES, LEVEL1_NAMES, LEVEL2_NAMES, NULL_MARKS, SLOT_NAME, YEAR_IN_TEXT,
     is_label, label_key, match_label,
 )
-from extract.layout.templates import is_appropriation_row, is_sub_row, label_tables, money_unit_in
+from extract.layout.templates import is_appropriation_row, is_sub_row, label_tables, money_unit_in, split_head_total
 from extract.model import FUNDING_KEYS, FUNDING_ROW_KEYS, FieldPath, Provenance
 from extract.parse.assembly import FormAssembly
 from extract.parse.values import is_number_token
@@ -97,6 +97,8 @@ class _CellReader:
             self.assembly.money_unit = unit           # 金额单位：元 above the table
         if len(cells) == 1 and (m := YEAR_IN_TEXT.search(first)) and self.assembly.text(FieldPath.top("year")) is None:
             self.put(FieldPath.top("year"), m.group(1))
+            if (stated := split_head_total(first)[1]) is not None:      # （2022年度）自评得分98
+                self.put(FieldPath.top("total_score"), str(stated))
             return
         if self.goal_columns is not None:
             self._goal_values(cells)
@@ -145,7 +147,10 @@ class _CellReader:
             return
         if self.table_closed:               # the page's own text after the form (发布时间, 附件下载 …)
             return
-        if self.indicator_columns is not None:
+        if self.indicator_columns is not None and self._is_closing_row(texts):
+            self.assembly.extra[texts[0]] = texts[1]
+            self.assembly.header_labels.add(label_key(texts[0]))      # (which families print it)
+        elif self.indicator_columns is not None:
             self._indicator_row(cells)
         elif self.funding_columns is not None and any(is_number_token(c) for c in texts[1:]):
             self.funding_unread = True
@@ -271,6 +276,14 @@ class _CellReader:
         if unsure:
             self.assembly.doubt([FieldPath.indicator(index, c) for c in ROW_FIELDS + LEVELS if c in columns],
                                 "the row's cells fit the header's columns two ways (which merged labels it lacks)")
+
+    def _is_closing_row(self, texts: list[str]) -> bool:
+        """A row after the indicators whose label no family prints (目标未完成原因分析 |
+        …): a label and a text, and no figure where the header prints 分值 or
+        得分; every indicator row prints its figures."""
+        columns = self.indicator_columns or []
+        return (self.assembly.indicators > 0 and len(texts) == 2 and bool({"weight", "score"} & set(columns))
+                and not any(is_number_token(t) for t in texts))
 
     @staticmethod
     def _holds_no_indicator(value: dict[str, str], parts: list[str]) -> bool:

@@ -28,10 +28,10 @@ from extract.layout.flat_format import em_width
 from extract.layout.labels import (
     FORM_TITLE, FUNDING_BLOCK_LABELS, GOAL_BLOCK_LABELS, GOAL_COLUMN_LABELS, GRADE_LABELS, GRADES, HEAD_LABELS,
     HEADER_LABEL_ENDINGS, HEADER_WORD_MAX_CHARS, INDICATOR_COLUMN_LABELS, INDICATOR_HEADER_WORDS, NULL_MARKS,
-    SLOT_NAME, YEAR_IN_TEXT, column_key, is_label, label_key, match_header_word, match_label,
+    SLOT_NAME, YEAR_IN_TEXT, column_key, is_closing_label, is_label, label_key, match_header_word, match_label,
 )
 from extract.layout.templates import (
-    Title, is_appropriation_row, is_extra_column_label, label_tables, money_unit_in, read_title,
+    Title, is_appropriation_row, is_extra_column_label, label_tables, money_unit_in, read_title, split_head_total,
 )
 from extract.model import FUNDING_KEYS as FUNDING_ROW_NAMES, FieldPath, FormResult, Provenance
 from extract.parse.assembly import FormAssembly
@@ -144,6 +144,8 @@ def parse_row_text(text: str, source_file: str, sha256: str, shape: str,
         for page in sorted({p for p, _ in form_lines}):
             assembly.touch(*(page_of(page) if page_of is not None else (page, "text")))
         where = Provenance(form_lines[0][0], None, METHOD if separator is not None else GUESSED_METHOD, 1.0)
+        if title is not None and title.total_score is not None:      # 项目总得分99分 after the title
+            assembly.put(FieldPath.top("total_score"), str(title.total_score), where)
         if separator is not None:
             read_cell_rows([(p, [c.strip() for c in line.split(separator)]) for p, line in form_lines
                             if line.strip()], assembly, where)
@@ -354,6 +356,8 @@ class _SpacedForm:
         for i, t in enumerate(self.texts[:4]):
             if (m := YEAR_IN_TEXT.search(t)):
                 self.put(FieldPath.top("year"), m.group(1), i)
+                if (stated := split_head_total(t)[1]) is not None:      # （2022年度）自评得分98
+                    self.put(FieldPath.top("total_score"), str(stated), i)
                 break
         tables = label_tables()
         head = self.find(lambda t: any(key(t).startswith(label_key(l)) for l in tables.head["project_name"]))
@@ -423,6 +427,7 @@ class _SpacedForm:
         for i in closing:
             tokens = [w for f in self.frags[i] for w in f.text.split()]
             self.assembly.extra[tokens[0]] = " ".join(tokens[1:])
+            self.assembly.header_labels.add(label_key(tokens[0]))      # (which families print it)
         if grade is not None:
             rest = " ".join(f.text for f in self.frags[grade])
             for label in GRADE_LABELS:
@@ -433,12 +438,20 @@ class _SpacedForm:
 
     def _closing_lines(self, header: int | None, total: int | None) -> list[int]:
         """The lines after the indicator table labelled by a closing row's
-        label (评价结论, 说明, 项目负责人 …): the record's `extra`."""
+        label (评价结论, 说明, 项目负责人 …): the record's `extra`.  A label no
+        family prints (目标未完成原因分析) counts where no figure follows it
+        (no indicator row does)."""
         if header is None:
             return []
         labels = label_tables().extra_rows
+
+        def figures_after(i: int) -> bool:
+            stop = total if total is not None and total > i else len(self.texts)
+            return any(is_number_token(w) for k in range(i + 1, stop) for w in self.texts[k].split())
+
         return [i for i in range(header + 1, len(self.texts)) if i != total and self.frags[i]
-                and is_label(self.frags[i][0].text.split()[0], labels)]
+                and (is_label(first := self.frags[i][0].text.split()[0], labels)
+                     or is_closing_label(first) and not figures_after(i))]
 
     def _closing_label_before_total(self, total: int) -> None:
         """A closing label and its text printed on the 总分 row before 总分
