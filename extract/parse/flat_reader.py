@@ -477,6 +477,7 @@ class _FormParser(IndicatorRows, RowCells, RowsWithoutFigures):
         self.extra: dict[str, Any] = {}               # labelled cells no key holds (FORM_RECORD.md, extra)
         self.unknown_labels: set[str] = set()         # labels read by their words, which no family prints
         self.header_unread = False                    # the indicator header misread (flat_rows)
+        self.header_prints_figures = False            # the indicator header prints 分值 or 得分 (sections)
         self.text_column = False                      # a column kept in `extra` before 分值 / 得分 (flat_rows)
         self.figure_column_after_score = False        # ... or one after 得分
         self.figures_after_score: list[str] = []      # that column's figures, row by row (flat_rows)
@@ -510,6 +511,9 @@ class _FormParser(IndicatorRows, RowCells, RowsWithoutFigures):
         ind_header = self._find(lambda t: any(l in t for l in INDICATOR_COLUMN_LABELS["name"]),
                                 goal_header or 0)
         total = self._find(lambda t: _total_label_at(t) is not None, (ind_header or 0) + 1)
+        header_text = self._header_read(ind_header)[0]
+        keys = header_keys(header_text) if header_text else None
+        self.header_prints_figures = bool({"weight", "score"} & set(keys or ()))
         closing = next((k for k in range(self._header_end(ind_header), len(self.lines))
                         if self._extra_label_at(k) is not None and not self._in_a_header(k)), None)
         grade = self._find(lambda t: any(t.startswith(l) for l in GRADE_LABELS), total or 0)
@@ -521,8 +525,13 @@ class _FormParser(IndicatorRows, RowCells, RowsWithoutFigures):
     def _header_end(self, ind_header: int | None) -> int:
         """The line after the indicator header, its labels wrapped over lines
         joined (`header_keys`); past the end where there is no header."""
+        return self._header_read(ind_header)[1]
+
+    def _header_read(self, ind_header: int | None) -> tuple[str, int]:
+        """The indicator header's label keys from 三级指标 on, joined over the
+        lines they wrap onto, and the line after it."""
         if ind_header is None:
-            return len(self.lines)
+            return "", len(self.lines)
         first = self.lines[ind_header].text
         text = label_key(first[max(first.find(INDICATOR_COLUMN_LABELS["name"][0]), 0):])
         j = ind_header + 1
@@ -530,7 +539,7 @@ class _FormParser(IndicatorRows, RowCells, RowsWithoutFigures):
                 and header_keys(text + label_key(self.lines[j].text)) is not None:
             text += label_key(self.lines[j].text)
             j += 1
-        return j
+        return text, j
 
     def _in_a_header(self, k: int) -> bool:
         """Whether line k is the wrapped rest of an indicator header (the first
@@ -547,8 +556,9 @@ class _FormParser(IndicatorRows, RowCells, RowsWithoutFigures):
         piece, or whole lines."""
         labels = [label_key(l) for l in label_tables().extra_rows]
         head, _, tail = self.lines[k].text.partition(" ")
+        # (only where rows print figures: a table without 分值 / 得分 has none to end it by)
         if label_key(head) not in labels and is_closing_label(head) and (tail.strip() or k + 1 < len(self.lines)) \
-                and not self._figures_after(k):
+                and self.header_prints_figures and not self._figures_after(k):
             self.unknown_labels.add(label_key(head))
             return head, 1, tail.strip()        # a label no family prints, and no indicator after it
         acc, printed = "", ""

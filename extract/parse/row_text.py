@@ -440,10 +440,11 @@ class _SpacedForm:
         """The lines after the indicator table labelled by a closing row's
         label (评价结论, 说明, 项目负责人 …): the record's `extra`.  A label no
         family prints (目标未完成原因分析) counts where no figure follows it
-        (no indicator row does)."""
+        (no indicator row does), in a table whose rows print 分值 or 得分."""
         if header is None:
             return []
         labels = label_tables().extra_rows
+        prints_figures = bool({"weight", "score"} & set(self._indicator_columns(header)[0]))
 
         def figures_after(i: int) -> bool:
             stop = total if total is not None and total > i else len(self.texts)
@@ -451,7 +452,7 @@ class _SpacedForm:
 
         return [i for i in range(header + 1, len(self.texts)) if i != total and self.frags[i]
                 and (is_label(first := self.frags[i][0].text.split()[0], labels)
-                     or is_closing_label(first) and not figures_after(i))]
+                     or prints_figures and is_closing_label(first) and not figures_after(i))]
 
     def _closing_label_before_total(self, total: int) -> None:
         """A closing label and its text printed on the 总分 row before 总分
