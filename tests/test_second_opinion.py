@@ -201,3 +201,27 @@ def test_the_shipped_model_disputes_few_fields_of_the_clean_gold_forms(gold_pars
     disputed = sum(len(d) for d in opinions)
     assert [f.record for f in forms] == records
     assert 0 < disputed <= GOLD_MAX_DISPUTED_SHARE * fields, (disputed, fields)
+
+
+@pytest.mark.parametrize("key, printed, shown", [
+    ("name", "指标1：设备交付及时性", "设备交付及时性"),      # a row's number (Hebei, Shanxi) is no name's words
+    ("target", "定性当年完成", "当年完成"),                 # a split target's nature (Yunnan, Sichuan)
+    ("name", "指标完成率", "指标完成率"),                   # a name that only starts so
+    ("target", "≥90%", "≥90%"),
+])
+def test_the_model_is_shown_a_cell_without_what_its_family_prints_before_it(key, printed, shown):
+    record = load_gold()[0]
+    record["indicators"][0][key] = printed
+    text = form_text(record)
+    (place,) = [p for p in text.fields if p.paths[0] == f"indicators[0].{key}"]
+    assert text.text[place.start:place.end].replace("\n", "") == shown
+    assert record["indicators"][0][key] == printed            # the record keeps it as printed
+
+
+def test_the_shipped_model_does_not_dispute_a_numbered_name(gold_parsed):
+    forms, tagger = gold_parsed
+    form = copy.deepcopy(forms[0])
+    for k, indicator in enumerate(form.record["indicators"]):
+        indicator["name"] = f"指标{k + 1}：{indicator['name']}"
+    (disputed,) = review_forms([form], tagger)
+    assert not any(path.endswith(".name") for path in disputed), sorted(disputed)

@@ -27,6 +27,7 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 import logging
+import re
 import unicodedata
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
@@ -56,6 +57,14 @@ INDICATOR_LABELS["deviation"] = DEVIATION_LABELS
 _ONE_GLYPH_PER_OPERATOR = str.maketrans({symbol: op for symbol, op in MEASURE_OPERATOR_SYMBOLS.items()
                                          if len(symbol) == 1 and op in "≥≤"})
 _NEUTRAL = frozenset("。；;，,、：:！!？?" + " \t\r\n\u3000")
+# A row's number before its name (指标1：…, as Hebei and Shanxi print them and
+# the record keeps): the model, trained on names without one, reads `1：` as
+# a figure; it is shown the name without it (the number is no name's words).
+_NUMBERING = re.compile(r"^\s*指标\s*\d{1,2}\s*[:：]\s*(?=\S)")
+# A target split over 指标性质 / 指标值 / 度量单位 and joined as printed starts
+# with its nature (定性当年完成): no words of the target the model knows, it
+# reads them as the end of the name; it is shown the target without them.
+_TARGET_NATURE = re.compile(r"^\s*定[性量](?=\S)")
 
 
 def _lines(value: Any, width: float) -> list[str]:
@@ -109,6 +118,10 @@ def form_text(record: dict[str, Any]) -> FlatTextWriter:
     widths = {"name": COLUMN_EM["name"], "target": COLUMN_EM["measure"], "actual": COLUMN_EM["measure"],
               "weight": COLUMN_EM["number"], "score": COLUMN_EM["number"], "deviation": COLUMN_EM["deviation"]}
     for index, indicator in enumerate(indicators):
+        if isinstance(indicator.get("name"), str):
+            indicator = {**indicator, "name": _NUMBERING.sub("", indicator["name"], count=1)}
+        if isinstance(indicator.get("target"), str):
+            indicator = {**indicator, "target": _TARGET_NATURE.sub("", indicator["target"], count=1)}
         for level in ("level1", "level2"):
             members = groups[level].get(index)
             if members is not None:

@@ -63,6 +63,16 @@ INDICATOR_COLUMN_LABELS = {
     "deviation": ("偏差原因分析及改进措施", "偏差原因及改进措施", "偏差原因分析", "未完成原因分析",
                   "未完成原因和改进措施", "未完成原因及拟采取的改进措施"),
 }
+# Of those, the synonyms only FORM_RECORD.md names (no reference label): every
+# reader knows them, but they recognise no family's template unless its file
+# names them too (`templates.families_printing`): a form whose table prints
+# 自评分 is of no family whose file does not say so.
+CONTRACT_ONLY_LABELS = frozenset({
+    "总额", "年度财政资金总额", "本年财政拨款", "财政资金", "本年一般公共预算拨款", "中央、省、市补助县级资金",
+    "调整后预算数", "调整预算数", "预算数", "预算执行数", "执行数", "预算执行率",
+    "年初目标值", "年初指标值", "全年实际值", "全年完成值", "年终完成值", "自评分",
+    "未完成原因分析", "未完成原因和改进措施", "未完成原因及拟采取的改进措施",
+})
 TOTAL_LABELS = ("总分", "合计")
 # The words a header cell is read by where no label of any family matches it
 # whole: a form of a family no file describes (全年完成值, 未完成原因和改进措施,
@@ -106,6 +116,10 @@ FUNDING_HEADER_WORDS = (
 )
 # Labelled rows and columns that no key of the record holds: the record keeps
 # them in `extra` (FORM_RECORD.md, `extra`).
+# Funding rows no key holds that FORM_RECORD.md names (kept in `extra`).  Its
+# 中央补助 is left out: printed 其中：中央补助 it is the first 其中 row, the
+# current appropriation, by the contract's own rule.
+FUNDING_EXTRA_ROW_LABELS = ("财政专户管理资金", "单位资金", "自治区补助")
 EXTRA_LABELS = ("评价结论", "存在问题", "改进措施", "其他需要说明事项", "说明", "注", "项目负责人",
                 "财务负责人", "得分计算方法", "复核分")
 # An empty slot row's 三级指标 (指标2, 指标3：) and rows of marks (……, /).

@@ -355,7 +355,8 @@ def label_tables() -> LabelTables:
         slots=listed(lambda f: f.rows.get("slots", ())),
         sub_rows=tuple(dict.fromkeys(base.SUB_ROW_LABELS + listed(lambda f: f.rows.get("sub_rows", ())))),
         extra_rows=tuple(dict.fromkeys(base.EXTRA_LABELS + listed(lambda f: f.rows.get("extra", ())))),
-        funding_extra_rows=listed(lambda f: f.funding_rows.get("extra", ())),
+        funding_extra_rows=tuple(dict.fromkeys(base.FUNDING_EXTRA_ROW_LABELS
+                                               + listed(lambda f: f.funding_rows.get("extra", ())))),
         extra_columns=listed(lambda f: f.funding_columns.get("extra", ()) + f.indicator_columns.get("extra", ())),
         indicator_extra_columns=listed(lambda f: f.indicator_columns.get("extra", ())),
         totals=tuple(dict.fromkeys(base.TOTAL_LABELS + listed(lambda f: f.totals.get("labels", ())))),
@@ -364,15 +365,19 @@ def label_tables() -> LabelTables:
 
 @functools.cache
 def _family_label_keys(name: str) -> frozenset[str]:
-    """Every label a family's file names, folded, with the contract's own
-    synonyms (`extract.layout.labels`), which any family may print."""
+    """Every label a family's file names, folded, with the reference's own
+    (`extract.layout.labels`), which any family may print; not the
+    synonyms only the contract names (`CONTRACT_ONLY_LABELS`)."""
     from extract.layout.labels import label_key
 
     family = families()[name]
-    tables = [family.head_labels, family.goal_labels, family.funding_columns, family.funding_rows,
-              family.indicator_columns, base.HEAD_LABELS, base.GOAL_COLUMN_LABELS, base.FUNDING_COLUMN_LABELS,
-              base.FUNDING_ROW_LABELS, base.INDICATOR_COLUMN_LABELS]
-    labels = [label for table in tables for labels in table.values() for label in labels]
+    own = [family.head_labels, family.goal_labels, family.funding_columns, family.funding_rows,
+           family.indicator_columns]
+    reference = [base.HEAD_LABELS, base.GOAL_COLUMN_LABELS, base.FUNDING_COLUMN_LABELS, base.FUNDING_ROW_LABELS,
+                 base.INDICATOR_COLUMN_LABELS]
+    labels = [label for table in own for labels in table.values() for label in labels]
+    labels += [label for table in reference for labels in table.values() for label in labels
+               if label not in base.CONTRACT_ONLY_LABELS]
     labels += list(base.EXTRA_LABELS) + [label for labels in family.rows.values() for label in labels]
     return frozenset(label_key(label) for label in labels)
 

@@ -115,6 +115,8 @@ class _FormBuilder:
         self.funding_header_complete = False          # every funding header cell matched a label
         self.funding_unread = False                     # a row of figures in the funding table read as no row
         self.funding_closed = False                     # the funding table ended (a goal or indicator header)
+        self.total_row: _Row | None = None              # the 总分 row, where it prints no grade
+        self.grade_after_total = False                  # a cell after that row prints a grade (优, 良 …)
         self.column_labels: dict[str, str] = {}         # funding and indicator keys → header as printed
         self.target_parts: list[BBox] = []             # 指标性质 / 指标值 / 度量单位, where the target is split
         self.goal_values_next = False
@@ -195,6 +197,7 @@ def parse_document(document: Document) -> list[FormResult]:
         if builder.has_content:
             _close_levels(builder)
             _doubt_missing_header(builder)
+            _close_grade(builder)
             forms.append(builder.assembly.finish(document.file_name, document.sha256))
         builder = _FormBuilder()
 
@@ -276,6 +279,8 @@ def _close_funding(builder: _FormBuilder, row: _Row) -> None:
 
 def _read_row(builder: _FormBuilder, row: _Row) -> None:
     _read_money_unit(builder, row)
+    if builder.total_row is not None and any(clean_cell_text(c.text) in GRADES for c in row.cells):
+        builder.grade_after_total = True
     if row.labelled(label_tables().indicator_columns["name"]):
         _close_funding(builder, row)
         header = _header_cells(row, label_tables().indicator_columns, INDICATOR_HEADER_WORDS)
@@ -301,8 +306,9 @@ def _read_row(builder: _FormBuilder, row: _Row) -> None:
         builder.assembly.header_labels |= {label_key(c.text) for c in row.cells if clean_cell_text(c.text)
                                            and not label_key(c.text).startswith(_FUNDING_BLOCK_KEY)}
         taken = {id(cell) for cell in header.values()}
+        # (a column no family names whose words say the record keeps it in `extra`: 原因, 备注)
         builder.funding_header_complete = all(
-            id(c) in taken or _is_labelled_elsewhere(c)
+            id(c) in taken or _is_labelled_elsewhere(c) or match_header_word(c.text, FUNDING_HEADER_WORDS) == "extra"
             for c in row.cells if clean_cell_text(c.text) and not label_key(c.text).startswith(_FUNDING_BLOCK_KEY))
         log.debug("page %d: funding header, columns %s", row.page.number, sorted(builder.funding_columns))
         return
@@ -576,6 +582,16 @@ def _read_totals(builder: _FormBuilder, row: _Row) -> None:
     grade = next((cell for cell, text in texts if text in GRADES and id(cell) not in used), None)
     if grade is not None:
         builder.put(FieldPath.top("grade"), row, grade)
+    else:
+        builder.total_row = row
+
+
+def _close_grade(builder: _FormBuilder) -> None:
+    """A form whose 总分 row prints no grade, and no cell after it one:
+    the template prints none (合计 100, no 评分等级), null and certain."""
+    if builder.total_row is not None and not builder.grade_after_total \
+            and FieldPath.top("grade") not in builder.assembly.printed:
+        builder.put_absent(FieldPath.top("grade"), builder.total_row)
 
 
 def _doubt_missing_header(builder: _FormBuilder) -> None:
