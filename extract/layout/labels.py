@@ -318,6 +318,8 @@ def read_run_together(text: str, known: tuple[tuple[str, str], ...], words: tupl
 # How a column label no key holds may end (评分标准, 计算方法): as a rule's
 # label, or as any header label does.
 RULE_LABEL_ENDINGS = ("标准", "方法", "办法", "依据")
+# How a column of notes ends (原因, 备注, 评分说明, 得分计算方法).
+NOTE_LABEL_ENDINGS = ("原因", "备注", "说明") + RULE_LABEL_ENDINGS
 # How the label of a closing row no family prints ends (目标未完成原因分析,
 # 改进措施及整改情况, 结果应用方案): such a row after the indicators, with no
 # figure after it, is kept in `extra` too.

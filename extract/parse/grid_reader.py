@@ -30,8 +30,8 @@ from typing import Any, Iterator
 
 from extract.layout.labels import (
     FUNDING_BLOCK_LABELS, FUNDING_HEADER_WORDS, FUNDING_ROW_WORDS, GOAL_BLOCK_LABELS, GOAL_WORDS, GRADE_LABELS, GRADES,
-    HEAD_WORDS, INDICATOR_HEADER_WORDS, LEVEL1_NAMES, LEVEL2_NAMES, SLOT_NAME, YEAR_PATTERN, is_label, label_key,
-    level_key, match_header_word, match_label,
+    HEAD_WORDS, HEADER_WORD_MAX_CHARS, INDICATOR_HEADER_WORDS, LEVEL1_NAMES, LEVEL2_NAMES, NOTE_LABEL_ENDINGS,
+    SLOT_NAME, YEAR_PATTERN, is_label, label_key, level_key, match_header_word, match_label,
 )
 from extract.layout.templates import is_appropriation_row, is_sub_row, label_tables, money_unit_in, read_title, \
     split_head_total
@@ -306,9 +306,8 @@ def _read_row(builder: _FormBuilder, row: _Row) -> None:
         builder.assembly.header_labels |= {label_key(c.text) for c in row.cells if clean_cell_text(c.text)
                                            and not label_key(c.text).startswith(_FUNDING_BLOCK_KEY)}
         taken = {id(cell) for cell in header.values()}
-        # (a column no family names whose words say the record keeps it in `extra`: 原因, 备注)
         builder.funding_header_complete = all(
-            id(c) in taken or _is_labelled_elsewhere(c) or match_header_word(c.text, FUNDING_HEADER_WORDS) == "extra"
+            id(c) in taken or _is_labelled_elsewhere(c) or _is_note_column(c)
             for c in row.cells if clean_cell_text(c.text) and not label_key(c.text).startswith(_FUNDING_BLOCK_KEY))
         log.debug("page %d: funding header, columns %s", row.page.number, sorted(builder.funding_columns))
         return
@@ -513,6 +512,14 @@ def _header_cells(row: _Row, labels: dict[str, tuple[str, ...]],
             log.debug("header %r read as the %s column by its words", cell.text, key)
             cells[key] = cell
     return cells
+
+
+def _is_note_column(cell: Cell) -> bool:
+    """A funding header cell no family names that labels a column of notes,
+    which the record keeps in `extra` (原因, 备注, 评分说明, 计分方法)."""
+    key = label_key(cell.text)
+    return match_header_word(cell.text, FUNDING_HEADER_WORDS) == "extra" or \
+        len(key) <= HEADER_WORD_MAX_CHARS and key.endswith(NOTE_LABEL_ENDINGS)
 
 
 def _is_labelled_elsewhere(cell: Cell) -> bool:
