@@ -18,8 +18,8 @@ from typing import Any
 
 from extract.layout.labels import FORM_TITLE
 from extract.model import (
-    DEFAULT_MONEY_UNIT, FieldPath, Finding, FormResult, Provenance, empty_indicator, empty_record, iter_fields,
-    set_field, source_of,
+    DEFAULT_MONEY_UNIT, FUNDING_KEYS, FUNDING_ROW_KEYS, FieldPath, Finding, FormResult, Provenance, empty_indicator,
+    empty_record, iter_fields, set_field, source_of,
 )
 from extract.parse.deviation import split_deviation
 from extract.parse.values import clean_cell_text, parse_measure, parse_number, text_or_none
@@ -92,6 +92,13 @@ class FormAssembly:
         or split by guess, a column not found by its header): a finding
         that sends them to review."""
         self.doubts.append(Finding(rule, list(fields), expected, found, message))
+
+    def unprinted_funding_cells(self) -> list[FieldPath]:
+        """Every cell of each funding row none of whose cells was put: the
+        rows a funding table, read whole, does not print (no 上年结转资金)."""
+        return [FieldPath.funding(row, column) for row in FUNDING_KEYS
+                if not any(FieldPath.funding(row, c) in self.printed for c in FUNDING_ROW_KEYS)
+                for column in FUNDING_ROW_KEYS]
 
     def new_indicator(self) -> int:
         """Open the next 三级指标 row; returns its position."""

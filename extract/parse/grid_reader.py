@@ -36,7 +36,7 @@ from extract.layout.labels import (
 from extract.layout.templates import is_appropriation_row, is_sub_row, label_tables, money_unit_in, read_title, \
     split_head_total
 from extract.model import (
-    FUNDING_KEYS, FUNDING_ROW_KEYS, BBox, Cell, Document, FieldPath, FormResult, Page, Provenance, Table,
+    FUNDING_ROW_KEYS, BBox, Cell, Document, FieldPath, FormResult, Page, Provenance, Table,
 )
 from extract.parse.assembly import FormAssembly
 from extract.parse.values import clean_cell_text, is_number_token, is_weight_and_score, parse_number
@@ -270,11 +270,8 @@ def _close_funding(builder: _FormBuilder, row: _Row) -> None:
     builder.funding_closed = True
     if not builder.funding_header_complete or builder.funding_unread:
         return
-    printed = builder.assembly.printed
-    for fkey in FUNDING_KEYS:
-        if not any(FieldPath.funding(fkey, column) in printed for column in FUNDING_ROW_KEYS):
-            for column in FUNDING_ROW_KEYS:
-                builder.put_absent(FieldPath.funding(fkey, column), row)
+    for path in builder.assembly.unprinted_funding_cells():
+        builder.put_absent(path, row)
 
 
 def _read_row(builder: _FormBuilder, row: _Row) -> None:

@@ -20,7 +20,7 @@ from extract.layout.labels import (
     is_label, label_key, match_label,
 )
 from extract.layout.templates import is_appropriation_row, is_sub_row, label_tables, money_unit_in, split_head_total
-from extract.model import FUNDING_KEYS, FUNDING_ROW_KEYS, FieldPath, Provenance
+from extract.model import FUNDING_ROW_KEYS, FieldPath, Provenance
 from extract.parse.assembly import FormAssembly
 from extract.parse.values import is_number_token
 
@@ -160,10 +160,8 @@ class _CellReader:
         either; one whose funding table prints no 上年结转资金 row, none of its
         figures (where every row of the table was read)."""
         if self.funding_complete and not self.funding_unread:
-            for row in FUNDING_KEYS:
-                if not any(FieldPath.funding(row, c) in self.assembly.printed for c in FUNDING_ROW_KEYS):
-                    for column in FUNDING_ROW_KEYS:
-                        self.put(FieldPath.funding(row, column), None)
+            for path in self.assembly.unprinted_funding_cells():
+                self.put(path, None)
         columns = self.indicator_columns or ()
         if self.indicator_columns is not None and not self.unknown_header:
             for key, column in (("total_weight", "weight"), ("total_score", "score")):
