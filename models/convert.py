@@ -12,6 +12,9 @@ boundaries is left out and reported in a warning (count and the first few),
 as spaCy's project templates do.  With the character segmenter nearly every
 span aligns; one that starts or ends on white space does not.  Overlapping
 spans keep the longest (`spacy.util.filter_spans`), also with a warning.
+A span labelled `corpus.flat.NOT_ANNOTATED` (an extra row's text) becomes
+missing annotation (`Doc.set_ents(missing=...)`): training takes no loss
+there, the scorer counts no prediction there.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from spacy.language import Language
 from spacy.tokens import DocBin
 from spacy.util import filter_spans
 
+from corpus.flat import NOT_ANNOTATED
 from models.examples import Example, read_jsonl
 from models.layout import (
     CORPUS_DIR, DEV_JSONL, DEV_SPACY, EXAMPLES_DIR, STATS_JSON, TRAIN_JSONL, TRAIN_SPACY, logger, start_step, step_errors,
@@ -42,6 +46,7 @@ class ConvertStats:
     spans: int = 0
     misaligned: int = 0
     overlapping: int = 0
+    unannotated: int = 0              # NOT_ANNOTATED spans, left missing
     misaligned_samples: list[str] = field(default_factory=list)
 
 
@@ -56,8 +61,13 @@ def to_docbin(examples: Iterable[Example], nlp: Language | None = None) -> tuple
     docbin = DocBin(store_user_data=False)
     for text, entities in examples:
         doc = nlp.make_doc(text)
-        spans = []
+        spans, unannotated = [], []
         for start, end, label in entities:
+            if label == NOT_ANNOTATED:     # missing annotation: no loss either way
+                span = doc.char_span(start, end, alignment_mode="expand")
+                if span is not None:
+                    unannotated.append(span)
+                continue
             span = doc.char_span(start, end, label=label, alignment_mode="strict")
             if span is None:
                 stats.misaligned += 1
@@ -67,8 +77,11 @@ def to_docbin(examples: Iterable[Example], nlp: Language | None = None) -> tuple
             spans.append(span)
         kept = filter_spans(spans)
         stats.overlapping += len(spans) - len(kept)
-        doc.ents = kept
+        unannotated = [span for span in unannotated
+                       if not any(span.start < ent.end and ent.start < span.end for ent in kept)]
+        doc.set_ents(kept, missing=unannotated, default="outside")
         stats.spans += len(kept)
+        stats.unannotated += len(unannotated)
         stats.docs += 1
         docbin.add(doc)
     if stats.misaligned:

@@ -141,6 +141,32 @@ def test_the_converter_warns_about_spans_that_do_not_align(caplog):
     assert len(docbin) == 2
 
 
+def test_an_extra_rows_text_is_missing_annotation_not_taught_as_no_field():
+    """A closing row's value (目标未完成原因分析: 个别指标受疫情影响进度滞后。)
+    reads as a cause but is no field of the record: it is NOT_ANNOTATED, and
+    in the DocBin its tokens are missing (ent_iob 0), not outside (2), so
+    training takes no loss there; a value inside a field's span, or of
+    fewer than four characters (无), is left as it was."""
+    from corpus.flat import NOT_ANNOTATED, not_annotated_spans
+    from models.convert import blank_nlp, to_docbin
+
+    text = "目标未完成原因分析\n\n个别指标受疫情影响进度滞后。\n\n说明\n\n无\n\n项目名称\n\n加强项目管理工程"
+    name_at = text.index("加强项目管理工程")
+    fields = [(name_at, len(text), "PROJECT_NAME")]
+    record = {"extra": {"目标未完成原因分析": "个别指标受疫情影响 进度滞后。", "说明": "无", "备注": "加强项目管理"}}
+    unannotated = not_annotated_spans(text, record, fields, 0, len(text))
+    cause_at = text.index("个别")
+    assert unannotated == [(cause_at, cause_at + len("个别指标受疫情影响进度滞后。"), NOT_ANNOTATED)]
+
+    docbin, stats = to_docbin([(text, fields + unannotated)])
+    assert (stats.spans, stats.unannotated) == (1, 1)
+    doc = next(docbin.get_docs(blank_nlp().vocab))
+    iob = {token.i: token.ent_iob for token in doc}
+    missing = [token.text for token in doc if iob[token.i] == 0]
+    assert "".join(missing) == "个别指标受疫情影响进度滞后。"
+    assert doc[0].ent_iob == 2 and [ent.label_ for ent in doc.ents] == ["PROJECT_NAME"]
+
+
 def _digest(folder: Path) -> dict[str, bytes]:
     return {str(f.relative_to(folder)): f.read_bytes() for f in sorted(folder.rglob("*")) if f.is_file()}
 
