@@ -96,6 +96,61 @@ def test_bare_figure_target_and_actual_left_where_the_weight_stood_are_no_row_fi
     assert rows == [("服务人次", "≥100人次", "120人次", "50.00", "50.00"), ("满意度", "95", "95", "40.00", "40.00")]
 
 
+def test_bare_figure_target_and_actual_on_a_line_of_their_own_are_no_row_figures():
+    """A cell per paragraph with 分值 before the target: `95` and `95` on a
+    line of their own between the 分值 and the 得分 are the target and the
+    actual, not a row of 分值 95 and 得分 95 (which made an eleventh row,
+    accepted)."""
+    text = _cells(*_HEAD, "一级指标 二级指标 三级指标 分值 年度指标值 实际完成值 评分标准 得分 偏差原因分析及改进措施",
+                  "产出指标 数量指标 服务人次 50.00 ≥100人次 120人次 完成得满分 50.00",
+                  "满意度", "40.00", "95 95", "达到目标值", "得满分", "40.00", "总分 100.00 90.00")
+    form = parse_flat_text(text, "t.txt", SHA)[0]
+    rows = [(i["name"], i["target"], i["actual"], str(i["weight"]), str(i["score"])) for i in form.record["indicators"]]
+    assert rows == [("服务人次", "≥100人次", "120人次", "50.00", "50.00"), ("满意度", "95", "95", "40.00", "40.00")]
+    assert form.record["extra"]["评分标准"] == ["完成得满分", "达到目标值得满分"]
+
+
+def test_the_weight_before_the_target_parts_the_name_from_the_target():
+    """The 分值 printed between a short name and a long target: the line
+    after it starts the target's cell, though the name's column could hold
+    the target's first lines; and a deviation whose lines precede a row
+    printing several cells on one line is read whole."""
+    text = _cells(*_HEAD, "一级指标 二级指标 三级指标 分值 年度指标值 实际完成值 评分标准 得分 偏差原因分析及改进措施",
+                  "产出指标 数量指标 服务人次 50.00 ≥100人次 120人次 完成得满分 50.00",
+                  "信息共享", "40.00", "报告在平台上公", "开发布。", "达成指标", "完成得满分",
+                  "30.00", "受项目成效显现", "需要一定周期影", "响，效益尚未完", "全显现。",
+                  "邮件系统运行 10.00 正常运行 达成指标 完成得满分 10.00", "总分 100.00 90.00")
+    form = parse_flat_text(text, "t.txt", SHA)[0]
+    rows = [(i["name"], i["target"], i["actual"], str(i["weight"]), str(i["score"])) for i in form.record["indicators"]]
+    assert rows[1:] == [("信息共享", "报告在平台上公开发布。", "达成指标", "40.00", "30.00"),
+                        ("邮件系统运行", "正常运行", "达成指标", "10.00", "10.00")]
+    assert form.record["indicators"][1]["deviation"] == "受项目成效显现需要一定周期影响，效益尚未完全显现。"
+
+
+def test_content_order_reads_a_family_with_a_rule_column_and_routes_what_it_doubts(tmp_path):
+    """scoring_rule_columns in content order (分值 before the target, a
+    评分标准 column before 得分): every field right, none accepted wrong,
+    and most of the form accepted."""
+    from extract.checks.compare import compare_records
+    from extract.checks.routing import ACCEPTED
+    from extract.pipeline.document import read_flat_text_file
+    from extract.sources.files import sha256_of
+
+    records, styles = family_forms("scoring_rule_columns", 3)
+    pdf = tmp_path / "f.pdf"
+    truth = render_with_truth(records, pdf, styles)
+    txt = tmp_path / "f.txt"
+    txt.write_text(flat_text("content-order", pdf=pdf, records=truth, styles=styles), encoding="utf-8")
+    forms = read_flat_text_file(txt, sha256_of(txt))       # with the model, as a user's run
+    got = [form.record for form in forms]
+    assert len(got) == len(truth)
+    for record, expected in zip(got, truth):
+        record["form_id"], record["source"] = expected["form_id"], expected["source"]
+    assert compare_records(truth, got).accuracy == 1.0
+    statuses = [form.status(path) for form in forms for path in form.fields]
+    assert sum(status != ACCEPTED for status in statuses) / len(statuses) < 0.2
+
+
 def test_content_order_takes_a_second_score_off_the_row_figures():
     text = _cells(*_HEAD, "一级指标 二级指标 三级指标 年度指标值 实际完成值 分值 得分 核定得分 偏差原因分析及改进措施",
                   "产出指标 数量指标 服务人次 ≥100人次 120人次 50.00 50.00 50",

@@ -322,18 +322,29 @@ def _figures_to_row_end(lines: list[Line]) -> list[Line]:
     out = list(lines)
     weight: tuple[int, int, str] | None = None    # (line, segment index, text)
     between = 0
+    between_lines: set[int] = set()               # lines of the target's and actual's cells
     for k in range(len(out)):
         segments = _segments(out[k].text)
         for n, segment in enumerate(segments):
             figure = _bare_figure(segment)
             if weight is None:
                 if figure is not None:
-                    weight, between = (k, n, segment), 0
+                    weight, between, between_lines = (k, n, segment), 0, set()
                 continue
             if figure is None or between < 2 or figure > _number(weight[2]):
                 between += 1
+                between_lines.add(k)
                 continue
+            # (a target and an actual printed as bare figures, `95 95` on a
+            # line of their own between the 分值 and the 得分: no anchor)
+            for j in between_lines - {k, weight[0]}:
+                if _anchor(out[j].text) is not None:
+                    out[j] = replace(out[j], no_anchor=True)
             line_w, seg_w, text_w = weight
+            if seg_w == len(_segments(out[line_w].text)) - 1 and line_w + 1 < len(out) \
+                    and not (line_w + 1 == k and n == 0):
+                # the 分值 ended its line: the next line starts the target's cell
+                out[line_w + 1] = replace(out[line_w + 1], tight=True)
             segments[n] = f"{text_w} {segment}"
             if line_w == k:
                 del segments[seg_w]
@@ -831,7 +842,7 @@ class IndicatorRows:
         cells = 3 + self.text_column         # name, target, actual (and a text column before the figures)
         if anchor is not None:
             k = len(_segments(anchor.group("pre").strip()))
-            need = 0 if k >= cells else (cells - 2 if k >= 1 else cells - 1)
+            need = _lines_holding(rest, 0 if k >= cells else (cells - 2 if k >= 1 else cells - 1))
         weight, score = _number(last["weight"] or ""), _number(last["score"] or "")
         lost_points = weight is not None and score is not None and score < weight
         tagged = self._tagged_deviation_end(rest)
@@ -914,6 +925,18 @@ class IndicatorRows:
         nxt = rest[k + 1].text
         starts = tuple(l.rstrip("：") for l in IMPROVEMENT_LABELS) + IMPROVEMENT_TURNS + IMPROVEMENT_LABEL_PIECES
         return nxt.startswith(starts)
+
+
+def _lines_holding(lines: list[Line], cells: int) -> int:
+    """How many of the last `lines` the next row's `cells` cells need at
+    least: a line may print several cells side by side (`邮件系统运行状况
+    正常运行 达成指标`), so fewer lines than cells may hold them all."""
+    held = 0
+    for n, line in enumerate(reversed(lines), start=1):
+        if held >= cells:
+            return n - 1
+        held += max(1, len(_segments(line.text)))
+    return len(lines) if held >= cells or not lines else cells - held + len(lines)
 
 
 class RowCells:
@@ -1215,8 +1238,10 @@ class RowCells:
             # a split target's lines are those of three columns narrower
             # than the one measured: not weighed by it (the actual's are)
             # (nor a column kept in `extra`, whose width nothing measured)
-            lines = [] if split_target or key == "extra" else _run_lines(run)
-            cap = caps.get(key, 0.0)
+            lines = [] if split_target else _run_lines(run)
+            # (a text column kept in `extra`, 评分标准: no width measured, so
+            # taken as narrow as the target's and the actual's)
+            cap = caps.get(key, caps["target"])
             if split_target:
                 # ... but a line of theirs as wide as the actual's column is none of theirs
                 score -= sum(1.0 for line in _run_lines(run)[1:] if width(line) >= caps["actual"] - 0.25)
@@ -1231,6 +1256,8 @@ class RowCells:
                     score += 0.5 if full else -1.5
                     if line[-1] in "。！!":
                         score -= 1.0      # a 三级指标 / 指标值 / 实际值 is one sentence at most
+                    if key in ("target", "actual") and _MEASURE_END.search(line):
+                        score -= 1.0      # a figure closed by its unit (`95.87(%)`) ends its cell
             # a space inside a cell (not operator + number, not Latin words;
             # one after an enumeration comma is the extractor's gap before
             # a figure of another font, `卷、 3000件`)
