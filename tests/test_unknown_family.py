@@ -159,3 +159,57 @@ def test_closing_rows_and_a_head_total_no_file_names_are_read(read_as, tmp_path)
     assert tally["right"] / tally["fields"] >= 0.99, tally
     assert tally["accepted_wrong"] == 0, tally
     assert tally["review"] / tally["fields"] <= 0.15, tally
+
+
+def _cells(*rows: str) -> str:
+    return "\n\n".join(rows) + "\n"
+
+
+# A form in content order with no 上年结转 row, no 分值 / 得分 columns, no
+# 总分 row and a closing row after the table (the rule holds for a family
+# known or not: the title's kin, linkage_funds, prints these rows).
+_UNPRINTED = ("县级项目绩效目标自评表", "2023年度", "项目名称 示范项目", "主管部门 示范局 实施单位 示范中心",
+              "项目资金（万元） 年初预算数 全年预算数 全年执行数 执行率",
+              "年度资金总额 100.00 100.00 90.00 90.00%", "其中：财政拨款 100.00 100.00 90.00 90.00%",
+              "{funding_row}",
+              "年度总体目标 预期目标 实际完成情况", "完成示范工作。", "完成了示范工作。",
+              "一级指标 二级指标 三级指标 年度指标值 实际完成值 偏差原因分析及改进措施",
+              "产出指标 数量指标 服务人次 ≥100人次 120人次", "培训场次 ≥4场 4场", "{closing}")
+
+
+def _read_unprinted(tmp_path: Path, funding_row: str = "", closing: str = "说明 无"):
+    from extract.checks.routing import ACCEPTED
+    from extract.model import FieldPath, iter_fields
+    from extract.pipeline.document import read_flat_text_file
+    from extract.sources.files import sha256_of
+
+    rows = [r.format(funding_row=funding_row, closing=closing) for r in _UNPRINTED]
+    text = _cells(*[r for r in rows if r])
+    path = tmp_path / "form.txt"
+    path.write_text(text, encoding="utf-8")
+    form = read_flat_text_file(path, sha256_of(path))[0]
+    values = dict(iter_fields(form.record))
+    certain = {name: form.status(FieldPath.of(name)) == ACCEPTED and values[FieldPath.of(name)] is None
+               for name in ("funding.carryover.annual_budget", "total_weight", "total_score", "grade")}
+    return form, certain
+
+
+def test_rows_and_totals_a_table_read_whole_does_not_print_are_null_and_certain(tmp_path):
+    """Of a form whose funding block and indicator header were read whole,
+    what it does not print (上年结转, 总分 under a
+    header without 分值 / 得分, a grade where the table's end was read) is
+    null and accepted, not sent to a person as a cell the header may hide."""
+    form, certain = _read_unprinted(tmp_path)
+    assert [(i["name"], i["target"], i["actual"]) for i in form.record["indicators"]] == [
+        ("服务人次", "≥100人次", "120人次"), ("培训场次", "≥4场", "4场")]
+    assert certain == dict.fromkeys(certain, True)
+
+
+def test_a_funding_row_no_label_names_or_a_grade_word_keeps_what_they_may_hold_in_review(tmp_path):
+    """Figures under a funding label no table names (that row may be the
+    上年结转) keep the rows not read in doubt; a grade word after the table
+    (a grade under a label no table names) keeps the grade in doubt."""
+    _, certain = _read_unprinted(tmp_path, funding_row="本级自筹配套经费 0.00 0.00 0.00 0.00%")
+    assert not certain["funding.carryover.annual_budget"] and certain["grade"]
+    _, certain = _read_unprinted(tmp_path, closing="综合评定 优")
+    assert not certain["grade"] and certain["total_score"]

@@ -46,7 +46,7 @@ from extract.layout.flat_format import (
 )
 from extract.layout.templates import Title, label_tables, money_unit_in, read_title, split_head_total
 from extract.model import (
-    FUNDING_ROW_KEYS, INDICATOR_KEYS, FieldPath, FormResult, Page, Provenance, empty_funding_row, empty_record,
+    FUNDING_KEYS, FUNDING_ROW_KEYS, INDICATOR_KEYS, FieldPath, FormResult, Page, Provenance, empty_funding_row, empty_record,
     iter_fields,
 )
 from extract.parse.assembly import FormAssembly
@@ -630,7 +630,8 @@ class _FormParser(IndicatorRows, RowCells, RowsWithoutFigures):
         if s["head"] is not None:
             self._head(s["head"], s["funding"] or s["goal"] or len(self.lines))
         if s["funding"] is not None:
-            self._funding(s["funding"], s["goal"] or s["indicators"] or len(self.lines))
+            self._funding(s["funding"], s["goal"] or s["indicators"] or len(self.lines),
+                          closed=(s["goal"] or s["indicators"]) is not None)
         if s["goal"] is not None:
             self._goals(s["goal"], s["indicators"] or len(self.lines))
         if s["indicators"] is not None:
@@ -652,7 +653,33 @@ class _FormParser(IndicatorRows, RowCells, RowsWithoutFigures):
                 self.provenance["grade"].append(self.lines[s["grade"] + 1])
             grade = next((g for g in GRADES if rest.startswith(g)), None)
             record["grade"] = grade or (clean_cell_text(rest) or None)
+        self._close_totals(s)
         return record
+
+    def _close_totals(self, s: dict[str, int | None]) -> None:
+        """总分 and 评分等级 that a form whose indicator header was read whole
+        does not print: null and certain, as the grid reader's `_close_grade`.
+        No total row under a header without 分值 / 得分 has no figures to
+        print; no grade label and no grade word (优, 良, …) after the header,
+        where a total row or a closing row shows the table's end was read,
+        is no grade.  A total stated in the head is kept; with no total row
+        the form prints no total weight either."""
+        ind_header = s["indicators"]
+        if ind_header is None or not self.columns:
+            return
+        table_end = s["total"] if s["total"] is not None else s["closing"]
+        # (a total stated in the head, 自评得分98, and no total row after the
+        # table: the form prints no 总分 row, so no total weight)
+        stated_in_head = "total_score" in self.provenance and s["total"] is None and table_end is not None
+        if s["total"] is None and (not self.prints_figures or stated_in_head):
+            for path in ("total_weight", "total_score"):
+                if path not in self.provenance:
+                    self.absent[path] = [self.lines[ind_header]]
+        if s["grade"] is None and table_end is not None and self.record["grade"] is None \
+                and "grade" not in self.provenance:
+            after = self.lines[self._header_end(ind_header):]
+            if not any(word in GRADES for line in after for word in line.text.split()):
+                self.absent["grade"] = [self.lines[table_end]]
 
     def _totals(self, at: int) -> None:
         """总分 / 合计: its 分值 and 得分, read from its line and the lines of
@@ -714,10 +741,14 @@ class _FormParser(IndicatorRows, RowCells, RowsWithoutFigures):
             self.provenance[key] = self.lines[start + first:start + last + 1]
 
     # ---------------- funding
-    def _funding(self, start: int, end: int) -> None:
+    def _funding(self, start: int, end: int, closed: bool = False) -> None:
         """The funding rows, each figure under the header column it stands in
         (the header's labels in printed order, `_funding_header`); a column
-        the header does not print is null for every row, and certain."""
+        the header does not print is null for every row, and certain.  A row
+        the block does not print is null and certain too where the block was
+        read whole (`closed`: the goals or the indicators follow it; the
+        header read whole; every label with figures placed), as the grid
+        reader's `FormAssembly.unprinted_funding_cells`."""
         tokens: list[str] = []
         token_lines: list[Line] = []
         first_on_line: list[bool] = []
@@ -735,9 +766,11 @@ class _FormParser(IndicatorRows, RowCells, RowsWithoutFigures):
         label_start = 0
         buffer = ""
         i = 0
+        unread = False                # figures under a label no table names
         while i < len(tokens):
             token = tokens[i]
             if is_number_token(token) or is_run_together(token):
+                unread = unread or (bool(buffer) and columns is not None)
                 buffer = ""
                 i += 1
                 continue
@@ -777,6 +810,12 @@ class _FormParser(IndicatorRows, RowCells, RowsWithoutFigures):
                 self.extra[printed] = values
                 continue
             self._funding_row(key, columns, complete, values, starts, read_lines)
+        if closed and complete and not unread and columns is not None:
+            block = self.lines[start:end]
+            for key in FUNDING_KEYS:
+                paths = [f"funding.{key}.{k}" for k in FUNDING_ROW_KEYS]
+                if not any(path in self.provenance or path in self.absent for path in paths):
+                    self.absent.update((path, block) for path in paths)
 
     def _funding_row_by_words(self, buffer: str) -> tuple[str | None, str | None]:
         """A funding row's label no family prints (总额), the end of what was
