@@ -73,6 +73,10 @@ CONTRACT_ONLY_LABELS = frozenset({
     "年初目标值", "年初指标值", "全年实际值", "全年完成值", "年终完成值", "自评分",
     "未完成原因分析", "未完成原因和改进措施", "未完成原因及拟采取的改进措施",
 })
+# The three headers of a target split over three cells (FORM_RECORD.md: the
+# cells joined as printed, `≥` `90` `%` → `≥90%`): the contract's, so every
+# reader joins them where no family file names them either.
+TARGET_PART_LABELS = ("指标性质", "指标值", "度量单位")
 TOTAL_LABELS = ("总分", "合计")
 # The words a header cell is read by where no label of any family matches it
 # whole: a form of a family no file describes (全年完成值, 未完成原因和改进措施,

@@ -351,7 +351,7 @@ def label_tables() -> LabelTables:
         funding_rows=_merged(base.FUNDING_ROW_LABELS, [f.funding_rows for f in known]),
         indicator_columns=_merged(base.INDICATOR_COLUMN_LABELS, [f.indicator_columns for f in known]),
         target_parts=next((f.indicator_columns["target_parts"] for f in known
-                           if "target_parts" in f.indicator_columns), ()),
+                           if "target_parts" in f.indicator_columns), base.TARGET_PART_LABELS),
         slots=listed(lambda f: f.rows.get("slots", ())),
         sub_rows=tuple(dict.fromkeys(base.SUB_ROW_LABELS + listed(lambda f: f.rows.get("sub_rows", ())))),
         extra_rows=tuple(dict.fromkeys(base.EXTRA_LABELS + listed(lambda f: f.rows.get("extra", ())))),
