@@ -99,8 +99,10 @@ print(json.dumps(out))
 """
 
 
-def _tallies(tmp_path: Path, read_as: str, hidden: tuple[str, ...]) -> dict[str, dict[str, int]]:
-    """Two forms of each `hidden` family read as `read_as` in a process whose
+def _tallies(tmp_path: Path, read_as: str, hidden: tuple[str, ...],
+             read: tuple[str, ...] | None = None) -> dict[str, dict[str, int]]:
+    """Two forms of each `hidden` family (or of those of them in `read`) read
+    as `read_as` in a process whose
     family files leave those out: per family, fields, right, sent to review,
     accepted wrong, forms flagged template_unknown, fields no gold field
     pairs with, forms whose every closing row (gold `extra` text) was kept."""
@@ -112,7 +114,7 @@ def _tallies(tmp_path: Path, read_as: str, hidden: tuple[str, ...]) -> dict[str,
     env = {**os.environ, "SELFEVAL_FAMILIES_DIR": str(families), "PYTHONPATH": str(ROOT)}
     folder = tmp_path / read_as
     folder.mkdir()
-    done = subprocess.run([sys.executable, "-c", _READ, str(folder), *hidden], env=env, cwd=ROOT,
+    done = subprocess.run([sys.executable, "-c", _READ, str(folder), *(read or hidden)], env=env, cwd=ROOT,
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads(done.stdout.splitlines()[-1])
@@ -228,3 +230,49 @@ def test_a_funding_row_no_label_names_or_a_grade_word_keeps_what_they_may_hold_i
     assert not certain["funding.carryover.annual_budget"] and certain["grade"]
     _, certain = _read_unprinted(tmp_path, closing="综合评定 优")
     assert not certain["grade"] and certain["total_score"]
+
+
+def test_a_web_tables_header_cell_no_label_matches_is_read_by_its_words():
+    """A table copied cell by cell (web-table) reads a header no family
+    prints as the grid reader does: 本年度目标值(A) by its words is the
+    target, 年末完成值 the actual; 复评得分 repeats 得分's key, no column."""
+    from extract.layout.labels import INDICATOR_HEADER_WORDS
+    from extract.layout.templates import label_tables
+    from extract.parse.row_cells import header_keys
+
+    tables = label_tables()
+    cells = ["一级指标", "二级指标", "三级指标", "本年度目标值(A)", "年末完成值", "分值", "得分", "复评得分",
+             "偏差原因分析及改进措施"]
+    keys, unknown = header_keys(cells, tables.indicator_columns, tables.target_parts, INDICATOR_HEADER_WORDS)
+    assert keys == ["level1", "level2", "name", "target", "actual", "weight", "score", None, "deviation"]
+    assert unknown == ["复评得分"]
+    keys, unknown = header_keys(cells, tables.indicator_columns, tables.target_parts)     # labels alone
+    assert keys[3:5] == [None, None] and unknown[:2] == ["本年度目标值(A)", "年末完成值"]
+
+
+def test_a_funding_headers_notes_are_no_columns_of_their_own():
+    """得分(分值×执行率) is one column, 得分, not three (the flat reader folds
+    each header token with `column_key`); 得分说明 after 得分, a label no
+    family prints, is one column of notes, not a second 得分 and 说明."""
+    from extract.layout.labels import column_key
+    from extract.parse.flat_reader import _funding_header
+
+    header = "项目资金（万元） 年初预算数 全年预算数 全年执行数 分值(20分) 执行率(%) 得分(分值×执行率) 得分说明"
+    columns, complete, _ = _funding_header("".join(column_key(token) for token in header.split()))
+    assert complete
+    assert columns == ["initial_budget", "annual_budget", "executed", "weight", "execution_rate", "score", "extra"]
+
+
+# Only the reference family's file (shanghai): the families whose tables print
+# a column no key holds, read from a copied text.
+ALL_BUT_THE_REFERENCE = ("anhui", "sichuan_department", "yunnan", "hebei", "linkage_funds", "hunan_county",
+                         "shanxi", "scoring_rule_columns", "verified_scores", "stated_totals")
+
+
+@pytest.mark.parametrize("read_as", ["one-line", "web-table"])
+def test_only_the_reference_file_known_copied_texts_of_other_families_are_read(read_as, tmp_path):
+    tallies = _tallies(tmp_path, read_as, ALL_BUT_THE_REFERENCE, TRAIT_FAMILIES)
+    for family, tally in tallies.items():
+        assert tally["right"] / tally["fields"] >= 0.99, (family, tally)
+        assert tally["accepted_wrong"] == 0, (family, tally)
+        assert tally["review"] / tally["fields"] <= 0.10, (family, tally)

@@ -35,7 +35,7 @@ from decimal import Decimal
 from typing import Any, Callable, Iterable
 
 from extract.layout.labels import (
-    FORM_TITLE, FUNDING_BLOCK_LABELS, FUNDING_HEADER_WORDS, FUNDING_ROW_WORDS, GOAL_BLOCK_LABELS, GOAL_WORDS,
+    FORM_TITLE, column_key, FUNDING_BLOCK_LABELS, FUNDING_HEADER_WORDS, FUNDING_ROW_WORDS, GOAL_BLOCK_LABELS, GOAL_WORDS,
     GRADE_LABELS, GRADES, HEAD_WORDS, HEADER_WORD_MAX_CHARS, INDICATOR_COLUMN_LABELS, INDICATOR_HEAD_PIECE_READS,
     LEVEL1_NAMES, LEVEL2_NAMES, YEAR_IN_TEXT, is_closing_label, is_label, label_key, match_header_word,
     read_run_together,
@@ -262,7 +262,13 @@ def _funding_header(text: str) -> tuple[list[str], bool, tuple[str, ...]]:
     reading = read_run_together(text, tuple(labels), FUNDING_HEADER_WORDS)
     if reading is None or not any(c in _FUNDING_HEADER_MARKERS for c in reading[0]):
         return list(FUNDING_ROW_KEYS), False, ()
-    return list(reading[0]), True, reading[1]
+    columns = list(reading[0])
+    # a label of a key the header has already, right before a column of
+    # notes, is that column's first word (评分说明: 评分 is 得分's synonym)
+    for k in range(len(columns) - 1, 0, -1):
+        if columns[k] == "extra" and columns[k - 1] != "extra" and columns[k - 1] in columns[:k - 1]:
+            del columns[k - 1]
+    return columns, True, reading[1]
 
 
 def _is_funding_header_line(text: str) -> bool:
@@ -776,7 +782,7 @@ class _FormParser(IndicatorRows, RowCells, RowsWithoutFigures):
                 continue
             if not buffer:
                 label_start = i
-            buffer += label_key(token)
+            buffer += column_key(token)     # (a column's note, 得分(分值×执行率), no label of its own)
             label, key = next(((lk, k) for lk, k in labels if buffer.endswith(lk)), (None, None))
             extra = None
             if key is None:

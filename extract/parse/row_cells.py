@@ -16,8 +16,8 @@ from __future__ import annotations
 import re
 
 from extract.layout.labels import (
-    FUNDING_BLOCK_LABELS, GRADE_LABELS, GRADES, LEVEL1_NAMES, LEVEL2_NAMES, NULL_MARKS, SLOT_NAME, YEAR_IN_TEXT,
-    is_label, label_key, match_label,
+    FUNDING_BLOCK_LABELS, GRADE_LABELS, GRADES, INDICATOR_HEADER_WORDS, LEVEL1_NAMES, LEVEL2_NAMES, NULL_MARKS,
+    SLOT_NAME, YEAR_IN_TEXT, is_label, label_key, match_header_word, match_label,
 )
 from extract.layout.templates import is_appropriation_row, is_sub_row, label_tables, money_unit_in, split_head_total
 from extract.model import FUNDING_ROW_KEYS, FieldPath, Provenance
@@ -41,19 +41,27 @@ def extra_column_labels() -> tuple[str, ...]:
     return label_tables().extra_columns + label_tables().extra_rows
 
 
-def header_keys(cells: list[str], table: dict[str, tuple[str, ...]],
-                parts: tuple[str, ...] = ()) -> tuple[list[str | None], list[str]]:
+def header_keys(cells: list[str], table: dict[str, tuple[str, ...]], parts: tuple[str, ...] = (),
+                words: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> tuple[list[str | None], list[str]]:
     """Each header cell's key (None: a known column no key holds, or an
-    unknown one) and the labels no table knows."""
+    unknown one) and the labels no table knows.  A cell no label matches is
+    read by its `words` for a key no cell has (年度目标值: a header of a
+    family no file describes), as the grid reader's `_header_cells`."""
     keys: list[str | None] = []
     unknown = []
     # the three parts where the header prints all three (指标值 alone is a whole target)
     split = bool(parts) and all(any(is_label(cell, (part,)) for cell in cells) for part in parts)
     for cell in cells:
         key = TARGET_PART if split and is_label(cell, parts) else match_label(cell, table)
-        if key is None and not is_label(cell, extra_column_labels()):
-            unknown.append(cell)
         keys.append(key if key not in keys or key == TARGET_PART else None)
+    for k, cell in enumerate(cells):
+        if keys[k] is not None or match_label(cell, table) or is_label(cell, extra_column_labels()):
+            continue
+        key = match_header_word(cell, words) if words else None
+        if key in table and key not in keys:
+            keys[k] = key
+        else:
+            unknown.append(cell)
     return keys, unknown
 
 
@@ -105,7 +113,7 @@ class _CellReader:
             return
         if any(is_label(c, tables.indicator_columns["name"]) for c in cells):
             self.indicator_columns, self.unknown_header = header_keys(cells, tables.indicator_columns,
-                                                                      tables.target_parts)
+                                                                      tables.target_parts, INDICATOR_HEADER_WORDS)
             self.assembly.header_labels |= {label_key(c) for c in texts}
             return
         if any(match_label(c, tables.funding_columns) in FUNDING_HEADER_MARKERS for c in cells):
