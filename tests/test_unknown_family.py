@@ -276,3 +276,17 @@ def test_only_the_reference_file_known_copied_texts_of_other_families_are_read(r
         assert tally["right"] / tally["fields"] >= 0.99, (family, tally)
         assert tally["accepted_wrong"] == 0, (family, tally)
         assert tally["review"] / tally["fields"] <= 0.10, (family, tally)
+
+
+def test_only_the_reference_file_known_web_tables_with_boilerplate_are_read(tmp_path):
+    """A web page's table of a family no file describes, the page's own text
+    around it: head labels (专项资金名称, 县级主管部门), goal labels
+    (年初设定目标) and funding columns (年初预算) read by their words, and a
+    closing row no family prints (目标未完成原因分析) ends the table, so the
+    next form's boilerplate is no indicator row."""
+    tallies = _tallies(tmp_path, "boilerplate", ALL_BUT_THE_REFERENCE,
+                       ("hunan_county", "sichuan_department", "stated_totals"))
+    for family, tally in tallies.items():
+        assert tally["surplus"] == 0 and tally["accepted_wrong"] == 0, (family, tally)
+        assert tally["right"] / tally["fields"] >= 0.995, (family, tally)
+        assert tally["review"] / tally["fields"] <= 0.10, (family, tally)

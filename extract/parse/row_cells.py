@@ -16,8 +16,9 @@ from __future__ import annotations
 import re
 
 from extract.layout.labels import (
-    FUNDING_BLOCK_LABELS, GRADE_LABELS, GRADES, INDICATOR_HEADER_WORDS, LEVEL1_NAMES, LEVEL2_NAMES, NULL_MARKS,
-    SLOT_NAME, YEAR_IN_TEXT, is_label, label_key, match_header_word, match_label,
+    FUNDING_BLOCK_LABELS, FUNDING_HEADER_WORDS, GOAL_BLOCK_LABELS, GOAL_WORDS, GRADE_LABELS, GRADES, HEAD_WORDS,
+    HEADER_WORD_MAX_CHARS, INDICATOR_HEADER_WORDS, LEVEL1_NAMES, LEVEL2_NAMES, NULL_MARKS,
+    SLOT_NAME, YEAR_IN_TEXT, is_closing_label, is_label, label_key, match_header_word, match_label,
 )
 from extract.layout.templates import is_appropriation_row, is_sub_row, label_tables, money_unit_in, split_head_total
 from extract.model import FUNDING_ROW_KEYS, FieldPath, Provenance
@@ -122,7 +123,10 @@ class _CellReader:
         if any(is_label(c, tables.goal["goal_expected"]) for c in cells):
             self.goal_columns = [k for k in (match_label(c, tables.goal) for c in cells) if k]
             return
-        head = [(i, match_label(c, tables.head)) for i, c in enumerate(cells)]
+        if goal_words := self._goal_header_by_words(texts):
+            self.goal_columns = goal_words
+            return
+        head = [(i, match_label(c, tables.head) or self._head_by_words(c, i)) for i, c in enumerate(cells)]
         if any(k for _, k in head):
             for i, key in head:
                 if key and i + 1 < len(cells):
@@ -153,11 +157,13 @@ class _CellReader:
             self.put(FieldPath.top("grade"), next((c for c in cells[1:] if c), None))
             self.table_closed = True
             return
-        if self.table_closed:               # the page's own text after the form (发布时间, 附件下载 …)
-            return
+        if self.table_closed and not (self.indicator_columns is not None and self._is_closing_row(texts)
+                                      and is_closing_label(texts[0])):
+            return                          # the page's own text after the form (发布时间, 附件下载 …)
         if self.indicator_columns is not None and self._is_closing_row(texts):
             self.assembly.extra[texts[0]] = texts[1]
             self.assembly.header_labels.add(label_key(texts[0]))      # (which families print it)
+            self.table_closed = True          # as a closing row a family names: no indicator follows
         elif self.indicator_columns is not None:
             self._indicator_row(cells)
         elif self.funding_columns is not None and any(is_number_token(c) for c in texts[1:]):
@@ -178,11 +184,31 @@ class _CellReader:
 
     # ---------------- head, funding, goals, totals
 
+    def _head_by_words(self, cell: str, position: int) -> str | None:
+        """A head label of a family no file describes (专项资金名称, 县级主管部门)
+        by its words, in a label's place (cells alternate label and value),
+        above the tables, for a key not yet read: as the grid reader's."""
+        if position % 2 or self.funding_columns is not None or self.indicator_columns is not None \
+                or len(label_key(cell)) > HEADER_WORD_MAX_CHARS:
+            return None
+        key = match_header_word(cell, HEAD_WORDS)
+        return key if key and FieldPath.top(key) not in self.assembly.printed else None
+
+    def _goal_header_by_words(self, texts: list[str]) -> list[str]:
+        """The goal header of a family no file describes (年度总体目标 年初设定目标
+        全年实际完成情况): the block label, then a label for each goal by its
+        words; [] for any other row."""
+        if self.goal_columns is not None or self.indicator_columns is not None or len(texts) != 3 \
+                or not is_label(texts[0], GOAL_BLOCK_LABELS):
+            return []
+        keys = [match_header_word(text, GOAL_WORDS) for text in texts[1:]]
+        return keys if sorted(k or "" for k in keys) == sorted(label_tables().goal) else []  # type: ignore[return-value]
+
     def _funding_header(self, cells: list[str]) -> None:
         for cell in cells:
             self.assembly.money_unit = money_unit_in(cell) or self.assembly.money_unit
         labels = [c for c in cells if c and not label_key(c).startswith(_FUNDING_BLOCK_KEY)]
-        self.funding_columns, unknown = header_keys(labels, label_tables().funding_columns)
+        self.funding_columns, unknown = header_keys(labels, label_tables().funding_columns, (), FUNDING_HEADER_WORDS)
         self.funding_complete = not unknown
         self.assembly.header_labels |= {label_key(c) for c in labels}
 
