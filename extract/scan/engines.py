@@ -84,10 +84,19 @@ class RapidOcrEngine:
         return (text, float(min(scores)) if scores else 0.0) if text else None
 
 
+# The narrowest image, in pixels at the recogniser's 48 px height, a line
+# strip is padded to.  RapidOCR's default (`rec_img_shape` [3, 48, 320])
+# pads every strip to 320 px, though most lines in these cells are 60-150 px
+# wide; under 96 px the recogniser misreads the one-glyph cells of a split
+# target (`≥`, `%`: yunnan and sichuan_department scans 100 → 96%).
+REC_MIN_WIDTH = 96
+
+
 @lru_cache(maxsize=1)
 def _rapid_ocr() -> Any:
     """One RapidOCR per process (loading the models is slow), on one
-    onnxruntime thread so that worker processes don't fight over the cores."""
+    onnxruntime thread so that worker processes don't fight over the cores,
+    a strip padded to REC_MIN_WIDTH at least."""
     try:
         from rapidocr import RapidOCR
     except ImportError as exc:
@@ -98,4 +107,5 @@ def _rapid_ocr() -> Any:
         "Global.log_level": "warning",
         "EngineConfig.onnxruntime.intra_op_num_threads": 1,
         "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+        "Rec.rec_img_shape": [3, 48, REC_MIN_WIDTH],
     })
