@@ -135,6 +135,27 @@ def test_a_funding_row_the_table_does_not_print_is_null_and_not_sent_to_review(f
     assert [form.status(path) for path in carryover] == [ACCEPTED] * 4
 
 
+def test_a_split_targets_nature_cell_that_is_no_comparison_nor_kind_goes_to_review(tmp_path):
+    """A 指标性质 cell that reads as neither a comparison nor 定性 / 定量 (a
+    scan's `≧` read as `三`) leaves a joined target that parses as no
+    measure: the target is doubted, not accepted."""
+    from dataclasses import replace
+
+    from extract.checks.routing import ACCEPTED
+
+    records, styles = family_forms("yunnan", 1)
+    family = styles[0].family
+    cells = list(family.target_cells)
+    index = next(i for i, (nature, _, _) in enumerate(cells) if nature in ("≥", "≧", ">"))
+    cells[index] = ("三",) + tuple(cells[index][1:])
+    styles = [replace(styles[0], family=replace(family, target_cells=tuple(cells)))]
+    _, (form,) = _read(records, styles, tmp_path / "yunnan.pdf")
+    assert form.record["indicators"][index]["target"].startswith("三")
+    assert form.status(f"indicators[{index}].target") != ACCEPTED
+    others = [i for i in range(len(cells)) if i != index]
+    assert all(form.status(f"indicators[{i}].target") == ACCEPTED for i in others)
+
+
 @pytest.mark.parametrize("family", HELD_OUT_FAMILIES)
 def test_a_form_of_an_unknown_family_is_read_in_part_flagged_and_routed(family, tmp_path):
     from extract.checks.compare import fields_equal

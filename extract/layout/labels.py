@@ -150,6 +150,8 @@ MEASURE_OPERATOR_SYMBOLS = {
     "<=": "≤", "≤": "≤", "≦": "≤", "⩽": "≤",
     "=": "=", "═": "=", ">": ">", "<": "<",
 }
+# What a split target's 指标性质 cell holds: a comparison, or the kind of target.
+TARGET_NATURES = frozenset(MEASURE_OPERATOR_SYMBOLS) | {"定性", "定量"}
 MEASURE_OPERATOR_WORDS = {
     "不低于": "≥", "不少于": "≥", "不小于": "≥",
     "不高于": "≤", "不超过": "≤", "不多于": "≤", "不大于": "≤",

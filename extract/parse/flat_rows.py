@@ -21,7 +21,8 @@ from typing import Any
 from extract.layout.flat_format import ACTUAL, DEVIATION_LABELS, INDICATOR_NAME, TARGET
 from extract.layout.labels import (
     IMPROVEMENT_LABEL_PIECES, IMPROVEMENT_LABELS, IMPROVEMENT_TURNS, INDICATOR_COLUMN_LABELS, INDICATOR_HEADER_WORDS,
-    LEVEL1_NAMES, LEVEL1_OF_LEVEL2, LEVEL2_NAMES, MEASURE_OPERATOR_SYMBOLS, label_key, read_with_extra_columns,
+    LEVEL1_NAMES, LEVEL1_OF_LEVEL2, LEVEL2_NAMES, TARGET_NATURES, label_key,
+    read_with_extra_columns,
     without_section_weight,
 )
 from extract.layout.templates import indicator_column_labels, is_slot_row, label_tables, starts_sub_row
@@ -262,8 +263,7 @@ def _header_reading(text: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[
     return read_with_extra_columns(text, indicator_column_labels(), INDICATOR_HEADER_WORDS, cut_short=True)
 
 
-# A split target's 指标性质 cell: a comparison, or what kind of target it is.
-_TARGET_NATURES = frozenset(MEASURE_OPERATOR_SYMBOLS) | {"定性", "定量"}
+_TARGET_NATURES = TARGET_NATURES
 
 
 def _is_unit(text: str) -> bool:

@@ -31,7 +31,7 @@ from typing import Any, Iterator
 from extract.layout.labels import (
     FUNDING_BLOCK_LABELS, FUNDING_HEADER_WORDS, FUNDING_ROW_WORDS, GOAL_BLOCK_LABELS, GOAL_WORDS, GRADE_LABELS, GRADES,
     HEAD_WORDS, HEADER_WORD_MAX_CHARS, INDICATOR_HEADER_WORDS, LEVEL1_NAMES, LEVEL2_NAMES, NOTE_LABEL_ENDINGS,
-    SLOT_NAME, YEAR_PATTERN, is_label, label_key, level_key, match_header_word, match_label,
+    SLOT_NAME, TARGET_NATURES, YEAR_PATTERN, is_label, label_key, level_key, match_header_word, match_label,
 )
 from extract.layout.templates import is_appropriation_row, is_sub_row, label_tables, money_unit_in, read_title, \
     split_head_total
@@ -770,6 +770,11 @@ def _join_target_parts(builder: _FormBuilder, row: _Row, index: int) -> None:
     builder.put(FieldPath.indicator(index, "target"), row, where)
     if where is not None:
         builder.assembly.put(FieldPath.indicator(index, "target"), text or None, _provenance(row, where))
+    nature = clean_cell_text(cells[0].text) if cells[0] is not None else ""
+    if nature and nature not in TARGET_NATURES:
+        # (a scan's `≧` read as `三`: the joined target would parse as no measure)
+        builder.assembly.doubt([FieldPath.indicator(index, "target")],
+                               f"row {index + 1}: the 指标性质 cell reads {nature!r}, no comparison nor 定性/定量")
 
 
 def _join_level(builder: _FormBuilder, level: str, row: _Row, cell: Cell | None, index: int,

@@ -87,9 +87,10 @@ class RapidOcrEngine:
 # The narrowest image, in pixels at the recogniser's 48 px height, a line
 # strip is padded to.  RapidOCR's default (`rec_img_shape` [3, 48, 320])
 # pads every strip to 320 px, though most lines in these cells are 60-150 px
-# wide; under 96 px the recogniser misreads the one-glyph cells of a split
-# target (`≥`, `%`: yunnan and sichuan_department scans 100 → 96%).
-REC_MIN_WIDTH = 96
+# wide.  Narrower floors read the one-glyph cells of a split target worse
+# (64 px: yunnan and sichuan_department scans 100 → 96%); 128 px reads
+# them as 320 px does (bench/families.py --channels scan).
+REC_MIN_WIDTH = 128
 
 
 @lru_cache(maxsize=1)
