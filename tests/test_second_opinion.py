@@ -225,3 +225,30 @@ def test_the_shipped_model_does_not_dispute_a_numbered_name(gold_parsed):
         indicator["name"] = f"指标{k + 1}：{indicator['name']}"
     (disputed,) = review_forms([form], tagger)
     assert not any(path.endswith(".name") for path in disputed), sorted(disputed)
+
+
+class CountingTagger(ReadingTagger):
+    def tag_many(self, texts):
+        return [self.tag(text) for text in texts]
+
+
+@pytest.mark.parametrize("method, finding, tagged", [
+    ("pdf-text", False, False),        # nobody opens it, and a dispute would lower nothing
+    ("pdf-text", True, True),          # a reviewer may open it: the model's opinion is shown
+    ("ocr:rapidocr", False, True),     # a dispute lowers what OCR read
+])
+def test_the_check_stage_tags_a_whole_form_where_its_opinion_can_matter(method, finding, tagged):
+    from extract.checks import CheckContext
+    from extract.checks.second_opinion import second_opinion
+    from extract.model import Finding
+
+    form = gold_form()
+    for state in form.fields.values():
+        state.provenance = None
+    for path, _ in iter_fields(form.record):
+        form.state(path).provenance = Provenance(1, None, method, 1.0)
+    if finding:
+        form.findings.append(Finding("layout_in_doubt", [TARGET], None, None, "a doubt"))
+    tagger = CountingTagger(form.record)
+    second_opinion([form], CheckContext(tagger=tagger))
+    assert (tagger.calls == 1) is tagged

@@ -110,7 +110,7 @@ def field_confidence(form: FormResult, policy: ConfidencePolicy = ConfidencePoli
         provenance = form.provenance(path.cell)
         if DISPUTED in doubts:
             # a part the model split off its cell carries a provenance of its own
-            read_from_text = _read_from_text_layer(form.provenance(path) or provenance)
+            read_from_text = read_from_text_layer(form.provenance(path) or provenance)
             value *= policy.disputed_text_layer if read_from_text else policy.disputed
         if path in layout or path.cell in layout:
             value = min(value, policy.layout_doubt)
@@ -132,7 +132,7 @@ def _reading_confidence(form: FormResult, path: FieldPath, found: Any, policy: C
     return 1.0
 
 
-def _read_from_text_layer(provenance: Provenance | None) -> bool:
+def read_from_text_layer(provenance: Provenance | None) -> bool:
     """A cell whose characters a text layer gave (not OCR, not the model's own split)."""
     return provenance is not None and OCR_METHOD_PREFIX not in provenance.method and provenance.method != NER_METHOD
 

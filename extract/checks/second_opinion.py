@@ -37,7 +37,7 @@ from extract.layout.labels import (
     FORM_TITLE, GOAL_BLOCK_LABELS, GOAL_COLUMN_LABELS, GRADE_LABELS, HEAD_LABELS, INDICATOR_COLUMN_LABELS,
     MEASURE_OPERATOR_SYMBOLS, TOTAL_LABELS,
 )
-from extract.checks.confidence import DISPUTED, NER_METHOD
+from extract.checks.confidence import DISPUTED, NER_METHOD, read_from_text_layer
 from extract.layout.flat_format import (
     COLUMN_EM, DEVIATION_LABELS, INDICATOR_FIELD_LABELS, RECORD_FIELD_LABELS, FieldRange, FlatCell, FlatTextWriter,
     wrap,
@@ -232,9 +232,22 @@ def second_opinion(forms: list[FormResult], context: "CheckContext") -> None:
     disputes gets the doubt DISPUTED."""
     if context.tagger is None:
         return
-    for form, disputed in zip(forms, review_forms(forms, context.tagger)):
-        for path in disputed | review_deviations(form, context.tagger):
+    # The model's reading of a whole form lowers no field a text layer gave
+    # (ConfidencePolicy.disputed_text_layer 1.0), it is only shown to a
+    # reviewer: a form read wholly from a text layer with no finding, which
+    # nobody opens, is not tagged whole (a third of a text PDF's time).
+    tagged = [form for form in forms
+              if context.policy.disputed_text_layer < 1.0 or form.findings or not _from_text_layer_only(form)]
+    disputes = {id(form): disputed for form, disputed in zip(tagged, review_forms(tagged, context.tagger))}
+    for form in forms:
+        for path in disputes.get(id(form), set()) | review_deviations(form, context.tagger):
             form.state(path).doubts.add(DISPUTED)
+
+
+def _from_text_layer_only(form: FormResult) -> bool:
+    """Whether every cell of the form was read from a text layer (no OCR)."""
+    read = [state.provenance for state in form.fields.values() if state.provenance is not None]
+    return bool(read) and all(read_from_text_layer(provenance) for provenance in read)
 
 
 if TYPE_CHECKING:
