@@ -305,6 +305,16 @@ def match_header_word(text: str, words: tuple[tuple[str, tuple[str, ...]], ...])
     return next((name for name, kin in words if any(word in key for word in kin)), None)
 
 
+def goal_keys_by_words(cells: list[str]) -> tuple[str, ...]:
+    """The goal keys of a goal header no family prints (年度总体目标 |
+    年初设定目标 | 全年实际完成情况): the block label, then a label for each
+    goal by its words; () for any other row."""
+    if len(cells) != 3 or not is_label(cells[0], GOAL_BLOCK_LABELS):
+        return ()
+    keys = tuple(match_header_word(cell, GOAL_WORDS) for cell in cells[1:])
+    return keys if sorted(k or "" for k in keys) == sorted(GOAL_COLUMN_LABELS) else ()  # type: ignore[return-value]
+
+
 def read_run_together(text: str, known: tuple[tuple[str, str], ...], words: tuple[tuple[str, tuple[str, ...]], ...],
                       cut_short: bool = False) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
     """The keys a header's label keys run together name, in order (a flat

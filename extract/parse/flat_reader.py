@@ -35,9 +35,10 @@ from decimal import Decimal
 from typing import Any, Callable, Iterable
 
 from extract.layout.labels import (
-    FORM_TITLE, column_key, FUNDING_BLOCK_LABELS, FUNDING_HEADER_WORDS, FUNDING_ROW_WORDS, GOAL_BLOCK_LABELS, GOAL_WORDS,
+    FORM_TITLE, FUNDING_BLOCK_LABELS, FUNDING_HEADER_WORDS, FUNDING_ROW_WORDS, GOAL_BLOCK_LABELS,
     GRADE_LABELS, GRADES, HEAD_WORDS, HEADER_WORD_MAX_CHARS, INDICATOR_COLUMN_LABELS, INDICATOR_HEAD_PIECE_READS,
-    LEVEL1_NAMES, LEVEL2_NAMES, YEAR_IN_TEXT, is_closing_label, is_label, label_key, match_header_word,
+    LEVEL1_NAMES, LEVEL2_NAMES, YEAR_IN_TEXT, column_key, goal_keys_by_words, is_closing_label, is_label, label_key,
+    match_header_word,
     read_run_together,
 )
 from extract.layout.flat_format import (
@@ -346,10 +347,7 @@ def _goal_header_words(line: str) -> tuple[str, ...]:
     年初设定目标 全年实际完成情况): after the block label, a label for each
     goal by its words; () for any other line."""
     tokens = line.split()
-    if len(tokens) != 3 or not is_label(tokens[0], GOAL_BLOCK_LABELS):
-        return ()
-    keys = [match_header_word(token, GOAL_WORDS) for token in tokens[1:]]
-    return tuple(tokens[1:]) if sorted(k or "" for k in keys) == sorted(label_tables().goal) else ()
+    return tuple(tokens[1:]) if goal_keys_by_words(tokens) else ()
 
 
 def _total_label_at(text: str) -> int | None:

@@ -263,9 +263,6 @@ def _header_reading(text: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[
     return read_with_extra_columns(text, indicator_column_labels(), INDICATOR_HEADER_WORDS, cut_short=True)
 
 
-_TARGET_NATURES = TARGET_NATURES
-
-
 def _is_unit(text: str) -> bool:
     """Text that could be a 度量单位 cell on its own (`%`, `万次`, `页`)."""
     return not re.search(r"\d", text) and parse_measure("1" + text).unit is not None
@@ -868,7 +865,7 @@ class IndicatorRows:
             available = len(rest) - (cells if k == 0 else max(need, 1))
             n = next((k + 1 for k in range(available) if rest[k].text[-1] in "。！!"), 0)
             # (a line that is a split target's 指标性质 cell is the next row's)
-            if n and not any(l.tight or TWO_CELLS.search(l.text) or (self.target_parts and l.text in _TARGET_NATURES)
+            if n and not any(l.tight or TWO_CELLS.search(l.text) or (self.target_parts and l.text in TARGET_NATURES)
                              for l in rest[:n]):
                 dev += [l.text for l in rest[:n]]
                 rest = rest[n:]
@@ -931,12 +928,14 @@ def _lines_holding(lines: list[Line], cells: int) -> int:
     """How many of the last `lines` the next row's `cells` cells need at
     least: a line may print several cells side by side (`邮件系统运行状况
     正常运行 达成指标`), so fewer lines than cells may hold them all."""
+    if cells <= 0 or not lines:
+        return 0
     held = 0
     for n, line in enumerate(reversed(lines), start=1):
-        if held >= cells:
-            return n - 1
         held += max(1, len(_segments(line.text)))
-    return len(lines) if held >= cells or not lines else cells - held + len(lines)
+        if held >= cells:
+            return n
+    return len(lines) + cells - held          # more than there are: none to spare
 
 
 class RowCells:
@@ -1199,7 +1198,7 @@ class RowCells:
                     score = self._score_split(pieces, a, b, caps, c)
                     if self.spans:
                         target = self._span_starts(offsets[a], TARGET)
-                        if self.target_parts and not target and pieces[a][0] in _TARGET_NATURES:
+                        if self.target_parts and not target and pieces[a][0] in TARGET_NATURES:
                             # the model, trained on one-cell targets, starts one after its 指标性质 cell
                             target = self._span_starts(offsets[a + 1], TARGET)
                         score += 3.0 * (target + self._span_starts(offsets[b], ACTUAL))
@@ -1266,7 +1265,7 @@ class RowCells:
                 if run[k][1] == run[k - 1][1] and not run[k - 1][0].endswith(_ENUMERATION_MARKS) \
                         and not split_target:
                     score -= 1.0
-            if split_target and run and (run[0][0] in _TARGET_NATURES or run[0][0][:1] in _TARGET_NATURES):
+            if split_target and run and (run[0][0] in TARGET_NATURES or run[0][0][:1] in TARGET_NATURES):
                 score += 2.0          # the 指标性质 cell opens the target
             # no cell ends in an enumeration comma
             if key not in ("actual", "extra") and run and run[-1][0].endswith(_ENUMERATION_MARKS):

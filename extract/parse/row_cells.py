@@ -16,9 +16,9 @@ from __future__ import annotations
 import re
 
 from extract.layout.labels import (
-    FUNDING_BLOCK_LABELS, FUNDING_HEADER_WORDS, GOAL_BLOCK_LABELS, GOAL_WORDS, GRADE_LABELS, GRADES, HEAD_WORDS,
+    FUNDING_BLOCK_LABELS, FUNDING_HEADER_WORDS, GRADE_LABELS, GRADES, HEAD_WORDS,
     HEADER_WORD_MAX_CHARS, INDICATOR_HEADER_WORDS, LEVEL1_NAMES, LEVEL2_NAMES, NULL_MARKS,
-    SLOT_NAME, YEAR_IN_TEXT, is_closing_label, is_label, label_key, match_header_word, match_label,
+    SLOT_NAME, YEAR_IN_TEXT, goal_keys_by_words, is_closing_label, is_label, label_key, match_header_word, match_label,
 )
 from extract.layout.templates import is_appropriation_row, is_sub_row, label_tables, money_unit_in, split_head_total
 from extract.model import FUNDING_ROW_KEYS, FieldPath, Provenance
@@ -157,10 +157,10 @@ class _CellReader:
             self.put(FieldPath.top("grade"), next((c for c in cells[1:] if c), None))
             self.table_closed = True
             return
-        if self.table_closed and not (self.indicator_columns is not None and self._is_closing_row(texts)
-                                      and is_closing_label(texts[0])):
+        closing = self.indicator_columns is not None and self._is_closing_row(texts)
+        if self.table_closed and not (closing and is_closing_label(texts[0])):
             return                          # the page's own text after the form (发布时间, 附件下载 …)
-        if self.indicator_columns is not None and self._is_closing_row(texts):
+        if closing:
             self.assembly.extra[texts[0]] = texts[1]
             self.assembly.header_labels.add(label_key(texts[0]))      # (which families print it)
             self.table_closed = True          # as a closing row a family names: no indicator follows
@@ -195,14 +195,11 @@ class _CellReader:
         return key if key and FieldPath.top(key) not in self.assembly.printed else None
 
     def _goal_header_by_words(self, texts: list[str]) -> list[str]:
-        """The goal header of a family no file describes (年度总体目标 年初设定目标
-        全年实际完成情况): the block label, then a label for each goal by its
-        words; [] for any other row."""
-        if self.goal_columns is not None or self.indicator_columns is not None or len(texts) != 3 \
-                or not is_label(texts[0], GOAL_BLOCK_LABELS):
+        """The goal header of a family no file describes (`goal_keys_by_words`),
+        where no goal or indicator header was read yet; [] for any other row."""
+        if self.goal_columns is not None or self.indicator_columns is not None:
             return []
-        keys = [match_header_word(text, GOAL_WORDS) for text in texts[1:]]
-        return keys if sorted(k or "" for k in keys) == sorted(label_tables().goal) else []  # type: ignore[return-value]
+        return list(goal_keys_by_words(texts))
 
     def _funding_header(self, cells: list[str]) -> None:
         for cell in cells:
