@@ -284,9 +284,16 @@ def _start_scan_ingest(tmp_path: Path) -> tuple[subprocess.Popen, set[int]]:
     Ctrl-C's default action is given back to the child: a shell that runs the
     suite in the background (`cmd &`) ignores SIGINT for it, the ignoring is
     inherited, and Python then installs no KeyboardInterrupt, so the ingest
-    would run to its end (exit 0) under a test that sends Ctrl-C."""
+    would run to its end (exit 0) under a test that sends Ctrl-C.
+
+    Six copies of the scan: two pages at OCR speed end within the seconds the
+    test waits for the workers, and a signal to a finished ingest tests nothing."""
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    for copy in range(6):
+        (folder / f"scan_{copy}.tiff").write_bytes(SCAN.read_bytes())
     process = subprocess.Popen(SELFEVAL + ["--db", str(tmp_path / "store.db"), "ingest", "--workers", "2",
-                                           "--no-progress", str(SCAN)], stderr=subprocess.PIPE, text=True,
+                                           "--no-progress", str(folder)], stderr=subprocess.PIPE, text=True,
                                cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, start_new_session=True,
                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
@@ -296,7 +303,7 @@ def _start_scan_ingest(tmp_path: Path) -> tuple[subprocess.Popen, set[int]]:
         workers = {pid for pid in _children(process.pid) if "spawn_main" in
                    Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")}
     assert len(workers) >= 2, "the workers did not start"
-    time.sleep(3)  # into their pages
+    time.sleep(1)  # into their pages
     return process, workers
 
 
