@@ -54,7 +54,7 @@ from corpus.degrade import retarget_truth, scan_name, truth_path, write_scan  # 
 from extract.checks.compare import MISSING, fields_equal  # noqa: E402
 from extract.model import FormResult, dumps_record, iter_fields, loads_record  # noqa: E402
 from extract.pipeline.settings import OcrSettings  # noqa: E402
-from extract.pipeline.jobs import default_workers  # noqa: E402
+from extract.pipeline.workers import default_workers  # noqa: E402
 from extract.pipeline.document import extract_forms, read_document  # noqa: E402
 from extract.sources.files import sha256_of  # noqa: E402
 from extract.checks.confidence import ALWAYS_REVIEWED  # noqa: E402

@@ -46,6 +46,12 @@ class StoreError(SelfevalError):
 # Exit code 6 is review's: review.errors.ReviewServerError and its kinds.
 
 
+class ClusterError(SelfevalError):
+    """The Dask scheduler cannot be reached, or has no worker to run the jobs."""
+
+    exit_code = 7
+
+
 class UsageError(SelfevalError):
     exit_code = 64
 

@@ -124,7 +124,11 @@ def build_parser() -> argparse.ArgumentParser:
                                              "files or folders (recursively), into the store.")
     ingest.add_argument("paths", nargs="+", metavar="PATH", help="a PDF or image file, or a folder of them")
     ingest.add_argument("--workers", type=int, default=None,
-                        help="worker processes that read pages (default: the number of cores)")
+                        help="worker processes that read files (default: the number of cores)")
+    ingest.add_argument("--scheduler", metavar="tcp://HOST:PORT", default=None,
+                        help="run the file jobs on the Dask cluster of this scheduler (needs "
+                             "selfeval[cluster]; the files on a path every worker sees); this process "
+                             "writes the store")
     ingest.add_argument("--settings", metavar="FILE", default=None,
                         help="a TOML settings file (every tunable of reading, checking and routing; "
                              "`selfeval settings` prints the defaults); the options below win over it")
@@ -276,7 +280,7 @@ def _ingest(args: argparse.Namespace) -> int:
             bar.write(printable(line), file=sys.stderr)
 
     with Store(args.db or default_db_path()) as store:
-        batch = ingest(args.paths, store, settings, on_file=report, on_page=lambda: bar.update(1))
+        batch = ingest(args.paths, store, settings, on_file=report, on_pages=bar.update)
     bar.close()
     console.say(f"selfeval: {batch.summary()}")
     for failed in (f for f in batch.files if f.status == "failed" or f.page_errors):
@@ -288,7 +292,7 @@ def _ingest_settings(args: argparse.Namespace):
     """The settings file's (or the defaults), with the options given on the command line over them."""
     import dataclasses
 
-    from extract.pipeline.jobs import default_workers
+    from extract.pipeline.workers import default_workers
     from extract.pipeline.settings import IngestSettings, load_settings
 
     settings = load_settings(args.settings) if args.settings else IngestSettings()
@@ -301,7 +305,7 @@ def _ingest_settings(args: argparse.Namespace):
             dataclasses.replace(settings.review, threshold=args.review_threshold)
         return dataclasses.replace(
             settings, ocr=dataclasses.replace(settings.ocr, **ocr), review=review,
-            workers=args.workers if args.workers is not None else default_workers(),
+            workers=args.workers if args.workers is not None else default_workers(), scheduler=args.scheduler,
             batch=args.batch or datetime.now().strftime("%Y-%m-%d %H:%M"))
     except ValueError as exc:
         raise UsageError(str(exc)) from exc

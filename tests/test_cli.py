@@ -180,7 +180,7 @@ def test_an_error_message_is_printed_escaped(tmp_path, capsys):
 def _fake_ingest(results, raises=None):
     from extract.pipeline.batch import BatchResult
 
-    def ingest(paths, store, settings, on_file=None, on_page=None):
+    def ingest(paths, store, settings, on_file=None, on_pages=None):
         if raises is not None:
             raise raises
         batch = BatchResult()
@@ -234,7 +234,7 @@ def test_tracebacks_only_with_v(tmp_path, monkeypatch, capsys):
     import extract.pipeline.batch
     from extract.pipeline.batch import BatchResult
 
-    def ingest(paths, store, settings, on_file=None, on_page=None):
+    def ingest(paths, store, settings, on_file=None, on_pages=None):
         log = logging.getLogger("selfeval.ingest")
         try:
             raise ZeroDivisionError("deep inside a page")

@@ -21,7 +21,7 @@ from PIL import Image
 from conftest import exported_records, run
 from corpus.build import render_with_truth
 from corpus.synth import generate_forms
-from extract.pipeline import batch as pipeline
+from extract.pipeline import file_job
 from extract.model import Finding
 from extract.store import Store, process_identity
 from extract.checks.validate import PAGE_UNREADABLE, unreadable_page_findings
@@ -138,7 +138,7 @@ def test_a_failure_in_any_later_stage_fails_that_file_alone(tmp_path, monkeypatc
     for name in ("a_parse_bug.pdf", "b_store_bug.pdf", "c_good.pdf"):
         # distinct bytes, so that each is a file of its own to the store
         (folder / name).write_bytes(GOOD_PDF.read_bytes() + f"\n% {name}\n".encode())
-    real_extract, real_save = pipeline.extract_forms, Store.save_source
+    real_extract, real_save = file_job.extract_forms, Store.save_source
 
     def extract_forms(document, *args):
         if document.path.endswith("a_parse_bug.pdf"):
@@ -150,7 +150,7 @@ def test_a_failure_in_any_later_stage_fails_that_file_alone(tmp_path, monkeypatc
             raise sqlite3.OperationalError("disk I/O error")
         return real_save(self, sha256, path, *args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "extract_forms", extract_forms)
+    monkeypatch.setattr(file_job, "extract_forms", extract_forms)
     monkeypatch.setattr(Store, "save_source", save_source)
     db = tmp_path / "store.db"
     assert run("--db", db, "ingest", "--workers", "1", "--no-progress", folder) == 1
@@ -161,7 +161,7 @@ def test_a_failure_in_any_later_stage_fails_that_file_alone(tmp_path, monkeypatc
     assert sources(db)["a_parse_bug.pdf"][0] == sources(db)["b_store_bug.pdf"][0] == "failed"
     assert len(exported_records(db, tmp_path / "out.jsonl")) == 6
 
-    monkeypatch.setattr(pipeline, "extract_forms", real_extract)
+    monkeypatch.setattr(file_job, "extract_forms", real_extract)
     monkeypatch.setattr(Store, "save_source", real_save)
     assert run("--db", db, "ingest", "--workers", "1", "--no-progress", folder) == 0
     err = capsys.readouterr().err
@@ -286,12 +286,14 @@ def _start_scan_ingest(tmp_path: Path) -> tuple[subprocess.Popen, set[int]]:
     inherited, and Python then installs no KeyboardInterrupt, so the ingest
     would run to its end (exit 0) under a test that sends Ctrl-C.
 
-    Six copies of the scan: two pages at OCR speed end within the seconds the
-    test waits for the workers, and a signal to a finished ingest tests nothing."""
+    Six copies of the scan, each with a byte of its own after the image (so a
+    file of its own to the store): two pages at OCR speed end within the
+    seconds the test waits for the workers, and a signal to a finished
+    ingest tests nothing."""
     folder = tmp_path / "scans"
     folder.mkdir()
     for copy in range(6):
-        (folder / f"scan_{copy}.tiff").write_bytes(SCAN.read_bytes())
+        (folder / f"scan_{copy}.tiff").write_bytes(SCAN.read_bytes() + bytes([copy]))
     process = subprocess.Popen(SELFEVAL + ["--db", str(tmp_path / "store.db"), "ingest", "--workers", "2",
                                            "--no-progress", str(folder)], stderr=subprocess.PIPE, text=True,
                                cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, start_new_session=True,

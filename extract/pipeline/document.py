@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import Executor
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from extract.checks import CheckContext, run_checks
 from extract.errors import BadInputFile, NoFormFound
@@ -17,19 +17,26 @@ from extract.model import Document, FailedPage, FormResult, Page, form_id
 from extract.parse.flat_reader import parse_flat_pages, parse_flat_text
 from extract.parse.grid_reader import parse_document
 from extract.parse.tagger import optional_tagger
-from extract.pipeline.jobs import page_jobs, run_page_job
+from extract.pipeline.jobs import PageOutcome, page_jobs, run_page_job
 from extract.pipeline.settings import IngestSettings, OcrSettings
 from extract.sources.files import read_text_file
 
 log = logging.getLogger("selfeval.pipeline")
 
 
-def read_document(path: Path, sha256: str, settings: OcrSettings, pool: Executor | None,
+def read_document(path: Path, sha256: str, settings: OcrSettings, pool: Executor | None = None,
                   on_page: Callable[[], None] | None = None) -> Document:
     """Read every page; the pages that failed are listed in `document.failed`."""
     jobs = page_jobs(path, settings)
     outcomes = pool.map(run_page_job, jobs) if pool is not None else map(run_page_job, jobs)
-    document = Document(path=str(path), sha256=sha256)
+    return document_of(str(path), sha256, outcomes, on_page)
+
+
+def document_of(path: str, sha256: str, outcomes: Iterable[PageOutcome],
+                on_page: Callable[[], None] | None = None) -> Document:
+    """The document of a file's page outcomes, in page order; a file whose
+    every page failed is an error that names the first causes."""
+    document = Document(path=path, sha256=sha256)
     for outcome in outcomes:
         if outcome.page is not None:
             document.pages.append(outcome.page)
@@ -38,7 +45,7 @@ def read_document(path: Path, sha256: str, settings: OcrSettings, pool: Executor
         if on_page is not None:
             on_page()
     if not document.pages:
-        raise BadInputFile(str(path), "no page could be read ("
+        raise BadInputFile(path, "no page could be read ("
                            + "; ".join(f"page {p.number}: {p.error}" for p in document.failed[:3]) + ")")
     return document
 

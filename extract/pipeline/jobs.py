@@ -1,20 +1,13 @@
-"""Per-page work that a worker process takes whole, and the workers.
+"""Per-page work that a worker process takes whole.
 
 A `PageJob` names one page of one file and how to read it; `run_page_job`
 reads it in whatever process runs it and never raises: a page that fails
-comes back as a failed outcome, so that it fails alone.  The workers are
-spawned children of the ingest that die with it.
+comes back as a failed outcome, so that it fails alone.
 """
 
 from __future__ import annotations
 
 import logging
-import multiprocessing
-import os
-import signal
-import threading
-import time
-from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,56 +86,3 @@ def page_needs_ocr(path: str, number: int, mode: str) -> bool:
     if mode == "never":
         return False
     return not has_text_layer(path, number)
-
-
-# ---------------------------------------------------------------- workers
-
-
-def worker_pool(workers: int) -> Executor | None:
-    """N worker processes, or None for 1 (no process start-up cost for a small batch)."""
-    if workers == 1:
-        return None
-    # Workers are started clean (spawn), not forked from this process: a
-    # forked worker would share the parent's open file handles.  They are the
-    # parent's own children, so that they can be told to die with it.
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_start_worker, initargs=(os.getpid(),))
-
-
-def stop_pool(pool: Executor, wait: bool) -> None:
-    """Shut the workers down; on Ctrl-C or an error (`wait` False), at once."""
-    if not wait:
-        for process in list(getattr(pool, "_processes", {}).values()):
-            process.terminate()
-    pool.shutdown(wait=wait, cancel_futures=True)
-
-
-def default_workers() -> int:
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
-
-
-def _start_worker(parent: int) -> None:
-    """In each worker: Ctrl-C is the parent's to handle (it stops the pool),
-    and the worker dies with its parent, SIGKILL of the parent included."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if not _die_with_parent():
-        threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="selfeval-parent-watch").start()
-    if os.getppid() != parent:  # the parent died before we could ask
-        os._exit(1)
-
-
-def _die_with_parent() -> bool:
-    """Linux's PR_SET_PDEATHSIG: the kernel sends SIGKILL when the parent dies."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        return libc.prctl(1, signal.SIGKILL, 0, 0, 0) == 0  # 1 = PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        return False
-
-
-def _watch_parent(parent: int) -> None:
-    while os.getppid() == parent:
-        time.sleep(1.0)
-    os._exit(1)

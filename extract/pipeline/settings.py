@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -75,10 +76,14 @@ class IngestSettings:
     review: ReviewSettings = ReviewSettings()
     confidence: ConfidencePolicy = ConfidencePolicy()
     batch: str | None = None          # the files of one run: one review project
+    scheduler: str | None = None      # a Dask scheduler's address: the jobs run on its cluster
 
     def __post_init__(self) -> None:
         if isinstance(self.workers, bool) or not isinstance(self.workers, int) or self.workers < 1:
             raise ValueError(f"workers must be a whole number of at least 1, not {self.workers!r}")
+        if self.scheduler is not None and not re.fullmatch(r"(tcp|tls|ucx|inproc)://\S+", self.scheduler):
+            raise ValueError(f"--scheduler must be a Dask scheduler's address such as tcp://HOST:8786, "
+                             f"not {self.scheduler!r}")
 
 
 # ---------------------------------------------------------------- settings files
