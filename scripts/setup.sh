@@ -26,6 +26,6 @@ stamp=.venv/.selfeval-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     echo "setup: installing selfeval and its Python dependencies into .venv" >&2
     .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-    .venv/bin/python -m pip install -q -e '.[test]'
+    .venv/bin/python -m pip install -q -e '.[test,cluster]'
     touch "$stamp"
 fi
