@@ -1,6 +1,6 @@
 """Benchmark: speed and memory of `selfeval ingest` against the bare libraries, one run, the same inputs.
 
-    .venv/bin/python bench/speed.py [--text-forms 40] [--scan-forms 2] [--workers 1,2]
+    .venv/bin/python bench/speed.py [--text-forms 40] [--scan-forms 4] [--workers 1,2]
 
 Renders `--text-forms` synthetic eval forms into text PDFs (10 forms a file)
 and `--scan-forms` forms into 200-dpi scanned PDFs (one file a form), then
@@ -12,8 +12,8 @@ times each measure in a fresh process, start-up included, as a user's run:
 - scans: ingest end to end on one worker, in seconds per page, against
   RapidOCR's full-page detection and recognition of the same page images
   (one onnxruntime thread): the ratio;
-- workers: the whole batch (text PDFs and scans) with each of `--workers`,
-  and the speed-up over the first;
+- workers: a batch of many files (the text forms two to a PDF, and the
+  scans) with each of `--workers`, and the speed-up over the first;
 - memory: peak RSS of each run's main process and of its largest worker.
 
 Speed is a benchmark, not a test: nothing here asserts.
@@ -35,6 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 SCAN_DPI = 200
+BATCH_FORMS_PER_FILE = 2
 
 
 def _peak_mb() -> tuple[float, float]:
@@ -139,15 +140,19 @@ def make_inputs(root: Path, text_forms: int, scan_forms: int) -> tuple[Path, Pat
         source = sources / f"form_{n:03d}.pdf"
         render_with_truth([record], source)
         write_scan(source, scans / f"scan_{n:03d}.pdf", SCAN_DPI, "light", seed=n, fmt="pdf")
-    for path in _pdfs(text) + _pdfs(scans):
-        shutil.copy(path, batch / f"{path.parent.name}_{path.name}")
+    # The batch: many small files, as an archive's folders hold them.
+    records = generate_forms("eval", text_forms)
+    for start in range(0, text_forms, BATCH_FORMS_PER_FILE):
+        render_with_truth(records[start:start + BATCH_FORMS_PER_FILE], batch / f"text_{start:04d}.pdf")
+    for path in _pdfs(scans):
+        shutil.copy(path, batch / path.name)
     return text, scans, batch
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--text-forms", type=int, default=40, help="synthetic forms in text PDFs (default 40)")
-    parser.add_argument("--scan-forms", type=int, default=2, help="synthetic forms in 200-dpi scans (default 2)")
+    parser.add_argument("--scan-forms", type=int, default=4, help="synthetic forms in 200-dpi scans (default 4)")
     parser.add_argument("--workers", default="1,2", help="worker counts for the whole batch (default 1,2)")
     parser.add_argument("--child", choices=sorted(MEASURES), help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)

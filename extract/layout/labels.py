@@ -491,8 +491,18 @@ def _piece_bounds(text: str, known: tuple[tuple[str, str], ...],
 def is_label(text: str, synonyms: tuple[str, ...]) -> bool:
     """Whether `text` is one of `synonyms` (folded; a column's letter is no
     part of a label, but a note is: 产出指标(50分) is no 产出指标)."""
-    key = _COLUMN_MARK.sub("", label_key(text))
-    return any(_COLUMN_MARK.sub("", label_key(s)) == key for s in synonyms)
+    return _unmarked_key(text) in _unmarked_keys(synonyms)
+
+
+@functools.lru_cache(maxsize=65536)
+def _unmarked_key(text: str) -> str:
+    return _COLUMN_MARK.sub("", label_key(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _unmarked_keys(synonyms: tuple[str, ...]) -> frozenset[str]:
+    """A label list folded once: the grid reader asks of every cell of every row."""
+    return frozenset(_unmarked_key(s) for s in synonyms)
 
 
 # A section weight printed after a 一级 label: 产出指标(50分), 效益指标（70分）

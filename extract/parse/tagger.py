@@ -46,9 +46,14 @@ class Span:
 class FieldTagger:
     """A loaded pipeline; `tag` is safe to call from one thread at a time."""
 
+    # Texts tagged lately and their spans: a file's deviation cells are
+    # tagged in one batch first (`tag_many`), then asked of one by one.
+    RECENT = 4096
+
     def __init__(self, nlp: Any, folder: Path):
         self.nlp = nlp
         self.folder = folder
+        self._recent: dict[str, list[Span]] = {}
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -57,7 +62,10 @@ class FieldTagger:
     def tag(self, text: str) -> list[Span]:
         if not text:
             return []
-        return self._spans(self.nlp(text))
+        spans = self._recent.get(text)
+        if spans is None:
+            spans = self._remember(text, self._spans(self.nlp(text)))
+        return list(spans)
 
     def __call__(self, text: str) -> list[tuple[int, int, str]]:
         """``(start, end, label)`` triples: the `Tagger` that
@@ -65,7 +73,17 @@ class FieldTagger:
         return [(s.start, s.end, s.label) for s in self.tag(text)]
 
     def tag_many(self, texts: Iterable[str], batch_size: int = 64) -> list[list[Span]]:
-        return [self._spans(doc) for doc in self.nlp.pipe(texts, batch_size=batch_size)]
+        texts = list(texts)
+        fresh = list(dict.fromkeys(t for t in texts if t and t not in self._recent))
+        for text, doc in zip(fresh, self.nlp.pipe(fresh, batch_size=batch_size)):
+            self._remember(text, self._spans(doc))
+        return [list(self._recent.get(t, ())) if t else [] for t in texts]
+
+    def _remember(self, text: str, spans: list[Span]) -> list[Span]:
+        if len(self._recent) >= self.RECENT:
+            self._recent.pop(next(iter(self._recent)))
+        self._recent[text] = spans
+        return spans
 
     @staticmethod
     def _spans(doc: Any) -> list[Span]:

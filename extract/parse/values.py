@@ -6,6 +6,7 @@ Numbers are `decimal.Decimal` so that the contract's arithmetic stays exact.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
@@ -114,9 +115,11 @@ def parse_measure(printed: str | None) -> Measure:
     return Measure(op, value, unit)
 
 
+@functools.lru_cache(maxsize=65536)
 def clean_cell_text(text: str | None) -> str:
     """A cell's text as stored: layout line breaks removed, a space the layout
-    put between a CJK character and a digit removed, characters as printed."""
+    put between a CJK character and a digit removed, characters as printed.
+    Cached: the readers ask it of the same cells many times."""
     if text is None:
         return ""
     lines = [line.strip() for line in text.replace("\r", "\n").split("\n")]

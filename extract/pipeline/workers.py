@@ -65,9 +65,10 @@ def local_runner(workers: int) -> Runner:
                                initializer=_start_worker, initargs=(os.getpid(),))
 
     def stop(wait: bool) -> None:
-        if not wait:
-            for process in list(getattr(pool, "_processes", {}).values()):
-                process.terminate()
+        # A finished batch's workers are idle and hold nothing: ended at once
+        # too, rather than waited for while each tears down its models.
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()
         pool.shutdown(wait=wait, cancel_futures=True)
 
     return Runner(pool, workers, f"{workers} worker processes", stop)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import unicodedata
 from collections import OrderedDict
 from typing import Any
 
@@ -76,6 +77,47 @@ def close_cached_pdfs() -> None:
         _OPEN_PDFS.popitem()[1].close()
 
 
+def _plumber_page(path: str, number: int, fast_chars: bool = True) -> Any:
+    """Page `number` of a cached PDF, its characters made into pdfplumber's
+    objects by `_fast_char_objects` unless told otherwise."""
+    page = _cached_pdf(path).pages[number - 1]
+    if fast_chars and "process_object" not in vars(page):
+        page.process_object = _fast_char_objects(page)
+    return page
+
+
+def _fast_char_objects(page: Any) -> Any:
+    """pdfplumber's `process_object` with a short way for characters.
+
+    pdfplumber resolves every attribute of every object (colours, font
+    objects, matrices): two thirds of the time of reading a text page went
+    to its characters' attributes, of which the reader uses the text, the
+    box and the size.  A character gets those (with pdfplumber's own
+    coordinates: top-left origin, the MediaBox offset added); lines,
+    rectangles and curves, the few objects the ruled tables are found from,
+    go through pdfplumber's way unchanged."""
+    from pdfminer.layout import LTChar
+
+    general = page.process_object
+    height, number, doctop = page.height, page.page_number, page.initial_doctop
+    mb_x0, mb_top = page.mediabox[:2]
+    norm = page.pdf.unicode_norm
+
+    def process_object(obj: Any) -> dict:
+        if type(obj) is not LTChar:
+            return general(obj)
+        text = obj.get_text()
+        top = height - obj.y1 + mb_top
+        return {"object_type": "char", "page_number": number,
+                "text": unicodedata.normalize(norm, text) if norm is not None else text,
+                "x0": obj.x0 + mb_x0, "x1": obj.x1 + mb_x0, "y0": obj.y0, "y1": obj.y1,
+                "top": top, "bottom": height - obj.y0 + mb_top, "doctop": doctop + top,
+                "width": obj.width, "height": obj.height, "size": obj.size, "upright": obj.upright,
+                "fontname": obj.fontname}
+
+    return process_object
+
+
 def page_count(path: str) -> int:
     pdf = open_pdf(path)
     try:
@@ -85,14 +127,14 @@ def page_count(path: str) -> int:
 
 
 def has_text_layer(path: str, number: int) -> bool:
-    page = _cached_pdf(path).pages[number - 1]
+    page = _plumber_page(path, number)
     return sum(1 for c in page.chars if not c["text"].isspace()) >= MIN_TEXT_CHARS
 
 
 def read_text_page(path: str, number: int) -> Page:
     """Read page `number` (1-based): its ruled tables with each cell's text,
     and the lines of text outside them."""
-    plumber_page = _cached_pdf(path).pages[number - 1]
+    plumber_page = _plumber_page(path, number)
     glyphs = [
         Glyph(text=c["text"], bbox=BBox(c["x0"], c["top"], c["x1"], c["bottom"]), size=c.get("size", 9.0))
         for c in plumber_page.chars
