@@ -1,6 +1,6 @@
 """Benchmark: speed and memory of `selfeval ingest` against the bare libraries, one run, the same inputs.
 
-    .venv/bin/python bench/speed.py [--text-forms 40] [--scan-forms 4] [--workers 1,2]
+    .venv/bin/python bench/speed.py [--text-forms 200] [--scan-forms 4] [--workers 1,2]
 
 Renders `--text-forms` synthetic eval forms into text PDFs (10 forms a file)
 and `--scan-forms` forms into 200-dpi scanned PDFs (one file a form), then
@@ -151,7 +151,7 @@ def make_inputs(root: Path, text_forms: int, scan_forms: int) -> tuple[Path, Pat
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--text-forms", type=int, default=40, help="synthetic forms in text PDFs (default 40)")
+    parser.add_argument("--text-forms", type=int, default=200, help="synthetic forms in text PDFs (default 200)")
     parser.add_argument("--scan-forms", type=int, default=4, help="synthetic forms in 200-dpi scans (default 4)")
     parser.add_argument("--workers", default="1,2", help="worker counts for the whole batch (default 1,2)")
     parser.add_argument("--child", choices=sorted(MEASURES), help=argparse.SUPPRESS)
