@@ -14,6 +14,7 @@ tasks, audit) and the writes that move a field on are review's:
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import random
@@ -492,7 +493,13 @@ def _field_row(form_id: str, path: str, value: Any, form: FormResult) -> tuple[A
 
 def process_identity() -> str:
     """host:pid:start-time of this process (the start time tells a reused pid apart)."""
-    pid = os.getpid()
+    return _identity(os.getpid())
+
+
+@functools.lru_cache(maxsize=4)
+def _identity(pid: int) -> str:
+    """Once per process (keyed by pid, so a forked child has its own): each
+    claim and release asks, and /proc is slow to read."""
     return f"{socket.gethostname()}:{pid}:{_start_time(pid)}"
 
 
