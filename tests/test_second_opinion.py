@@ -252,3 +252,29 @@ def test_the_check_stage_tags_a_whole_form_where_its_opinion_can_matter(method, 
     tagger = CountingTagger(form.record)
     second_opinion([form], CheckContext(tagger=tagger))
     assert (tagger.calls == 1) is tagged
+
+
+def test_a_files_deviation_cells_are_tagged_in_one_batch_then_found():
+    from types import SimpleNamespace
+
+    from extract.checks import CheckContext
+    from extract.checks.second_opinion import second_opinion
+    from extract.parse.tagger import FieldTagger
+
+    class Pipeline:
+        def __init__(self):
+            self.batches, self.single = [], 0
+
+        def pipe(self, texts, batch_size):
+            self.batches.append(list(texts))
+            return [SimpleNamespace(ents=()) for _ in self.batches[-1]]
+
+        def __call__(self, text):
+            self.single += 1
+            return SimpleNamespace(ents=())
+
+    nlp = Pipeline()
+    deviations = [TEXT, "数据滞后。下年改进。", TEXT]
+    second_opinion([form_with(text) for text in deviations], CheckContext(tagger=FieldTagger(nlp, Path("."))))
+    assert nlp.batches[-1] == [TEXT, "数据滞后。下年改进。"]      # once each, in one batch
+    assert nlp.single == 0                                      # then found, not tagged again

@@ -239,8 +239,8 @@ def second_opinion(forms: list[FormResult], context: "CheckContext") -> None:
     tagged = [form for form in forms
               if context.policy.disputed_text_layer < 1.0 or form.findings or not _from_text_layer_only(form)]
     disputes = {id(form): disputed for form, disputed in zip(tagged, review_forms(tagged, context.tagger))}
-    if hasattr(context.tagger, "tag_many"):  # every deviation cell of the file in one batch
-        context.tagger.tag_many(indicator["deviation"] for form in forms
+    if isinstance(context.tagger, FieldTagger):  # every deviation cell of the file in one batch
+        context.tagger.prefetch(indicator["deviation"] for form in forms
                                 for indicator in form.record.get("indicators") or [] if indicator.get("deviation"))
     for form in forms:
         for path in disputes.get(id(form), set()) | review_deviations(form, context.tagger):

@@ -74,10 +74,14 @@ class FieldTagger:
 
     def tag_many(self, texts: Iterable[str], batch_size: int = 64) -> list[list[Span]]:
         texts = list(texts)
+        self.prefetch(texts, batch_size)
+        return [self.tag(text) for text in texts]
+
+    def prefetch(self, texts: Iterable[str], batch_size: int = 64) -> None:
+        """Tag the texts not tagged lately in one batch, for `tag` to find."""
         fresh = list(dict.fromkeys(t for t in texts if t and t not in self._recent))
         for text, doc in zip(fresh, self.nlp.pipe(fresh, batch_size=batch_size)):
             self._remember(text, self._spans(doc))
-        return [list(self._recent.get(t, ())) if t else [] for t in texts]
 
     def _remember(self, text: str, spans: list[Span]) -> list[Span]:
         if len(self._recent) >= self.RECENT:

@@ -111,10 +111,23 @@ def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
+# Native thread pools, one thread each in a worker: N workers are N cores.
+_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")
+
+
 def _start_worker(parent: int) -> None:
     """In each worker: Ctrl-C is the parent's to handle (it stops the pool),
-    and the worker dies with its parent, SIGKILL of the parent included."""
+    the worker dies with its parent, SIGKILL of the parent included, and it
+    keeps to one core (the OCR's onnxruntime is told so where it is made)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for variable in _THREAD_VARIABLES:
+        os.environ.setdefault(variable, "1")
+    try:
+        import cv2
+
+        cv2.setNumThreads(1)
+    except ImportError:
+        pass
     if not _die_with_parent():
         threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="selfeval-parent-watch").start()
     if os.getppid() != parent:  # the parent died before we could ask
