@@ -14,7 +14,11 @@ times each measure in a fresh process, start-up included, as a user's run:
   (one onnxruntime thread): the ratio;
 - workers: a batch of many files (the text forms two to a PDF, and the
   scans) with each of `--workers`, and the speed-up over the first;
-- memory: peak RSS of each run's main process and of its largest worker.
+- memory: peak RSS of each run's main process and of its largest worker;
+- the machine: two one-worker ingests of half the batch each, run at once,
+  against one alone: what two busy cores give two processes here, the
+  ceiling of the 2-worker speed-up;
+- the text measure's time per stage (read, forms, store).
 
 Speed is a benchmark, not a test: nothing here asserts.
 """
@@ -97,7 +101,36 @@ def _rapidocr_page(folder: Path) -> dict:
     return {"seconds": time.perf_counter() - started, "pages": pages}
 
 
-MEASURES = {"ingest": _ingest, "pdfplumber": _pdfplumber, "rapidocr-page": _rapidocr_page}
+def _stages(folder: Path) -> dict:
+    """The text measure's seconds per stage, in one process (the first file,
+    with the model's loading, not counted): read, forms (parse, checks,
+    model), store."""
+    from extract.pipeline.document import extract_forms, read_document
+    from extract.pipeline.settings import IngestSettings, OcrSettings
+    from extract.sources.files import sha256_of
+    from extract.store import Store
+
+    files = _pdfs(folder)
+    extract_forms(read_document(files[0], sha256_of(files[0]), OcrSettings()))
+    seconds = {"read": 0.0, "forms": 0.0, "store": 0.0}
+    pages = 0
+    with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "stages.db") as store:
+        for path in files[1:]:
+            sha256 = sha256_of(path)
+            started = time.perf_counter()
+            document = read_document(path, sha256, OcrSettings())
+            read = time.perf_counter()
+            forms = extract_forms(document, IngestSettings())
+            parsed = time.perf_counter()
+            store.save_source(sha256, str(path), len(document.pages), forms)
+            seconds["read"] += read - started
+            seconds["forms"] += parsed - read
+            seconds["store"] += time.perf_counter() - parsed
+            pages += len(document.pages)
+    return {"pages": pages, **seconds}
+
+
+MEASURES = {"ingest": _ingest, "pdfplumber": _pdfplumber, "rapidocr-page": _rapidocr_page, "stages": _stages}
 
 
 def _child(kind: str, folder: Path, workers: int) -> None:
@@ -110,15 +143,25 @@ def _child(kind: str, folder: Path, workers: int) -> None:
 
 def run(kind: str, folder: Path, workers: int = 1) -> dict:
     """One measure in a fresh process: its seconds, pages and peak RSS."""
+    return run_at_once([(kind, folder, workers)])[0]
+
+
+def run_at_once(measures: list[tuple[str, Path, int]]) -> list[dict]:
+    """Measures in fresh processes started together, each with its own figures."""
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, __file__, "--child", kind, "--folder", str(folder),
-                           "--child-workers", str(workers)],
-                          capture_output=True, text=True, cwd=ROOT)
-    if done.returncode != 0:
-        raise SystemExit(f"{kind} on {folder}: exit {done.returncode}\n{done.stderr[-2000:]}")
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    result["process_seconds"] = time.perf_counter() - started
-    return result
+    processes = [subprocess.Popen([sys.executable, __file__, "--child", kind, "--folder", str(folder),
+                                   "--child-workers", str(workers)],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+                 for kind, folder, workers in measures]
+    results = []
+    for (kind, folder, _), process in zip(measures, processes):
+        out, err = process.communicate()
+        if process.returncode != 0:
+            raise SystemExit(f"{kind} on {folder}: exit {process.returncode}\n{err[-2000:]}")
+        result = json.loads(out.strip().splitlines()[-1])
+        result["process_seconds"] = time.perf_counter() - started
+        results.append(result)
+    return results
 
 
 # ---------------------------------------------------------------- inputs
@@ -146,6 +189,10 @@ def make_inputs(root: Path, text_forms: int, scan_forms: int) -> tuple[Path, Pat
         render_with_truth(records[start:start + BATCH_FORMS_PER_FILE], batch / f"text_{start:04d}.pdf")
     for path in _pdfs(scans):
         shutil.copy(path, batch / path.name)
+    for half, paths in enumerate((_pdfs(batch)[0::2], _pdfs(batch)[1::2])):
+        (root / f"half_{half}").mkdir()
+        for path in paths:
+            shutil.copy(path, root / f"half_{half}" / path.name)
     return text, scans, batch
 
 
@@ -165,6 +212,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         text, scans, batch = make_inputs(Path(tmp), args.text_forms, args.scan_forms)
         ours, bare = run("ingest", text), run("pdfplumber", text)
+        stages = run("stages", text)
+        print(f"text stages ({stages['pages']} pages after the first file): read {stages['read']:.1f} s, "
+              f"forms (parse, checks, model) {stages['forms']:.1f} s, store {stages['store']:.1f} s")
         print(f"text PDFs ({ours['pages']} pages, one worker): selfeval {ours['pages'] / ours['seconds']:.1f} pages/s, "
               f"bare pdfplumber find_tables+extract {bare['pages'] / bare['seconds']:.1f} pages/s: "
               f"ratio {bare['seconds'] / ours['seconds']:.2f}x "
@@ -180,6 +230,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"batch ({result['pages']} pages, {len(_pdfs(batch))} files), {n} worker(s): {result['seconds']:.1f} s, "
                   f"speed-up {first['seconds'] / result['seconds']:.2f}x; peak RSS main {result['rss_main_mb']:.0f} MB, "
                   f"largest worker {result['rss_worker_mb']:.0f} MB")
+        # What this machine gives two processes at once: the ceiling of the 2-worker figure.
+        halves = run_at_once([("ingest", batch.parent / f"half_{n}", 1) for n in (0, 1)])
+        alone = run("ingest", batch.parent / "half_0")
+        print(f"machine: two one-worker ingests of half the batch each, at once: {max(h['seconds'] for h in halves):.1f} s "
+              f"(the first half alone {alone['seconds']:.1f} s: {halves[0]['seconds'] / alone['seconds'] - 1:+.0%} "
+              f"with both cores busy); the ceiling of the 2-worker speed-up here: "
+              f"{first['seconds'] / max(h['seconds'] for h in halves):.2f}x")
     return 0
 
 

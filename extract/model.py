@@ -389,10 +389,10 @@ class FormResult:
 
     def state(self, path: str) -> FieldState:
         """The state of the field at `path`, made empty the first time it is asked for."""
-        path = FieldPath.of(path)
-        if path not in self.fields:
-            self.fields[path] = FieldState()
-        return self.fields[path]
+        state = self.fields.get(path)  # a known path needs no parsing (the readers ask 1000 times a form)
+        if state is None:
+            state = self.fields.setdefault(FieldPath.of(path), FieldState())
+        return state
 
     def provenance(self, path: str) -> Provenance | None:
         state = self.fields.get(FieldPath.of(path))
