@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 from extract.errors import StoreError
 from extract.layout.labels import FORM_TITLE
@@ -328,7 +328,8 @@ class Store:
 
     # ------------------------------------------------------------ ingest
 
-    def save_source(self, sha256: str, path: str, pages: int, forms: list[FormResult], batch: str | None = None,
+    def save_source(self, sha256: str, path: str, pages: int, forms: Sequence[FormResult | FormRows],
+                    batch: str | None = None,
                     failed_pages: list[FailedPage] = ()) -> bool:
         """Store a file's forms with their fields and findings, all or nothing.
 
@@ -351,17 +352,17 @@ class Store:
                  if failed_pages else None),
             )
             for position, form in enumerate(forms, start=1):
-                record = form.record
+                rows = form if isinstance(form, FormRows) else form_rows(form)
                 self.db.execute(
                     "INSERT INTO forms (form_id, sha256, position, record) VALUES (?, ?, ?, ?)",
-                    (record["form_id"], sha256, position, dumps_record(record)),
+                    (rows.form_id, sha256, position, rows.record),
                 )
                 self.db.executemany(
                     "INSERT INTO fields (form_id, path, value, original, page, bbox, method, confidence, status,"
-                    " continued, doubts, label) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [_field_row(record["form_id"], path, value, form) for path, value in iter_fields(record)],
-                )
-                self._insert_findings(record["form_id"], form.findings)
+                    " continued, doubts, label) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows.fields)
+                self.db.executemany(
+                    "INSERT INTO findings (form_id, rule, fields, expected, found, message) VALUES (?, ?, ?, ?, ?, ?)",
+                    rows.findings)
         return True
 
     def _delete_source(self, sha256: str) -> None:
@@ -429,13 +430,7 @@ class Store:
     def _insert_findings(self, form_id: str, findings: list[Finding]) -> None:
         self.db.executemany(
             "INSERT INTO findings (form_id, rule, fields, expected, found, message) VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                (form_id, f.rule, json.dumps(f.fields), json.dumps(d["expected"], ensure_ascii=False),
-                 json.dumps(d["found"], ensure_ascii=False), f.message)
-                for f in findings
-                for d in [f.to_dict()]
-            ],
-        )
+            _finding_rows(form_id, findings))
 
     def findings(self, form_id: str) -> list[dict[str, Any]]:
         rows = self.db.execute(
@@ -471,6 +466,32 @@ class _Transaction:
 
     def __exit__(self, exc_type: Any, *rest: Any) -> None:
         self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+@dataclass(frozen=True)
+class FormRows:
+    """A form as the store writes it: its record as JSON and the rows of its
+    fields and findings.  Made where the form was read (a worker), so that the
+    process that stores only inserts them."""
+
+    form_id: str
+    record: str
+    fields: list[tuple[Any, ...]]
+    findings: list[tuple[Any, ...]]
+
+
+def form_rows(form: FormResult) -> FormRows:
+    record = form.record
+    form_id = record["form_id"]
+    return FormRows(form_id, dumps_record(record),
+                    [_field_row(form_id, path, value, form) for path, value in iter_fields(record)],
+                    _finding_rows(form_id, form.findings))
+
+
+def _finding_rows(form_id: str, findings: list[Finding]) -> list[tuple[Any, ...]]:
+    return [(form_id, f.rule, json.dumps(f.fields), json.dumps(d["expected"], ensure_ascii=False),
+             json.dumps(d["found"], ensure_ascii=False), f.message)
+            for f in findings for d in [f.to_dict()]]
 
 
 def _field_row(form_id: str, path: str, value: Any, form: FormResult) -> tuple[Any, ...]:

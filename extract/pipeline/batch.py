@@ -28,6 +28,7 @@ from extract.pipeline.jobs import PageJob, PageOutcome, page_jobs, run_page_job
 from extract.pipeline.settings import IngestSettings
 from extract.pipeline.workers import Runner, cluster_runner, local_runner
 from extract.sources.files import SUPPORTED_SUFFIXES, kind_of, sha256_of
+from extract.sources.raster import image_page_count, pdf_page_count
 from extract.store import Claim, Store
 
 log = logging.getLogger("selfeval.pipeline")
@@ -218,13 +219,14 @@ class _FilesInFlight:
     def _spread_jobs(self, path: Path) -> list[PageJob]:
         """A big file's page jobs; none for a file read whole by one worker
         (a file that cannot be opened too: its job says why)."""
-        if self.runner.capacity == 1 or kind_of(path) == "text":
+        kind = kind_of(path)
+        if self.runner.capacity == 1 or kind == "text":
             return []
         try:
-            jobs = page_jobs(path, self.settings.ocr)
+            count = pdf_page_count(str(path)) if kind == "pdf" else image_page_count(str(path))
         except Exception:  # noqa: BLE001 - the file job reports the cause
             return []
-        return jobs if len(jobs) > SPREAD_PAGES else []
+        return page_jobs(path, self.settings.ocr, count) if count > SPREAD_PAGES else []
 
     def _submit(self, claimed: _ClaimedFile, function: Callable, job: object) -> None:
         try:

@@ -19,6 +19,7 @@ from extract.model import Document, FailedPage, FormResult
 from extract.pipeline.document import extract_forms, read_document, read_flat_text_file
 from extract.pipeline.settings import IngestSettings
 from extract.sources.files import kind_of
+from extract.store import FormRows, form_rows
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class FormsJob:
 
 @dataclass
 class FileOutcome:
-    forms: list[FormResult] = field(default_factory=list)
+    forms: list[FormRows] = field(default_factory=list)     # as the store writes them, made here
     pages: int = 0                                     # pages read (0 for a flat text)
     failed: list[FailedPage] = field(default_factory=list)
     error: str | None = None                           # the file failed: the cause, for the store
@@ -53,9 +54,9 @@ def run_file_job(job: FileJob) -> FileOutcome:
     try:
         path = Path(job.path)
         if kind_of(path) == "text":
-            return FileOutcome(read_flat_text_file(path, job.sha256, job.settings))
+            return FileOutcome(_rows(read_flat_text_file(path, job.sha256, job.settings)))
         document = read_document(path, job.sha256, job.settings.ocr, None)
-        return FileOutcome(extract_forms(document, job.settings), len(document.pages), document.failed)
+        return FileOutcome(_rows(extract_forms(document, job.settings)), len(document.pages), document.failed)
     except Exception as exc:  # noqa: BLE001 - any stage's bug or a library's surprise fails this file alone
         return failed_outcome(exc)
 
@@ -63,9 +64,14 @@ def run_file_job(job: FileJob) -> FileOutcome:
 def run_forms_job(job: FormsJob) -> FileOutcome:
     """Parse and check a document read page by page elsewhere."""
     try:
-        return FileOutcome(extract_forms(job.document, job.settings), len(job.document.pages), job.document.failed)
+        return FileOutcome(_rows(extract_forms(job.document, job.settings)), len(job.document.pages),
+                           job.document.failed)
     except Exception as exc:  # noqa: BLE001 - as run_file_job
         return failed_outcome(exc)
+
+
+def _rows(forms: list[FormResult]) -> list[FormRows]:
+    return [form_rows(form) for form in forms]
 
 
 def failed_outcome(exc: Exception) -> FileOutcome:

@@ -38,12 +38,13 @@ class PageOutcome:
     error: str | None = None
 
 
-def page_jobs(path: Path, settings: OcrSettings) -> list[PageJob]:
-    """A job per page of a PDF or image file; a file that cannot be opened is an error."""
+def page_jobs(path: Path, settings: OcrSettings, count: int | None = None) -> list[PageJob]:
+    """A job per page of a PDF or image file (its `count` of pages, where
+    known); a file that cannot be opened is an error."""
     is_image = kind_of(path) == "image"
-    if is_image:
+    if count is None and is_image:
         count = image_page_count(str(path))
-    else:
+    elif count is None:
         check_readable_pdf(path)
         count = page_count(str(path))
     return [PageJob(str(path), n, is_image, settings) for n in range(1, count + 1)]

@@ -143,6 +143,19 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+def pdf_page_count(path: str) -> int:
+    """A PDF's pages as pdfium counts them, without parsing any page: cheap
+    enough for the process that only schedules work (an unreadable file
+    raises whatever pdfium raises; the reader then says why)."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(path)
+    try:
+        return len(document)
+    finally:
+        document.close()
+
+
 def image_page_count(path: str) -> int:
     """Frames of a TIFF (1 for PNG/JPEG); a corrupt or empty image is an error.
 
