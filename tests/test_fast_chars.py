@@ -35,3 +35,29 @@ def test_the_short_way_gives_the_attributes_the_reader_uses():
     assert len(fast) == len(slow) > 100
     for ours, theirs in zip(fast, slow):
         assert {key: theirs[key] for key in ours} == ours
+
+
+def test_a_page_of_few_characters_and_no_image_is_read_from_its_text_layer(tmp_path):
+    """A text PDF's last page holding only the closing rows is no scan."""
+    from fpdf import FPDF
+    from PIL import Image
+
+    from corpus.render import find_font
+    from extract.pipeline.jobs import page_needs_ocr
+
+    path = tmp_path / "closing.pdf"
+    pdf = FPDF()
+    pdf.add_font("cjk", fname=find_font())
+    pdf.set_font("cjk", size=12)
+    pdf.add_page()
+    pdf.text(20, 20, "总分 100.00 82.92 评分等级 良")         # 16 characters, no image
+    pdf.add_page()
+    picture = tmp_path / "scan.png"
+    Image.new("L", (200, 100), 255).save(picture)
+    pdf.image(str(picture), x=10, y=30, w=100)
+    pdf.text(20, 20, "总分 100.00")                          # a few characters over a picture
+    pdf.output(str(path))
+    assert not page_needs_ocr(str(path), 1, "auto")
+    assert page_needs_ocr(str(path), 2, "auto")
+    assert pdf_source.read_text_page(str(path), 1).lines[0].text.startswith("总分")
+    pdf_source.close_cached_pdfs()

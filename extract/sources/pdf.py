@@ -21,7 +21,8 @@ TABLE_SETTINGS = {
     "join_tolerance": 2,
     "intersection_tolerance": 2,
 }
-# Fewer characters than this on a page means no usable text layer.
+# Fewer characters than this on a page with an image means no usable text
+# layer (a scan with a stamp's or a header's few characters over it).
 MIN_TEXT_CHARS = 20
 
 
@@ -127,8 +128,12 @@ def page_count(path: str) -> int:
 
 
 def has_text_layer(path: str, number: int) -> bool:
+    """Whether the page is read from its text layer: it has MIN_TEXT_CHARS
+    characters, or some and no image (a text PDF's last page holding only
+    总分 and 评分等级; OCR would read the same text slower, and less surely)."""
     page = _plumber_page(path, number)
-    return sum(1 for c in page.chars if not c["text"].isspace()) >= MIN_TEXT_CHARS
+    chars = sum(1 for c in page.chars if not c["text"].isspace())
+    return chars >= MIN_TEXT_CHARS or (chars > 0 and not page.images)
 
 
 def read_text_page(path: str, number: int) -> Page:
