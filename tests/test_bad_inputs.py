@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 from fpdf import FPDF
@@ -74,3 +75,19 @@ def test_a_clean_batch_exits_zero_and_reingest_changes_nothing(gold_pdf, tmp_pat
     assert "already ingested" in err and "same content as seed_forms.pdf" in err
     assert "2 files: 0 ok, 0 failed, 2 skipped" in err
     assert exported_records(db, tmp_path / "second.jsonl") == first
+
+
+def test_two_files_of_one_content_in_one_batch_of_workers_are_read_once(tmp_path, capsys):
+    """With two workers both would be out at once: the second waits for the
+    first and is then skipped as the same content."""
+    sample = Path(__file__).resolve().parent.parent / "corpus" / "sample" / "synthetic_dev_0001.pdf"
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    shutil.copy(sample, folder / "a.pdf")
+    shutil.copy(sample, folder / "b_copy.pdf")
+    db = tmp_path / "store.db"
+    assert run("--db", db, "ingest", "--workers", "2", "--no-progress", folder) == 0
+    err = capsys.readouterr().err
+    assert "2 files: 1 ok, 0 failed, 1 skipped; 6 forms" in err, err
+    assert "b_copy.pdf: already ingested (same content as a.pdf)" in err
+    assert len(exported_records(db, tmp_path / "out.jsonl")) == 6
