@@ -43,7 +43,7 @@ from extract.layout.flat_format import (
     wrap,
 )
 from extract.model import FieldPath, FormResult
-from extract.parse.tagger import FieldTagger, Span, split_deviation_with_model
+from extract.parse.tagger import FieldTagger, Span, model_splits, split_deviation_with_model
 
 log = logging.getLogger("selfeval.checks")
 
@@ -240,8 +240,8 @@ def second_opinion(forms: list[FormResult], context: "CheckContext") -> None:
               if context.policy.disputed_text_layer < 1.0 or form.findings or not _from_text_layer_only(form)]
     disputes = {id(form): disputed for form, disputed in zip(tagged, review_forms(tagged, context.tagger))}
     if isinstance(context.tagger, FieldTagger):  # every deviation cell of the file in one batch
-        context.tagger.prefetch(indicator["deviation"] for form in forms
-                                for indicator in form.record.get("indicators") or [] if indicator.get("deviation"))
+        deviations = (indicator.get("deviation") for form in forms for indicator in form.record.get("indicators") or [])
+        context.tagger.prefetch(text for text in deviations if text and model_splits(text))
     for form in forms:
         for path in disputes.get(id(form), set()) | review_deviations(form, context.tagger):
             form.state(path).doubts.add(DISPUTED)

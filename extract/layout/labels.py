@@ -281,22 +281,13 @@ def match_label(text: str, table: dict[str, tuple[str, ...]]) -> str | None:
     """The key whose synonyms include `text` exactly (after folding; a
     column's letter, (A), is no part of the label)."""
     key = column_key(text)
-    return next((name for name, keys in _folded_table(table) if key in keys), None)
+    return next((name for name, keys in _folded_table(tuple(table.items())) if key in keys), None)
 
 
-# Label tables folded once each: (the table, its (name, folded synonyms)),
-# by id; the table is held so that its id is not reused.
-_FOLDED_TABLES: dict[int, tuple[dict, tuple[tuple[str, frozenset[str]], ...]]] = {}
-
-
-def _folded_table(table: dict[str, tuple[str, ...]]) -> tuple[tuple[str, frozenset[str]], ...]:
-    held = _FOLDED_TABLES.get(id(table))
-    if held is None or held[0] is not table or len(held[1]) != len(table):
-        if len(_FOLDED_TABLES) >= 256:  # tables narrowed for one form come and go
-            _FOLDED_TABLES.clear()
-        held = _FOLDED_TABLES[id(table)] = (table, tuple(
-            (name, frozenset(column_key(s) for s in synonyms)) for name, synonyms in table.items()))
-    return held[1]
+@functools.lru_cache(maxsize=1024)
+def _folded_table(items: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[tuple[str, frozenset[str]], ...]:
+    """A label table's synonyms folded once: the readers ask of every cell."""
+    return tuple((name, frozenset(column_key(s) for s in synonyms)) for name, synonyms in items)
 
 
 # A label is a short cell: a value that happens to hold a word (…名称…,

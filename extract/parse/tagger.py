@@ -47,7 +47,7 @@ class FieldTagger:
     """A loaded pipeline; `tag` is safe to call from one thread at a time."""
 
     # Texts tagged lately and their spans: a file's deviation cells are
-    # tagged in one batch first (`tag_many`), then asked of one by one.
+    # tagged in one batch first (`prefetch`), then asked of one by one.
     RECENT = 4096
 
     def __init__(self, nlp: Any, folder: Path):
@@ -139,11 +139,17 @@ def _leaves_text_out(text: str, spans: list[Span]) -> bool:
     return any(not c and ch not in _PUNCTUATION for ch, c in zip(text, covered))
 
 
+def model_splits(text: str) -> bool:
+    """Whether the model is asked to split a deviation cell: it holds text and
+    no label the rules split by (`改进措施：`, `原因：`)."""
+    return bool(text.strip()) and not has_label_marker(text)
+
+
 def split_deviation_with_model(text: str | None, tagger: FieldTagger | None) -> tuple[str | None, str | None]:
     """(deviation_cause, improvement) of a deviation cell, per FORM_RECORD.md."""
     if not text or not text.strip():
         return None, None
-    if tagger is None or has_label_marker(text):
+    if tagger is None or not model_splits(text):
         return split_deviation(text)
     spans = [s for s in tagger.tag(text) if s.label in (DEVIATION_CAUSE, IMPROVEMENT)]
     causes = [s for s in spans if s.label == DEVIATION_CAUSE]
